@@ -1,0 +1,1 @@
+//! Bounded, pooled and jittered building blocks that loopguard's fixes point to.
