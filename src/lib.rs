@@ -1,1 +1,37 @@
+//! loopguard: a linter for concurrency anti-patterns in async Python and Rust code.
+//!
+//! The pipeline, in the order the modules run:
+//! `cli` → `discover` (files and their settings) → `lint` (per file, in parallel:
+//! `source` → `python` front end: parse, semantic facts, `rules`) → `diagnostic`s →
+//! `suppress` → `output`.
 
+pub mod cli;
+pub mod config;
+pub mod diagnostic;
+pub mod discover;
+pub mod lint;
+pub mod matcher;
+pub mod output;
+pub mod python;
+pub mod registry;
+pub mod rules;
+pub mod source;
+pub mod suppress;
+
+/// The closest candidate to a misspelt name, if one is close enough to be what was meant.
+pub fn did_you_mean<'c>(
+    input: &str,
+    candidates: impl IntoIterator<Item = &'c str>,
+) -> Option<&'c str> {
+    candidates
+        .into_iter()
+        .map(|candidate| {
+            (
+                strsim::jaro_winkler(&input.to_ascii_lowercase(), &candidate.to_ascii_lowercase()),
+                candidate,
+            )
+        })
+        .filter(|(score, _)| *score > 0.8)
+        .max_by(|a, b| a.0.total_cmp(&b.0))
+        .map(|(_, candidate)| candidate)
+}

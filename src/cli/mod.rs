@@ -1,0 +1,112 @@
+//! The command line: `check`, `rules`, `explain`.
+
+mod check;
+mod rules;
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand, ValueEnum};
+
+use crate::output::OutputFormat;
+
+/// Exit status: 0 no findings, 1 findings, 2 usage, config or internal error.
+pub const EXIT_CLEAN: u8 = 0;
+pub const EXIT_FINDINGS: u8 = 1;
+pub const EXIT_ERROR: u8 = 2;
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "loopguard",
+    version,
+    about = "Finds concurrency anti-patterns in async Python and Rust code (FM-043)",
+    propagate_version = true
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Lint files or directories.
+    Check(CheckArgs),
+    /// List every rule.
+    Rules {
+        #[arg(long, value_enum, default_value = "text")]
+        output_format: RulesFormat,
+    },
+    /// Show a rule's documentation.
+    Explain {
+        /// A rule code (LG201) or name (blocking-sleep).
+        rule: String,
+    },
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum RulesFormat {
+    Text,
+    Json,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ColorChoice {
+    Auto,
+    Always,
+    Never,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct CheckArgs {
+    /// Files or directories to lint.
+    #[arg(default_value = ".")]
+    paths: Vec<PathBuf>,
+    /// Rules to enable, replacing the configured selection: codes (LG201), prefixes (LG2),
+    /// names (blocking-sleep), `ALL`, `default` or `pedantic`.
+    #[arg(long, value_delimiter = ',', value_name = "RULES")]
+    select: Option<Vec<String>>,
+    /// Rules to enable in addition to the selection.
+    #[arg(long, value_delimiter = ',', value_name = "RULES")]
+    extend_select: Vec<String>,
+    /// Rules to disable.
+    #[arg(long, value_delimiter = ',', value_name = "RULES")]
+    ignore: Vec<String>,
+    #[arg(long, value_enum, default_value = "text")]
+    output_format: OutputFormat,
+    /// Print the number of findings per rule instead of the findings.
+    #[arg(long)]
+    statistics: bool,
+    /// Exit 0 even when there are findings.
+    #[arg(long)]
+    exit_zero: bool,
+    /// Use this configuration file for every linted file.
+    #[arg(long, value_name = "FILE", conflicts_with = "isolated")]
+    config: Option<PathBuf>,
+    /// Ignore all configuration files.
+    #[arg(long)]
+    isolated: bool,
+    /// Do not read or write the result cache.
+    #[arg(long)]
+    no_cache: bool,
+    /// Number of worker threads (default: one per core).
+    #[arg(long, short = 'j', value_name = "N", value_parser = clap::value_parser!(u16).range(1..))]
+    jobs: Option<u16>,
+    /// Print only the findings: no summary line.
+    #[arg(long, short = 'q')]
+    quiet: bool,
+    #[arg(long, value_enum, default_value = "auto")]
+    color: ColorChoice,
+    /// List the files that would be linted, and exit.
+    #[arg(long)]
+    show_files: bool,
+}
+
+pub fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let code = match cli.command {
+        Command::Check(args) => check::run(&args),
+        Command::Rules { output_format } => rules::list(output_format),
+        Command::Explain { rule } => rules::explain(&rule),
+    };
+    ExitCode::from(code)
+}

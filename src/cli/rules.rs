@@ -1,0 +1,88 @@
+use std::io::Write;
+
+use super::{RulesFormat, EXIT_CLEAN, EXIT_ERROR};
+use crate::registry::{Enablement, Rule};
+
+pub fn list(format: RulesFormat) -> u8 {
+    let mut out = anstream::stdout().lock();
+    let result = match format {
+        RulesFormat::Json => {
+            let rules: Vec<_> = Rule::ALL
+                .iter()
+                .map(|rule| {
+                    let meta = rule.meta();
+                    serde_json::json!({
+                        "code": meta.code,
+                        "name": meta.name,
+                        "summary": meta.summary,
+                        "default": enablement_name(meta.enablement),
+                        "severity": meta.severity,
+                        "languages": meta.languages,
+                        "fix": meta.fix.to_string(),
+                        "fm043": meta.fm043,
+                        "options": meta.options.iter().map(|option| option.name).collect::<Vec<_>>(),
+                        "url": meta.url(),
+                    })
+                })
+                .collect();
+            serde_json::to_writer_pretty(&mut out, &rules)
+                .map_err(std::io::Error::from)
+                .and_then(|()| writeln!(out))
+        }
+        RulesFormat::Text => Rule::ALL.iter().try_for_each(|rule| {
+            let meta = rule.meta();
+            writeln!(
+                out,
+                "{}  {:<32} {:<8} {}",
+                meta.code,
+                meta.name,
+                enablement_name(meta.enablement),
+                meta.summary
+            )
+        }),
+    };
+    if result.is_err() {
+        return EXIT_ERROR;
+    }
+    EXIT_CLEAN
+}
+
+pub fn enablement_name(enablement: Enablement) -> &'static str {
+    match enablement {
+        Enablement::Default => "default",
+        Enablement::OptIn => "opt-in",
+        Enablement::Always => "always",
+    }
+}
+
+pub fn explain(name: &str) -> u8 {
+    let Some(rule) = Rule::from_code_or_name(name) else {
+        let mut message = format!("error: unknown rule `{name}`");
+        let candidates = Rule::ALL.iter().flat_map(|rule| [rule.code(), rule.name()]);
+        if let Some(best) = crate::did_you_mean(name, candidates) {
+            message.push_str(&format!(" (did you mean `{best}`?)"));
+        }
+        eprintln!("{message}; see `loopguard rules`");
+        return EXIT_ERROR;
+    };
+    let meta = rule.meta();
+    let languages: Vec<String> = meta.languages.iter().map(ToString::to_string).collect();
+    let mut out = anstream::stdout().lock();
+    let header = format!(
+        "{} {} ({}; {}; fix: {}; languages: {})\n\n",
+        meta.code,
+        meta.name,
+        enablement_name(meta.enablement),
+        meta.severity,
+        meta.fix,
+        languages.join(", ")
+    );
+    if out
+        .write_all(header.as_bytes())
+        .and_then(|()| out.write_all(meta.doc.as_bytes()))
+        .is_err()
+    {
+        return EXIT_ERROR;
+    }
+    EXIT_CLEAN
+}

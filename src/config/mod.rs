@@ -1,0 +1,551 @@
+//! Configuration files: `loopguard.toml`, `.loopguard.toml`, or `[tool.loopguard]` in
+//! `pyproject.toml`, found from each linted file's directory upward (the closest wins).
+//!
+//! Every key is validated against the schema below; an error names the file, the line, the key
+//! and the valid values, and no file is linted with a half-read configuration.
+
+mod settings;
+
+use std::fmt;
+use std::ops::Range;
+use std::path::{Path, PathBuf};
+
+use toml_edit::{ImDocument, Item, Table, Value};
+
+pub use settings::{CliOverrides, RuleOptions, Settings};
+
+use crate::matcher::CallPattern;
+use crate::registry::{Rule, Selector};
+
+/// File names searched in each directory, in order of precedence.
+pub const CONFIG_FILE_NAMES: &[&str] = &["loopguard.toml", ".loopguard.toml", "pyproject.toml"];
+
+const TOP_LEVEL_KEYS: &[&str] = &[
+    "select",
+    "extend-select",
+    "ignore",
+    "exclude",
+    "extend-exclude",
+    "per-file-ignores",
+    "default-limit",
+    "default-timeout",
+    "rules",
+];
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct ConfigError {
+    pub file: PathBuf,
+    pub line: Option<usize>,
+    pub key: Option<String>,
+    pub message: String,
+}
+
+impl fmt::Display for ConfigError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}", self.file.display())?;
+        if let Some(line) = self.line {
+            write!(f, ":{line}")?;
+        }
+        if let Some(key) = &self.key {
+            write!(f, ": key `{key}`")?;
+        }
+        write!(f, ": {}", self.message)
+    }
+}
+
+impl std::error::Error for ConfigError {}
+
+/// The value kinds a rule option can take; declared by each rule in its metadata.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OptionKind {
+    /// A list of qualified-name patterns (`time.sleep`, `requests.*`, `std::thread::sleep`).
+    CallPatterns,
+    Bool,
+}
+
+impl OptionKind {
+    fn describe(self) -> &'static str {
+        match self {
+            OptionKind::CallPatterns => {
+                "a list of qualified-name patterns such as [\"mylib.fetch\", \"mylib.*.get\"]"
+            }
+            OptionKind::Bool => "true or false",
+        }
+    }
+}
+
+#[derive(Debug)]
+pub struct RuleOption {
+    pub name: &'static str,
+    pub kind: OptionKind,
+    pub doc: &'static str,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum OptionValue {
+    Patterns(Vec<CallPattern>),
+    Bool(bool),
+}
+
+/// One configuration file, validated.
+#[derive(Debug, Clone, Default)]
+pub struct ConfigFile {
+    pub path: PathBuf,
+    pub select: Option<Vec<Selector>>,
+    pub extend_select: Vec<Selector>,
+    pub ignore: Vec<Selector>,
+    pub exclude: Option<Vec<String>>,
+    pub extend_exclude: Vec<String>,
+    pub per_file_ignores: Vec<(String, Vec<Selector>)>,
+    pub default_limit: Option<u32>,
+    pub default_timeout: Option<f64>,
+    pub rule_options: Vec<(Rule, &'static str, OptionValue)>,
+}
+
+impl ConfigFile {
+    /// The directory that relative globs in this file are resolved against.
+    pub fn directory(&self) -> &Path {
+        self.path.parent().unwrap_or(Path::new("."))
+    }
+
+    /// Loads a config file. `Ok(None)` for a `pyproject.toml` without `[tool.loopguard]`.
+    pub fn load(path: &Path) -> Result<Option<ConfigFile>, ConfigError> {
+        let text = std::fs::read_to_string(path).map_err(|error| ConfigError {
+            file: path.to_path_buf(),
+            line: None,
+            key: None,
+            message: format!("cannot read config file: {error}"),
+        })?;
+        ConfigFile::parse(path, &text)
+    }
+
+    pub fn parse(path: &Path, text: &str) -> Result<Option<ConfigFile>, ConfigError> {
+        let parser = Parser { path, text };
+        let document = ImDocument::parse(text).map_err(|error| ConfigError {
+            file: path.to_path_buf(),
+            line: error.span().map(|span| parser.line(span.start)),
+            key: None,
+            message: format!("invalid TOML: {}", error.message()),
+        })?;
+        let is_pyproject = path
+            .file_name()
+            .is_some_and(|name| name == "pyproject.toml");
+        let table = if is_pyproject {
+            let Some(tool) = document.get("tool").and_then(Item::as_table_like) else {
+                return Ok(None);
+            };
+            match tool.get("loopguard") {
+                None => return Ok(None),
+                Some(item) => match item.as_table() {
+                    Some(table) => table,
+                    None => {
+                        return Err(parser.error(
+                            item.span(),
+                            "tool.loopguard",
+                            "expected a table ([tool.loopguard])",
+                        ))
+                    }
+                },
+            }
+        } else {
+            document.as_table()
+        };
+        parser.config(table).map(Some)
+    }
+}
+
+/// A string from the config with the span it came from, for error messages.
+type SpannedString = (String, Option<Range<usize>>);
+
+struct Parser<'t> {
+    path: &'t Path,
+    text: &'t str,
+}
+
+impl Parser<'_> {
+    fn line(&self, offset: usize) -> usize {
+        1 + self.text.as_bytes()[..offset.min(self.text.len())]
+            .iter()
+            .filter(|&&byte| byte == b'\n')
+            .count()
+    }
+
+    fn error(
+        &self,
+        span: Option<Range<usize>>,
+        key: &str,
+        message: impl Into<String>,
+    ) -> ConfigError {
+        ConfigError {
+            file: self.path.to_path_buf(),
+            line: span.map(|span| self.line(span.start)),
+            key: Some(key.to_string()),
+            message: message.into(),
+        }
+    }
+
+    fn config(&self, table: &Table) -> Result<ConfigFile, ConfigError> {
+        let mut config = ConfigFile {
+            path: self.path.to_path_buf(),
+            ..ConfigFile::default()
+        };
+        for (key, item) in table.iter() {
+            let span = table
+                .key(key)
+                .and_then(|k| k.span())
+                .or_else(|| item.span());
+            match key {
+                "select" => config.select = Some(self.selectors(key, item)?),
+                "extend-select" => config.extend_select = self.selectors(key, item)?,
+                "ignore" => config.ignore = self.selectors(key, item)?,
+                "exclude" => config.exclude = Some(self.globs(key, item)?),
+                "extend-exclude" => config.extend_exclude = self.globs(key, item)?,
+                "per-file-ignores" => config.per_file_ignores = self.per_file_ignores(item)?,
+                "default-limit" => {
+                    let limit = self.integer(key, item)?;
+                    if !(1..=1_000_000).contains(&limit) {
+                        return Err(self.error(
+                            item.span(),
+                            key,
+                            format!("expected an integer from 1 to 1000000, found {limit}"),
+                        ));
+                    }
+                    config.default_limit = Some(limit as u32);
+                }
+                "default-timeout" => {
+                    let timeout = self.number(key, item)?;
+                    if !(timeout > 0.0 && timeout.is_finite()) {
+                        return Err(self.error(
+                            item.span(),
+                            key,
+                            format!("expected a positive number of seconds, found {timeout}"),
+                        ));
+                    }
+                    config.default_timeout = Some(timeout);
+                }
+                "rules" => config.rule_options = self.rule_tables(item)?,
+                _ => return Err(self.unknown_key(span, key, "", TOP_LEVEL_KEYS.iter().copied())),
+            }
+        }
+        Ok(config)
+    }
+
+    fn unknown_key<'k>(
+        &self,
+        span: Option<Range<usize>>,
+        key: &str,
+        context: &str,
+        valid: impl Iterator<Item = &'k str> + Clone,
+    ) -> ConfigError {
+        let mut message = format!("unknown key `{key}`{context}");
+        if let Some(best) = crate::did_you_mean(key, valid.clone()) {
+            message.push_str(&format!(" (did you mean `{best}`?)"));
+        }
+        let valid: Vec<_> = valid.collect();
+        if valid.is_empty() {
+            message.push_str("; this rule has no options");
+        } else {
+            message.push_str(&format!("; valid keys: {}", valid.join(", ")));
+        }
+        self.error(span, key, message)
+    }
+
+    fn strings(&self, key: &str, item: &Item) -> Result<Vec<SpannedString>, ConfigError> {
+        let array = item.as_array().ok_or_else(|| {
+            self.error(
+                item.span(),
+                key,
+                format!("expected a list of strings, found {}", item.type_name()),
+            )
+        })?;
+        array
+            .iter()
+            .map(|value| match value.as_str() {
+                Some(text) => Ok((text.to_string(), value.span())),
+                None => Err(self.error(
+                    value.span(),
+                    key,
+                    format!("expected a string, found {}", value.type_name()),
+                )),
+            })
+            .collect()
+    }
+
+    fn selectors(&self, key: &str, item: &Item) -> Result<Vec<Selector>, ConfigError> {
+        self.strings(key, item)?
+            .into_iter()
+            .map(|(text, span)| {
+                Selector::parse(&text).map_err(|message| self.error(span, key, message))
+            })
+            .collect()
+    }
+
+    fn globs(&self, key: &str, item: &Item) -> Result<Vec<String>, ConfigError> {
+        self.strings(key, item)?
+            .into_iter()
+            .map(|(text, span)| match globset::Glob::new(&text) {
+                Ok(_) => Ok(text),
+                Err(error) => Err(self.error(
+                    span,
+                    key,
+                    format!("invalid glob `{text}`: {}", error.kind()),
+                )),
+            })
+            .collect()
+    }
+
+    fn per_file_ignores(&self, item: &Item) -> Result<Vec<(String, Vec<Selector>)>, ConfigError> {
+        let key = "per-file-ignores";
+        let table = item
+            .as_table_like()
+            .ok_or_else(|| self.error(item.span(), key, "expected a table of glob = [codes]"))?;
+        table
+            .iter()
+            .map(|(glob, codes)| {
+                let full_key = format!("{key}.{glob}");
+                if let Err(error) = globset::Glob::new(glob) {
+                    return Err(self.error(
+                        codes.span(),
+                        &full_key,
+                        format!("invalid glob `{glob}`: {}", error.kind()),
+                    ));
+                }
+                Ok((glob.to_string(), self.selectors(&full_key, codes)?))
+            })
+            .collect()
+    }
+
+    fn integer(&self, key: &str, item: &Item) -> Result<i64, ConfigError> {
+        item.as_integer().ok_or_else(|| {
+            self.error(
+                item.span(),
+                key,
+                format!("expected an integer, found {}", item.type_name()),
+            )
+        })
+    }
+
+    fn number(&self, key: &str, item: &Item) -> Result<f64, ConfigError> {
+        match item.as_value() {
+            Some(Value::Integer(value)) => Ok(*value.value() as f64),
+            Some(Value::Float(value)) => Ok(*value.value()),
+            _ => Err(self.error(
+                item.span(),
+                key,
+                format!("expected a number, found {}", item.type_name()),
+            )),
+        }
+    }
+
+    fn rule_tables(
+        &self,
+        item: &Item,
+    ) -> Result<Vec<(Rule, &'static str, OptionValue)>, ConfigError> {
+        let tables = item.as_table_like().ok_or_else(|| {
+            self.error(
+                item.span(),
+                "rules",
+                "expected a table of per-rule option tables ([rules.blocking-http])",
+            )
+        })?;
+        let mut options = Vec::new();
+        for (rule_key, rule_item) in tables.iter() {
+            let key = format!("rules.{rule_key}");
+            let rule = Rule::from_code_or_name(rule_key).ok_or_else(|| {
+                let mut message = format!("unknown rule `{rule_key}`");
+                let names = Rule::ALL.iter().map(|rule| rule.name());
+                if let Some(best) = crate::did_you_mean(rule_key, names) {
+                    message.push_str(&format!(" (did you mean `{best}`?)"));
+                }
+                message.push_str("; use a rule name or code, see `loopguard rules`");
+                self.error(rule_item.span(), &key, message)
+            })?;
+            let table = rule_item
+                .as_table_like()
+                .ok_or_else(|| self.error(rule_item.span(), &key, "expected a table of options"))?;
+            let declared = rule.meta().options;
+            for (option_key, value) in table.iter() {
+                let full_key = format!("{key}.{option_key}");
+                let Some(option) = declared.iter().find(|option| option.name == option_key) else {
+                    return Err(self.unknown_key(
+                        value.span(),
+                        &full_key,
+                        &format!(" for rule {} {}", rule.code(), rule.name()),
+                        declared.iter().map(|option| option.name),
+                    ));
+                };
+                options.push((
+                    rule,
+                    option.name,
+                    self.option_value(&full_key, option.kind, value)?,
+                ));
+            }
+        }
+        Ok(options)
+    }
+
+    fn option_value(
+        &self,
+        key: &str,
+        kind: OptionKind,
+        item: &Item,
+    ) -> Result<OptionValue, ConfigError> {
+        let wrong_type = || self.error(item.span(), key, format!("expected {}", kind.describe()));
+        match kind {
+            OptionKind::Bool => item.as_bool().map(OptionValue::Bool).ok_or_else(wrong_type),
+            OptionKind::CallPatterns => {
+                if item.as_array().is_none() {
+                    return Err(wrong_type());
+                }
+                self.strings(key, item)?
+                    .into_iter()
+                    .map(|(text, span)| {
+                        CallPattern::parse(&text).map_err(|message| {
+                            self.error(span, key, format!("invalid pattern {message}"))
+                        })
+                    })
+                    .collect::<Result<_, _>>()
+                    .map(OptionValue::Patterns)
+            }
+        }
+    }
+}
+
+/// The closest configuration file at or above `directory`, if any.
+pub fn find_config_file(directory: &Path) -> Result<Option<ConfigFile>, ConfigError> {
+    for ancestor in directory.ancestors() {
+        for name in CONFIG_FILE_NAMES {
+            let candidate = ancestor.join(name);
+            if candidate.is_file() {
+                if let Some(config) = ConfigFile::load(&candidate)? {
+                    return Ok(Some(config));
+                }
+            }
+        }
+    }
+    Ok(None)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(name: &str, text: &str) -> Result<Option<ConfigFile>, ConfigError> {
+        ConfigFile::parse(Path::new(name), text)
+    }
+
+    #[test]
+    fn reads_all_top_level_keys() {
+        let config = parse(
+            "loopguard.toml",
+            r#"
+select = ["LG2", "nested-event-loop"]
+extend-select = ["LG305"]
+ignore = ["LG204"]
+extend-exclude = ["generated/**"]
+default-limit = 8
+default-timeout = 2.5
+[per-file-ignores]
+"tests/*.py" = ["LG201"]
+[rules.blocking-http]
+extend-blocking-calls = ["mylib.fetch"]
+"#,
+        )
+        .unwrap()
+        .unwrap();
+        assert_eq!(config.select.as_ref().unwrap().len(), 2);
+        assert_eq!(config.default_limit, Some(8));
+        assert_eq!(config.default_timeout, Some(2.5));
+        assert_eq!(config.per_file_ignores[0].0, "tests/*.py");
+        assert_eq!(config.rule_options[0].0, Rule::BlockingHttp);
+    }
+
+    #[test]
+    fn unknown_key_names_file_line_and_suggestion() {
+        let error = parse(
+            "loopguard.toml",
+            "select = [\"LG201\"]\nextend-selct = [\"LG2\"]\n",
+        )
+        .unwrap_err();
+        assert_eq!(error.line, Some(2));
+        assert_eq!(error.key.as_deref(), Some("extend-selct"));
+        assert!(
+            error.message.contains("did you mean `extend-select`"),
+            "{}",
+            error.message
+        );
+        assert!(error
+            .to_string()
+            .starts_with("loopguard.toml:2: key `extend-selct`"));
+    }
+
+    #[test]
+    fn unknown_rule_code_is_an_error() {
+        let error = parse("loopguard.toml", "ignore = [\"LG299\"]\n").unwrap_err();
+        assert!(
+            error.message.contains("unknown rule selector `LG299`"),
+            "{}",
+            error.message
+        );
+    }
+
+    #[test]
+    fn wrong_types_and_values_are_errors() {
+        assert!(parse("loopguard.toml", "default-limit = \"16\"\n")
+            .unwrap_err()
+            .message
+            .contains("expected an integer"));
+        assert!(parse("loopguard.toml", "default-limit = 0\n")
+            .unwrap_err()
+            .message
+            .contains("from 1"));
+        assert!(parse("loopguard.toml", "exclude = [\"a/[b\"]\n")
+            .unwrap_err()
+            .message
+            .contains("invalid glob"));
+        let error = parse(
+            "loopguard.toml",
+            "[rules.blocking-http]\nextend-blocking-calls = [\"a..b\"]\n",
+        )
+        .unwrap_err();
+        assert!(
+            error.message.contains("invalid pattern"),
+            "{}",
+            error.message
+        );
+        let error = parse("loopguard.toml", "[rules.blocking-htp]\n").unwrap_err();
+        assert!(
+            error.message.contains("did you mean `blocking-http`"),
+            "{}",
+            error.message
+        );
+        let error = parse(
+            "loopguard.toml",
+            "[rules.blocking-http]\nextend-calls = []\n",
+        )
+        .unwrap_err();
+        assert!(
+            error.message.contains("valid keys: extend-blocking-calls"),
+            "{}",
+            error.message
+        );
+    }
+
+    #[test]
+    fn malformed_toml_reports_its_line() {
+        let error = parse("loopguard.toml", "select = [\"LG201\"\nignore = 3\n").unwrap_err();
+        assert!(error.message.starts_with("invalid TOML"));
+        assert!(error.line.is_some());
+    }
+
+    #[test]
+    fn pyproject_without_tool_table_is_not_a_config() {
+        assert!(parse("pyproject.toml", "[project]\nname = \"x\"\n")
+            .unwrap()
+            .is_none());
+        let config = parse("pyproject.toml", "[tool.loopguard]\nignore = [\"LG201\"]\n")
+            .unwrap()
+            .unwrap();
+        assert_eq!(config.ignore, vec![Selector::Rule(Rule::BlockingSleep)]);
+    }
+}

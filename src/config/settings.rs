@@ -1,0 +1,204 @@
+//! The effective settings for a file: its closest config file, with command-line overrides.
+
+use std::path::{Path, PathBuf};
+
+use globset::{Glob, GlobSet, GlobSetBuilder};
+use rustc_hash::FxHashMap;
+
+/// Rule options from the config, keyed by rule and option name.
+pub type RuleOptions = FxHashMap<(Rule, &'static str), OptionValue>;
+
+use super::{ConfigFile, OptionValue};
+use crate::registry::{resolve_rule_set, Rule, RuleSet, Selector};
+
+/// Directories never worth linting; `exclude` replaces this list, `extend-exclude` adds to it.
+pub const DEFAULT_EXCLUDES: &[&str] = &[
+    ".git",
+    ".hg",
+    ".svn",
+    ".venv",
+    "venv",
+    "node_modules",
+    "target",
+    "__pycache__",
+    "build",
+    "dist",
+    ".tox",
+    ".nox",
+    ".mypy_cache",
+    ".ruff_cache",
+    ".pytest_cache",
+    ".loopguard_cache",
+];
+
+pub const DEFAULT_LIMIT: u32 = 16;
+pub const DEFAULT_TIMEOUT: f64 = 30.0;
+
+/// Rule selection given on the command line; it applies on top of every config file.
+#[derive(Debug, Clone, Default)]
+pub struct CliOverrides {
+    pub select: Option<Vec<Selector>>,
+    pub extend_select: Vec<Selector>,
+    pub ignore: Vec<Selector>,
+}
+
+#[derive(Debug)]
+pub struct Settings {
+    pub rules: RuleSet,
+    /// The directory relative globs refer to: the config file's, or the working directory.
+    pub root: PathBuf,
+    pub config_path: Option<PathBuf>,
+    pub default_limit: u32,
+    pub default_timeout: f64,
+    exclude: GlobSet,
+    per_file_ignores: Vec<(GlobSet, RuleSet)>,
+    pub python: crate::python::CallTables,
+}
+
+impl Settings {
+    pub fn new(config: Option<&ConfigFile>, cli: &CliOverrides, cwd: &Path) -> Settings {
+        let empty = ConfigFile::default();
+        let file = config.unwrap_or(&empty);
+        let select = cli.select.as_deref().or(file.select.as_deref());
+        let extend_select: Vec<Selector> = file
+            .extend_select
+            .iter()
+            .chain(&cli.extend_select)
+            .cloned()
+            .collect();
+        let ignore: Vec<Selector> = file.ignore.iter().chain(&cli.ignore).cloned().collect();
+        let rules = resolve_rule_set(select, &extend_select, &ignore);
+
+        let excludes = file
+            .exclude
+            .clone()
+            .unwrap_or_else(|| DEFAULT_EXCLUDES.iter().map(ToString::to_string).collect());
+        let exclude = glob_set(excludes.iter().chain(&file.extend_exclude));
+        let per_file_ignores = file
+            .per_file_ignores
+            .iter()
+            .map(|(glob, selectors)| {
+                let ignored = Rule::ALL
+                    .iter()
+                    .copied()
+                    .filter(|rule| selectors.iter().any(|selector| selector.matches(*rule)))
+                    .collect();
+                (glob_set([glob]), ignored)
+            })
+            .collect();
+        let rule_options: RuleOptions = file
+            .rule_options
+            .iter()
+            .map(|(rule, name, value)| ((*rule, *name), value.clone()))
+            .collect();
+        let python = crate::python::CallTables::new(&rule_options);
+
+        Settings {
+            rules,
+            root: config
+                .map(|config| config.directory().to_path_buf())
+                .unwrap_or_else(|| cwd.to_path_buf()),
+            config_path: config.map(|config| config.path.clone()),
+            default_limit: file.default_limit.unwrap_or(DEFAULT_LIMIT),
+            default_timeout: file.default_timeout.unwrap_or(DEFAULT_TIMEOUT),
+            exclude,
+            per_file_ignores,
+            python,
+        }
+    }
+
+    /// Whether `path` (a file or directory) matches `exclude`/`extend-exclude`, by its path
+    /// relative to the config's directory or by its own name.
+    pub fn is_excluded(&self, path: &Path) -> bool {
+        if self.exclude.is_empty() {
+            return false;
+        }
+        let relative = path.strip_prefix(&self.root).unwrap_or(path);
+        self.exclude.is_match(relative)
+            || path
+                .file_name()
+                .is_some_and(|name| self.exclude.is_match(Path::new(name)))
+    }
+
+    /// The rules enabled for one file, after `per-file-ignores`.
+    pub fn rules_for(&self, path: &Path) -> RuleSet {
+        let mut rules = self.rules;
+        let relative = path.strip_prefix(&self.root).unwrap_or(path);
+        for (globs, ignored) in &self.per_file_ignores {
+            let matches = globs.is_match(relative)
+                || path
+                    .file_name()
+                    .is_some_and(|name| globs.is_match(Path::new(name)));
+            if matches {
+                for rule in ignored.iter() {
+                    rules.remove(rule);
+                }
+            }
+        }
+        rules
+    }
+}
+
+fn glob_set<'g>(globs: impl IntoIterator<Item = &'g String>) -> GlobSet {
+    let mut builder = GlobSetBuilder::new();
+    for glob in globs {
+        // Globs were validated when the config was read.
+        if let Ok(glob) = Glob::new(glob) {
+            builder.add(glob);
+        }
+    }
+    builder.build().unwrap_or_else(|_| GlobSet::empty())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn settings(toml: &str) -> Settings {
+        let config = ConfigFile::parse(Path::new("/project/loopguard.toml"), toml)
+            .unwrap()
+            .unwrap();
+        Settings::new(Some(&config), &CliOverrides::default(), Path::new("/cwd"))
+    }
+
+    #[test]
+    fn defaults_exclude_virtualenvs_but_not_sources() {
+        let settings = settings("");
+        assert!(settings.is_excluded(Path::new("/project/.venv")));
+        assert!(settings.is_excluded(Path::new("/project/sub/node_modules")));
+        assert!(!settings.is_excluded(Path::new("/project/app/main.py")));
+    }
+
+    #[test]
+    fn extend_exclude_matches_relative_paths() {
+        let settings = settings("extend-exclude = [\"gen/*.py\"]\n");
+        assert!(settings.is_excluded(Path::new("/project/gen/a.py")));
+        assert!(!settings.is_excluded(Path::new("/project/src/gen.py")));
+        assert!(settings.is_excluded(Path::new("/project/.git")));
+    }
+
+    #[test]
+    fn per_file_ignores_remove_rules_for_matching_files() {
+        let settings = settings("[per-file-ignores]\n\"tests/*.py\" = [\"LG2\"]\n");
+        assert!(!settings
+            .rules_for(Path::new("/project/tests/t.py"))
+            .contains(Rule::BlockingSleep));
+        assert!(settings
+            .rules_for(Path::new("/project/app.py"))
+            .contains(Rule::BlockingSleep));
+    }
+
+    #[test]
+    fn cli_select_overrides_config_select() {
+        let config = ConfigFile::parse(Path::new("loopguard.toml"), "select = [\"LG201\"]\n")
+            .unwrap()
+            .unwrap();
+        let cli = CliOverrides {
+            select: Some(vec![Selector::Rule(Rule::BlockingHttp)]),
+            ..CliOverrides::default()
+        };
+        let settings = Settings::new(Some(&config), &cli, Path::new("."));
+        assert!(settings.rules.contains(Rule::BlockingHttp));
+        assert!(!settings.rules.contains(Rule::BlockingSleep));
+    }
+}

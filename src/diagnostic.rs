@@ -1,0 +1,128 @@
+//! What a rule reports: a message at a byte range of one file, with optional help, notes and fix.
+
+use ruff_text_size::TextRange;
+use serde::Serialize;
+
+use crate::registry::Rule;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Applicability {
+    /// Shown as a suggestion only; never applied automatically.
+    DisplayOnly,
+    /// Applied with `--unsafe-fixes`: changes behaviour in ways the user should review.
+    Unsafe,
+    /// Applied with `--fix`.
+    Safe,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Edit {
+    pub range: TextRange,
+    pub content: String,
+}
+
+impl Edit {
+    pub fn replacement(range: TextRange, content: impl Into<String>) -> Self {
+        Edit {
+            range,
+            content: content.into(),
+        }
+    }
+
+    pub fn insertion(at: ruff_text_size::TextSize, content: impl Into<String>) -> Self {
+        Edit::replacement(TextRange::empty(at), content)
+    }
+
+    pub fn deletion(range: TextRange) -> Self {
+        Edit::replacement(range, String::new())
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Fix {
+    pub applicability: Applicability,
+    pub message: String,
+    pub edits: Vec<Edit>,
+}
+
+impl Fix {
+    pub fn safe(message: impl Into<String>, edits: Vec<Edit>) -> Self {
+        Fix {
+            applicability: Applicability::Safe,
+            message: message.into(),
+            edits,
+        }
+    }
+
+    pub fn unsafe_edits(message: impl Into<String>, edits: Vec<Edit>) -> Self {
+        Fix {
+            applicability: Applicability::Unsafe,
+            message: message.into(),
+            edits,
+        }
+    }
+
+    pub fn display_only(message: impl Into<String>, edits: Vec<Edit>) -> Self {
+        Fix {
+            applicability: Applicability::DisplayOnly,
+            message: message.into(),
+            edits,
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Note {
+    pub message: String,
+    /// Where the note points in the same file, if anywhere.
+    pub range: Option<TextRange>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Diagnostic {
+    pub rule: Rule,
+    pub message: String,
+    pub range: TextRange,
+    pub help: Option<String>,
+    pub notes: Vec<Note>,
+    pub fix: Option<Fix>,
+    /// Start of the statement the finding belongs to: a suppression comment on that statement's
+    /// first line covers a finding on any of its lines.
+    pub statement_start: Option<ruff_text_size::TextSize>,
+}
+
+impl Diagnostic {
+    pub fn new(rule: Rule, message: impl Into<String>, range: TextRange) -> Self {
+        Diagnostic {
+            rule,
+            message: message.into(),
+            range,
+            help: None,
+            notes: Vec::new(),
+            fix: None,
+            statement_start: None,
+        }
+    }
+
+    #[must_use]
+    pub fn with_help(mut self, help: impl Into<String>) -> Self {
+        self.help = Some(help.into());
+        self
+    }
+
+    #[must_use]
+    pub fn with_note(mut self, message: impl Into<String>, range: Option<TextRange>) -> Self {
+        self.notes.push(Note {
+            message: message.into(),
+            range,
+        });
+        self
+    }
+
+    #[must_use]
+    pub fn with_fix(mut self, fix: Option<Fix>) -> Self {
+        self.fix = fix;
+        self
+    }
+}

@@ -1,0 +1,196 @@
+//! Finding the files to lint: walk the given paths honouring `.gitignore`/`.ignore` (the
+//! `ignore` crate, as ruff does), the default excludes and each directory's config `exclude`.
+//! A file named on the command line is always linted.
+
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+
+use rustc_hash::FxHashMap;
+
+use crate::config::{find_config_file, CliOverrides, ConfigError, ConfigFile, Settings};
+use crate::registry::Language;
+
+#[derive(Debug, Clone)]
+pub struct DiscoveredFile {
+    pub path: PathBuf,
+    pub language: Language,
+    pub settings: Arc<Settings>,
+}
+
+pub fn language_of(path: &Path, explicit: bool) -> Option<Language> {
+    match path.extension()?.to_str()? {
+        "py" => Some(Language::Python),
+        // Stubs describe types, not behaviour; linted only when named explicitly.
+        "pyi" if explicit => Some(Language::Python),
+        _ => None,
+    }
+}
+
+/// Where each directory's settings come from.
+pub enum ConfigSource {
+    /// `--isolated`: built-in defaults and command-line options only.
+    Isolated,
+    /// `--config FILE`: one file for everything.
+    Explicit(Box<ConfigFile>),
+    /// The closest config file above each linted file.
+    Hierarchical,
+}
+
+/// Resolves and caches the settings for each directory.
+pub struct SettingsResolver {
+    source: ConfigSource,
+    cli: CliOverrides,
+    cwd: PathBuf,
+    by_directory: Mutex<FxHashMap<PathBuf, Arc<Settings>>>,
+    by_config: Mutex<FxHashMap<Option<PathBuf>, Arc<Settings>>>,
+}
+
+impl SettingsResolver {
+    pub fn new(source: ConfigSource, cli: CliOverrides, cwd: PathBuf) -> Self {
+        SettingsResolver {
+            source,
+            cli,
+            cwd,
+            by_directory: Mutex::new(FxHashMap::default()),
+            by_config: Mutex::new(FxHashMap::default()),
+        }
+    }
+
+    pub fn for_directory(&self, directory: &Path) -> Result<Arc<Settings>, ConfigError> {
+        if let Some(settings) = lock(&self.by_directory).get(directory) {
+            return Ok(Arc::clone(settings));
+        }
+        let config = match &self.source {
+            ConfigSource::Isolated => None,
+            ConfigSource::Explicit(config) => Some(config.as_ref().clone()),
+            ConfigSource::Hierarchical => find_config_file(&absolute(&self.cwd, directory))?,
+        };
+        let key = config.as_ref().map(|config| config.path.clone());
+        let settings = Arc::clone(
+            lock(&self.by_config)
+                .entry(key)
+                .or_insert_with(|| Arc::new(Settings::new(config.as_ref(), &self.cli, &self.cwd))),
+        );
+        lock(&self.by_directory).insert(directory.to_path_buf(), Arc::clone(&settings));
+        Ok(settings)
+    }
+
+    fn for_file(&self, file: &Path) -> Result<Arc<Settings>, ConfigError> {
+        let directory = file
+            .parent()
+            .filter(|parent| !parent.as_os_str().is_empty());
+        self.for_directory(directory.unwrap_or(Path::new(".")))
+    }
+}
+
+fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    // A panic while holding the lock cannot leave a half-written cache entry behind.
+    mutex
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
+fn absolute(cwd: &Path, path: &Path) -> PathBuf {
+    if path.is_absolute() {
+        path.to_path_buf()
+    } else {
+        cwd.join(path)
+    }
+}
+
+/// What discovery found: files to lint, and paths it could not walk into.
+#[derive(Debug, Default)]
+pub struct Discovery {
+    pub files: Vec<DiscoveredFile>,
+    pub unreadable: Vec<(PathBuf, String)>,
+}
+
+/// All files to lint under `paths`, sorted by path; an error in any config stops discovery.
+pub fn discover(
+    paths: &[PathBuf],
+    resolver: &Arc<SettingsResolver>,
+) -> Result<Discovery, ConfigError> {
+    let mut files = Vec::new();
+    let mut unreadable = Vec::new();
+    let error: Arc<Mutex<Option<ConfigError>>> = Arc::new(Mutex::new(None));
+    for path in paths {
+        if !path.is_dir() {
+            // Named explicitly: linted even if excluded or ignored. A missing or unreadable
+            // path is passed on so that it is reported as LG003 rather than dropped.
+            let language =
+                language_of(path, true).or_else(|| (!path.exists()).then_some(Language::Python));
+            if let Some(language) = language {
+                files.push(DiscoveredFile {
+                    path: path.clone(),
+                    language,
+                    settings: resolver.for_file(path)?,
+                });
+            }
+            continue;
+        }
+        let filter_resolver = Arc::clone(resolver);
+        let filter_error = Arc::clone(&error);
+        let root = path.clone();
+        let walker = ignore::WalkBuilder::new(path)
+            .hidden(false)
+            .require_git(false)
+            .follow_links(false)
+            .filter_entry(move |entry| {
+                if entry.depth() == 0 && entry.path() == root {
+                    return true;
+                }
+                // Whether an entry is excluded is up to the config that governs its directory.
+                let directory = entry.path().parent().unwrap_or(Path::new("."));
+                match filter_resolver.for_directory(directory) {
+                    Ok(settings) => !settings.is_excluded(entry.path()),
+                    Err(config_error) => {
+                        lock(&filter_error).get_or_insert(config_error);
+                        false
+                    }
+                }
+            })
+            .build();
+        for entry in walker {
+            let entry = match entry {
+                Ok(entry) => entry,
+                Err(walk_error) => {
+                    unreadable.push((
+                        error_path(&walk_error).unwrap_or_else(|| path.clone()),
+                        walk_error.to_string(),
+                    ));
+                    continue;
+                }
+            };
+            if !entry.file_type().is_some_and(|kind| kind.is_file()) {
+                continue;
+            }
+            let Some(language) = language_of(entry.path(), false) else {
+                continue;
+            };
+            let settings = resolver.for_file(entry.path())?;
+            files.push(DiscoveredFile {
+                path: entry.into_path(),
+                language,
+                settings,
+            });
+        }
+        if let Some(config_error) = lock(&error).take() {
+            return Err(config_error);
+        }
+    }
+    files.sort_by(|a, b| a.path.cmp(&b.path));
+    files.dedup_by(|a, b| a.path == b.path);
+    unreadable.sort();
+    Ok(Discovery { files, unreadable })
+}
+
+fn error_path(error: &ignore::Error) -> Option<PathBuf> {
+    match error {
+        ignore::Error::WithPath { path, .. } => Some(path.clone()),
+        ignore::Error::WithDepth { err, .. } | ignore::Error::WithLineNumber { err, .. } => {
+            error_path(err)
+        }
+        ignore::Error::Loop { child, .. } => Some(child.clone()),
+        _ => None,
+    }
+}

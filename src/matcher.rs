@@ -1,0 +1,146 @@
+//! Qualified-name patterns: `time.sleep`, `requests.*`, `std::thread::sleep`, `openai.*.create`.
+//!
+//! A pattern is a sequence of segments separated by `.` (Python) or `::` (Rust); `*` matches
+//! exactly one segment. Built-in block lists and user config (`extend-blocking-calls`,
+//! `guarded-calls`) share this syntax.
+
+use rustc_hash::FxHashSet;
+
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct CallPattern {
+    text: String,
+    segments: Vec<Segment>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+enum Segment {
+    Literal(String),
+    Any,
+}
+
+impl CallPattern {
+    pub fn parse(text: &str) -> Result<CallPattern, String> {
+        let separator = if text.contains("::") { "::" } else { "." };
+        let segments: Vec<Segment> = text
+            .split(separator)
+            .map(|segment| match segment {
+                "*" => Ok(Segment::Any),
+                "" => Err(format!("`{text}` has an empty segment")),
+                _ if is_identifier(segment) => Ok(Segment::Literal(segment.to_string())),
+                _ => Err(format!(
+                    "`{text}`: segment `{segment}` is neither an identifier nor `*`"
+                )),
+            })
+            .collect::<Result<_, _>>()?;
+        if segments.len() < 2 && segments.iter().all(|segment| segment == &Segment::Any) {
+            return Err(format!("`{text}` would match every call"));
+        }
+        Ok(CallPattern {
+            text: text.to_string(),
+            segments,
+        })
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.text
+    }
+
+    pub fn is_rust(&self) -> bool {
+        self.text.contains("::")
+    }
+
+    fn is_exact(&self) -> bool {
+        self.segments
+            .iter()
+            .all(|segment| matches!(segment, Segment::Literal(_)))
+    }
+
+    pub fn matches(&self, qualified_name: &str) -> bool {
+        let separator = if self.is_rust() { "::" } else { "." };
+        let mut parts = qualified_name.split(separator);
+        for segment in &self.segments {
+            match (segment, parts.next()) {
+                (_, None) => return false,
+                (Segment::Any, Some(_)) => {}
+                (Segment::Literal(literal), Some(part)) if literal == part => {}
+                _ => return false,
+            }
+        }
+        parts.next().is_none()
+    }
+}
+
+fn is_identifier(text: &str) -> bool {
+    let mut chars = text.chars();
+    chars
+        .next()
+        .is_some_and(|first| first == '_' || first.is_alphabetic())
+        && chars.all(|c| c == '_' || c.is_alphanumeric())
+}
+
+/// A set of patterns, with exact names in a hash set so the common case is one lookup.
+#[derive(Debug, Clone, Default)]
+pub struct CallMatcher {
+    exact: FxHashSet<String>,
+    wildcards: Vec<CallPattern>,
+}
+
+impl CallMatcher {
+    pub fn new<'p>(patterns: impl IntoIterator<Item = &'p CallPattern>) -> Self {
+        let mut matcher = CallMatcher::default();
+        for pattern in patterns {
+            if pattern.is_exact() {
+                matcher.exact.insert(pattern.text.clone());
+            } else {
+                matcher.wildcards.push(pattern.clone());
+            }
+        }
+        matcher
+    }
+
+    pub fn matches(&self, qualified_name: &str) -> bool {
+        self.exact.contains(qualified_name)
+            || self
+                .wildcards
+                .iter()
+                .any(|pattern| pattern.matches(qualified_name))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn star_matches_exactly_one_segment() {
+        let pattern = CallPattern::parse("openai.*.create").unwrap();
+        assert!(pattern.matches("openai.completions.create"));
+        assert!(!pattern.matches("openai.create"));
+        assert!(!pattern.matches("openai.chat.completions.create"));
+    }
+
+    #[test]
+    fn rust_paths_use_double_colons() {
+        let pattern = CallPattern::parse("std::thread::*").unwrap();
+        assert!(pattern.matches("std::thread::sleep"));
+        assert!(!pattern.matches("std.thread.sleep"));
+    }
+
+    #[test]
+    fn invalid_patterns_are_rejected() {
+        assert!(CallPattern::parse("*").is_err());
+        assert!(CallPattern::parse("time..sleep").is_err());
+        assert!(CallPattern::parse("time.sl eep").is_err());
+        assert!(CallPattern::parse("time.sleep()").is_err());
+    }
+
+    #[test]
+    fn matcher_combines_exact_and_wildcard_patterns() {
+        let patterns = ["time.sleep", "requests.*"].map(|p| CallPattern::parse(p).unwrap());
+        let matcher = CallMatcher::new(&patterns);
+        assert!(matcher.matches("time.sleep"));
+        assert!(matcher.matches("requests.get"));
+        assert!(!matcher.matches("requests.Session.get"));
+        assert!(!matcher.matches("asyncio.sleep"));
+    }
+}

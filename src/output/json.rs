@@ -1,0 +1,103 @@
+//! JSON output, ruff-compatible in shape (`code`, `message`, `filename`, `location`,
+//! `end_location`, `fix`, `url`, `noqa_row`) with loopguard's `name`, `severity`, `help` and
+//! `notes` added. The schema is documented in the README.
+
+use std::io::{self, Write};
+
+use serde::Serialize;
+
+use super::Finding;
+use crate::diagnostic::Applicability;
+use crate::source::Location;
+
+#[derive(Serialize)]
+struct JsonDiagnostic<'a> {
+    code: &'static str,
+    name: &'static str,
+    message: &'a str,
+    severity: crate::registry::Severity,
+    filename: &'a str,
+    location: Location,
+    end_location: Location,
+    noqa_row: usize,
+    fix: Option<JsonFix<'a>>,
+    help: Option<&'a str>,
+    notes: Vec<JsonNote<'a>>,
+    url: String,
+}
+
+#[derive(Serialize)]
+struct JsonFix<'a> {
+    applicability: Applicability,
+    message: &'a str,
+    edits: Vec<JsonEdit<'a>>,
+}
+
+#[derive(Serialize)]
+struct JsonEdit<'a> {
+    content: &'a str,
+    location: Location,
+    end_location: Location,
+}
+
+#[derive(Serialize)]
+struct JsonNote<'a> {
+    message: &'a str,
+    location: Option<Location>,
+    end_location: Option<Location>,
+}
+
+fn to_json<'a>(finding: &'a Finding) -> JsonDiagnostic<'a> {
+    let diagnostic = finding.diagnostic;
+    let meta = diagnostic.rule.meta();
+    let source = finding.report.source.as_deref();
+    let locate = |offset| source.map_or(Location { row: 1, column: 1 }, |s| s.location(offset));
+    JsonDiagnostic {
+        code: meta.code,
+        name: meta.name,
+        message: &diagnostic.message,
+        severity: meta.severity,
+        filename: &finding.display_path,
+        location: finding.start,
+        end_location: finding.end,
+        noqa_row: finding.start.row,
+        fix: diagnostic.fix.as_ref().map(|fix| JsonFix {
+            applicability: fix.applicability,
+            message: &fix.message,
+            edits: fix
+                .edits
+                .iter()
+                .map(|edit| JsonEdit {
+                    content: &edit.content,
+                    location: locate(edit.range.start()),
+                    end_location: locate(edit.range.end()),
+                })
+                .collect(),
+        }),
+        help: diagnostic.help.as_deref(),
+        notes: diagnostic
+            .notes
+            .iter()
+            .map(|note| JsonNote {
+                message: &note.message,
+                location: note.range.map(|range| locate(range.start())),
+                end_location: note.range.map(|range| locate(range.end())),
+            })
+            .collect(),
+        url: meta.url(),
+    }
+}
+
+pub fn render_array(findings: &[Finding], out: &mut dyn Write) -> io::Result<()> {
+    let diagnostics: Vec<_> = findings.iter().map(to_json).collect();
+    serde_json::to_writer_pretty(&mut *out, &diagnostics)?;
+    writeln!(out)
+}
+
+pub fn render_lines(findings: &[Finding], out: &mut dyn Write) -> io::Result<()> {
+    for finding in findings {
+        serde_json::to_writer(&mut *out, &to_json(finding))?;
+        writeln!(out)?;
+    }
+    Ok(())
+}

@@ -1,0 +1,182 @@
+//! Rendering the run's results: rustc-like text (miette), concise lines, JSON, JSON lines.
+
+mod concise;
+mod json;
+mod text;
+
+use std::io::{self, Write};
+use std::path::Path;
+
+use crate::diagnostic::{Applicability, Diagnostic};
+use crate::lint::FileReport;
+use crate::source::Location;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum OutputFormat {
+    /// rustc-style diagnostics with source snippets.
+    Text,
+    /// One line per finding: `path:line:col: CODE [name] message`.
+    Concise,
+    /// A JSON array, ruff-compatible in shape.
+    Json,
+    /// One JSON object per line.
+    JsonLines,
+}
+
+impl OutputFormat {
+    pub fn is_machine_readable(self) -> bool {
+        matches!(self, OutputFormat::Json | OutputFormat::JsonLines)
+    }
+}
+
+/// One finding ready for output: the file it is in and its resolved positions.
+pub struct Finding<'r> {
+    pub path: &'r Path,
+    pub display_path: String,
+    pub report: &'r FileReport,
+    pub diagnostic: &'r Diagnostic,
+    pub start: Location,
+    pub end: Location,
+}
+
+impl Finding<'_> {
+    pub fn is_fixable(&self) -> bool {
+        self.diagnostic
+            .fix
+            .as_ref()
+            .is_some_and(|fix| fix.applicability == Applicability::Safe)
+    }
+}
+
+/// Paths are shown relative to the working directory when they are inside it.
+pub fn display_path(path: &Path, cwd: &Path) -> String {
+    let relative = if path.is_absolute() {
+        path.strip_prefix(cwd).unwrap_or(path)
+    } else {
+        path.strip_prefix(".").unwrap_or(path)
+    };
+    relative.to_string_lossy().into_owned()
+}
+
+pub fn findings<'r>(reports: &'r [FileReport], cwd: &Path) -> Vec<Finding<'r>> {
+    let mut findings = Vec::new();
+    for report in reports {
+        let display = display_path(&report.path, cwd);
+        for diagnostic in &report.diagnostics {
+            let (start, end) = match &report.source {
+                Some(source) => (
+                    source.location(diagnostic.range.start()),
+                    source.location(diagnostic.range.end()),
+                ),
+                None => (
+                    Location { row: 1, column: 1 },
+                    Location { row: 1, column: 1 },
+                ),
+            };
+            findings.push(Finding {
+                path: &report.path,
+                display_path: display.clone(),
+                report,
+                diagnostic,
+                start,
+                end,
+            });
+        }
+    }
+    findings.sort_by(|a, b| {
+        (a.path, a.start, a.diagnostic.rule.code()).cmp(&(
+            b.path,
+            b.start,
+            b.diagnostic.rule.code(),
+        ))
+    });
+    findings
+}
+
+pub struct RenderOptions {
+    pub format: OutputFormat,
+    pub color: bool,
+    pub unicode: bool,
+}
+
+pub fn render(
+    findings: &[Finding],
+    options: &RenderOptions,
+    out: &mut dyn Write,
+) -> io::Result<()> {
+    match options.format {
+        OutputFormat::Text => text::render(findings, options, out),
+        OutputFormat::Concise => concise::render(findings, out),
+        OutputFormat::Json => json::render_array(findings, out),
+        OutputFormat::JsonLines => json::render_lines(findings, out),
+    }
+}
+
+/// `Found 12 problems (5 fixable with --fix).`
+pub fn summary(findings: &[Finding]) -> String {
+    if findings.is_empty() {
+        return "All checks passed!".to_string();
+    }
+    let fixable = findings
+        .iter()
+        .filter(|finding| finding.is_fixable())
+        .count();
+    let noun = if findings.len() == 1 {
+        "problem"
+    } else {
+        "problems"
+    };
+    if fixable > 0 {
+        format!(
+            "Found {} {noun} ({fixable} fixable with --fix).",
+            findings.len()
+        )
+    } else {
+        format!("Found {} {noun}.", findings.len())
+    }
+}
+
+/// `--statistics`: the count of findings per rule, most frequent first.
+pub fn statistics(
+    findings: &[Finding],
+    format: OutputFormat,
+    out: &mut dyn Write,
+) -> io::Result<()> {
+    let mut counts: Vec<(crate::registry::Rule, usize, usize)> = Vec::new();
+    for finding in findings {
+        let rule = finding.diagnostic.rule;
+        match counts.iter_mut().find(|(counted, _, _)| *counted == rule) {
+            Some((_, count, fixable)) => {
+                *count += 1;
+                *fixable += usize::from(finding.is_fixable());
+            }
+            None => counts.push((rule, 1, usize::from(finding.is_fixable()))),
+        }
+    }
+    counts.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
+    if format.is_machine_readable() {
+        let rows: Vec<_> = counts
+            .iter()
+            .map(|(rule, count, fixable)| {
+                serde_json::json!({"code": rule.code(), "name": rule.name(), "count": count, "fixable": fixable})
+            })
+            .collect();
+        serde_json::to_writer_pretty(&mut *out, &rows)?;
+        return writeln!(out);
+    }
+    let width = counts
+        .iter()
+        .map(|(_, count, _)| count.to_string().len())
+        .max()
+        .unwrap_or(1);
+    for (rule, count, fixable) in counts {
+        let marker = if fixable > 0 { "[*]" } else { "[ ]" };
+        writeln!(
+            out,
+            "{count:>width$}\t{}\t{marker} {}",
+            rule.code(),
+            rule.name()
+        )?;
+    }
+    Ok(())
+}

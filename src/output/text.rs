@@ -1,0 +1,151 @@
+//! rustc-like diagnostics rendered by miette: code and message, the source snippet with the
+//! span labelled, notes pointing at related code, and the help line.
+
+use std::fmt;
+use std::io::{self, Write};
+use std::sync::Arc;
+
+use miette::{
+    GraphicalReportHandler, GraphicalTheme, LabeledSpan, MietteError, NamedSource, SourceCode,
+    SourceSpan, SpanContents,
+};
+
+use super::{Finding, RenderOptions};
+use crate::registry::Severity;
+use crate::source::SourceText;
+
+/// Lets miette read snippets from the shared source without copying it.
+struct SharedSource(Arc<SourceText>);
+
+impl SourceCode for SharedSource {
+    fn read_span<'a>(
+        &'a self,
+        span: &SourceSpan,
+        context_lines_before: usize,
+        context_lines_after: usize,
+    ) -> Result<Box<dyn SpanContents<'a> + 'a>, MietteError> {
+        self.0
+            .text
+            .as_str()
+            .read_span(span, context_lines_before, context_lines_after)
+    }
+}
+
+struct Rendered<'f> {
+    finding: &'f Finding<'f>,
+    source: Option<NamedSource<SharedSource>>,
+    help: Option<String>,
+}
+
+impl fmt::Debug for Rendered<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.finding.diagnostic.message)
+    }
+}
+
+impl fmt::Display for Rendered<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.source.is_none() {
+            // No snippet to show the file name in: say which file it is.
+            write!(f, "{}: ", self.finding.display_path)?;
+        }
+        f.write_str(&self.finding.diagnostic.message)
+    }
+}
+
+impl std::error::Error for Rendered<'_> {}
+
+fn span(range: ruff_text_size::TextRange) -> SourceSpan {
+    SourceSpan::new(range.start().to_usize().into(), range.len().to_usize())
+}
+
+impl miette::Diagnostic for Rendered<'_> {
+    fn code<'a>(&'a self) -> Option<Box<dyn fmt::Display + 'a>> {
+        let rule = self.finding.diagnostic.rule;
+        let fixable = if self.finding.is_fixable() {
+            " [*]"
+        } else {
+            ""
+        };
+        Some(Box::new(format!(
+            "{} {}{fixable}",
+            rule.code(),
+            rule.name()
+        )))
+    }
+
+    fn severity(&self) -> Option<miette::Severity> {
+        Some(match self.finding.diagnostic.rule.meta().severity {
+            Severity::Error => miette::Severity::Error,
+            Severity::Warning => miette::Severity::Warning,
+        })
+    }
+
+    fn help<'a>(&'a self) -> Option<Box<dyn fmt::Display + 'a>> {
+        self.help
+            .as_ref()
+            .map(|help| Box::new(help) as Box<dyn fmt::Display>)
+    }
+
+    fn source_code(&self) -> Option<&dyn SourceCode> {
+        self.source.as_ref().map(|source| source as &dyn SourceCode)
+    }
+
+    fn labels(&self) -> Option<Box<dyn Iterator<Item = LabeledSpan> + '_>> {
+        self.source.as_ref()?;
+        let diagnostic = self.finding.diagnostic;
+        let primary = LabeledSpan::new_primary_with_span(None, span(diagnostic.range));
+        let notes = diagnostic.notes.iter().filter_map(|note| {
+            Some(LabeledSpan::new_with_span(
+                Some(note.message.clone()),
+                span(note.range?),
+            ))
+        });
+        Some(Box::new(std::iter::once(primary).chain(notes)))
+    }
+}
+
+pub fn render(
+    findings: &[Finding],
+    options: &RenderOptions,
+    out: &mut dyn Write,
+) -> io::Result<()> {
+    let theme = match (options.unicode, options.color) {
+        (true, true) => GraphicalTheme::unicode(),
+        (true, false) => GraphicalTheme::unicode_nocolor(),
+        (false, _) => GraphicalTheme::none(),
+    };
+    let handler = GraphicalReportHandler::new_themed(theme)
+        .with_width(120)
+        .with_links(false)
+        .with_context_lines(1);
+    let mut rendered_text = String::new();
+    for finding in findings {
+        let diagnostic = finding.diagnostic;
+        let unranged_notes = diagnostic.notes.iter().filter(|note| note.range.is_none());
+        let help = diagnostic
+            .help
+            .iter()
+            .cloned()
+            .chain(unranged_notes.map(|note| format!("note: {}", note.message)))
+            .reduce(|help, note| format!("{help}\n{note}"));
+        let rendered = Rendered {
+            finding,
+            source: finding.report.source.as_ref().map(|source| {
+                NamedSource::new(&finding.display_path, SharedSource(Arc::clone(source)))
+                    .with_language("python")
+            }),
+            help,
+        };
+        rendered_text.clear();
+        if handler
+            .render_report(&mut rendered_text, &rendered)
+            .is_err()
+        {
+            rendered_text = format!("{}: {}\n", finding.display_path, diagnostic.message);
+        }
+        out.write_all(rendered_text.as_bytes())?;
+        writeln!(out)?;
+    }
+    Ok(())
+}

@@ -1,0 +1,233 @@
+//! The single walk over a Python module: it keeps the semantic model in step with the tree and
+//! hands every statement and call to the rules (see `analyze`).
+
+use ruff_python_ast::visitor::{walk_expr, walk_stmt, Visitor};
+use ruff_python_ast::{self as ast, Expr, Stmt};
+use ruff_text_size::{Ranged, TextRange, TextSize};
+use rustc_hash::FxHashSet;
+
+use super::analyze;
+use super::semantic::SemanticModel;
+use crate::config::Settings;
+use crate::diagnostic::Diagnostic;
+use crate::registry::{Rule, RuleSet};
+
+/// A call being checked, with its target resolved once for all rules.
+pub struct CallSite<'a> {
+    pub call: &'a ast::ExprCall,
+    /// The call's qualified target (`time.sleep`, `requests.Session.get`), if the file states it.
+    pub target: Option<String>,
+}
+
+impl CallSite<'_> {
+    pub fn target(&self) -> Option<&str> {
+        self.target.as_deref()
+    }
+
+    pub fn keyword(&self, name: &str) -> Option<&ast::Keyword> {
+        self.call
+            .arguments
+            .keywords
+            .iter()
+            .find(|keyword| keyword.arg.as_ref().is_some_and(|arg| arg.as_str() == name))
+    }
+}
+
+pub struct Checker<'a> {
+    pub semantic: SemanticModel<'a>,
+    pub settings: &'a Settings,
+    pub source: &'a str,
+    pub module: &'a ast::ModModule,
+    rules: RuleSet,
+    diagnostics: Vec<Diagnostic>,
+    reported_once: FxHashSet<(Rule, TextSize, String)>,
+}
+
+impl<'a> Checker<'a> {
+    pub fn new(
+        module: &'a ast::ModModule,
+        source: &'a str,
+        settings: &'a Settings,
+        rules: RuleSet,
+    ) -> Self {
+        Checker {
+            semantic: SemanticModel::new(module),
+            settings,
+            source,
+            module,
+            rules,
+            diagnostics: Vec::new(),
+            reported_once: FxHashSet::default(),
+        }
+    }
+
+    pub fn run(mut self) -> Vec<Diagnostic> {
+        self.visit_body(&self.module.body);
+        self.diagnostics
+    }
+
+    pub fn enabled(&self, rule: Rule) -> bool {
+        self.rules.contains(rule)
+    }
+
+    pub fn any_enabled(&self, rules: &[Rule]) -> bool {
+        rules.iter().any(|rule| self.enabled(*rule))
+    }
+
+    /// Records a finding; a suppression on the first line of its statement covers it.
+    pub fn report(&mut self, mut diagnostic: Diagnostic) {
+        if diagnostic.statement_start.is_none() {
+            diagnostic.statement_start = self.semantic.current_statement().map(Ranged::start);
+        }
+        self.diagnostics.push(diagnostic);
+    }
+
+    pub fn text(&self, range: TextRange) -> &'a str {
+        &self.source[range]
+    }
+
+    /// True the first time `key` is seen for `rule` in the current function (for rules that
+    /// report once per receiver rather than once per call).
+    pub fn first_in_function(&mut self, rule: Rule, key: &str) -> bool {
+        let function = self
+            .semantic
+            .current_function()
+            .map_or(TextSize::default(), Ranged::start);
+        self.reported_once.insert((rule, function, key.to_string()))
+    }
+}
+
+impl<'a> Visitor<'a> for Checker<'a> {
+    fn visit_body(&mut self, body: &'a [Stmt]) {
+        self.semantic.push_block(body);
+        for (index, statement) in body.iter().enumerate() {
+            self.semantic.set_block_index(index);
+            self.visit_stmt(statement);
+        }
+        self.semantic.pop_block();
+    }
+
+    fn visit_stmt(&mut self, statement: &'a Stmt) {
+        self.semantic.push_statement(statement);
+        analyze::statement(self, statement);
+        match statement {
+            Stmt::FunctionDef(function) => {
+                // Decorators, defaults and annotations run in the enclosing scope.
+                for decorator in &function.decorator_list {
+                    self.visit_decorator(decorator);
+                }
+                for parameter in function.parameters.iter_non_variadic_params() {
+                    if let Some(default) = &parameter.default {
+                        self.visit_expr(default);
+                    }
+                }
+                self.semantic.push_function(function);
+                self.visit_body(&function.body);
+                self.semantic.pop_scope();
+            }
+            Stmt::ClassDef(class) => {
+                for decorator in &class.decorator_list {
+                    self.visit_decorator(decorator);
+                }
+                if let Some(arguments) = &class.arguments {
+                    self.visit_arguments(arguments);
+                }
+                self.semantic.push_class(class);
+                self.visit_body(&class.body);
+                self.semantic.pop_scope();
+            }
+            Stmt::For(for_stmt) => {
+                self.visit_expr(&for_stmt.iter);
+                self.visit_expr(&for_stmt.target);
+                self.semantic.enter_loop();
+                self.visit_body(&for_stmt.body);
+                self.semantic.exit_loop();
+                self.visit_body(&for_stmt.orelse);
+            }
+            Stmt::While(while_stmt) => {
+                self.visit_expr(&while_stmt.test);
+                self.semantic.enter_loop();
+                self.visit_body(&while_stmt.body);
+                self.semantic.exit_loop();
+                self.visit_body(&while_stmt.orelse);
+            }
+            _ => walk_stmt(self, statement),
+        }
+        self.semantic.pop_statement();
+    }
+
+    fn visit_expr(&mut self, expr: &'a Expr) {
+        self.semantic.push_expression(expr);
+        match expr {
+            Expr::Call(call) => {
+                analyze::call(self, call);
+                walk_expr(self, expr);
+            }
+            Expr::Lambda(lambda) => {
+                if let Some(parameters) = &lambda.parameters {
+                    for parameter in parameters.iter_non_variadic_params() {
+                        if let Some(default) = &parameter.default {
+                            self.visit_expr(default);
+                        }
+                    }
+                }
+                self.semantic.push_lambda(lambda);
+                self.visit_expr(&lambda.body);
+                self.semantic.pop_scope();
+            }
+            Expr::ListComp(ast::ExprListComp {
+                elt, generators, ..
+            })
+            | Expr::SetComp(ast::ExprSetComp {
+                elt, generators, ..
+            })
+            | Expr::Generator(ast::ExprGenerator {
+                elt, generators, ..
+            }) => {
+                self.visit_comprehension_scope(generators, &[elt]);
+            }
+            Expr::DictComp(ast::ExprDictComp {
+                key,
+                value,
+                generators,
+                ..
+            }) => match key.as_deref() {
+                Some(key) => self.visit_comprehension_scope(generators, &[key, value]),
+                None => self.visit_comprehension_scope(generators, &[value]),
+            },
+            _ => walk_expr(self, expr),
+        }
+        self.semantic.pop_expression();
+    }
+}
+
+impl<'a> Checker<'a> {
+    /// The first iterable is evaluated in the enclosing scope; everything else in the
+    /// comprehension's own scope, with the element expressions running once per item.
+    fn visit_comprehension_scope(
+        &mut self,
+        generators: &'a [ast::Comprehension],
+        elements: &[&'a Expr],
+    ) {
+        let Some((first, rest)) = generators.split_first() else {
+            return;
+        };
+        self.visit_expr(&first.iter);
+        self.semantic.push_comprehension(generators);
+        for condition in &first.ifs {
+            self.visit_expr(condition);
+        }
+        for generator in rest {
+            self.visit_expr(&generator.iter);
+            for condition in &generator.ifs {
+                self.visit_expr(condition);
+            }
+        }
+        self.semantic.set_in_element(true);
+        for element in elements {
+            self.visit_expr(element);
+        }
+        self.semantic.set_in_element(false);
+        self.semantic.pop_scope();
+    }
+}

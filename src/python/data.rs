@@ -1,0 +1,186 @@
+//! The Python rules' domain knowledge, loaded from `rules/data/python.toml`.
+
+use std::sync::OnceLock;
+
+use rustc_hash::FxHashMap;
+use serde::Deserialize;
+
+use crate::config::{OptionValue, RuleOptions};
+use crate::matcher::{CallMatcher, CallPattern};
+use crate::registry::Rule;
+
+const DATA_TOML: &str = include_str!("../../rules/data/python.toml");
+
+#[derive(Debug)]
+pub struct PythonData {
+    lists: FxHashMap<(Rule, String), (Vec<CallPattern>, CallMatcher)>,
+    /// What a call returns, when that is not the class being constructed.
+    pub returns: FxHashMap<String, String>,
+    /// `(submodule, package)` pairs, longest submodule first.
+    pub module_aliases: Vec<(String, String)>,
+}
+
+#[derive(Deserialize)]
+struct RawData {
+    semantic: RawSemantic,
+    #[serde(flatten)]
+    rules: FxHashMap<String, FxHashMap<String, Vec<String>>>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "kebab-case")]
+struct RawSemantic {
+    returns: FxHashMap<String, String>,
+    module_aliases: FxHashMap<String, String>,
+}
+
+pub fn data() -> &'static PythonData {
+    static DATA: OnceLock<PythonData> = OnceLock::new();
+    DATA.get_or_init(|| load(DATA_TOML).expect("rules/data/python.toml is validated by tests"))
+}
+
+fn load(text: &str) -> Result<PythonData, String> {
+    let raw: RawData = toml_edit::de::from_str(text).map_err(|error| error.to_string())?;
+    let mut lists = FxHashMap::default();
+    for (rule_name, rule_lists) in raw.rules {
+        let rule = Rule::from_code_or_name(&rule_name)
+            .ok_or_else(|| format!("section `{rule_name}` is not a rule name"))?;
+        for (list_name, entries) in rule_lists {
+            let patterns = entries
+                .iter()
+                .map(|entry| CallPattern::parse(entry))
+                .collect::<Result<Vec<_>, _>>()?;
+            let matcher = CallMatcher::new(&patterns);
+            lists.insert((rule, list_name), (patterns, matcher));
+        }
+    }
+    let mut module_aliases: Vec<_> = raw.semantic.module_aliases.into_iter().collect();
+    module_aliases.sort_by(|a, b| b.0.len().cmp(&a.0.len()).then(a.0.cmp(&b.0)));
+    Ok(PythonData {
+        lists,
+        returns: raw.semantic.returns,
+        module_aliases,
+    })
+}
+
+impl PythonData {
+    /// A named list of a rule's section; a missing list is a bug caught by the data tests.
+    pub fn list(&self, rule: Rule, list: &str) -> &CallMatcher {
+        &self.entry(rule, list).1
+    }
+
+    fn patterns(&self, rule: Rule, list: &str) -> &[CallPattern] {
+        &self.entry(rule, list).0
+    }
+
+    fn entry(&self, rule: Rule, list: &str) -> &(Vec<CallPattern>, CallMatcher) {
+        self.lists
+            .get(&(rule, list.to_string()))
+            .unwrap_or_else(|| panic!("rules/data/python.toml has no `{}.{list}`", rule.name()))
+    }
+}
+
+/// Each blocking rule's `calls` list extended by the user's `extend-blocking-calls`.
+#[derive(Debug, Default)]
+pub struct CallTables {
+    extended: FxHashMap<Rule, CallMatcher>,
+}
+
+pub const EXTEND_BLOCKING_CALLS: &str = "extend-blocking-calls";
+pub const INCLUDE_METADATA_CALLS: &str = "include-metadata-calls";
+
+impl CallTables {
+    pub fn new(options: &RuleOptions) -> Self {
+        let mut extended = FxHashMap::default();
+        for (&(rule, option), value) in options {
+            if option != EXTEND_BLOCKING_CALLS {
+                continue;
+            }
+            let OptionValue::Patterns(patterns) = value else {
+                continue;
+            };
+            let python: Vec<CallPattern> =
+                patterns.iter().filter(|p| !p.is_rust()).cloned().collect();
+            let builtin = builtin_patterns(rule, "calls");
+            extended.insert(rule, CallMatcher::new(builtin.iter().chain(&python)));
+        }
+        if matches!(
+            options.get(&(Rule::BlockingFileIo, INCLUDE_METADATA_CALLS)),
+            Some(OptionValue::Bool(true))
+        ) {
+            let mut patterns = builtin_patterns(Rule::BlockingFileIo, "calls");
+            patterns.extend(builtin_patterns(Rule::BlockingFileIo, "metadata-calls"));
+            if let Some(OptionValue::Patterns(user)) =
+                options.get(&(Rule::BlockingFileIo, EXTEND_BLOCKING_CALLS))
+            {
+                patterns.extend(user.iter().filter(|p| !p.is_rust()).cloned());
+            }
+            extended.insert(Rule::BlockingFileIo, CallMatcher::new(&patterns));
+        }
+        CallTables { extended }
+    }
+
+    /// The calls a blocking rule flags: its built-in `calls` list plus user extensions.
+    pub fn calls(&self, rule: Rule) -> &CallMatcher {
+        self.extended
+            .get(&rule)
+            .unwrap_or_else(|| data().list(rule, "calls"))
+    }
+}
+
+fn builtin_patterns(rule: Rule, list: &str) -> Vec<CallPattern> {
+    data().patterns(rule, list).to_vec()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn data_file_loads_and_names_only_rules() {
+        let data = load(DATA_TOML).unwrap();
+        assert!(data
+            .list(Rule::BlockingSleep, "calls")
+            .matches("time.sleep"));
+        assert_eq!(
+            data.returns["asyncio.get_event_loop"],
+            "asyncio.AbstractEventLoop"
+        );
+    }
+
+    #[test]
+    fn module_aliases_are_ordered_longest_first() {
+        let data = load(DATA_TOML).unwrap();
+        let lengths: Vec<usize> = data
+            .module_aliases
+            .iter()
+            .map(|(from, _)| from.len())
+            .collect();
+        assert!(lengths.windows(2).all(|pair| pair[0] >= pair[1]));
+    }
+
+    #[test]
+    fn user_extensions_add_to_builtin_calls() {
+        let mut options = RuleOptions::default();
+        options.insert(
+            (Rule::BlockingHttp, EXTEND_BLOCKING_CALLS),
+            OptionValue::Patterns(vec![CallPattern::parse("mylib.fetch").unwrap()]),
+        );
+        let tables = CallTables::new(&options);
+        assert!(tables.calls(Rule::BlockingHttp).matches("mylib.fetch"));
+        assert!(tables.calls(Rule::BlockingHttp).matches("requests.get"));
+        assert!(!tables.calls(Rule::BlockingFileIo).matches("os.path.exists"));
+    }
+
+    #[test]
+    fn metadata_calls_are_opt_in() {
+        let mut options = RuleOptions::default();
+        options.insert(
+            (Rule::BlockingFileIo, INCLUDE_METADATA_CALLS),
+            OptionValue::Bool(true),
+        );
+        let tables = CallTables::new(&options);
+        assert!(tables.calls(Rule::BlockingFileIo).matches("os.path.exists"));
+        assert!(tables.calls(Rule::BlockingFileIo).matches("builtins.open"));
+    }
+}

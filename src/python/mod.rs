@@ -1,0 +1,35 @@
+//! The Python front end: parse once, build the semantic model while walking, run the rules.
+
+mod analyze;
+pub mod checker;
+pub mod data;
+pub mod edits;
+pub mod parse;
+pub mod semantic;
+
+pub use data::{CallTables, EXTEND_BLOCKING_CALLS, INCLUDE_METADATA_CALLS};
+
+use crate::config::Settings;
+use crate::diagnostic::Diagnostic;
+use crate::lint::Findings;
+use crate::registry::{Rule, RuleSet};
+use crate::source::SourceText;
+
+pub fn lint(source: &SourceText, settings: &Settings, rules: RuleSet) -> Findings {
+    let parsed = parse::ParsedModule::parse(&source.text);
+    if let Some(error) = parsed.syntax_error() {
+        let mut message = format!("syntax error: {}", error.message);
+        if error.count > 1 {
+            message.push_str(&format!(" (and {} more)", error.count - 1));
+        }
+        return Findings {
+            diagnostics: vec![Diagnostic::new(Rule::ParseError, message, error.range)],
+            comments: Vec::new(),
+        };
+    }
+    let diagnostics = checker::Checker::new(parsed.module(), &source.text, settings, rules).run();
+    Findings {
+        diagnostics,
+        comments: parsed.comment_ranges().collect(),
+    }
+}

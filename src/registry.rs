@@ -1,0 +1,267 @@
+//! Rule metadata and rule selection.
+//!
+//! Every rule declares its [`RuleMeta`] once, in its own file under `src/rules/`; the `rules!`
+//! list in `src/rules/mod.rs` turns those declarations into the [`Rule`] enum. The CLI's
+//! `rules`/`explain`, the JSON `name`/`url` fields and the README table all derive from here.
+
+use std::fmt;
+
+pub use crate::rules::Rule;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Language {
+    Python,
+    Rust,
+}
+
+impl fmt::Display for Language {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Language::Python => "python",
+            Language::Rust => "rust",
+        })
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    Error,
+    Warning,
+}
+
+impl fmt::Display for Severity {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Severity::Error => "error",
+            Severity::Warning => "warning",
+        })
+    }
+}
+
+/// Whether a rule runs without configuration.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Enablement {
+    Default,
+    OptIn,
+    /// Tool diagnostics (parse errors, internal errors) that no selection can turn off.
+    Always,
+}
+
+/// What kind of fix a rule can offer, for the rule table and `explain`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FixKind {
+    None,
+    DisplayOnly,
+    Unsafe,
+    Safe,
+    /// Safe in some contexts, unsafe or display-only in others (see the rule doc).
+    Mixed,
+}
+
+impl fmt::Display for FixKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            FixKind::None => "none",
+            FixKind::DisplayOnly => "display-only",
+            FixKind::Unsafe => "unsafe",
+            FixKind::Safe => "safe",
+            FixKind::Mixed => "mixed",
+        })
+    }
+}
+
+#[derive(Debug)]
+pub struct RuleMeta {
+    pub code: &'static str,
+    pub name: &'static str,
+    pub summary: &'static str,
+    pub enablement: Enablement,
+    pub severity: Severity,
+    /// The FM-043 incident category (1–8) the rule belongs to; `None` for tool diagnostics.
+    pub fm043: Option<u8>,
+    pub languages: &'static [Language],
+    pub fix: FixKind,
+    /// Keys accepted in the rule's `[rules.<name>]` config table.
+    pub options: &'static [crate::config::RuleOption],
+    /// The user-facing Markdown doc from `rules/`, embedded at build time.
+    pub doc: &'static str,
+}
+
+impl RuleMeta {
+    pub fn doc_file_name(&self) -> String {
+        format!("{}-{}.md", self.code, self.name)
+    }
+
+    pub fn url(&self) -> String {
+        format!(
+            "{}/blob/main/rules/{}",
+            env!("CARGO_PKG_REPOSITORY"),
+            self.doc_file_name()
+        )
+    }
+
+    pub fn is_tool_code(&self) -> bool {
+        self.code.starts_with("LG0")
+    }
+}
+
+impl Rule {
+    pub fn code(self) -> &'static str {
+        self.meta().code
+    }
+
+    pub fn name(self) -> &'static str {
+        self.meta().name
+    }
+
+    pub fn from_code_or_name(text: &str) -> Option<Rule> {
+        Rule::ALL
+            .iter()
+            .copied()
+            .find(|rule| rule.code().eq_ignore_ascii_case(text) || rule.name() == text)
+    }
+}
+
+/// A set of rules, as a bit set over the [`Rule`] discriminants.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash)]
+pub struct RuleSet(u128);
+
+impl RuleSet {
+    pub const fn empty() -> Self {
+        RuleSet(0)
+    }
+
+    pub fn insert(&mut self, rule: Rule) {
+        self.0 |= 1 << rule as u32;
+    }
+
+    pub fn remove(&mut self, rule: Rule) {
+        self.0 &= !(1 << rule as u32);
+    }
+
+    pub fn contains(&self, rule: Rule) -> bool {
+        self.0 & (1 << rule as u32) != 0
+    }
+
+    pub fn iter(&self) -> impl Iterator<Item = Rule> + '_ {
+        Rule::ALL
+            .iter()
+            .copied()
+            .filter(|rule| self.contains(*rule))
+    }
+}
+
+impl FromIterator<Rule> for RuleSet {
+    fn from_iter<I: IntoIterator<Item = Rule>>(iter: I) -> Self {
+        let mut set = RuleSet::empty();
+        for rule in iter {
+            set.insert(rule);
+        }
+        set
+    }
+}
+
+/// One entry of `select`/`ignore`: a code, a code prefix, a kebab name or a group.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Selector {
+    All,
+    /// Every default-on rule (what runs without configuration).
+    Default,
+    /// Every opt-in rule.
+    Pedantic,
+    Prefix(String),
+    Rule(Rule),
+}
+
+impl Selector {
+    pub fn parse(text: &str) -> Result<Selector, String> {
+        let text = text.trim();
+        match text {
+            "ALL" | "all" => return Ok(Selector::All),
+            "default" => return Ok(Selector::Default),
+            "pedantic" => return Ok(Selector::Pedantic),
+            _ => {}
+        }
+        if let Some(rule) = Rule::from_code_or_name(text) {
+            return Ok(Selector::Rule(rule));
+        }
+        let upper = text.to_ascii_uppercase();
+        if upper.starts_with("LG")
+            && upper[2..].chars().all(|c| c.is_ascii_digit())
+            && Rule::ALL.iter().any(|rule| rule.code().starts_with(&upper))
+        {
+            return Ok(Selector::Prefix(upper));
+        }
+        Err(unknown_selector_message(text))
+    }
+
+    pub fn matches(&self, rule: Rule) -> bool {
+        let meta = rule.meta();
+        match self {
+            Selector::All => true,
+            Selector::Default => meta.enablement == Enablement::Default,
+            Selector::Pedantic => meta.enablement == Enablement::OptIn,
+            Selector::Prefix(prefix) => meta.code.starts_with(prefix.as_str()),
+            Selector::Rule(selected) => *selected == rule,
+        }
+    }
+
+    /// More specific selectors win over less specific ones (`--select LG2 --ignore LG201`).
+    fn specificity(&self) -> usize {
+        match self {
+            Selector::All | Selector::Default | Selector::Pedantic => 0,
+            Selector::Prefix(prefix) => prefix.len(),
+            Selector::Rule(_) => usize::MAX,
+        }
+    }
+}
+
+fn unknown_selector_message(text: &str) -> String {
+    let candidates = Rule::ALL
+        .iter()
+        .flat_map(|rule| [rule.code(), rule.name()])
+        .chain(["ALL", "default", "pedantic"]);
+    let mut message = format!("unknown rule selector `{text}`");
+    if let Some(best) = crate::did_you_mean(text, candidates) {
+        message.push_str(&format!(" (did you mean `{best}`?)"));
+    }
+    message.push_str("; expected a rule code (LG201), a code prefix (LG2), a rule name (blocking-sleep), `ALL`, `default` or `pedantic`");
+    message
+}
+
+/// Resolves `select`/`extend-select`/`ignore` into the enabled rule set.
+///
+/// For each rule the most specific matching selector decides; on a tie `ignore` wins. When no
+/// `select` is given, the default rules are selected.
+pub fn resolve_rule_set(
+    select: Option<&[Selector]>,
+    extend_select: &[Selector],
+    ignore: &[Selector],
+) -> RuleSet {
+    let default_select = [Selector::Default];
+    let select = select.unwrap_or(&default_select);
+    Rule::ALL
+        .iter()
+        .copied()
+        .filter(|rule| {
+            if rule.meta().enablement == Enablement::Always {
+                return true;
+            }
+            let best = |selectors: &mut dyn Iterator<Item = &Selector>| {
+                selectors
+                    .filter(|selector| selector.matches(*rule))
+                    .map(Selector::specificity)
+                    .max()
+            };
+            let selected = best(&mut select.iter().chain(extend_select));
+            let ignored = best(&mut ignore.iter());
+            match (selected, ignored) {
+                (Some(selected), Some(ignored)) => selected > ignored,
+                (Some(_), None) => true,
+                (None, _) => false,
+            }
+        })
+        .collect()
+}

@@ -1,0 +1,79 @@
+//! LG205 blocking-database — docs: rules/LG205-blocking-database.md
+
+use super::prelude::*;
+use super::EXTEND_BLOCKING_CALLS;
+use crate::python::data;
+
+pub const META: RuleMeta = RuleMeta {
+    code: "LG205",
+    name: "blocking-database",
+    summary: "A synchronous database driver (sqlite3, psycopg2, redis, pymongo, ...) used in async context",
+    enablement: Enablement::Default,
+    severity: Severity::Error,
+    fm043: Some(5),
+    languages: &[Language::Python],
+    fix: FixKind::DisplayOnly,
+    options: &[EXTEND_BLOCKING_CALLS],
+    doc: include_str!("../../rules/LG205-blocking-database.md"),
+};
+
+const HELP: &str = "use an async driver (`aiosqlite`, `asyncpg`, psycopg's `AsyncConnection`, `redis.asyncio`, `motor`) or a pool, or `await asyncio.to_thread(...)`";
+
+pub(crate) fn python_call(checker: &mut Checker, site: &CallSite) {
+    if !checker.semantic.in_async_context() {
+        return;
+    }
+    let Some(name) = site.target() else { return };
+    if checker.settings.python.calls(Rule::BlockingDatabase).matches(name) {
+        let diagnostic = Diagnostic::new(
+            Rule::BlockingDatabase,
+            format!("`{name}` opens a synchronous database connection in async code: connecting and every query on it block the event loop"),
+            site.call.range(),
+        )
+        .with_help(HELP);
+        checker.report(diagnostic);
+        return;
+    }
+    check_connection_method(checker, site);
+}
+
+/// A method call on a receiver the file shows to be a sync connection or cursor, reported once
+/// per receiver and function (the connection is the problem, not each query).
+fn check_connection_method(checker: &mut Checker, site: &CallSite) {
+    let ast::Expr::Attribute(attribute) = site.call.func.as_ref() else { return };
+    let Some(receiver_type) = checker.semantic.type_of(&attribute.value) else { return };
+    let tables = data::data();
+    if !tables.list(Rule::BlockingDatabase, "receiver-types").matches(&receiver_type)
+        || tables
+            .list(Rule::BlockingDatabase, "non-blocking-methods")
+            .matches(attribute.attr.as_str())
+    {
+        return;
+    }
+    // A connection opened in this function was already reported at its constructor.
+    if opened_in_current_function(checker, &attribute.value) {
+        return;
+    }
+    let receiver = checker.text(attribute.value.range());
+    if !checker.first_in_function(Rule::BlockingDatabase, receiver) {
+        return;
+    }
+    let diagnostic = Diagnostic::new(
+        Rule::BlockingDatabase,
+        format!("`{receiver}` is a synchronous `{receiver_type}`: `.{}()` blocks the event loop for the whole round trip", attribute.attr),
+        site.call.range(),
+    )
+    .with_help(HELP);
+    checker.report(diagnostic);
+}
+
+fn opened_in_current_function(checker: &Checker, receiver: &ast::Expr) -> bool {
+    let ast::Expr::Name(name) = receiver else { return false };
+    let Some(ast::Expr::Call(value)) = checker.semantic.value_in_current_function(name) else {
+        return false;
+    };
+    checker
+        .semantic
+        .call_target(value)
+        .is_some_and(|target| checker.settings.python.calls(Rule::BlockingDatabase).matches(&target))
+}

@@ -1,0 +1,41 @@
+//! LG202 blocking-http — docs: rules/LG202-blocking-http.md
+
+use super::prelude::*;
+use super::EXTEND_BLOCKING_CALLS;
+
+pub const META: RuleMeta = RuleMeta {
+    code: "LG202",
+    name: "blocking-http",
+    summary: "A synchronous HTTP request (`requests`, `urllib`, sync `httpx`) in async context",
+    enablement: Enablement::Default,
+    severity: Severity::Error,
+    fm043: Some(5),
+    languages: &[Language::Python],
+    fix: FixKind::Unsafe,
+    options: &[EXTEND_BLOCKING_CALLS],
+    doc: include_str!("../../rules/LG202-blocking-http.md"),
+};
+
+pub(crate) fn python_call(checker: &mut Checker, site: &CallSite) {
+    if !checker.semantic.in_async_context() {
+        return;
+    }
+    let Some(name) = site.target() else { return };
+    if !checker.settings.python.calls(Rule::BlockingHttp).matches(name) {
+        return;
+    }
+    let fix = (edits::is_statement_value(checker, site.call)).then(|| {
+        Fix::unsafe_edits(
+            "Run it in a worker thread with `await asyncio.to_thread(...)`",
+            edits::to_thread_edits(checker, site.call),
+        )
+    });
+    let diagnostic = Diagnostic::new(
+        Rule::BlockingHttp,
+        format!("`{name}` is a blocking HTTP call in async code: the event loop stalls until the server answers"),
+        site.call.range(),
+    )
+    .with_help("use an async client (`httpx.AsyncClient`, `aiohttp.ClientSession`) or `await asyncio.to_thread(...)`")
+    .with_fix(fix);
+    checker.report(diagnostic);
+}

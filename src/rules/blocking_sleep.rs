@@ -1,0 +1,65 @@
+//! LG201 blocking-sleep — docs: rules/LG201-blocking-sleep.md
+
+use super::prelude::*;
+use super::EXTEND_BLOCKING_CALLS;
+
+pub const META: RuleMeta = RuleMeta {
+    code: "LG201",
+    name: "blocking-sleep",
+    summary: "A thread sleep (`time.sleep`) in async context stalls every task on the event loop",
+    enablement: Enablement::Default,
+    severity: Severity::Error,
+    fm043: Some(5),
+    languages: &[Language::Python],
+    fix: FixKind::Safe,
+    options: &[EXTEND_BLOCKING_CALLS],
+    doc: include_str!("../../rules/LG201-blocking-sleep.md"),
+};
+
+pub(crate) fn python_call(checker: &mut Checker, site: &CallSite) {
+    if !checker.semantic.in_async_context() {
+        return;
+    }
+    let Some(name) = site.target() else { return };
+    if !checker.settings.python.calls(Rule::BlockingSleep).matches(name) {
+        return;
+    }
+    let library = async_library(checker);
+    let diagnostic = Diagnostic::new(
+        Rule::BlockingSleep,
+        format!("`{name}` in async code blocks the event loop: every task on this thread stalls for the whole sleep"),
+        site.call.range(),
+    )
+    .with_help(format!("use `await {library}.sleep(...)`, which suspends only this task"))
+    .with_fix(async_sleep_fix(checker, site, name, library));
+    checker.report(diagnostic);
+}
+
+/// The async library whose `sleep` the fix uses: the one the file already imports.
+fn async_library(checker: &Checker) -> &'static str {
+    ["asyncio", "anyio", "trio"]
+        .into_iter()
+        .find(|library| checker.semantic.imports_module(library))
+        .unwrap_or("asyncio")
+}
+
+fn async_sleep_fix(checker: &Checker, site: &CallSite, name: &str, library: &str) -> Option<Fix> {
+    let call = site.call;
+    // A user-extended sleep may take other arguments; only `time.sleep(seconds)` maps 1:1.
+    let single_argument = call.arguments.args.len() == 1
+        && call.arguments.keywords.is_empty()
+        && !call.arguments.args[0].is_starred_expr();
+    // `await` inside a generator expression would turn it into an async generator.
+    if name != "time.sleep" || !single_argument || checker.semantic.in_comprehension() {
+        return None;
+    }
+    let module = edits::module_reference(checker, library);
+    let argument = checker.text(call.arguments.args[0].range());
+    let mut fix_edits = vec![edits::replace_with_await(
+        checker,
+        call.range(),
+        &format!("{}.sleep({argument})", module.name),
+    )];
+    fix_edits.extend(module.import);
+    Some(Fix::safe(format!("Replace with `await {library}.sleep(...)`"), fix_edits))
+}

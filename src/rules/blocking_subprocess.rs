@@ -1,0 +1,34 @@
+//! LG204 blocking-subprocess — docs: rules/LG204-blocking-subprocess.md
+
+use super::prelude::*;
+use super::EXTEND_BLOCKING_CALLS;
+
+pub const META: RuleMeta = RuleMeta {
+    code: "LG204",
+    name: "blocking-subprocess",
+    summary: "Starting or waiting for a child process synchronously in async context",
+    enablement: Enablement::Default,
+    severity: Severity::Error,
+    fm043: Some(5),
+    languages: &[Language::Python],
+    fix: FixKind::DisplayOnly,
+    options: &[EXTEND_BLOCKING_CALLS],
+    doc: include_str!("../../rules/LG204-blocking-subprocess.md"),
+};
+
+pub(crate) fn python_call(checker: &mut Checker, site: &CallSite) {
+    if !checker.semantic.in_async_context() {
+        return;
+    }
+    let Some(name) = site.target() else { return };
+    if !checker.settings.python.calls(Rule::BlockingSubprocess).matches(name) {
+        return;
+    }
+    let diagnostic = Diagnostic::new(
+        Rule::BlockingSubprocess,
+        format!("`{name}` runs or waits for a child process synchronously: the event loop stalls until it exits"),
+        site.call.range(),
+    )
+    .with_help("use `await asyncio.create_subprocess_exec(...)` and `await proc.communicate()`");
+    checker.report(diagnostic);
+}

@@ -1,0 +1,53 @@
+//! LG301 deprecated-get-event-loop — docs: rules/LG301-deprecated-get-event-loop.md
+
+use super::prelude::*;
+
+pub const META: RuleMeta = RuleMeta {
+    code: "LG301",
+    name: "deprecated-get-event-loop",
+    summary: "`asyncio.get_event_loop()`: deprecated, and creates or picks the wrong loop outside a coroutine",
+    enablement: Enablement::Default,
+    severity: Severity::Warning,
+    fm043: Some(4),
+    languages: &[Language::Python],
+    fix: FixKind::Mixed,
+    options: &[],
+    doc: include_str!("../../rules/LG301-deprecated-get-event-loop.md"),
+};
+
+const GET_EVENT_LOOP: &[&str] = &[
+    "asyncio.get_event_loop",
+    "asyncio.AbstractEventLoopPolicy.get_event_loop",
+];
+
+pub(crate) fn python_call(checker: &mut Checker, site: &CallSite) {
+    let Some(name) = site.target() else { return };
+    if !GET_EVENT_LOOP.contains(&name) {
+        return;
+    }
+    let in_async = checker.semantic.in_async_context();
+    let diagnostic = Diagnostic::new(
+        Rule::DeprecatedGetEventLoop,
+        "`asyncio.get_event_loop()` is deprecated: outside a running loop it creates or picks an implicit loop that nobody closes",
+        site.call.range(),
+    );
+    let diagnostic = if in_async {
+        let fix = (name == "asyncio.get_event_loop").then(|| {
+            let asyncio = edits::module_reference(checker, "asyncio");
+            let mut fix_edits = vec![Edit::replacement(
+                site.call.func.range(),
+                format!("{}.get_running_loop", asyncio.name),
+            )];
+            fix_edits.extend(asyncio.import);
+            Fix::safe("Replace with `asyncio.get_running_loop()`", fix_edits)
+        });
+        diagnostic
+            .with_help("inside a coroutine, use `asyncio.get_running_loop()`")
+            .with_fix(fix)
+    } else {
+        diagnostic.with_help(
+            "start the program with `asyncio.run(main())` and call `asyncio.get_running_loop()` inside it, or create a loop with `asyncio.new_event_loop()` and close it explicitly",
+        )
+    };
+    checker.report(diagnostic);
+}

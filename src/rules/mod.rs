@@ -1,0 +1,68 @@
+//! The rule registry: one line per rule. Each rule's metadata and detectors live in the file
+//! named after it; the front ends call the detectors (see `python/analyze.rs`).
+
+use crate::config::{OptionKind, RuleOption};
+use crate::registry::RuleMeta;
+
+macro_rules! rules {
+    ($($variant:ident => $module:ident,)*) => {
+        $(pub mod $module;)*
+
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+        pub enum Rule {
+            $($variant,)*
+        }
+
+        impl Rule {
+            pub const ALL: &'static [Rule] = &[$(Rule::$variant,)*];
+
+            pub fn meta(self) -> &'static RuleMeta {
+                match self {
+                    $(Rule::$variant => &$module::META,)*
+                }
+            }
+        }
+    };
+}
+
+rules! {
+    ParseError => parse_error,
+    UnusedSuppression => unused_suppression,
+    UnlintableFile => unlintable_file,
+    InternalError => internal_error,
+    BlockingSleep => blocking_sleep,
+    BlockingHttp => blocking_http,
+    BlockingFileIo => blocking_file_io,
+    BlockingSubprocess => blocking_subprocess,
+    BlockingDatabase => blocking_database,
+    SyncLockAcrossAwait => sync_lock_across_await,
+    BlockingWait => blocking_wait,
+    DeprecatedGetEventLoop => deprecated_get_event_loop,
+    NestedEventLoop => nested_event_loop,
+    RemovedLoopArgument => removed_loop_argument,
+    DeprecatedLoopPolicy => deprecated_loop_policy,
+    LoopBoundPrimitiveAtImport => loop_bound_primitive_at_import,
+}
+
+impl serde::Serialize for Rule {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.code())
+    }
+}
+
+/// The option every LG2xx rule accepts: more calls that block, in qualified-name form.
+pub const EXTEND_BLOCKING_CALLS: RuleOption = RuleOption {
+    name: crate::python::EXTEND_BLOCKING_CALLS,
+    kind: OptionKind::CallPatterns,
+    doc: "More calls to flag, as qualified names (`mylib.fetch`, `mylib.*.get`; Rust paths use `::`).",
+};
+
+/// What every rule file needs.
+mod prelude {
+    pub(crate) use crate::diagnostic::{Diagnostic, Edit, Fix};
+    pub(crate) use crate::python::checker::{CallSite, Checker};
+    pub(crate) use crate::python::edits;
+    pub(crate) use crate::registry::{Enablement, FixKind, Language, Rule, RuleMeta, Severity};
+    pub(crate) use ruff_python_ast as ast;
+    pub(crate) use ruff_text_size::Ranged;
+}

@@ -1,0 +1,16 @@
+//! LG001 parse-error — reported by the pipeline itself, not by a detector.
+
+use crate::registry::{Enablement, FixKind, Language, RuleMeta, Severity};
+
+pub const META: RuleMeta = RuleMeta {
+    code: "LG001",
+    name: "parse-error",
+    summary: "The file has a syntax error; nothing else in it is checked",
+    enablement: Enablement::Always,
+    severity: Severity::Error,
+    fm043: None,
+    languages: &[Language::Python, Language::Rust],
+    fix: FixKind::None,
+    options: &[],
+    doc: include_str!("../../rules/LG001-parse-error.md"),
+};

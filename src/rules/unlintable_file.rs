@@ -1,0 +1,16 @@
+//! LG003 unlintable-file — reported by the pipeline itself, not by a detector.
+
+use crate::registry::{Enablement, FixKind, Language, RuleMeta, Severity};
+
+pub const META: RuleMeta = RuleMeta {
+    code: "LG003",
+    name: "unlintable-file",
+    summary: "The file could not be read as text (unreadable, binary, not UTF-8, too large)",
+    enablement: Enablement::Default,
+    severity: Severity::Warning,
+    fm043: None,
+    languages: &[Language::Python, Language::Rust],
+    fix: FixKind::None,
+    options: &[],
+    doc: include_str!("../../rules/LG003-unlintable-file.md"),
+};

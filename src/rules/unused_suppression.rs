@@ -1,0 +1,16 @@
+//! LG002 unused-suppression — reported by the pipeline itself, not by a detector.
+
+use crate::registry::{Enablement, FixKind, Language, RuleMeta, Severity};
+
+pub const META: RuleMeta = RuleMeta {
+    code: "LG002",
+    name: "unused-suppression",
+    summary: "A suppression comment that suppresses nothing, or names an unknown rule",
+    enablement: Enablement::OptIn,
+    severity: Severity::Warning,
+    fm043: None,
+    languages: &[Language::Python, Language::Rust],
+    fix: FixKind::None,
+    options: &[],
+    doc: include_str!("../../rules/LG002-unused-suppression.md"),
+};
