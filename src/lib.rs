@@ -18,6 +18,26 @@ pub mod rules;
 pub mod source;
 pub mod suppress;
 
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+/// Discovers and lints `paths` as `loopguard check` does; the reports are sorted by path.
+pub fn check_paths(
+    paths: &[PathBuf],
+    config: discover::ConfigSource,
+    cli: config::CliOverrides,
+    cwd: &Path,
+    jobs: Option<usize>,
+) -> Result<Vec<lint::FileReport>, String> {
+    let resolver = Arc::new(discover::SettingsResolver::new(
+        config,
+        cli,
+        cwd.to_path_buf(),
+    ));
+    let discovery = discover::discover(paths, &resolver).map_err(|error| error.to_string())?;
+    lint::lint_all(discovery, jobs)
+}
+
 /// The closest candidate to a misspelt name, if one is close enough to be what was meant.
 pub fn did_you_mean<'c>(
     input: &str,

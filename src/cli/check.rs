@@ -77,20 +77,12 @@ fn check(args: &CheckArgs) -> Result<u8, String> {
         unicode: color || (is_terminal && args.color != ColorChoice::Never),
     };
     let write_error = |error: std::io::Error| format!("cannot write output: {error}");
-    if args.statistics {
-        output::statistics(&findings, args.output_format, &mut stdout).map_err(write_error)?;
-    } else {
-        output::render(&findings, &options, &mut stdout).map_err(write_error)?;
+    let result = write_results(args, &findings, &options, &mut stdout);
+    match result {
+        // `loopguard check | head` is not an error.
+        Err(error) if error.kind() == std::io::ErrorKind::BrokenPipe => {}
+        other => other.map_err(write_error)?,
     }
-    if !args.quiet {
-        let summary = output::summary(&findings);
-        if args.output_format.is_machine_readable() {
-            eprintln!("{summary}");
-        } else {
-            writeln!(stdout, "{summary}").map_err(write_error)?;
-        }
-    }
-    stdout.flush().map_err(write_error)?;
 
     Ok(if internal_error {
         EXIT_ERROR
@@ -99,4 +91,26 @@ fn check(args: &CheckArgs) -> Result<u8, String> {
     } else {
         EXIT_FINDINGS
     })
+}
+
+fn write_results(
+    args: &CheckArgs,
+    findings: &[output::Finding],
+    options: &RenderOptions,
+    stdout: &mut dyn Write,
+) -> std::io::Result<()> {
+    if args.statistics {
+        output::statistics(findings, args.output_format, stdout)?;
+    } else {
+        output::render(findings, options, stdout)?;
+    }
+    if !args.quiet {
+        let summary = output::summary(findings);
+        if args.output_format.is_machine_readable() {
+            eprintln!("{summary}");
+        } else {
+            writeln!(stdout, "{summary}")?;
+        }
+    }
+    stdout.flush()
 }

@@ -88,6 +88,11 @@ fn to_json<'a>(finding: &'a Finding) -> JsonDiagnostic<'a> {
     }
 }
 
+/// The findings as the JSON array `--output-format json` prints.
+pub fn to_value(findings: &[Finding]) -> serde_json::Value {
+    serde_json::to_value(findings.iter().map(to_json).collect::<Vec<_>>()).unwrap_or_default()
+}
+
 pub fn render_array(findings: &[Finding], out: &mut dyn Write) -> io::Result<()> {
     let diagnostics: Vec<_> = findings.iter().map(to_json).collect();
     serde_json::to_writer_pretty(&mut *out, &diagnostics)?;

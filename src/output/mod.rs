@@ -1,7 +1,7 @@
 //! Rendering the run's results: rustc-like text (miette), concise lines, JSON, JSON lines.
 
 mod concise;
-mod json;
+pub mod json;
 mod text;
 
 use std::io::{self, Write};

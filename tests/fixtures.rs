@@ -1,0 +1,165 @@
+//! Runs every rule over its fixtures: `fixtures/<language>/<CODE>/**`.
+//!
+//! Each line that must produce a finding carries a `# expect: CODE` marker (`// expect: CODE`
+//! in Rust); every other line must produce none. Files are linted with only the directory's
+//! rule selected and with any `loopguard.toml` next to them, and the JSON output of each file is
+//! kept as an insta snapshot.
+
+use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
+
+use loopguard::config::CliOverrides;
+use loopguard::discover::ConfigSource;
+use loopguard::registry::{Rule, Selector};
+
+fn fixture_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures")
+}
+
+fn fixture_files(directory: &Path) -> Vec<PathBuf> {
+    let mut files: Vec<PathBuf> = walk(directory)
+        .into_iter()
+        .filter(|path| matches!(path.extension().and_then(|e| e.to_str()), Some("py" | "rs")))
+        .collect();
+    files.sort();
+    files
+}
+
+fn walk(directory: &Path) -> Vec<PathBuf> {
+    let mut found = Vec::new();
+    for entry in std::fs::read_dir(directory).unwrap() {
+        let path = entry.unwrap().path();
+        if path.is_dir() {
+            found.extend(walk(&path));
+        } else {
+            found.push(path);
+        }
+    }
+    found
+}
+
+/// `(line, code)` pairs from `expect:` markers.
+fn expected_findings(text: &str) -> BTreeSet<(usize, String)> {
+    let mut expected = BTreeSet::new();
+    for (index, line) in text.lines().enumerate() {
+        let Some(position) = line.find("expect: ") else {
+            continue;
+        };
+        let before = line[..position].trim_end();
+        if !(before.ends_with('#') || before.ends_with("//")) {
+            continue;
+        }
+        for code in line[position + "expect: ".len()..].split(',') {
+            expected.insert((index + 1, code.trim().to_string()));
+        }
+    }
+    expected
+}
+
+fn rule_directories(language: &str) -> Vec<(Rule, PathBuf)> {
+    let root = fixture_root().join(language);
+    let mut directories: Vec<(Rule, PathBuf)> = std::fs::read_dir(&root)
+        .unwrap()
+        .map(|entry| entry.unwrap().path())
+        .filter(|path| path.is_dir())
+        .map(|path| {
+            let name = path.file_name().unwrap().to_str().unwrap().to_string();
+            let rule = Rule::from_code_or_name(&name)
+                .unwrap_or_else(|| panic!("fixture directory {name} is not a rule code"));
+            (rule, path)
+        })
+        .collect();
+    directories.sort();
+    directories
+}
+
+fn check_language(language: &str) {
+    let root = fixture_root();
+    let mut failures = Vec::new();
+    for (rule, directory) in rule_directories(language) {
+        for file in fixture_files(&directory) {
+            let cli = CliOverrides {
+                select: Some(vec![Selector::Rule(rule)]),
+                ..CliOverrides::default()
+            };
+            let reports = loopguard::check_paths(
+                &[file.clone()],
+                ConfigSource::Hierarchical,
+                cli,
+                &root,
+                Some(1),
+            )
+            .unwrap();
+            let findings = loopguard::output::findings(&reports, &root);
+            let actual: BTreeSet<(usize, String)> = findings
+                .iter()
+                .map(|finding| {
+                    (
+                        finding.start.row,
+                        finding.diagnostic.rule.code().to_string(),
+                    )
+                })
+                .collect();
+            let text = std::fs::read_to_string(&file).unwrap();
+            let expected = expected_findings(&text);
+            if actual != expected {
+                failures.push(format!(
+                    "{}:\n  missing: {:?}\n  unexpected: {:?}",
+                    file.display(),
+                    expected.difference(&actual).collect::<Vec<_>>(),
+                    actual.difference(&expected).collect::<Vec<_>>()
+                ));
+            }
+            let relative = file
+                .strip_prefix(&root)
+                .unwrap()
+                .to_string_lossy()
+                .replace(['/', '\\'], "__");
+            insta::assert_json_snapshot!(relative, loopguard::output::json::to_value(&findings));
+        }
+    }
+    assert!(
+        failures.is_empty(),
+        "fixture expectations not met:\n{}",
+        failures.join("\n")
+    );
+}
+
+#[test]
+fn python_fixtures_match_their_expect_markers() {
+    check_language("python");
+}
+
+#[test]
+fn every_python_rule_has_firing_and_quiet_fixtures() {
+    let directories = rule_directories("python");
+    for rule in Rule::ALL.iter().filter(|rule| {
+        let meta = rule.meta();
+        !meta.is_tool_code()
+            && meta
+                .languages
+                .contains(&loopguard::registry::Language::Python)
+    }) {
+        let (_, directory) = directories
+            .iter()
+            .find(|(candidate, _)| candidate == rule)
+            .unwrap_or_else(|| {
+                panic!(
+                    "{} has no fixtures/python/{} directory",
+                    rule.name(),
+                    rule.code()
+                )
+            });
+        let files = fixture_files(directory);
+        let marked = files
+            .iter()
+            .filter(|file| !expected_findings(&std::fs::read_to_string(file).unwrap()).is_empty())
+            .count();
+        assert!(marked > 0, "{} has no fixture that must fire", rule.code());
+        assert!(
+            marked < files.len(),
+            "{} has no fixture that must stay quiet",
+            rule.code()
+        );
+    }
+}
