@@ -83,7 +83,7 @@ fn check_language(language: &str) {
                 ..CliOverrides::default()
             };
             let reports = loopguard::check_paths(
-                &[file.clone()],
+                std::slice::from_ref(&file),
                 ConfigSource::Hierarchical,
                 cli,
                 &root,
