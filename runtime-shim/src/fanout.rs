@@ -7,7 +7,8 @@
 
 use std::future::Future;
 
-use futures::stream::{self, Stream, StreamExt, TryStreamExt};
+use futures::stream::{self, FuturesUnordered, Stream, StreamExt, TryStreamExt};
+use futures::FutureExt;
 
 use crate::permit::assert_limit;
 
@@ -39,13 +40,13 @@ where
     I::Item: Future,
 {
     assert_limit(limit);
-    let iter = iter.into_iter();
-    let mut slots = Vec::with_capacity(iter.size_hint().0);
-    let mut done = stream::iter(iter.enumerate())
-        .map(|(index, fut)| async move { (index, fut.await) })
-        .buffer_unordered(limit);
-    while let Some((index, output)) = done.next().await {
+    let mut pending = iter.into_iter().enumerate();
+    let mut slots = empty_slots(pending.size_hint().0);
+    let mut running = FuturesUnordered::new();
+    running.extend(pending.by_ref().take(limit).map(tag));
+    while let Some((index, output)) = running.next().await {
         place(&mut slots, index, output);
+        running.extend(pending.next().map(tag));
     }
     unwrap_all(slots)
 }
@@ -79,7 +80,7 @@ where
 {
     assert_limit(limit);
     let iter = iter.into_iter();
-    let mut slots = Vec::with_capacity(iter.size_hint().0);
+    let mut slots = empty_slots(iter.size_hint().0);
     let mut done = stream::iter(iter.enumerate())
         .map(|(index, fut)| async move { fut.await.map(|output| (index, output)) })
         .buffer_unordered(limit);
@@ -123,11 +124,26 @@ where
     stream::iter(items).map(f).buffered(limit)
 }
 
+/// Pairs a future's output with its input position.
+fn tag<F: Future>(
+    (index, fut): (usize, F),
+) -> futures::future::Map<F, impl FnOnce(F::Output) -> (usize, F::Output)> {
+    fut.map(move |output| (index, output))
+}
+
 fn place<T>(slots: &mut Vec<Option<T>>, index: usize, output: T) {
     if index >= slots.len() {
         slots.resize_with(index + 1, || None);
     }
     slots[index] = Some(output);
+}
+
+/// Slots for an input of (at least) `len` futures, filled up front so that
+/// [`place`] is a plain store for every index the size hint covered.
+fn empty_slots<T>(len: usize) -> Vec<Option<T>> {
+    let mut slots = Vec::with_capacity(len);
+    slots.resize_with(len, || None);
+    slots
 }
 
 fn unwrap_all<T>(slots: Vec<Option<T>>) -> Vec<T> {
