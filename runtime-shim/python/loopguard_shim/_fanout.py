@@ -120,9 +120,9 @@ async def map_bounded(
     price of keeping order).
 
     If a call fails, its exception is raised as soon as it happens (not when
-    its turn comes) and the other calls in flight are cancelled. To stop early (``break``), close the generator so that the
-    calls in flight are cancelled right away rather than when it is garbage
-    collected::
+    its turn comes) and the other calls in flight are cancelled. To stop
+    early (``break``), close the generator so that the calls in flight are
+    cancelled right away rather than when it is garbage collected::
 
         async with contextlib.aclosing(map_bounded(fetch, urls, 10)) as results:
             async for page in results:

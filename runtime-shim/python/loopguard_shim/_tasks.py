@@ -125,9 +125,7 @@ class TaskSupervisor:
             return
         exc = task.exception()
         if exc is not None:
-            self._logger.error(
-                "supervised task %r failed", task.get_name(), exc_info=exc
-            )
+            self._logger.error("supervised task %r failed", task.get_name(), exc_info=exc)
 
     def __len__(self) -> int:
         """The number of tasks still running."""
