@@ -41,7 +41,7 @@ fn check(args: &CheckArgs) -> Result<u8, String> {
     let source = if args.isolated {
         ConfigSource::Isolated
     } else if let Some(path) = &args.config {
-        match ConfigFile::load(path).map_err(|error| error.to_string())? {
+        match ConfigFile::load(&cwd.join(path)).map_err(|error| error.to_string())? {
             Some(config) => ConfigSource::Explicit(Box::new(config)),
             None => return Err(format!("{}: no [tool.loopguard] table", path.display())),
         }

@@ -1,7 +1,7 @@
 //! The command line: `check`, `rules`, `explain`.
 
 mod check;
-mod rules;
+pub mod rules;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -47,6 +47,8 @@ enum Command {
 pub enum RulesFormat {
     Text,
     Json,
+    /// The rule table of the README.
+    Markdown,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

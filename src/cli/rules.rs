@@ -29,6 +29,7 @@ pub fn list(format: RulesFormat) -> u8 {
                 .map_err(std::io::Error::from)
                 .and_then(|()| writeln!(out))
         }
+        RulesFormat::Markdown => out.write_all(markdown_table().as_bytes()),
         RulesFormat::Text => Rule::ALL.iter().try_for_each(|rule| {
             let meta = rule.meta();
             writeln!(
@@ -45,6 +46,28 @@ pub fn list(format: RulesFormat) -> u8 {
         return EXIT_ERROR;
     }
     EXIT_CLEAN
+}
+
+/// The README's rule table: one row per rule, derived from the registry.
+pub fn markdown_table() -> String {
+    let mut table = String::from(
+        "| Code | Name | Default | Languages | Fix | What it finds |\n|---|---|---|---|---|---|\n",
+    );
+    for rule in Rule::ALL {
+        let meta = rule.meta();
+        let languages: Vec<String> = meta.languages.iter().map(ToString::to_string).collect();
+        table.push_str(&format!(
+            "| {} | [{}](rules/{}) | {} | {} | {} | {} |\n",
+            meta.code,
+            meta.name,
+            meta.doc_file_name(),
+            enablement_name(meta.enablement),
+            languages.join(", "),
+            meta.fix,
+            meta.summary.replace('|', "\\|")
+        ));
+    }
+    table
 }
 
 pub fn enablement_name(enablement: Enablement) -> &'static str {

@@ -47,6 +47,8 @@ pub struct Settings {
     pub rules: RuleSet,
     /// The directory relative globs refer to: the config file's, or the working directory.
     pub root: PathBuf,
+    /// Relative paths handed to this type are relative to this directory.
+    cwd: PathBuf,
     pub config_path: Option<PathBuf>,
     pub default_limit: u32,
     pub default_timeout: f64,
@@ -98,6 +100,7 @@ impl Settings {
             root: config
                 .map(|config| config.directory().to_path_buf())
                 .unwrap_or_else(|| cwd.to_path_buf()),
+            cwd: cwd.to_path_buf(),
             config_path: config.map(|config| config.path.clone()),
             default_limit: file.default_limit.unwrap_or(DEFAULT_LIMIT),
             default_timeout: file.default_timeout.unwrap_or(DEFAULT_TIMEOUT),
@@ -113,19 +116,37 @@ impl Settings {
         if self.exclude.is_empty() {
             return false;
         }
-        let relative = path.strip_prefix(&self.root).unwrap_or(path);
-        self.exclude.is_match(relative)
+        let relative = self.relative_to_root(path);
+        self.exclude.is_match(&relative)
             || path
                 .file_name()
                 .is_some_and(|name| self.exclude.is_match(Path::new(name)))
     }
 
+    /// Globs are written relative to the config file's directory, whatever directory the
+    /// linted path was given relative to.
+    fn relative_to_root(&self, path: &Path) -> PathBuf {
+        let absolute: PathBuf = if path.is_absolute() {
+            path.to_path_buf()
+        } else {
+            self.cwd.join(path)
+        };
+        let normalized: PathBuf = absolute
+            .components()
+            .filter(|component| !matches!(component, std::path::Component::CurDir))
+            .collect();
+        match normalized.strip_prefix(&self.root) {
+            Ok(relative) => relative.to_path_buf(),
+            Err(_) => normalized,
+        }
+    }
+
     /// The rules enabled for one file, after `per-file-ignores`.
     pub fn rules_for(&self, path: &Path) -> RuleSet {
         let mut rules = self.rules;
-        let relative = path.strip_prefix(&self.root).unwrap_or(path);
+        let relative = self.relative_to_root(path);
         for (globs, ignored) in &self.per_file_ignores {
-            let matches = globs.is_match(relative)
+            let matches = globs.is_match(&relative)
                 || path
                     .file_name()
                     .is_some_and(|name| globs.is_match(Path::new(name)));
