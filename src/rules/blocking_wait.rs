@@ -24,7 +24,7 @@ pub(crate) fn python_call(checker: &mut Checker, site: &CallSite) {
     let Some(name) = site.target() else { return };
     let blocks = checker.settings.python.calls(Rule::BlockingWait).matches(name)
         || (data().list(Rule::BlockingWait, "queue-calls").matches(name) && queue_call_blocks(site, name));
-    if !blocks {
+    if !blocks || has_zero_timeout(site, name) {
         return;
     }
     let display = name.strip_prefix("builtins.").unwrap_or(name);
@@ -35,6 +35,28 @@ pub(crate) fn python_call(checker: &mut Checker, site: &CallSite) {
     )
     .with_help(help_for(name));
     checker.report(diagnostic);
+}
+
+/// `join(timeout=0)`, `wait(0)`, `result(timeout=0)`: a poll that returns at once.
+fn has_zero_timeout(site: &CallSite, name: &str) -> bool {
+    let timeout_position = match name.rsplit('.').next() {
+        Some("join" | "wait" | "result" | "exception") => 0,
+        Some("get") => 1,
+        Some("put") => 2,
+        _ => return false,
+    };
+    let timeout = site
+        .keyword("timeout")
+        .map(|keyword| &keyword.value)
+        .or_else(|| site.call.arguments.args.get(timeout_position));
+    timeout.is_some_and(|value| match value {
+        ast::Expr::NumberLiteral(number) => match &number.value {
+            ast::Number::Int(int) => int.as_u64() == Some(0),
+            ast::Number::Float(float) => *float == 0.0,
+            ast::Number::Complex { .. } => false,
+        },
+        _ => false,
+    })
 }
 
 /// `q.get()`/`q.put(x)` block unless `block=False` (or the positional equivalent) is passed.
