@@ -95,6 +95,8 @@ pub fn lint_file(file: &DiscoveredFile) -> FileReport {
         }
     };
     let analysis = panic::catch_unwind(AssertUnwindSafe(|| {
+        #[cfg(test)]
+        tests::maybe_inject_panic(&file.path);
         let findings = match file.language {
             Language::Python => crate::python::lint(&source, &file.settings, rules),
             // Discovery yields no Rust files until the Rust front end lands.
@@ -181,4 +183,66 @@ fn take_panic_message() -> String {
     PANIC_MESSAGE
         .with(|message| message.borrow_mut().take())
         .unwrap_or_else(|| "unknown panic".to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use std::path::{Path, PathBuf};
+    use std::sync::Arc;
+
+    use super::*;
+    use crate::config::{CliOverrides, Settings};
+
+    /// Analysis of a file named like this panics, to exercise the LG004 path.
+    pub(super) fn maybe_inject_panic(path: &Path) {
+        if path
+            .file_name()
+            .is_some_and(|name| name == "inject_panic.py")
+        {
+            panic!("injected failure");
+        }
+    }
+
+    fn discovered(path: PathBuf, settings: &Arc<Settings>) -> DiscoveredFile {
+        DiscoveredFile {
+            path,
+            language: Language::Python,
+            settings: Arc::clone(settings),
+        }
+    }
+
+    #[test]
+    fn a_panic_in_one_file_is_lg004_and_other_files_are_still_linted() {
+        let directory = tempfile::tempdir().unwrap();
+        let bad = directory.path().join("inject_panic.py");
+        let good = directory.path().join("good.py");
+        std::fs::write(&bad, "x = 1\n").unwrap();
+        std::fs::write(&good, "import time\nasync def f():\n    time.sleep(1)\n").unwrap();
+        let settings = Arc::new(Settings::new(
+            None,
+            &CliOverrides::default(),
+            directory.path(),
+        ));
+        let discovery = Discovery {
+            files: vec![discovered(bad, &settings), discovered(good, &settings)],
+            unreadable: Vec::new(),
+        };
+        let reports = lint_all(discovery, Some(2)).unwrap();
+        let good_report = reports
+            .iter()
+            .find(|r| r.path.ends_with("good.py"))
+            .unwrap();
+        assert_eq!(good_report.diagnostics[0].rule, Rule::BlockingSleep);
+        let bad_report = reports
+            .iter()
+            .find(|r| r.path.ends_with("inject_panic.py"))
+            .unwrap();
+        assert!(bad_report.has_internal_error());
+        let message = &bad_report.diagnostics[0].message;
+        assert!(message.contains("injected failure"), "{message}");
+        assert!(
+            message.contains("src/lint.rs"),
+            "the panic location is kept: {message}"
+        );
+    }
 }

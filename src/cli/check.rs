@@ -74,7 +74,8 @@ fn check(args: &CheckArgs) -> Result<u8, String> {
     let options = RenderOptions {
         format: args.output_format,
         color,
-        unicode: color || (is_terminal && args.color != ColorChoice::Never),
+        // NO_COLOR and pipes get plain ASCII: no colour and no box-drawing characters.
+        unicode: color,
     };
     let write_error = |error: std::io::Error| format!("cannot write output: {error}");
     let result = write_results(args, &findings, &options, &mut stdout);
