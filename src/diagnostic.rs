@@ -90,6 +90,8 @@ pub struct Diagnostic {
     /// Start of the statement the finding belongs to: a suppression comment on that statement's
     /// first line covers a finding on any of its lines.
     pub statement_start: Option<ruff_text_size::TextSize>,
+    /// The enclosing function's name, for fingerprints that survive unrelated edits.
+    pub function: Option<String>,
 }
 
 impl Diagnostic {
@@ -102,6 +104,7 @@ impl Diagnostic {
             notes: Vec::new(),
             fix: None,
             statement_start: None,
+            function: None,
         }
     }
 

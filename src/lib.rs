@@ -5,10 +5,12 @@
 //! `source` → `python` front end: parse, semantic facts, `rules`) → `diagnostic`s →
 //! `suppress` → `output`.
 
+pub mod baseline;
 pub mod cli;
 pub mod config;
 pub mod diagnostic;
 pub mod discover;
+pub mod fingerprint;
 pub mod lint;
 pub mod matcher;
 pub mod output;

@@ -1,13 +1,9 @@
 use std::io::{IsTerminal, Write};
 
-use std::sync::Arc;
-
 use super::{CheckArgs, ColorChoice, EXIT_CLEAN, EXIT_ERROR, EXIT_FINDINGS};
-use crate::config::{CliOverrides, ConfigFile};
-use crate::discover::{discover, ConfigSource, SettingsResolver};
+use crate::baseline::Baseline;
 use crate::lint::lint_all;
-use crate::output::{self, RenderOptions};
-use crate::registry::Selector;
+use crate::output::{self, Finding, RenderOptions};
 
 pub fn run(args: &CheckArgs) -> u8 {
     match check(args) {
@@ -19,50 +15,40 @@ pub fn run(args: &CheckArgs) -> u8 {
     }
 }
 
-fn selectors(option: &str, values: &[String]) -> Result<Vec<Selector>, String> {
-    values
-        .iter()
-        .map(|value| Selector::parse(value).map_err(|message| format!("--{option}: {message}")))
-        .collect()
-}
-
 fn check(args: &CheckArgs) -> Result<u8, String> {
-    let cwd = std::env::current_dir()
-        .map_err(|error| format!("cannot read the working directory: {error}"))?;
-    let cli = CliOverrides {
-        select: args
-            .select
-            .as_deref()
-            .map(|values| selectors("select", values))
-            .transpose()?,
-        extend_select: selectors("extend-select", &args.extend_select)?,
-        ignore: selectors("ignore", &args.ignore)?,
-    };
-    let source = if args.isolated {
-        ConfigSource::Isolated
-    } else if let Some(path) = &args.config {
-        match ConfigFile::load(&cwd.join(path)).map_err(|error| error.to_string())? {
-            Some(config) => ConfigSource::Explicit(Box::new(config)),
-            None => return Err(format!("{}: no [tool.loopguard] table", path.display())),
-        }
-    } else {
-        ConfigSource::Hierarchical
-    };
-    let resolver = Arc::new(SettingsResolver::new(source, cli, cwd.clone()));
-    let discovery = discover(&args.paths, &resolver).map_err(|error| error.to_string())?;
-
+    let discovered = args.lint.discover()?;
+    let cwd = discovered.cwd.clone();
     let mut stdout = std::io::stdout().lock();
     if args.show_files {
-        for file in &discovery.files {
+        for file in &discovered.discovery.files {
             writeln!(stdout, "{}", output::display_path(&file.path, &cwd))
                 .map_err(|error| error.to_string())?;
         }
         return Ok(EXIT_CLEAN);
     }
+    let baseline_path = args
+        .baseline
+        .clone()
+        .or_else(|| discovered.root_settings.baseline.clone());
+    let baseline = baseline_path.as_deref().map(Baseline::load).transpose()?;
 
-    let reports = lint_all(discovery, args.jobs.map(usize::from))?;
-    let findings = output::findings(&reports, &cwd);
+    let reports = lint_all(discovered.discovery, args.lint.jobs.map(usize::from))?;
+    let all_findings = output::findings(&reports, &cwd);
     let internal_error = reports.iter().any(|report| report.has_internal_error());
+    let (findings, stale) = match (&baseline, &baseline_path) {
+        (Some(baseline), Some(path)) => {
+            let matched = baseline.split(&all_findings, path, &cwd);
+            let stale = matched.stale.len();
+            let new = all_findings
+                .iter()
+                .zip(matched.is_new)
+                .filter(|(_, is_new)| *is_new)
+                .map(|(finding, _)| finding.clone())
+                .collect::<Vec<Finding>>();
+            (new, Some(stale))
+        }
+        _ => (all_findings, None),
+    };
 
     let is_terminal = std::io::stdout().is_terminal();
     let no_color = std::env::var_os("NO_COLOR").is_some_and(|value| !value.is_empty());
@@ -77,12 +63,10 @@ fn check(args: &CheckArgs) -> Result<u8, String> {
         // NO_COLOR and pipes get plain ASCII: no colour and no box-drawing characters.
         unicode: color,
     };
-    let write_error = |error: std::io::Error| format!("cannot write output: {error}");
-    let result = write_results(args, &findings, &options, &mut stdout);
-    match result {
+    match write_results(args, &findings, stale, &options, &mut stdout) {
         // `loopguard check | head` is not an error.
         Err(error) if error.kind() == std::io::ErrorKind::BrokenPipe => {}
-        other => other.map_err(write_error)?,
+        other => other.map_err(|error| format!("cannot write output: {error}"))?,
     }
 
     Ok(if internal_error {
@@ -96,12 +80,25 @@ fn check(args: &CheckArgs) -> Result<u8, String> {
 
 fn write_results(
     args: &CheckArgs,
-    findings: &[output::Finding],
+    findings: &[Finding],
+    stale_baseline_entries: Option<usize>,
     options: &RenderOptions,
     stdout: &mut dyn Write,
 ) -> std::io::Result<()> {
     if args.statistics {
         output::statistics(findings, args.output_format, stdout)?;
+        if let Some(stale) = stale_baseline_entries {
+            let message = format!(
+                "{stale} baseline {} no longer {} any finding (fixed; remove with `loopguard baseline --prune`)",
+                if stale == 1 { "entry" } else { "entries" },
+                if stale == 1 { "matches" } else { "match" }
+            );
+            if args.output_format.is_machine_readable() {
+                eprintln!("{message}");
+            } else {
+                writeln!(stdout, "{message}")?;
+            }
+        }
     } else {
         output::render(findings, options, stdout)?;
     }

@@ -1,6 +1,8 @@
 //! The command line: `check`, `rules`, `explain`.
 
+mod baseline;
 mod check;
+mod common;
 pub mod rules;
 
 use std::path::PathBuf;
@@ -31,6 +33,8 @@ pub struct Cli {
 enum Command {
     /// Lint files or directories.
     Check(CheckArgs),
+    /// Record the current findings, so that `check --baseline` reports only new ones.
+    Baseline(BaselineArgs),
     /// List every rule.
     Rules {
         #[arg(long, value_enum, default_value = "text")]
@@ -58,21 +62,44 @@ pub enum ColorChoice {
     Never,
 }
 
-#[derive(Debug, clap::Args)]
-pub struct CheckArgs {
+/// What to lint and with which rules: shared by `check`, `baseline` and `audit`.
+#[derive(Debug, Clone, clap::Args)]
+pub struct LintArgs {
     /// Files or directories to lint.
     #[arg(default_value = ".")]
-    paths: Vec<PathBuf>,
+    pub paths: Vec<PathBuf>,
     /// Rules to enable, replacing the configured selection: codes (LG201), prefixes (LG2),
     /// names (blocking-sleep), `ALL`, `default` or `pedantic`.
     #[arg(long, value_delimiter = ',', value_name = "RULES")]
-    select: Option<Vec<String>>,
+    pub select: Option<Vec<String>>,
     /// Rules to enable in addition to the selection.
     #[arg(long, value_delimiter = ',', value_name = "RULES")]
-    extend_select: Vec<String>,
+    pub extend_select: Vec<String>,
     /// Rules to disable.
     #[arg(long, value_delimiter = ',', value_name = "RULES")]
-    ignore: Vec<String>,
+    pub ignore: Vec<String>,
+    /// Use this configuration file for every linted file.
+    #[arg(long, value_name = "FILE", conflicts_with = "isolated")]
+    pub config: Option<PathBuf>,
+    /// Ignore all configuration files.
+    #[arg(long)]
+    pub isolated: bool,
+    /// Do not read or write the result cache.
+    #[arg(long)]
+    pub no_cache: bool,
+    /// Number of worker threads (default: one per core).
+    #[arg(long, short = 'j', value_name = "N", value_parser = clap::value_parser!(u16).range(1..))]
+    pub jobs: Option<u16>,
+    /// Lint only files changed since this git revision (committed, staged, unstaged or
+    /// untracked).
+    #[arg(long, value_name = "REV")]
+    pub changed_since: Option<String>,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct CheckArgs {
+    #[command(flatten)]
+    lint: LintArgs,
     #[arg(long, value_enum, default_value = "text")]
     output_format: OutputFormat,
     /// Print the number of findings per rule instead of the findings.
@@ -81,18 +108,9 @@ pub struct CheckArgs {
     /// Exit 0 even when there are findings.
     #[arg(long)]
     exit_zero: bool,
-    /// Use this configuration file for every linted file.
-    #[arg(long, value_name = "FILE", conflicts_with = "isolated")]
-    config: Option<PathBuf>,
-    /// Ignore all configuration files.
-    #[arg(long)]
-    isolated: bool,
-    /// Do not read or write the result cache.
-    #[arg(long)]
-    no_cache: bool,
-    /// Number of worker threads (default: one per core).
-    #[arg(long, short = 'j', value_name = "N", value_parser = clap::value_parser!(u16).range(1..))]
-    jobs: Option<u16>,
+    /// Report only findings that are not in this baseline file (see `loopguard baseline`).
+    #[arg(long, value_name = "FILE")]
+    baseline: Option<PathBuf>,
     /// Print only the findings: no summary line.
     #[arg(long, short = 'q')]
     quiet: bool,
@@ -103,10 +121,28 @@ pub struct CheckArgs {
     show_files: bool,
 }
 
+#[derive(Debug, clap::Args)]
+pub struct BaselineArgs {
+    #[command(flatten)]
+    lint: LintArgs,
+    /// The baseline file to write.
+    #[arg(
+        long,
+        short = 'o',
+        value_name = "FILE",
+        default_value = ".loopguard-baseline.json"
+    )]
+    output: PathBuf,
+    /// Only drop the entries that no longer match a finding (fixed debt); add nothing new.
+    #[arg(long)]
+    prune: bool,
+}
+
 pub fn main() -> ExitCode {
     let cli = Cli::parse();
     let code = match cli.command {
         Command::Check(args) => check::run(&args),
+        Command::Baseline(args) => baseline::run(&args),
         Command::Rules { output_format } => rules::list(output_format),
         Command::Explain { rule } => rules::explain(&rule),
     };

@@ -29,6 +29,7 @@ const TOP_LEVEL_KEYS: &[&str] = &[
     "per-file-ignores",
     "default-limit",
     "default-timeout",
+    "baseline",
     "rules",
 ];
 
@@ -99,6 +100,8 @@ pub struct ConfigFile {
     pub per_file_ignores: Vec<(String, Vec<Selector>)>,
     pub default_limit: Option<u32>,
     pub default_timeout: Option<f64>,
+    /// A baseline file, relative to the config file's directory.
+    pub baseline: Option<String>,
     pub rule_options: Vec<(Rule, &'static str, OptionValue)>,
 }
 
@@ -222,6 +225,16 @@ impl Parser<'_> {
                         ));
                     }
                     config.default_timeout = Some(timeout);
+                }
+                "baseline" => {
+                    let path = item.as_str().ok_or_else(|| {
+                        self.error(
+                            item.span(),
+                            key,
+                            format!("expected a file path string, found {}", item.type_name()),
+                        )
+                    })?;
+                    config.baseline = Some(path.to_string());
                 }
                 "rules" => config.rule_options = self.rule_tables(item)?,
                 _ => return Err(self.unknown_key(span, key, "", TOP_LEVEL_KEYS.iter().copied())),

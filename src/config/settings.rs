@@ -52,6 +52,8 @@ pub struct Settings {
     pub config_path: Option<PathBuf>,
     pub default_limit: u32,
     pub default_timeout: f64,
+    /// The configured baseline file, resolved against the config file's directory.
+    pub baseline: Option<PathBuf>,
     exclude: GlobSet,
     per_file_ignores: Vec<(GlobSet, RuleSet)>,
     pub python: crate::python::CallTables,
@@ -104,6 +106,10 @@ impl Settings {
             config_path: config.map(|config| config.path.clone()),
             default_limit: file.default_limit.unwrap_or(DEFAULT_LIMIT),
             default_timeout: file.default_timeout.unwrap_or(DEFAULT_TIMEOUT),
+            baseline: file
+                .baseline
+                .as_ref()
+                .map(|path| file.directory().join(path)),
             exclude,
             per_file_ignores,
             python,

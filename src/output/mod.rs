@@ -30,6 +30,7 @@ impl OutputFormat {
 }
 
 /// One finding ready for output: the file it is in and its resolved positions.
+#[derive(Clone)]
 pub struct Finding<'r> {
     pub path: &'r Path,
     pub display_path: String,

@@ -79,6 +79,12 @@ impl<'a> Checker<'a> {
         if diagnostic.statement_start.is_none() {
             diagnostic.statement_start = self.semantic.current_statement().map(Ranged::start);
         }
+        if diagnostic.function.is_none() {
+            diagnostic.function = self
+                .semantic
+                .current_function()
+                .map(|function| function.name.to_string());
+        }
         self.diagnostics.push(diagnostic);
     }
 
