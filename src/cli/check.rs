@@ -59,11 +59,12 @@ fn check(args: &CheckArgs) -> Result<u8, String> {
     };
     let options = RenderOptions {
         format: args.output_format,
+        cwd: cwd.clone(),
         color,
         // NO_COLOR and pipes get plain ASCII: no colour and no box-drawing characters.
         unicode: color,
     };
-    match write_results(args, &findings, stale, &options, &mut stdout) {
+    match write_results(args, &findings, &reports, stale, &options, &mut stdout) {
         // `loopguard check | head` is not an error.
         Err(error) if error.kind() == std::io::ErrorKind::BrokenPipe => {}
         other => other.map_err(|error| format!("cannot write output: {error}"))?,
@@ -81,6 +82,7 @@ fn check(args: &CheckArgs) -> Result<u8, String> {
 fn write_results(
     args: &CheckArgs,
     findings: &[Finding],
+    reports: &[crate::lint::FileReport],
     stale_baseline_entries: Option<usize>,
     options: &RenderOptions,
     stdout: &mut dyn Write,
@@ -100,7 +102,7 @@ fn write_results(
             }
         }
     } else {
-        output::render(findings, options, stdout)?;
+        output::render(findings, reports, options, stdout)?;
     }
     if !args.quiet {
         let summary = output::summary(findings);

@@ -1,7 +1,11 @@
 //! Rendering the run's results: rustc-like text (miette), concise lines, JSON, JSON lines.
 
 mod concise;
+mod github;
+mod gitlab;
 pub mod json;
+mod junit;
+pub mod sarif;
 mod text;
 
 use std::io::{self, Write};
@@ -21,11 +25,20 @@ pub enum OutputFormat {
     Json,
     /// One JSON object per line.
     JsonLines,
+    /// SARIF 2.1.0, for GitHub code scanning and other dashboards.
+    Sarif,
+    /// GitHub Actions annotations (`::error file=...::message`).
+    Github,
+    /// GitLab Code Quality report.
+    Gitlab,
+    /// JUnit XML: one test case per file.
+    Junit,
 }
 
 impl OutputFormat {
+    /// Formats read by programs: the summary line goes to stderr so stdout stays parseable.
     pub fn is_machine_readable(self) -> bool {
-        matches!(self, OutputFormat::Json | OutputFormat::JsonLines)
+        !matches!(self, OutputFormat::Text | OutputFormat::Concise)
     }
 }
 
@@ -96,12 +109,16 @@ pub fn findings<'r>(reports: &'r [FileReport], cwd: &Path) -> Vec<Finding<'r>> {
 
 pub struct RenderOptions {
     pub format: OutputFormat,
+    /// Relative paths in the output are relative to this directory.
+    pub cwd: std::path::PathBuf,
     pub color: bool,
     pub unicode: bool,
 }
 
+/// `reports` lists every linted file, including those without findings (JUnit shows them).
 pub fn render(
     findings: &[Finding],
+    reports: &[FileReport],
     options: &RenderOptions,
     out: &mut dyn Write,
 ) -> io::Result<()> {
@@ -110,6 +127,10 @@ pub fn render(
         OutputFormat::Concise => concise::render(findings, out),
         OutputFormat::Json => json::render_array(findings, out),
         OutputFormat::JsonLines => json::render_lines(findings, out),
+        OutputFormat::Sarif => sarif::render(findings, &options.cwd, out),
+        OutputFormat::Github => github::render(findings, out),
+        OutputFormat::Gitlab => gitlab::render(findings, out),
+        OutputFormat::Junit => junit::render(findings, reports, &options.cwd, out),
     }
 }
 
