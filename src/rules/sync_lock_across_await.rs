@@ -95,6 +95,9 @@ pub(crate) fn rust_local(checker: &mut RustChecker, local: &syn::Local, followin
             return;
         }
     }
+    if used_as_future(&name, following) {
+        return;
+    }
     for statement in following {
         if drops(statement, &name) {
             return;
@@ -140,6 +143,42 @@ fn guard_source(mut expr: &syn::Expr) -> Option<(&syn::Expr, String)> {
             _ => return None,
         }
     }
+}
+
+/// An async mutex's `lock()` future bound first and awaited or pinned later
+/// (`let acquire = m.lock(); pin_mut!(acquire);`): not a guard at all.
+fn used_as_future(name: &str, following: &[syn::Stmt]) -> bool {
+    use syn::visit::Visit;
+
+    struct Finder<'n> {
+        name: &'n str,
+        found: bool,
+    }
+
+    impl<'ast> Visit<'ast> for Finder<'_> {
+        fn visit_expr_await(&mut self, await_expr: &'ast syn::ExprAwait) {
+            let awaited = match await_expr.base.as_ref() {
+                syn::Expr::Path(path) => path.path.is_ident(self.name),
+                _ => false,
+            };
+            self.found |= awaited;
+            syn::visit::visit_expr_await(self, await_expr);
+        }
+
+        fn visit_macro(&mut self, mac: &'ast syn::Macro) {
+            let pins = crate::rust::macros::name(mac).is_some_and(|name| name.starts_with("pin"));
+            let mentions = mac.tokens.clone().into_iter().any(|token| {
+                matches!(token, proc_macro2::TokenTree::Ident(ident) if ident == self.name)
+            });
+            self.found |= pins && mentions;
+        }
+    }
+
+    let mut finder = Finder { name, found: false };
+    for statement in following {
+        finder.visit_stmt(statement);
+    }
+    finder.found
 }
 
 /// `drop(guard);` or `std::mem::drop(guard);`.

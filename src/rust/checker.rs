@@ -131,10 +131,16 @@ impl<'a> CallSite<'a> {
         }
     }
 
+    /// What a finding points at: the whole call, or for a method call the method and its
+    /// arguments (`recv()` rather than the receiver chain, which may span many lines).
     pub fn span(&self) -> Span {
         match self.kind {
             CallKind::Function(call) => call.span(),
-            CallKind::Method(call) => call.span(),
+            CallKind::Method(call) => call
+                .method
+                .span()
+                .join(call.paren_token.span.close())
+                .unwrap_or_else(|| call.span()),
         }
     }
 }
