@@ -1,15 +1,33 @@
 //! Comments are not in syn's tree: a small lexer finds them for suppression directives, skipping
 //! string, byte-string, raw-string and char literals so that `"// not a comment"` stays a string.
+//! The same pass measures bracket nesting, which bounds how deep the parser will recurse.
 
 use ruff_text_size::{TextRange, TextSize};
 
-/// The ranges of all line and block comments (block comments nest, as in rustc).
-pub fn comment_ranges(text: &str) -> Vec<TextRange> {
+pub struct Lexed {
+    /// The ranges of all line and block comments (block comments nest, as in rustc).
+    pub comments: Vec<TextRange>,
+    /// The deepest nesting of `()`, `[]` and `{}` outside literals and comments.
+    pub max_nesting: usize,
+}
+
+pub fn scan(text: &str) -> Lexed {
     let bytes = text.as_bytes();
     let mut comments = Vec::new();
     let mut index = 0;
+    let mut nesting = 0usize;
+    let mut max_nesting = 0usize;
     while index < bytes.len() {
         match bytes[index] {
+            b'(' | b'[' | b'{' => {
+                nesting += 1;
+                max_nesting = max_nesting.max(nesting);
+                index += 1;
+            }
+            b')' | b']' | b'}' => {
+                nesting = nesting.saturating_sub(1);
+                index += 1;
+            }
             b'/' if bytes.get(index + 1) == Some(&b'/') => {
                 let end = memchr::memchr(b'\n', &bytes[index..]).map_or(bytes.len(), |n| index + n);
                 // A CRLF file: the `\r` belongs to the line break, not the comment.
@@ -40,7 +58,10 @@ pub fn comment_ranges(text: &str) -> Vec<TextRange> {
             _ => index += 1,
         }
     }
-    comments
+    Lexed {
+        comments,
+        max_nesting,
+    }
 }
 
 fn range(start: usize, end: usize) -> TextRange {
@@ -161,10 +182,20 @@ mod tests {
     use super::*;
 
     fn comments(text: &str) -> Vec<&str> {
-        comment_ranges(text)
+        scan(text)
+            .comments
             .into_iter()
             .map(|range| &text[range])
             .collect()
+    }
+
+    #[test]
+    fn nesting_ignores_brackets_in_literals_and_comments() {
+        assert_eq!(scan("fn f() { g([1, (2)]) }").max_nesting, 4);
+        assert_eq!(
+            scan("let s = \"((((\"; let c = '('; // ((((\n").max_nesting,
+            0
+        );
     }
 
     #[test]
