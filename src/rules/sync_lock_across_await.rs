@@ -89,11 +89,18 @@ pub(crate) fn rust_local(checker: &mut RustChecker, local: &syn::Local, followin
     }
     let Some(name) = bound_name(&local.pat) else { return };
     let Some(init) = &local.init else { return };
-    let Some((lock, method)) = guard_source(&init.expr) else { return };
-    if let Some(lock_type) = checker.semantic.type_of(lock) {
-        if crate::rust::data::data().list(Rule::SyncLockAcrossAwait, "not-thread-locks").matches(&lock_type) {
-            return;
-        }
+    let Some(source) = guard_source(&init.expr) else { return };
+    let (lock, method) = (source.lock, source.method);
+    let lock_type = checker.semantic.type_of(lock);
+    let lists = crate::rust::data::data();
+    if lock_type.as_deref().is_some_and(|lock_type| lists.list(Rule::SyncLockAcrossAwait, "not-thread-locks").matches(lock_type)) {
+        return;
+    }
+    // `read()`/`write()` are also I/O method names (a websocket's `read()`): only a receiver
+    // typed as an `RwLock`, or a poisoning result unwrapped on the spot, says it is a lock.
+    let is_rwlock = lock_type.as_deref().is_some_and(|lock_type| lists.list(Rule::SyncLockAcrossAwait, "rwlock-types").matches(lock_type));
+    if method != "lock" && !is_rwlock && !source.poison_checked {
+        return;
     }
     if used_as_future(&name, following) {
         return;
@@ -126,17 +133,35 @@ fn bound_name(pattern: &syn::Pat) -> Option<String> {
     }
 }
 
+struct GuardSource<'e> {
+    lock: &'e syn::Expr,
+    method: String,
+    /// The call's result was unwrapped right away, as std's poisoning `LockResult` is.
+    poison_checked: bool,
+}
+
 /// The lock and method of `lock.lock()`, `lock.write().unwrap()`, `lock.read().expect("..")?`;
 /// anything else (`lock.lock().await`, `lock.lock().unwrap().clone()`) holds no guard.
-fn guard_source(mut expr: &syn::Expr) -> Option<(&syn::Expr, String)> {
+fn guard_source(mut expr: &syn::Expr) -> Option<GuardSource<'_>> {
+    let mut unwrapped = false;
     loop {
         match expr {
             syn::Expr::Try(try_expr) => expr = &try_expr.expr,
             syn::Expr::MethodCall(call) => {
                 let method = call.method.to_string();
                 match method.as_str() {
-                    "unwrap" | "expect" | "unwrap_or_else" | "map_err" => expr = &call.receiver,
-                    "lock" | "read" | "write" if call.args.is_empty() => return Some((&call.receiver, method)),
+                    "unwrap" | "expect" | "unwrap_or_else" => {
+                        unwrapped = true;
+                        expr = &call.receiver;
+                    }
+                    "map_err" => expr = &call.receiver,
+                    "lock" | "read" | "write" if call.args.is_empty() => {
+                        return Some(GuardSource {
+                            lock: &call.receiver,
+                            method,
+                            poison_checked: unwrapped,
+                        })
+                    }
                     _ => return None,
                 }
             }
