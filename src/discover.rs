@@ -20,6 +20,7 @@ pub struct DiscoveredFile {
 pub fn language_of(path: &Path, explicit: bool) -> Option<Language> {
     match path.extension()?.to_str()? {
         "py" => Some(Language::Python),
+        "rs" => Some(Language::Rust),
         // Stubs describe types, not behaviour; linted only when named explicitly.
         "pyi" if explicit => Some(Language::Python),
         _ => None,

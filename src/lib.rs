@@ -2,7 +2,7 @@
 //!
 //! The pipeline, in the order the modules run:
 //! `cli` → `discover` (files and their settings) → `lint` (per file, in parallel:
-//! `source` → `python` front end: parse, semantic facts, `rules`) → `diagnostic`s →
+//! `source` → `python` or `rust` front end: parse, semantic facts, `rules`) → `diagnostic`s →
 //! `suppress` → `output`.
 
 pub mod baseline;
@@ -17,6 +17,7 @@ pub mod output;
 pub mod python;
 pub mod registry;
 pub mod rules;
+pub mod rust;
 pub mod source;
 pub mod suppress;
 

@@ -99,8 +99,7 @@ pub fn lint_file(file: &DiscoveredFile) -> FileReport {
         tests::maybe_inject_panic(&file.path);
         let findings = match file.language {
             Language::Python => crate::python::lint(&source, &file.settings, rules),
-            // Discovery yields no Rust files until the Rust front end lands.
-            Language::Rust => Findings::default(),
+            Language::Rust => crate::rust::lint(&source, &file.settings, rules),
         };
         let mut diagnostics = findings.diagnostics;
         let mut suppressions = suppress::collect(&source, &findings.comments, file.language);

@@ -516,7 +516,7 @@ fn rules_and_explain() {
         .assert()
         .code(0)
         .stdout(predicate::str::starts_with(
-            "LG201 blocking-sleep (default; error; fix: safe; languages: python)",
+            "LG201 blocking-sleep (default; error; fix: mixed; languages: python, rust)",
         ))
         .stdout(predicate::str::contains("## Why is this bad"));
     loopguard(directory.path())

@@ -10,7 +10,7 @@ use std::path::{Path, PathBuf};
 
 use loopguard::config::CliOverrides;
 use loopguard::discover::ConfigSource;
-use loopguard::registry::{Rule, Selector};
+use loopguard::registry::{Language, Rule, Selector};
 
 fn fixture_root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures")
@@ -131,21 +131,32 @@ fn python_fixtures_match_their_expect_markers() {
 }
 
 #[test]
+fn rust_fixtures_match_their_expect_markers() {
+    check_language("rust");
+}
+
+#[test]
 fn every_python_rule_has_firing_and_quiet_fixtures() {
-    let directories = rule_directories("python");
+    check_coverage("python", Language::Python);
+}
+
+#[test]
+fn every_rule_with_a_rust_detector_has_firing_and_quiet_fixtures() {
+    check_coverage("rust", Language::Rust);
+}
+
+fn check_coverage(directory_name: &str, language: Language) {
+    let directories = rule_directories(directory_name);
     for rule in Rule::ALL.iter().filter(|rule| {
         let meta = rule.meta();
-        !meta.is_tool_code()
-            && meta
-                .languages
-                .contains(&loopguard::registry::Language::Python)
+        !meta.is_tool_code() && meta.languages.contains(&language)
     }) {
         let (_, directory) = directories
             .iter()
             .find(|(candidate, _)| candidate == rule)
             .unwrap_or_else(|| {
                 panic!(
-                    "{} has no fixtures/python/{} directory",
+                    "{} has no fixtures/{directory_name}/{} directory",
                     rule.name(),
                     rule.code()
                 )

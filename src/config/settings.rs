@@ -57,6 +57,7 @@ pub struct Settings {
     exclude: GlobSet,
     per_file_ignores: Vec<(GlobSet, RuleSet)>,
     pub python: crate::python::CallTables,
+    pub rust: crate::rust::CallTables,
 }
 
 impl Settings {
@@ -96,6 +97,7 @@ impl Settings {
             .map(|(rule, name, value)| ((*rule, *name), value.clone()))
             .collect();
         let python = crate::python::CallTables::new(&rule_options);
+        let rust = crate::rust::CallTables::new(&rule_options);
 
         Settings {
             rules,
@@ -113,6 +115,7 @@ impl Settings {
             exclude,
             per_file_ignores,
             python,
+            rust,
         }
     }
 

@@ -11,7 +11,7 @@ use miette::{
 };
 
 use super::{Finding, RenderOptions};
-use crate::registry::Severity;
+use crate::registry::{Language, Severity};
 use crate::source::SourceText;
 
 /// Lets miette read snippets from the shared source without copying it.
@@ -133,7 +133,10 @@ pub fn render(
             finding,
             source: finding.report.source.as_ref().map(|source| {
                 NamedSource::new(&finding.display_path, SharedSource(Arc::clone(source)))
-                    .with_language("python")
+                    .with_language(match finding.report.language {
+                        Language::Python => "python",
+                        Language::Rust => "rust",
+                    })
             }),
             help,
         };

@@ -7,11 +7,11 @@ use crate::python::data;
 pub const META: RuleMeta = RuleMeta {
     code: "LG205",
     name: "blocking-database",
-    summary: "A synchronous database driver (sqlite3, psycopg2, redis, pymongo, ...) used in async context",
+    summary: "A synchronous database driver (sqlite3, psycopg2, redis, pymongo, rusqlite, postgres, r2d2, ...) used in async context",
     enablement: Enablement::Default,
     severity: Severity::Error,
     fm043: Some(5),
-    languages: &[Language::Python],
+    languages: &[Language::Python, Language::Rust],
     fix: FixKind::DisplayOnly,
     options: &[EXTEND_BLOCKING_CALLS],
     doc: include_str!("../../rules/LG205-blocking-database.md"),
@@ -76,4 +76,26 @@ fn opened_in_current_function(checker: &Checker, receiver: &ast::Expr) -> bool {
         .semantic
         .call_target(value)
         .is_some_and(|target| checker.settings.python.calls(Rule::BlockingDatabase).matches(&target))
+}
+
+pub(crate) fn rust_call(checker: &mut RustChecker, site: &RustCallSite) {
+    if site.awaited || !checker.semantic.in_async_context() {
+        return;
+    }
+    let Some(name) = site.target() else { return };
+    if !checker.settings.rust.calls(Rule::BlockingDatabase).matches(name) {
+        return;
+    }
+    let what = if name == "r2d2::Pool::get" {
+        "checks a connection out of a synchronous `r2d2` pool, waiting while the pool is exhausted"
+    } else {
+        "uses a synchronous database driver: connecting and every query on the connection"
+    };
+    let diagnostic = Diagnostic::new(
+        Rule::BlockingDatabase,
+        format!("`{name}` {what} block the runtime's worker thread"),
+        checker.range(site.span()),
+    )
+    .with_help("use an async driver or pool (`sqlx`, `tokio-postgres`, `deadpool`, `bb8`), or move the work into `tokio::task::spawn_blocking`");
+    checker.report(diagnostic);
 }

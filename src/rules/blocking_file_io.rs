@@ -3,6 +3,7 @@
 use super::prelude::*;
 use super::EXTEND_BLOCKING_CALLS;
 use crate::config::{OptionKind, RuleOption};
+use crate::rust::data::data as rust_data;
 
 pub const META: RuleMeta = RuleMeta {
     code: "LG203",
@@ -11,14 +12,14 @@ pub const META: RuleMeta = RuleMeta {
     enablement: Enablement::Default,
     severity: Severity::Error,
     fm043: Some(5),
-    languages: &[Language::Python],
+    languages: &[Language::Python, Language::Rust],
     fix: FixKind::Unsafe,
     options: &[
         EXTEND_BLOCKING_CALLS,
         RuleOption {
             name: crate::python::INCLUDE_METADATA_CALLS,
             kind: OptionKind::Bool,
-            doc: "Also flag metadata look-ups (`os.path.exists`, `os.stat`, `Path.is_file`, ...).",
+            doc: "Also flag metadata look-ups (`os.path.exists`, `os.stat`, `Path.is_file`, `std::fs::metadata`, ...).",
         },
     ],
     doc: include_str!("../../rules/LG203-blocking-file-io.md"),
@@ -48,4 +49,41 @@ pub(crate) fn python_call(checker: &mut Checker, site: &CallSite) {
     .with_help("use `await asyncio.to_thread(...)`, or an async file library (`aiofiles`, `anyio.Path`)")
     .with_fix(fix);
     checker.report(diagnostic);
+}
+
+pub(crate) fn rust_call(checker: &mut RustChecker, site: &RustCallSite) {
+    if site.awaited || !checker.semantic.in_async_context() {
+        return;
+    }
+    let Some(name) = site.target() else { return };
+    if !checker.settings.rust.calls(Rule::BlockingFileIo).matches(name) {
+        return;
+    }
+    let diagnostic = Diagnostic::new(
+        Rule::BlockingFileIo,
+        format!("`{name}` does blocking file-system I/O in async code: a slow disk or network mount stalls the runtime's worker thread"),
+        checker.range(site.span()),
+    )
+    .with_help("use the `tokio::fs` equivalent with `.await`, or move the work into `tokio::task::spawn_blocking`")
+    .with_fix(tokio_fs_fix(checker, site, name));
+    checker.report(diagnostic);
+}
+
+/// `std::fs::read_to_string(p)` → `tokio::fs::read_to_string(p).await`: unsafe, because the
+/// tokio types (`tokio::fs::File`, `ReadDir`) have async methods where the std ones were sync.
+fn tokio_fs_fix(checker: &RustChecker, site: &RustCallSite, name: &str) -> Option<Fix> {
+    let CallKind::Function(call) = site.kind else { return None };
+    let tokio_equivalent = rust_data().list(Rule::BlockingFileIo, "tokio-equivalents").matches(name);
+    if !tokio_equivalent || !checker.semantic.can_await() || !checker.mentions("tokio") {
+        return None;
+    }
+    let function = name.strip_prefix("std::fs::")?;
+    let end = checker.range(site.span()).end();
+    Some(Fix::unsafe_edits(
+        format!("Replace with `tokio::fs::{function}(...).await`"),
+        vec![
+            Edit::replacement(checker.range(syn::spanned::Spanned::span(&call.func)), format!("tokio::fs::{function}")),
+            Edit::insertion(end, ".await"),
+        ],
+    ))
 }

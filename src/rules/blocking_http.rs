@@ -6,12 +6,12 @@ use super::EXTEND_BLOCKING_CALLS;
 pub const META: RuleMeta = RuleMeta {
     code: "LG202",
     name: "blocking-http",
-    summary: "A synchronous HTTP request (`requests`, `urllib`, sync `httpx`) in async context",
+    summary: "A synchronous HTTP request (`requests`, `urllib`, sync `httpx`, `reqwest::blocking`, `ureq`) in async context",
     enablement: Enablement::Default,
     severity: Severity::Error,
     fm043: Some(5),
-    languages: &[Language::Python],
-    fix: FixKind::Unsafe,
+    languages: &[Language::Python, Language::Rust],
+    fix: FixKind::Mixed,
     options: &[EXTEND_BLOCKING_CALLS],
     doc: include_str!("../../rules/LG202-blocking-http.md"),
 };
@@ -37,5 +37,22 @@ pub(crate) fn python_call(checker: &mut Checker, site: &CallSite) {
     )
     .with_help("use an async client (`httpx.AsyncClient`, `aiohttp.ClientSession`) or `await asyncio.to_thread(...)`")
     .with_fix(fix);
+    checker.report(diagnostic);
+}
+
+pub(crate) fn rust_call(checker: &mut RustChecker, site: &RustCallSite) {
+    if site.awaited || !checker.semantic.in_async_context() {
+        return;
+    }
+    let Some(name) = site.target() else { return };
+    if !checker.settings.rust.calls(Rule::BlockingHttp).matches(name) {
+        return;
+    }
+    let diagnostic = Diagnostic::new(
+        Rule::BlockingHttp,
+        format!("`{name}` is a blocking HTTP call in async code: the runtime's worker thread stalls until the server answers"),
+        checker.range(site.span()),
+    )
+    .with_help("use the async `reqwest::Client` (`.send().await`), or move the call into `tokio::task::spawn_blocking`");
     checker.report(diagnostic);
 }

@@ -6,12 +6,12 @@ use super::EXTEND_BLOCKING_CALLS;
 pub const META: RuleMeta = RuleMeta {
     code: "LG201",
     name: "blocking-sleep",
-    summary: "A thread sleep (`time.sleep`) in async context stalls every task on the event loop",
+    summary: "A thread sleep (`time.sleep`, `std::thread::sleep`) in async context stalls every task on the event loop",
     enablement: Enablement::Default,
     severity: Severity::Error,
     fm043: Some(5),
-    languages: &[Language::Python],
-    fix: FixKind::Safe,
+    languages: &[Language::Python, Language::Rust],
+    fix: FixKind::Mixed,
     options: &[EXTEND_BLOCKING_CALLS],
     doc: include_str!("../../rules/LG201-blocking-sleep.md"),
 };
@@ -62,4 +62,38 @@ fn async_sleep_fix(checker: &Checker, site: &CallSite, name: &str, library: &str
     )];
     fix_edits.extend(module.import);
     Some(Fix::safe(format!("Replace with `await {library}.sleep(...)`"), fix_edits))
+}
+
+pub(crate) fn rust_call(checker: &mut RustChecker, site: &RustCallSite) {
+    if site.awaited || !checker.semantic.in_async_context() {
+        return;
+    }
+    let Some(name) = site.target() else { return };
+    if !checker.settings.rust.calls(Rule::BlockingSleep).matches(name) {
+        return;
+    }
+    let range = checker.range(site.span());
+    let diagnostic = Diagnostic::new(
+        Rule::BlockingSleep,
+        format!("`{name}` in async code blocks the runtime's worker thread: every task scheduled on it stalls for the whole sleep"),
+        range,
+    )
+    .with_help("use `tokio::time::sleep(...).await`, which suspends only this task")
+    .with_fix(tokio_sleep_fix(checker, site, name, range));
+    checker.report(diagnostic);
+}
+
+/// `std::thread::sleep(d)` → `tokio::time::sleep(d).await`: unsafe, since code after it may rely
+/// on the thread (not just the task) having paused, and only where `.await` can be written in a
+/// file that uses tokio.
+fn tokio_sleep_fix(checker: &RustChecker, site: &RustCallSite, name: &str, range: ruff_text_size::TextRange) -> Option<Fix> {
+    let CallKind::Function(call) = site.kind else { return None };
+    if name != "std::thread::sleep" || call.args.len() != 1 || !checker.semantic.can_await() || !checker.mentions("tokio") {
+        return None;
+    }
+    let duration = checker.node_text(&call.args[0]);
+    Some(Fix::unsafe_edits(
+        "Replace with `tokio::time::sleep(...).await`",
+        vec![Edit::replacement(range, format!("tokio::time::sleep({duration}).await"))],
+    ))
 }

@@ -10,7 +10,7 @@ pub const META: RuleMeta = RuleMeta {
     enablement: Enablement::Default,
     severity: Severity::Error,
     fm043: Some(5),
-    languages: &[Language::Python],
+    languages: &[Language::Python, Language::Rust],
     fix: FixKind::DisplayOnly,
     options: &[EXTEND_BLOCKING_CALLS],
     doc: include_str!("../../rules/LG204-blocking-subprocess.md"),
@@ -30,5 +30,22 @@ pub(crate) fn python_call(checker: &mut Checker, site: &CallSite) {
         site.call.range(),
     )
     .with_help("use `await asyncio.create_subprocess_exec(...)` and `await proc.communicate()`");
+    checker.report(diagnostic);
+}
+
+pub(crate) fn rust_call(checker: &mut RustChecker, site: &RustCallSite) {
+    if site.awaited || !checker.semantic.in_async_context() {
+        return;
+    }
+    let Some(name) = site.target() else { return };
+    if !checker.settings.rust.calls(Rule::BlockingSubprocess).matches(name) {
+        return;
+    }
+    let diagnostic = Diagnostic::new(
+        Rule::BlockingSubprocess,
+        format!("`{name}` waits for a child process synchronously: the runtime's worker thread stalls until it exits"),
+        checker.range(site.span()),
+    )
+    .with_help("use `tokio::process::Command` and `.output().await` / `.wait().await`");
     checker.report(diagnostic);
 }

@@ -11,7 +11,7 @@ pub const META: RuleMeta = RuleMeta {
     enablement: Enablement::Default,
     severity: Severity::Error,
     fm043: Some(5),
-    languages: &[Language::Python],
+    languages: &[Language::Python, Language::Rust],
     fix: FixKind::DisplayOnly,
     options: &[EXTEND_BLOCKING_CALLS],
     doc: include_str!("../../rules/LG207-blocking-wait.md"),
@@ -79,4 +79,30 @@ fn help_for(name: &str) -> &'static str {
     } else {
         "run the wait in a worker thread: `await asyncio.to_thread(...)`"
     }
+}
+
+pub(crate) fn rust_call(checker: &mut RustChecker, site: &RustCallSite) {
+    if site.awaited || !checker.semantic.in_async_context() {
+        return;
+    }
+    let Some(name) = site.target() else { return };
+    if !checker.settings.rust.calls(Rule::BlockingWait).matches(name) {
+        return;
+    }
+    let help = if name.starts_with("std::thread::") {
+        "await a task instead (`tokio::task::spawn_blocking(..).await`), or join the thread inside `spawn_blocking`"
+    } else if name.starts_with("std::io::") {
+        "read stdin with `tokio::io::stdin()` and `AsyncBufReadExt::read_line(..).await`"
+    } else if name.starts_with("std::sync::Barrier") {
+        "use `tokio::sync::Barrier` and `.wait().await`"
+    } else {
+        "use an async channel (`tokio::sync::mpsc`, `flume`'s `recv_async`), or receive inside `spawn_blocking`"
+    };
+    let diagnostic = Diagnostic::new(
+        Rule::BlockingWait,
+        format!("`{name}` waits synchronously in async code: the runtime's worker thread stalls until the other side is done"),
+        checker.range(site.span()),
+    )
+    .with_help(help);
+    checker.report(diagnostic);
 }

@@ -63,6 +63,9 @@ mod prelude {
     pub(crate) use crate::python::checker::{CallSite, Checker};
     pub(crate) use crate::python::edits;
     pub(crate) use crate::registry::{Enablement, FixKind, Language, Rule, RuleMeta, Severity};
+    pub(crate) use crate::rust::checker::{
+        CallKind, CallSite as RustCallSite, Checker as RustChecker,
+    };
     pub(crate) use ruff_python_ast as ast;
     pub(crate) use ruff_text_size::Ranged;
 }

@@ -5,11 +5,11 @@ use super::prelude::*;
 pub const META: RuleMeta = RuleMeta {
     code: "LG302",
     name: "nested-event-loop",
-    summary: "Starting or driving an event loop from inside async code (`asyncio.run`, `run_until_complete`, `nest_asyncio`)",
+    summary: "Starting or driving an event loop from inside async code (`asyncio.run`, `run_until_complete`, `nest_asyncio`, `block_on`)",
     enablement: Enablement::Default,
     severity: Severity::Error,
     fm043: Some(4),
-    languages: &[Language::Python],
+    languages: &[Language::Python, Language::Rust],
     fix: FixKind::Unsafe,
     options: &[],
     doc: include_str!("../../rules/LG302-nested-event-loop.md"),
@@ -66,4 +66,21 @@ fn await_fix(checker: &Checker, site: &CallSite, name: &str) -> Option<Fix> {
         "Replace with `await ...`",
         vec![edits::replace_with_await(checker, site.call.range(), coroutine)],
     ))
+}
+
+pub(crate) fn rust_call(checker: &mut RustChecker, site: &RustCallSite) {
+    if site.awaited || !checker.semantic.in_async_context() {
+        return;
+    }
+    let Some(name) = site.target() else { return };
+    if !crate::rust::data::data().list(Rule::NestedEventLoop, "calls").matches(name) {
+        return;
+    }
+    let diagnostic = Diagnostic::new(
+        Rule::NestedEventLoop,
+        format!("`{name}` inside async code blocks a runtime worker thread on another future: tokio panics (\"Cannot start a runtime from within a runtime\"), other executors deadlock"),
+        checker.range(site.span()),
+    )
+    .with_help("`.await` the future instead; from sync code called by async code, use `tokio::task::block_in_place` or `spawn_blocking`");
+    checker.report(diagnostic);
 }

@@ -1,0 +1,539 @@
+//! The single walk over a Rust file: it keeps the semantic model in step with the tree (scopes,
+//! `use` items, bindings, async and loop context), walks the bodies of common macros, and hands
+//! every call and `let` to the rules (see `analyze`).
+
+use proc_macro2::Span;
+use ruff_text_size::TextRange;
+use syn::punctuated::Punctuated;
+use syn::spanned::Spanned;
+use syn::visit::{self, Visit};
+use syn::{Expr, Stmt, Token};
+
+use super::analyze;
+use super::macros::{self, MacroBody};
+use super::parse::Spans;
+use super::semantic::{ScopeKind, SemanticModel};
+use crate::config::Settings;
+use crate::diagnostic::Diagnostic;
+use crate::registry::{Rule, RuleSet};
+use crate::source::SourceText;
+
+/// Methods whose closure argument runs before the call returns, on the caller's thread: in
+/// async code it runs in async context.
+const INLINE_COMBINATORS: &[&str] = &[
+    "map",
+    "for_each",
+    "then",
+    "filter",
+    "filter_map",
+    "flat_map",
+    "try_for_each",
+    "fold",
+    "try_fold",
+    "inspect",
+    "scan",
+    "take_while",
+    "skip_while",
+    "map_while",
+    "any",
+    "all",
+    "find",
+    "find_map",
+    "position",
+    "rposition",
+    "rfind",
+    "reduce",
+    "max_by",
+    "min_by",
+    "max_by_key",
+    "min_by_key",
+    "partition",
+    "for_each_concurrent",
+    "try_for_each_concurrent",
+    "and_then",
+    "or_else",
+    "map_err",
+    "map_ok",
+    "unwrap_or_else",
+    "map_or",
+    "map_or_else",
+    "ok_or_else",
+    "get_or_insert_with",
+    "or_insert_with",
+    "or_insert_with_key",
+    "is_some_and",
+    "is_ok_and",
+    "is_none_or",
+    "retain",
+    "retain_mut",
+    "sort_by",
+    "sort_by_key",
+    "sort_unstable_by",
+    "sort_unstable_by_key",
+    "dedup_by",
+    "dedup_by_key",
+    "binary_search_by",
+    "binary_search_by_key",
+    "with",
+    "with_borrow",
+    "with_borrow_mut",
+];
+
+/// Of those, the ones that run their closure once per element: a loop body.
+const PER_ITEM_COMBINATORS: &[&str] = &[
+    "map",
+    "for_each",
+    "then",
+    "filter",
+    "filter_map",
+    "flat_map",
+    "try_for_each",
+    "fold",
+    "try_fold",
+    "inspect",
+    "scan",
+    "take_while",
+    "skip_while",
+    "map_while",
+    "any",
+    "all",
+    "find",
+    "find_map",
+    "for_each_concurrent",
+    "try_for_each_concurrent",
+];
+
+#[derive(Clone, Copy)]
+pub enum CallKind<'a> {
+    Function(&'a syn::ExprCall),
+    Method(&'a syn::ExprMethodCall),
+}
+
+/// A call being checked, with its target resolved once for all rules.
+pub struct CallSite<'a> {
+    pub kind: CallKind<'a>,
+    /// The call's full path (`std::thread::sleep`), or `<Type>::<method>` on a receiver of a
+    /// known type (`std::sync::mpsc::Receiver::recv`), if the file states it.
+    pub target: Option<String>,
+    /// Whether the call is the operand of `.await` (or a future polled by `select!`).
+    pub awaited: bool,
+}
+
+impl<'a> CallSite<'a> {
+    pub fn target(&self) -> Option<&str> {
+        self.target.as_deref()
+    }
+
+    pub fn arguments(&self) -> &'a Punctuated<Expr, Token![,]> {
+        match self.kind {
+            CallKind::Function(call) => &call.args,
+            CallKind::Method(call) => &call.args,
+        }
+    }
+
+    /// What a finding points at: the whole call, or for a method call the method and its
+    /// arguments (`recv()` rather than the receiver chain, which may span many lines).
+    pub fn span(&self) -> Span {
+        match self.kind {
+            CallKind::Function(call) => call.span(),
+            CallKind::Method(call) => call
+                .method
+                .span()
+                .join(call.paren_token.span.close())
+                .unwrap_or_else(|| call.span()),
+        }
+    }
+}
+
+/// How the closure about to be visited is used by the expression that contains it.
+#[derive(Clone, Copy)]
+struct ClosureRole {
+    per_item: bool,
+}
+
+pub struct Checker<'s> {
+    pub semantic: SemanticModel,
+    pub settings: &'s Settings,
+    pub source: &'s SourceText,
+    spans: Spans<'s>,
+    rules: RuleSet,
+    diagnostics: Vec<Diagnostic>,
+    /// Where each enclosing statement starts, for suppressions on a statement's first line.
+    statements: Vec<Option<Span>>,
+    next_closure_role: Option<ClosureRole>,
+    next_call_awaited: bool,
+}
+
+impl<'s> Checker<'s> {
+    pub fn new(source: &'s SourceText, settings: &'s Settings, rules: RuleSet) -> Self {
+        Checker {
+            semantic: SemanticModel::new(),
+            settings,
+            source,
+            spans: Spans::new(source),
+            rules,
+            diagnostics: Vec::new(),
+            statements: Vec::new(),
+            next_closure_role: None,
+            next_call_awaited: false,
+        }
+    }
+
+    pub fn run(mut self, file: &syn::File) -> Vec<Diagnostic> {
+        self.visit_file(file);
+        self.diagnostics
+    }
+
+    pub fn enabled(&self, rule: Rule) -> bool {
+        self.rules.contains(rule)
+    }
+
+    /// Records a finding; a suppression on the first line of its statement covers it.
+    pub fn report(&mut self, mut diagnostic: Diagnostic) {
+        if diagnostic.statement_start.is_none() {
+            diagnostic.statement_start = self
+                .statements
+                .iter()
+                .rev()
+                .find_map(|start| *start)
+                .map(|span| self.spans.offset(span.start()));
+        }
+        self.diagnostics.push(diagnostic);
+    }
+
+    pub fn range(&self, span: Span) -> TextRange {
+        self.spans.range(span)
+    }
+
+    pub fn text(&self, range: TextRange) -> &'s str {
+        &self.source.text[range]
+    }
+
+    /// Whether the file's text contains `word` anywhere (to tailor fixes to the libraries the
+    /// file uses).
+    pub fn mentions(&self, word: &str) -> bool {
+        memchr::memmem::find(self.source.text.as_bytes(), word.as_bytes()).is_some()
+    }
+
+    /// The source text of a node.
+    pub fn node_text(&self, node: &impl Spanned) -> &'s str {
+        self.text(self.range(node.span()))
+    }
+
+    /// Declares a block's items and walks its statements in the current scope.
+    fn visit_statements(&mut self, statements: &[Stmt]) {
+        self.semantic
+            .declare_items(statements.iter().filter_map(|statement| match statement {
+                Stmt::Item(item) => Some(item),
+                _ => None,
+            }));
+        for (index, statement) in statements.iter().enumerate() {
+            self.visit_stmt(statement);
+            if let Stmt::Local(local) = statement {
+                analyze::local(self, local, &statements[index + 1..]);
+            }
+        }
+    }
+
+    fn visit_function(&mut self, signature: &syn::Signature, body: &syn::Block) {
+        self.semantic.push_scope(ScopeKind::Function {
+            is_async: signature.asyncness.is_some(),
+        });
+        for input in &signature.inputs {
+            if let syn::FnArg::Typed(typed) = input {
+                let stated = self.semantic.type_name(&typed.ty).map(|name| vec![name]);
+                self.semantic.bind(&typed.pat, stated);
+            }
+        }
+        self.visit_statements(&body.stmts);
+        self.semantic.pop_scope();
+    }
+
+    fn visit_call_site(&mut self, site: CallSite) {
+        analyze::call(self, &site);
+    }
+}
+
+impl<'ast> Visit<'ast> for Checker<'_> {
+    fn visit_file(&mut self, file: &'ast syn::File) {
+        self.semantic.push_scope(ScopeKind::Module {
+            inherits_parent: false,
+        });
+        self.semantic.declare_items(file.items.iter());
+        for item in &file.items {
+            self.visit_item(item);
+        }
+        self.semantic.pop_scope();
+    }
+
+    // Attributes are token streams that never run; `use` items were declared on scope entry.
+    fn visit_attribute(&mut self, _: &'ast syn::Attribute) {}
+    fn visit_item_use(&mut self, _: &'ast syn::ItemUse) {}
+
+    fn visit_item_mod(&mut self, module: &'ast syn::ItemMod) {
+        let Some((_, items)) = &module.content else {
+            return;
+        };
+        self.semantic.push_scope(ScopeKind::Module {
+            inherits_parent: false,
+        });
+        self.semantic.declare_items(items.iter());
+        for item in items {
+            self.visit_item(item);
+        }
+        self.semantic.pop_scope();
+    }
+
+    fn visit_item_fn(&mut self, function: &'ast syn::ItemFn) {
+        self.visit_function(&function.sig, &function.block);
+    }
+
+    fn visit_item_impl(&mut self, implementation: &'ast syn::ItemImpl) {
+        self.semantic.push_impl(&implementation.self_ty);
+        for item in &implementation.items {
+            self.visit_impl_item(item);
+        }
+        self.semantic.pop_impl();
+    }
+
+    fn visit_impl_item_fn(&mut self, function: &'ast syn::ImplItemFn) {
+        self.visit_function(&function.sig, &function.block);
+    }
+
+    fn visit_trait_item_fn(&mut self, function: &'ast syn::TraitItemFn) {
+        if let Some(body) = &function.default {
+            self.visit_function(&function.sig, body);
+        }
+    }
+
+    fn visit_block(&mut self, block: &'ast syn::Block) {
+        self.semantic.push_scope(ScopeKind::Block);
+        self.visit_statements(&block.stmts);
+        self.semantic.pop_scope();
+    }
+
+    fn visit_stmt(&mut self, statement: &'ast Stmt) {
+        self.statements.push(statement_start(statement));
+        visit::visit_stmt(self, statement);
+        self.statements.pop();
+    }
+
+    fn visit_local(&mut self, local: &'ast syn::Local) {
+        if let Some(init) = &local.init {
+            self.visit_expr(&init.expr);
+            if let Some((_, diverge)) = &init.diverge {
+                self.visit_expr(diverge);
+            }
+        }
+        let types = local
+            .init
+            .as_ref()
+            .and_then(|init| self.semantic.value_types(&init.expr));
+        self.semantic.bind(&local.pat, types);
+    }
+
+    fn visit_expr_closure(&mut self, closure: &'ast syn::ExprClosure) {
+        let role = self.next_closure_role.take();
+        self.semantic.push_scope(ScopeKind::Closure {
+            is_async: closure.asyncness.is_some(),
+            runs_inline: role.is_some(),
+            per_item: role.is_some_and(|role| role.per_item),
+        });
+        for input in &closure.inputs {
+            self.semantic.bind(input, None);
+        }
+        self.visit_expr(&closure.body);
+        self.semantic.pop_scope();
+    }
+
+    fn visit_expr_async(&mut self, block: &'ast syn::ExprAsync) {
+        self.semantic.push_scope(ScopeKind::AsyncBlock);
+        self.visit_statements(&block.block.stmts);
+        self.semantic.pop_scope();
+    }
+
+    fn visit_expr_for_loop(&mut self, for_loop: &'ast syn::ExprForLoop) {
+        self.visit_expr(&for_loop.expr);
+        self.semantic.push_scope(ScopeKind::LoopBody);
+        self.semantic.bind_unknown(&for_loop.pat);
+        self.visit_statements(&for_loop.body.stmts);
+        self.semantic.pop_scope();
+    }
+
+    fn visit_expr_while(&mut self, while_loop: &'ast syn::ExprWhile) {
+        self.semantic.push_scope(ScopeKind::LoopBody);
+        self.visit_expr(&while_loop.cond);
+        self.visit_statements(&while_loop.body.stmts);
+        self.semantic.pop_scope();
+    }
+
+    fn visit_expr_loop(&mut self, loop_expr: &'ast syn::ExprLoop) {
+        self.semantic.push_scope(ScopeKind::LoopBody);
+        self.visit_statements(&loop_expr.body.stmts);
+        self.semantic.pop_scope();
+    }
+
+    fn visit_expr_if(&mut self, if_expr: &'ast syn::ExprIf) {
+        // `if let` bindings are visible in the `then` branch only.
+        self.semantic.push_scope(ScopeKind::Block);
+        self.visit_expr(&if_expr.cond);
+        self.visit_statements(&if_expr.then_branch.stmts);
+        self.semantic.pop_scope();
+        if let Some((_, else_branch)) = &if_expr.else_branch {
+            self.visit_expr(else_branch);
+        }
+    }
+
+    fn visit_expr_let(&mut self, let_expr: &'ast syn::ExprLet) {
+        self.visit_expr(&let_expr.expr);
+        self.semantic.bind_unknown(&let_expr.pat);
+    }
+
+    fn visit_arm(&mut self, arm: &'ast syn::Arm) {
+        self.semantic.push_scope(ScopeKind::Block);
+        self.semantic.bind_unknown(&arm.pat);
+        if let Some((_, guard)) = &arm.guard {
+            self.visit_expr(guard);
+        }
+        self.visit_expr(&arm.body);
+        self.semantic.pop_scope();
+    }
+
+    fn visit_expr_await(&mut self, await_expr: &'ast syn::ExprAwait) {
+        self.next_call_awaited = matches!(*await_expr.base, Expr::Call(_) | Expr::MethodCall(_));
+        self.visit_expr(&await_expr.base);
+        self.next_call_awaited = false;
+    }
+
+    fn visit_expr_call(&mut self, call: &'ast syn::ExprCall) {
+        let awaited = std::mem::take(&mut self.next_call_awaited);
+        let target = match call.func.as_ref() {
+            Expr::Path(path) if path.qself.is_none() => self.semantic.resolve_path(&path.path),
+            _ => None,
+        };
+        self.visit_call_site(CallSite {
+            kind: CallKind::Function(call),
+            target,
+            awaited,
+        });
+        let mut callee = call.func.as_ref();
+        while let Expr::Paren(paren) = callee {
+            callee = &paren.expr;
+        }
+        if matches!(callee, Expr::Closure(_)) {
+            self.next_closure_role = Some(ClosureRole { per_item: false });
+        }
+        self.visit_expr(&call.func);
+        self.next_closure_role = None;
+        for argument in &call.args {
+            self.visit_expr(argument);
+        }
+    }
+
+    fn visit_expr_method_call(&mut self, call: &'ast syn::ExprMethodCall) {
+        let awaited = std::mem::take(&mut self.next_call_awaited);
+        let target = self
+            .semantic
+            .type_of(&call.receiver)
+            .map(|receiver| format!("{receiver}::{}", call.method));
+        self.visit_call_site(CallSite {
+            kind: CallKind::Method(call),
+            target,
+            awaited,
+        });
+        self.visit_expr(&call.receiver);
+        let method = call.method.to_string();
+        let role = INLINE_COMBINATORS
+            .contains(&method.as_str())
+            .then(|| ClosureRole {
+                per_item: PER_ITEM_COMBINATORS.contains(&method.as_str()),
+            });
+        for argument in &call.args {
+            if matches!(argument, Expr::Closure(_)) {
+                self.next_closure_role = role;
+            }
+            self.visit_expr(argument);
+            self.next_closure_role = None;
+        }
+    }
+
+    fn visit_macro(&mut self, mac: &'ast syn::Macro) {
+        let Some(body) = macros::parse_body(mac) else {
+            return;
+        };
+        match body {
+            MacroBody::Expressions(expressions) => {
+                for expression in &expressions {
+                    self.visit_expr(expression);
+                }
+            }
+            MacroBody::Statements(statements) => {
+                self.semantic.push_scope(ScopeKind::Block);
+                self.visit_statements(&statements);
+                self.semantic.pop_scope();
+            }
+            MacroBody::Select(arms) => {
+                for arm in &arms {
+                    if let Some(future) = &arm.future {
+                        self.next_call_awaited =
+                            matches!(future, Expr::Call(_) | Expr::MethodCall(_));
+                        self.visit_expr(future);
+                        self.next_call_awaited = false;
+                    }
+                    self.semantic.push_scope(ScopeKind::Block);
+                    if let Some(pattern) = &arm.pattern {
+                        self.semantic.bind_unknown(pattern);
+                    }
+                    if let Some(guard) = &arm.guard {
+                        self.visit_expr(guard);
+                    }
+                    self.visit_expr(&arm.handler);
+                    self.semantic.pop_scope();
+                }
+            }
+        }
+    }
+}
+
+/// The span of a statement's first token, found without rebuilding its tokens.
+fn statement_start(statement: &Stmt) -> Option<Span> {
+    match statement {
+        Stmt::Local(local) => Some(local.let_token.span),
+        Stmt::Expr(expr, _) => expression_start(expr),
+        Stmt::Macro(mac) => mac.mac.path.segments.first().map(|s| s.ident.span()),
+        Stmt::Item(_) => None,
+    }
+}
+
+fn expression_start(expr: &Expr) -> Option<Span> {
+    match expr {
+        Expr::Call(call) => expression_start(&call.func),
+        Expr::MethodCall(call) => expression_start(&call.receiver),
+        Expr::Await(expr) => expression_start(&expr.base),
+        Expr::Try(expr) => expression_start(&expr.expr),
+        Expr::Field(expr) => expression_start(&expr.base),
+        Expr::Index(expr) => expression_start(&expr.expr),
+        Expr::Binary(expr) => expression_start(&expr.left),
+        Expr::Assign(expr) => expression_start(&expr.left),
+        Expr::Cast(expr) => expression_start(&expr.expr),
+        Expr::Path(path) => path
+            .path
+            .segments
+            .first()
+            .map(|segment| segment.ident.span()),
+        Expr::Macro(mac) => mac.mac.path.segments.first().map(|s| s.ident.span()),
+        Expr::Lit(lit) => Some(lit.lit.span()),
+        Expr::Paren(paren) => Some(paren.paren_token.span.open()),
+        Expr::Reference(reference) => Some(reference.and_token.span),
+        Expr::If(if_expr) => Some(if_expr.if_token.span),
+        Expr::Match(match_expr) => Some(match_expr.match_token.span),
+        Expr::ForLoop(for_loop) => Some(for_loop.for_token.span),
+        Expr::While(while_loop) => Some(while_loop.while_token.span),
+        Expr::Loop(loop_expr) => Some(loop_expr.loop_token.span),
+        Expr::Return(return_expr) => Some(return_expr.return_token.span),
+        Expr::Async(async_expr) => Some(async_expr.async_token.span),
+        Expr::Block(block) => Some(block.block.brace_token.span.open()),
+        Expr::Unsafe(block) => Some(block.unsafe_token.span),
+        _ => None,
+    }
+}

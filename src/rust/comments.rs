@@ -1,0 +1,225 @@
+//! Comments are not in syn's tree: a small lexer finds them for suppression directives, skipping
+//! string, byte-string, raw-string and char literals so that `"// not a comment"` stays a string.
+//! The same pass measures bracket nesting, which bounds how deep the parser will recurse.
+
+use ruff_text_size::{TextRange, TextSize};
+
+pub struct Lexed {
+    /// The ranges of all line and block comments (block comments nest, as in rustc).
+    pub comments: Vec<TextRange>,
+    /// The deepest nesting of `()`, `[]` and `{}` outside literals and comments.
+    pub max_nesting: usize,
+}
+
+pub fn scan(text: &str) -> Lexed {
+    let bytes = text.as_bytes();
+    let mut comments = Vec::new();
+    let mut index = 0;
+    let mut nesting = 0usize;
+    let mut max_nesting = 0usize;
+    while index < bytes.len() {
+        match bytes[index] {
+            b'(' | b'[' | b'{' => {
+                nesting += 1;
+                max_nesting = max_nesting.max(nesting);
+                index += 1;
+            }
+            b')' | b']' | b'}' => {
+                nesting = nesting.saturating_sub(1);
+                index += 1;
+            }
+            b'/' if bytes.get(index + 1) == Some(&b'/') => {
+                let end = memchr::memchr(b'\n', &bytes[index..]).map_or(bytes.len(), |n| index + n);
+                // A CRLF file: the `\r` belongs to the line break, not the comment.
+                let end = if end > index && bytes[end - 1] == b'\r' {
+                    end - 1
+                } else {
+                    end
+                };
+                comments.push(range(index, end));
+                index = end;
+            }
+            b'/' if bytes.get(index + 1) == Some(&b'*') => {
+                let end = block_comment_end(bytes, index);
+                comments.push(range(index, end));
+                index = end;
+            }
+            b'"' => index = string_end(bytes, index + 1),
+            b'\'' => index = char_or_lifetime_end(text, index),
+            byte if byte == b'_' || byte.is_ascii_alphabetic() => {
+                let start = index;
+                while index < bytes.len()
+                    && (bytes[index] == b'_' || bytes[index].is_ascii_alphanumeric())
+                {
+                    index += 1;
+                }
+                index = after_prefixed_literal(bytes, &text[start..index], index);
+            }
+            _ => index += 1,
+        }
+    }
+    Lexed {
+        comments,
+        max_nesting,
+    }
+}
+
+fn range(start: usize, end: usize) -> TextRange {
+    TextRange::new(to_size(start), to_size(end))
+}
+
+fn to_size(offset: usize) -> TextSize {
+    TextSize::try_from(offset).unwrap_or(TextSize::new(u32::MAX))
+}
+
+fn block_comment_end(bytes: &[u8], start: usize) -> usize {
+    let mut depth = 0usize;
+    let mut index = start;
+    while index + 1 < bytes.len() {
+        match (bytes[index], bytes[index + 1]) {
+            (b'/', b'*') => {
+                depth += 1;
+                index += 2;
+            }
+            (b'*', b'/') => {
+                depth -= 1;
+                index += 2;
+                if depth == 0 {
+                    return index;
+                }
+            }
+            _ => index += 1,
+        }
+    }
+    bytes.len()
+}
+
+/// The offset after the closing quote of a string whose body starts at `index`.
+fn string_end(bytes: &[u8], mut index: usize) -> usize {
+    while index < bytes.len() {
+        match bytes[index] {
+            b'\\' => index += 2,
+            b'"' => return index + 1,
+            _ => index += 1,
+        }
+    }
+    bytes.len()
+}
+
+/// `r"..."`, `r#"..."#`, `b"..."`, `br#"..."#`, `c"..."`, `cr"..."`, `b'x'`: an identifier-like
+/// prefix directly followed by a quote. Anything else was just an identifier.
+fn after_prefixed_literal(bytes: &[u8], prefix: &str, index: usize) -> usize {
+    match (prefix, bytes.get(index)) {
+        ("b" | "c", Some(b'"')) => string_end(bytes, index + 1),
+        ("b", Some(b'\'')) => byte_char_end(bytes, index + 1),
+        ("r" | "br" | "cr", Some(b'"' | b'#')) => raw_string_end(bytes, index).unwrap_or(index),
+        _ => index,
+    }
+}
+
+fn byte_char_end(bytes: &[u8], mut index: usize) -> usize {
+    if bytes.get(index) == Some(&b'\\') {
+        index += 2;
+    } else {
+        index += 1;
+    }
+    match memchr::memchr(b'\'', &bytes[index.min(bytes.len())..]) {
+        Some(offset) if offset <= 8 => index + offset + 1,
+        _ => index,
+    }
+}
+
+/// `index` is at the first `#` or `"` after the `r`; `None` for a raw identifier (`r#type`).
+fn raw_string_end(bytes: &[u8], index: usize) -> Option<usize> {
+    let hashes = bytes[index..].iter().take_while(|&&b| b == b'#').count();
+    let quote = index + hashes;
+    if bytes.get(quote) != Some(&b'"') {
+        return None;
+    }
+    let mut position = quote + 1;
+    while let Some(offset) = memchr::memchr(b'"', &bytes[position..]) {
+        let close = position + offset;
+        let closing_hashes = bytes[close + 1..]
+            .iter()
+            .take(hashes)
+            .take_while(|&&b| b == b'#')
+            .count();
+        if closing_hashes == hashes {
+            return Some(close + 1 + hashes);
+        }
+        position = close + 1;
+    }
+    Some(bytes.len())
+}
+
+/// `'a'`, `'\n'`, `'\u{1F600}'`, `'é'` are chars; `'a` and `'static` are lifetimes or labels.
+fn char_or_lifetime_end(text: &str, index: usize) -> usize {
+    let bytes = text.as_bytes();
+    let rest = &text[index + 1..];
+    let mut chars = rest.char_indices();
+    match chars.next() {
+        Some((_, '\\')) => {
+            // An escape: the literal ends at the next quote (`'\''` has its quote escaped).
+            let body = index + 2;
+            let skip = if bytes.get(body) == Some(&b'\'') {
+                1
+            } else {
+                0
+            };
+            memchr::memchr(b'\'', &bytes[body + skip..])
+                .map_or(bytes.len(), |n| body + skip + n + 1)
+        }
+        Some((_, first)) => match chars.next() {
+            Some((offset, '\'')) => index + 1 + offset + 1,
+            _ => index + 1 + first.len_utf8(),
+        },
+        None => bytes.len(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn comments(text: &str) -> Vec<&str> {
+        scan(text)
+            .comments
+            .into_iter()
+            .map(|range| &text[range])
+            .collect()
+    }
+
+    #[test]
+    fn nesting_ignores_brackets_in_literals_and_comments() {
+        assert_eq!(scan("fn f() { g([1, (2)]) }").max_nesting, 4);
+        assert_eq!(
+            scan("let s = \"((((\"; let c = '('; // ((((\n").max_nesting,
+            0
+        );
+    }
+
+    #[test]
+    fn line_and_nested_block_comments() {
+        assert_eq!(
+            comments("a(); // one\n/* two /* nested */ still */ b(); // three\r\n"),
+            ["// one", "/* two /* nested */ still */", "// three"]
+        );
+    }
+
+    #[test]
+    fn literals_hide_comment_markers() {
+        let text = r####"let a = "// no"; let b = r#"/* no "# still"#; let c = '"'; // yes
+let d = b"//"; let e = br##"x"##; let f = '\''; let g = c"//"; fn h<'a>(x: &'a str) {} // two
+let r#type = 1; /* three */ let i = b'\''; let j = '/'; // four"####;
+        assert_eq!(
+            comments(text),
+            ["// yes", "// two", "/* three */", "// four"]
+        );
+    }
+
+    #[test]
+    fn unterminated_literals_end_the_scan() {
+        assert_eq!(comments("let s = \"// open"), Vec::<&str>::new());
+        assert_eq!(comments("/* open"), ["/* open"]);
+    }
+}

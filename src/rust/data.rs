@@ -1,0 +1,249 @@
+//! The Rust rules' domain knowledge, loaded from `rules/data/rust.toml`.
+
+use std::sync::OnceLock;
+
+use rustc_hash::{FxHashMap, FxHashSet};
+use serde::Deserialize;
+
+use crate::config::{OptionValue, RuleOptions};
+use crate::matcher::{CallMatcher, CallPattern};
+use crate::python::{EXTEND_BLOCKING_CALLS, INCLUDE_METADATA_CALLS};
+use crate::registry::Rule;
+
+const DATA_TOML: &str = include_str!("../../rules/data/rust.toml");
+
+#[derive(Debug)]
+pub struct RustData {
+    lists: FxHashMap<(Rule, String), (Vec<CallPattern>, CallMatcher)>,
+    /// What a call returns: one type, or the element types of a tuple.
+    pub returns: FxHashMap<String, Vec<String>>,
+    pub builder_types: FxHashSet<String>,
+    pub transparent_types: FxHashSet<String>,
+    /// `(path, canonical path)` pairs, longest path first.
+    pub module_aliases: Vec<(String, String)>,
+    /// Every path that is a list entry or a prefix of one: what a glob import can bring in.
+    pub known_paths: FxHashSet<String>,
+}
+
+#[derive(Deserialize)]
+struct RawData {
+    semantic: RawSemantic,
+    #[serde(flatten)]
+    rules: FxHashMap<String, FxHashMap<String, Vec<String>>>,
+}
+
+#[derive(Deserialize)]
+#[serde(untagged)]
+enum RawReturn {
+    One(String),
+    Tuple(Vec<String>),
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "kebab-case")]
+struct RawSemantic {
+    returns: FxHashMap<String, RawReturn>,
+    builder_types: Vec<String>,
+    transparent_types: Vec<String>,
+    module_aliases: FxHashMap<String, String>,
+}
+
+pub fn data() -> &'static RustData {
+    static DATA: OnceLock<RustData> = OnceLock::new();
+    DATA.get_or_init(|| load(DATA_TOML).expect("rules/data/rust.toml is validated by tests"))
+}
+
+fn load(text: &str) -> Result<RustData, String> {
+    let raw: RawData = toml_edit::de::from_str(text).map_err(|error| error.to_string())?;
+    let mut lists = FxHashMap::default();
+    let mut known_paths = FxHashSet::default();
+    for (rule_name, rule_lists) in raw.rules {
+        let rule = Rule::from_code_or_name(&rule_name)
+            .ok_or_else(|| format!("section `{rule_name}` is not a rule name"))?;
+        for (list_name, entries) in rule_lists {
+            let patterns = entries
+                .iter()
+                .map(|entry| CallPattern::parse(entry))
+                .collect::<Result<Vec<_>, _>>()?;
+            for entry in &entries {
+                let mut prefix = String::new();
+                for segment in entry.split("::") {
+                    if !prefix.is_empty() {
+                        prefix.push_str("::");
+                    }
+                    prefix.push_str(segment);
+                    known_paths.insert(prefix.clone());
+                }
+            }
+            let matcher = CallMatcher::new(&patterns);
+            lists.insert((rule, list_name), (patterns, matcher));
+        }
+    }
+    let returns = raw
+        .semantic
+        .returns
+        .into_iter()
+        .map(|(call, value)| {
+            let types = match value {
+                RawReturn::One(type_name) => vec![type_name],
+                RawReturn::Tuple(types) => types,
+            };
+            (call, types)
+        })
+        .collect();
+    let mut module_aliases: Vec<_> = raw.semantic.module_aliases.into_iter().collect();
+    module_aliases.sort_by(|a, b| b.0.len().cmp(&a.0.len()).then(a.0.cmp(&b.0)));
+    Ok(RustData {
+        lists,
+        returns,
+        builder_types: raw.semantic.builder_types.into_iter().collect(),
+        transparent_types: raw.semantic.transparent_types.into_iter().collect(),
+        module_aliases,
+        known_paths,
+    })
+}
+
+impl RustData {
+    /// A named list of a rule's section; a missing list is a bug caught by the data tests.
+    pub fn list(&self, rule: Rule, list: &str) -> &CallMatcher {
+        &self.entry(rule, list).1
+    }
+
+    fn patterns(&self, rule: Rule, list: &str) -> &[CallPattern] {
+        &self.entry(rule, list).0
+    }
+
+    fn entry(&self, rule: Rule, list: &str) -> &(Vec<CallPattern>, CallMatcher) {
+        self.lists
+            .get(&(rule, list.to_string()))
+            .unwrap_or_else(|| panic!("rules/data/rust.toml has no `{}.{list}`", rule.name()))
+    }
+
+    /// Rewrites a re-exported path to the one the lists use (`futures_util::x` → `futures::x`).
+    pub fn canonical(&self, path: String) -> String {
+        for (from, to) in &self.module_aliases {
+            if let Some(rest) = path.strip_prefix(from.as_str()) {
+                if rest.is_empty() || rest.starts_with("::") {
+                    return format!("{to}{rest}");
+                }
+            }
+        }
+        path
+    }
+}
+
+/// Each blocking rule's Rust `calls` list extended by the `::` patterns of the user's
+/// `extend-blocking-calls`.
+#[derive(Debug, Default)]
+pub struct CallTables {
+    extended: FxHashMap<Rule, CallMatcher>,
+}
+
+impl CallTables {
+    pub fn new(options: &RuleOptions) -> Self {
+        let mut extended = FxHashMap::default();
+        for (&(rule, option), value) in options {
+            if option != EXTEND_BLOCKING_CALLS {
+                continue;
+            }
+            let OptionValue::Patterns(patterns) = value else {
+                continue;
+            };
+            let rust: Vec<&CallPattern> = patterns.iter().filter(|p| p.is_rust()).collect();
+            if rust.is_empty() {
+                continue;
+            }
+            // A rule may have no built-in Rust list: then the user's patterns are all it flags.
+            let builtin = data()
+                .lists
+                .get(&(rule, "calls".to_string()))
+                .map_or(&[][..], |(patterns, _)| patterns.as_slice());
+            extended.insert(rule, CallMatcher::new(builtin.iter().chain(rust)));
+        }
+        if matches!(
+            options.get(&(Rule::BlockingFileIo, INCLUDE_METADATA_CALLS)),
+            Some(OptionValue::Bool(true))
+        ) {
+            let mut patterns = data().patterns(Rule::BlockingFileIo, "calls").to_vec();
+            patterns.extend_from_slice(data().patterns(Rule::BlockingFileIo, "metadata-calls"));
+            if let Some(OptionValue::Patterns(user)) =
+                options.get(&(Rule::BlockingFileIo, EXTEND_BLOCKING_CALLS))
+            {
+                patterns.extend(user.iter().filter(|p| p.is_rust()).cloned());
+            }
+            extended.insert(Rule::BlockingFileIo, CallMatcher::new(&patterns));
+        }
+        CallTables { extended }
+    }
+
+    /// The calls a blocking rule flags in Rust: its built-in `calls` list plus user extensions.
+    pub fn calls(&self, rule: Rule) -> &CallMatcher {
+        self.extended
+            .get(&rule)
+            .unwrap_or_else(|| data().list(rule, "calls"))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn data_file_loads_and_names_only_rules() {
+        let data = load(DATA_TOML).unwrap();
+        assert!(data
+            .list(Rule::BlockingSleep, "calls")
+            .matches("std::thread::sleep"));
+        assert_eq!(
+            data.returns["std::sync::mpsc::channel"],
+            ["std::sync::mpsc::Sender", "std::sync::mpsc::Receiver"]
+        );
+        assert!(data.known_paths.contains("std::thread"));
+    }
+
+    #[test]
+    fn aliases_rewrite_whole_segments_only() {
+        let data = load(DATA_TOML).unwrap();
+        assert_eq!(
+            data.canonical("futures_util::future::join_all".into()),
+            "futures::future::join_all"
+        );
+        assert_eq!(data.canonical("core_foo::x".into()), "core_foo::x");
+        assert_eq!(data.canonical("core::mem::drop".into()), "std::mem::drop");
+    }
+
+    #[test]
+    fn user_extensions_take_only_rust_paths() {
+        let mut options = RuleOptions::default();
+        options.insert(
+            (Rule::BlockingHttp, EXTEND_BLOCKING_CALLS),
+            OptionValue::Patterns(vec![
+                CallPattern::parse("mylib::fetch").unwrap(),
+                CallPattern::parse("mylib.fetch").unwrap(),
+            ]),
+        );
+        let tables = CallTables::new(&options);
+        assert!(tables.calls(Rule::BlockingHttp).matches("mylib::fetch"));
+        assert!(tables
+            .calls(Rule::BlockingHttp)
+            .matches("reqwest::blocking::get"));
+        assert!(!tables.calls(Rule::BlockingHttp).matches("mylib.fetch"));
+    }
+
+    #[test]
+    fn metadata_calls_are_opt_in() {
+        let mut options = RuleOptions::default();
+        assert!(!CallTables::new(&options)
+            .calls(Rule::BlockingFileIo)
+            .matches("std::fs::metadata"));
+        options.insert(
+            (Rule::BlockingFileIo, INCLUDE_METADATA_CALLS),
+            OptionValue::Bool(true),
+        );
+        let tables = CallTables::new(&options);
+        assert!(tables
+            .calls(Rule::BlockingFileIo)
+            .matches("std::fs::metadata"));
+        assert!(tables.calls(Rule::BlockingFileIo).matches("std::fs::read"));
+    }
+}

@@ -1,0 +1,620 @@
+//! Semantic facts about a Rust file that rules share: `use` items resolved to full paths (scoped
+//! to the module or block that holds them), the types the file states for locals, parameters and
+//! struct fields, and async and loop context.
+//!
+//! The checker drives this model while it walks the tree once; rules only ask questions. The
+//! model keeps no references into the tree, so macro bodies parsed on the fly can be walked too.
+
+use rustc_hash::{FxHashMap, FxHashSet};
+use syn::{Expr, Item, Pat, Type, UseTree};
+
+use super::data::data;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ScopeKind {
+    /// The file or an inline `mod`; `inherits_parent` when it has `use super::*`.
+    Module {
+        inherits_parent: bool,
+    },
+    Function {
+        is_async: bool,
+    },
+    /// `runs_inline`: the closure runs before the enclosing code continues (invoked on the spot
+    /// or passed to a synchronous combinator), so it shares the enclosing async context;
+    /// `per_item`: it runs once per element (an iterator adaptor), like a loop body.
+    Closure {
+        is_async: bool,
+        runs_inline: bool,
+        per_item: bool,
+    },
+    AsyncBlock,
+    Block,
+    LoopBody,
+}
+
+#[derive(Debug)]
+struct Scope {
+    kind: ScopeKind,
+    /// `use` items and `extern crate`: local name → full path.
+    uses: FxHashMap<String, String>,
+    /// Paths of glob imports (`use tokio::time::*`).
+    globs: Vec<String>,
+    /// Items defined here (functions, types, modules): they shadow external names.
+    items: FxHashSet<String>,
+    /// `let` bindings and parameters in order, with the type the file states, if any.
+    locals: Vec<(String, Option<String>)>,
+}
+
+impl Scope {
+    fn new(kind: ScopeKind) -> Self {
+        Scope {
+            kind,
+            uses: FxHashMap::default(),
+            globs: Vec::new(),
+            items: FxHashSet::default(),
+            locals: Vec::new(),
+        }
+    }
+}
+
+enum Lookup {
+    Path(String),
+    /// A local variable or an item of this file: not something the lists can name.
+    Local,
+    Unbound,
+}
+
+pub struct SemanticModel {
+    scopes: Vec<Scope>,
+    /// The `Self` type name of each enclosing `impl` block (`None` when it is not a plain path).
+    impl_types: Vec<Option<String>>,
+    /// Field types of the file's structs, by struct name; `None` when two structs share a name.
+    struct_fields: FxHashMap<String, Option<FxHashMap<String, String>>>,
+}
+
+/// Methods that hand back (a reference to) the value they are called on, for type purposes.
+const PASS_THROUGH_METHODS: &[&str] = &[
+    "unwrap",
+    "expect",
+    "unwrap_or_default",
+    "unwrap_unchecked",
+    "clone",
+    "to_owned",
+    "as_ref",
+    "as_mut",
+    "by_ref",
+];
+
+/// Calls of a smart pointer's constructor keep the type of what they wrap (`Arc::new(m)`).
+const WRAPPING_CONSTRUCTORS: &[&str] = &["new", "from", "clone", "pin"];
+
+impl Default for SemanticModel {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl SemanticModel {
+    pub fn new() -> Self {
+        SemanticModel {
+            scopes: Vec::new(),
+            impl_types: Vec::new(),
+            struct_fields: FxHashMap::default(),
+        }
+    }
+
+    // ---- driven by the checker -------------------------------------------------------------
+
+    pub(super) fn push_scope(&mut self, kind: ScopeKind) {
+        self.scopes.push(Scope::new(kind));
+    }
+
+    pub(super) fn pop_scope(&mut self) {
+        self.scopes.pop();
+    }
+
+    /// Records the `use` items and item names of a module or block, which are in scope for
+    /// the whole of it whatever their position.
+    pub(super) fn declare_items<'i>(&mut self, items: impl Iterator<Item = &'i Item> + Clone) {
+        let Some(scope) = self.scopes.last_mut() else {
+            return;
+        };
+        for item in items.clone() {
+            match item {
+                Item::Use(item_use) => {
+                    let absolute = item_use.leading_colon.is_some();
+                    collect_use(&item_use.tree, &mut Vec::new(), absolute, scope);
+                }
+                Item::ExternCrate(extern_crate) if extern_crate.ident != "self" => {
+                    let local = extern_crate
+                        .rename
+                        .as_ref()
+                        .map_or(&extern_crate.ident, |(_, rename)| rename);
+                    scope
+                        .uses
+                        .insert(local.to_string(), extern_crate.ident.to_string());
+                }
+                _ => {
+                    if let Some(name) = item_name(item) {
+                        scope.items.insert(name);
+                    }
+                }
+            }
+        }
+        if let ScopeKind::Module { inherits_parent } = &mut scope.kind {
+            *inherits_parent = scope.globs.iter().any(|glob| glob == "super");
+        }
+        // Field types are resolved with the module's `use` items, now all known.
+        for item in items {
+            let Item::Struct(item_struct) = item else {
+                continue;
+            };
+            let syn::Fields::Named(fields) = &item_struct.fields else {
+                continue;
+            };
+            let types: FxHashMap<String, String> = fields
+                .named
+                .iter()
+                .filter_map(|field| {
+                    Some((
+                        field.ident.as_ref()?.to_string(),
+                        self.type_name(&field.ty)?,
+                    ))
+                })
+                .collect();
+            let name = item_struct.ident.to_string();
+            match self.struct_fields.get_mut(&name) {
+                Some(existing) => *existing = None,
+                None => {
+                    self.struct_fields.insert(name, Some(types));
+                }
+            }
+        }
+    }
+
+    pub(super) fn push_impl(&mut self, self_type: &Type) {
+        let name = match self_type {
+            Type::Path(path) if path.qself.is_none() => path
+                .path
+                .segments
+                .last()
+                .map(|segment| segment.ident.to_string()),
+            _ => None,
+        };
+        self.impl_types.push(name);
+    }
+
+    pub(super) fn pop_impl(&mut self) {
+        self.impl_types.pop();
+    }
+
+    /// Binds the names a pattern introduces; `types` are what the bound value is known to be
+    /// (one type, or one per element of a tuple pattern).
+    pub(super) fn bind(&mut self, pattern: &Pat, types: Option<Vec<String>>) {
+        match pattern {
+            Pat::Ident(ident) => {
+                let single = types
+                    .filter(|types| types.len() == 1)
+                    .and_then(|mut types| types.pop());
+                self.bind_name(ident.ident.to_string(), single);
+                if let Some((_, subpattern)) = &ident.subpat {
+                    self.bind(subpattern, None);
+                }
+            }
+            Pat::Type(typed) => {
+                let stated = self.type_name(&typed.ty).map(|type_name| vec![type_name]);
+                self.bind(&typed.pat, stated.or(types));
+            }
+            Pat::Tuple(tuple) => {
+                let types = types.filter(|types| types.len() == tuple.elems.len());
+                for (index, element) in tuple.elems.iter().enumerate() {
+                    let element_type = types.as_ref().map(|types| vec![types[index].clone()]);
+                    self.bind(element, element_type);
+                }
+            }
+            Pat::Reference(reference) => self.bind(&reference.pat, types),
+            Pat::Paren(paren) => self.bind(&paren.pat, types),
+            _ => self.bind_unknown(pattern),
+        }
+    }
+
+    /// Binds every name in a pattern without a type (`Some(x)`, `Point { x, y }`, `[a, b]`).
+    pub(super) fn bind_unknown(&mut self, pattern: &Pat) {
+        match pattern {
+            Pat::Ident(ident) => {
+                self.bind_name(ident.ident.to_string(), None);
+                if let Some((_, subpattern)) = &ident.subpat {
+                    self.bind_unknown(subpattern);
+                }
+            }
+            Pat::Type(typed) => self.bind_unknown(&typed.pat),
+            Pat::Tuple(tuple) => tuple.elems.iter().for_each(|p| self.bind_unknown(p)),
+            Pat::TupleStruct(tuple) => tuple.elems.iter().for_each(|p| self.bind_unknown(p)),
+            Pat::Struct(structure) => structure
+                .fields
+                .iter()
+                .for_each(|field| self.bind_unknown(&field.pat)),
+            Pat::Slice(slice) => slice.elems.iter().for_each(|p| self.bind_unknown(p)),
+            Pat::Or(or) => {
+                if let Some(first) = or.cases.first() {
+                    self.bind_unknown(first);
+                }
+            }
+            Pat::Reference(reference) => self.bind_unknown(&reference.pat),
+            Pat::Paren(paren) => self.bind_unknown(&paren.pat),
+            _ => {}
+        }
+    }
+
+    fn bind_name(&mut self, name: String, type_name: Option<String>) {
+        if let Some(scope) = self.scopes.last_mut() {
+            scope.locals.push((name, type_name));
+        }
+    }
+
+    // ---- questions rules ask ---------------------------------------------------------------
+
+    /// In the body of an `async fn`, an `async` block or closure, or a closure that runs inline
+    /// in one; not in a nested `fn` or a closure handed to another function (`spawn_blocking`,
+    /// `thread::spawn`, a stored callback).
+    pub fn in_async_context(&self) -> bool {
+        for scope in self.scopes.iter().rev() {
+            match scope.kind {
+                ScopeKind::Block | ScopeKind::LoopBody => continue,
+                ScopeKind::AsyncBlock => return true,
+                ScopeKind::Function { is_async } => return is_async,
+                ScopeKind::Closure { is_async: true, .. } => return true,
+                ScopeKind::Closure { runs_inline, .. } => {
+                    if !runs_inline {
+                        return false;
+                    }
+                }
+                ScopeKind::Module { .. } => return false,
+            }
+        }
+        false
+    }
+
+    /// Whether `.await` may be written here: directly in an async body, not in a closure.
+    pub fn can_await(&self) -> bool {
+        for scope in self.scopes.iter().rev() {
+            match scope.kind {
+                ScopeKind::Block | ScopeKind::LoopBody => continue,
+                ScopeKind::AsyncBlock => return true,
+                ScopeKind::Function { is_async } | ScopeKind::Closure { is_async, .. } => {
+                    return is_async
+                }
+                ScopeKind::Module { .. } => return false,
+            }
+        }
+        false
+    }
+
+    /// In a `for`/`while`/`loop` body or an iterator adaptor's closure, within the current
+    /// function.
+    pub fn in_loop(&self) -> bool {
+        for scope in self.scopes.iter().rev() {
+            match scope.kind {
+                ScopeKind::LoopBody | ScopeKind::Closure { per_item: true, .. } => return true,
+                ScopeKind::Block | ScopeKind::AsyncBlock => continue,
+                ScopeKind::Closure {
+                    runs_inline: true, ..
+                } => continue,
+                _ => return false,
+            }
+        }
+        false
+    }
+
+    /// The full path a path refers to after `use` resolution (`thread::sleep` →
+    /// `std::thread::sleep`); `None` for locals, the file's own items and `crate::` paths.
+    pub fn resolve_path(&self, path: &syn::Path) -> Option<String> {
+        let segments: Vec<String> = path
+            .segments
+            .iter()
+            .map(|segment| segment.ident.to_string())
+            .collect();
+        self.resolve_segments(&segments, path.leading_colon.is_some())
+    }
+
+    fn resolve_segments(&self, segments: &[String], absolute: bool) -> Option<String> {
+        if absolute {
+            return Some(data().canonical(segments.join("::")));
+        }
+        let (first, rest) = segments.split_first()?;
+        match first.as_str() {
+            "crate" | "super" | "Self" => return None,
+            "self" => return self.resolve_segments(rest, false),
+            _ => {}
+        }
+        match self.lookup(first, segments.len() == 1) {
+            Lookup::Path(path) if rest.is_empty() => Some(data().canonical(path)),
+            Lookup::Path(path) => Some(data().canonical(format!("{path}::{}", rest.join("::")))),
+            Lookup::Local => None,
+            Lookup::Unbound if rest.is_empty() => None,
+            // An extern crate named directly (`std::thread::sleep`, `tokio::spawn`).
+            Lookup::Unbound => Some(data().canonical(segments.join("::"))),
+        }
+    }
+
+    fn lookup(&self, name: &str, is_value: bool) -> Lookup {
+        let mut locals_visible = is_value;
+        for scope in self.scopes.iter().rev() {
+            if locals_visible && scope.locals.iter().rev().any(|(local, _)| local == name) {
+                return Lookup::Local;
+            }
+            if let Some(path) = scope.uses.get(name) {
+                return match path
+                    .split_once("::")
+                    .map_or(path.as_str(), |(head, _)| head)
+                {
+                    "crate" | "super" | "self" => Lookup::Local,
+                    _ => Lookup::Path(path.clone()),
+                };
+            }
+            if scope.items.contains(name) {
+                return Lookup::Local;
+            }
+            for glob in &scope.globs {
+                let candidate = data().canonical(format!("{glob}::{name}"));
+                if data().known_paths.contains(&candidate) {
+                    return Lookup::Path(candidate);
+                }
+            }
+            match scope.kind {
+                // A nested `fn` sees the items of enclosing blocks, not their locals.
+                ScopeKind::Function { .. } => locals_visible = false,
+                ScopeKind::Module {
+                    inherits_parent: true,
+                } => locals_visible = false,
+                ScopeKind::Module { .. } => break,
+                _ => {}
+            }
+        }
+        Lookup::Unbound
+    }
+
+    /// The type a type expression names, seeing through references and smart pointers
+    /// (`&Arc<Mutex<T>>` → `std::sync::Mutex`).
+    pub fn type_name(&self, ty: &Type) -> Option<String> {
+        match ty {
+            Type::Reference(reference) => self.type_name(&reference.elem),
+            Type::Paren(paren) => self.type_name(&paren.elem),
+            Type::Group(group) => self.type_name(&group.elem),
+            Type::Path(path) if path.qself.is_none() => {
+                let last = path.path.segments.last()?;
+                let resolved = self.resolve_path(&path.path);
+                let transparent = data()
+                    .transparent_types
+                    .contains(resolved.as_deref().unwrap_or(&last.ident.to_string()));
+                if transparent {
+                    let syn::PathArguments::AngleBracketed(arguments) = &last.arguments else {
+                        return None;
+                    };
+                    return arguments.args.iter().find_map(|argument| match argument {
+                        syn::GenericArgument::Type(inner) => self.type_name(inner),
+                        _ => None,
+                    });
+                }
+                resolved
+            }
+            _ => None,
+        }
+    }
+
+    /// The type of the value an expression evaluates to, when the file states it.
+    pub fn type_of(&self, expr: &Expr) -> Option<String> {
+        let mut types = self.value_types(expr)?;
+        (types.len() == 1).then(|| types.pop()).flatten()
+    }
+
+    /// The types of a value: one, or one per element when a call returns a tuple.
+    pub fn value_types(&self, expr: &Expr) -> Option<Vec<String>> {
+        match expr {
+            Expr::Path(path) if path.qself.is_none() => {
+                let ident = path.path.get_ident()?.to_string();
+                self.local_type(&ident).map(|type_name| vec![type_name])
+            }
+            Expr::Field(field) => {
+                let syn::Member::Named(member) = &field.member else {
+                    return None;
+                };
+                if !is_self(&field.base) {
+                    return None;
+                }
+                let struct_name = self.impl_types.last()?.as_ref()?;
+                let fields = self.struct_fields.get(struct_name)?.as_ref()?;
+                fields
+                    .get(&member.to_string())
+                    .map(|type_name| vec![type_name.clone()])
+            }
+            Expr::Call(call) => {
+                let Expr::Path(function) = call.func.as_ref() else {
+                    return None;
+                };
+                let target = self.resolve_path(&function.path)?;
+                if let Some(types) = data().returns.get(&target) {
+                    return Some(types.clone());
+                }
+                let (owner, function_name) = target.rsplit_once("::")?;
+                let owner_is_type = owner
+                    .rsplit("::")
+                    .next()
+                    .is_some_and(|name| name.starts_with(|c: char| c.is_ascii_uppercase()));
+                if !owner_is_type {
+                    return None;
+                }
+                if data().transparent_types.contains(owner) {
+                    return WRAPPING_CONSTRUCTORS
+                        .contains(&function_name)
+                        .then(|| self.value_types(call.args.first()?))
+                        .flatten();
+                }
+                // An associated function of a type is taken to construct it (`Runtime::new()`,
+                // `File::open(p)`), unless it is a builder entry point.
+                (function_name != "builder").then(|| vec![owner.to_string()])
+            }
+            Expr::MethodCall(call) => {
+                let method = call.method.to_string();
+                if PASS_THROUGH_METHODS.contains(&method.as_str()) {
+                    return self.value_types(&call.receiver);
+                }
+                let receiver = self.type_of(&call.receiver)?;
+                if let Some(types) = data().returns.get(&format!("{receiver}::{method}")) {
+                    return Some(types.clone());
+                }
+                data()
+                    .builder_types
+                    .contains(&receiver)
+                    .then(|| vec![receiver])
+            }
+            Expr::Try(expr) => self.value_types(&expr.expr),
+            Expr::Paren(expr) => self.value_types(&expr.expr),
+            Expr::Group(expr) => self.value_types(&expr.expr),
+            Expr::Reference(expr) => self.value_types(&expr.expr),
+            Expr::Cast(cast) => self.type_name(&cast.ty).map(|type_name| vec![type_name]),
+            _ => None,
+        }
+    }
+
+    fn local_type(&self, name: &str) -> Option<String> {
+        for scope in self.scopes.iter().rev() {
+            if let Some((_, type_name)) = scope.locals.iter().rev().find(|(local, _)| local == name)
+            {
+                return type_name.clone();
+            }
+            if matches!(
+                scope.kind,
+                ScopeKind::Function { .. } | ScopeKind::Module { .. }
+            ) {
+                return None;
+            }
+        }
+        None
+    }
+}
+
+pub fn is_self(expr: &Expr) -> bool {
+    matches!(expr, Expr::Path(path) if path.qself.is_none() && path.path.is_ident("self"))
+}
+
+fn item_name(item: &Item) -> Option<String> {
+    let ident = match item {
+        Item::Fn(item) => &item.sig.ident,
+        Item::Struct(item) => &item.ident,
+        Item::Enum(item) => &item.ident,
+        Item::Union(item) => &item.ident,
+        Item::Mod(item) => &item.ident,
+        Item::Const(item) => &item.ident,
+        Item::Static(item) => &item.ident,
+        Item::Trait(item) => &item.ident,
+        Item::Type(item) => &item.ident,
+        Item::Macro(item) => item.ident.as_ref()?,
+        _ => return None,
+    };
+    Some(ident.to_string())
+}
+
+/// Walks a `use` tree: `use std::fs::{self, File as F}` binds `fs` → `std::fs` and
+/// `F` → `std::fs::File`.
+fn collect_use(tree: &UseTree, prefix: &mut Vec<String>, absolute: bool, scope: &mut Scope) {
+    let full = |prefix: &[String], last: Option<&syn::Ident>| {
+        let mut segments: Vec<String> = prefix
+            .iter()
+            .skip_while(|segment| !absolute && *segment == "self")
+            .cloned()
+            .collect();
+        segments.extend(last.map(ToString::to_string));
+        segments.join("::")
+    };
+    match tree {
+        UseTree::Path(path) => {
+            prefix.push(path.ident.to_string());
+            collect_use(&path.tree, prefix, absolute, scope);
+            prefix.pop();
+        }
+        UseTree::Name(name) if name.ident == "self" => {
+            if let Some(last) = prefix.last() {
+                scope.uses.insert(last.clone(), full(prefix, None));
+            }
+        }
+        UseTree::Name(name) => {
+            scope
+                .uses
+                .insert(name.ident.to_string(), full(prefix, Some(&name.ident)));
+        }
+        UseTree::Rename(rename) if rename.rename == "_" => {}
+        UseTree::Rename(rename) => {
+            let path = if rename.ident == "self" {
+                full(prefix, None)
+            } else {
+                full(prefix, Some(&rename.ident))
+            };
+            scope.uses.insert(rename.rename.to_string(), path);
+        }
+        UseTree::Glob(_) => scope.globs.push(full(prefix, None)),
+        UseTree::Group(group) => {
+            for tree in &group.items {
+                collect_use(tree, prefix, absolute, scope);
+            }
+        }
+    }
+}
+
+/// The first `.await` (or suspending macro: `select!`, `join!`) in a statement list, not looking
+/// into closures, `async` blocks or nested items (their suspension points are not this body's).
+pub fn first_suspension_point(statements: &[syn::Stmt]) -> Option<proc_macro2::Span> {
+    use syn::spanned::Spanned;
+    use syn::visit::Visit;
+
+    struct Finder {
+        found: Option<proc_macro2::Span>,
+    }
+
+    impl<'ast> Visit<'ast> for Finder {
+        fn visit_expr(&mut self, expr: &'ast Expr) {
+            if self.found.is_none() {
+                syn::visit::visit_expr(self, expr);
+            }
+        }
+
+        fn visit_expr_await(&mut self, await_expr: &'ast syn::ExprAwait) {
+            self.visit_expr(&await_expr.base);
+            self.found.get_or_insert_with(|| await_expr.span());
+        }
+
+        fn visit_expr_closure(&mut self, _: &'ast syn::ExprClosure) {}
+        fn visit_expr_async(&mut self, _: &'ast syn::ExprAsync) {}
+        fn visit_item(&mut self, _: &'ast Item) {}
+
+        fn visit_macro(&mut self, mac: &'ast syn::Macro) {
+            if self.found.is_some() {
+                return;
+            }
+            if super::macros::name(mac).is_some_and(|name| super::macros::is_suspension(&name)) {
+                self.found = Some(mac.span());
+                return;
+            }
+            match super::macros::parse_body(mac) {
+                Some(super::macros::MacroBody::Expressions(expressions)) => {
+                    expressions.iter().for_each(|expr| self.visit_expr(expr));
+                }
+                Some(super::macros::MacroBody::Statements(statements)) => {
+                    statements
+                        .iter()
+                        .for_each(|statement| self.visit_stmt(statement));
+                }
+                Some(super::macros::MacroBody::Select(_)) | None => {}
+            }
+        }
+    }
+
+    let mut finder = Finder { found: None };
+    for statement in statements {
+        finder.visit_stmt(statement);
+        if finder.found.is_some() {
+            break;
+        }
+    }
+    finder.found
+}
