@@ -8,7 +8,7 @@ use rustc_hash::FxHashMap;
 /// Rule options from the config, keyed by rule and option name.
 pub type RuleOptions = FxHashMap<(Rule, &'static str), OptionValue>;
 
-use super::{ConfigFile, OptionValue};
+use super::{ConfigFile, GuardedCall, OptionValue};
 use crate::registry::{resolve_rule_set, Rule, RuleSet, Selector};
 
 /// Directories never worth linting; `exclude` replaces this list, `extend-exclude` adds to it.
@@ -50,6 +50,8 @@ pub struct Settings {
     pub config_path: Option<PathBuf>,
     pub default_limit: u32,
     pub default_timeout: f64,
+    /// `[[guarded-calls]]`: calls that must run under a configured guard.
+    pub guarded_calls: Vec<GuardedCall>,
     exclude: GlobSet,
     per_file_ignores: Vec<(GlobSet, RuleSet)>,
     pub python: crate::python::CallTables,
@@ -101,6 +103,7 @@ impl Settings {
             config_path: config.map(|config| config.path.clone()),
             default_limit: file.default_limit.unwrap_or(DEFAULT_LIMIT),
             default_timeout: file.default_timeout.unwrap_or(DEFAULT_TIMEOUT),
+            guarded_calls: file.guarded_calls.clone(),
             exclude,
             per_file_ignores,
             python,
