@@ -454,16 +454,47 @@ pub fn loop_bounds_spawn(
         .iter()
         .filter(|statement| statement.start() >= loop_start)
         .any(|statement| match statement {
-            Stmt::With(with) if with.is_async => with
-                .items
-                .iter()
-                .any(|item| is_limiter(semantic, &item.context_expr, bounds, function)),
+            // A limiter held around the spawn, or a task group the iteration waits for on exit.
+            Stmt::With(with) if with.is_async => with.items.iter().any(|item| {
+                is_limiter(semantic, &item.context_expr, bounds, function)
+                    || semantic.type_of(&item.context_expr).as_deref() == Some("asyncio.TaskGroup")
+            }),
             _ => false,
         });
     held_around_spawn
         || body_acquires_limiter(semantic, body, bounds, function)
         || task_name.is_some_and(|name| awaits_name(body, name))
         || drains_on_length_check(body)
+}
+
+/// `for _ in range(workers): spawn(worker(queue))`: a fixed pool of identical workers, whose
+/// size is a count rather than a collection; the spawned call does not use the loop variable.
+pub fn spawns_worker_pool(
+    semantic: &SemanticModel,
+    target: &Expr,
+    iter: &Expr,
+    spawn: &ast::ExprCall,
+) -> bool {
+    let Expr::Call(range) = iter else {
+        return false;
+    };
+    if semantic.qualified_name(&range.func).as_deref() != Some("builtins.range") {
+        return false;
+    }
+    let mut uses_target = false;
+    walk_expressions(target, &mut |target_part| {
+        if let Expr::Name(name) = target_part {
+            let name = name.id.as_str();
+            uses_target |= name != "_"
+                && (spawn.arguments.args.iter().any(|a| mentions_name(a, name))
+                    || spawn
+                        .arguments
+                        .keywords
+                        .iter()
+                        .any(|k| mentions_name(&k.value, name)));
+        }
+    });
+    !uses_target
 }
 
 fn awaits_name(body: &[Stmt], name: &str) -> bool {
@@ -535,9 +566,66 @@ const RELEASE_METHODS: &[&str] = &[
     "release",
 ];
 
+/// Methods whose result keeps the resource it came from in use (`engine.connect()`,
+/// `pool.acquire()`): when that result escapes, so does the resource.
+const DERIVING_METHODS: &[&str] = &[
+    "connect",
+    "cursor",
+    "acquire",
+    "begin",
+    "get_connection",
+    "session",
+    "pipeline",
+];
+
 /// The fate of the value bound to `name` at `bound_at` in `body` (a function body).
-/// `passing_escapes` says whether handing the name to a given call lets it escape.
+/// `passing_escapes` says whether handing the name to a given call lets it escape. A value
+/// derived from it (`conn = engine.connect()`) that escapes takes it along.
 pub fn resource_fate(
+    body: &[Stmt],
+    name: &str,
+    bound_at: TextSize,
+    passing_escapes: &dyn Fn(&ast::ExprCall) -> bool,
+) -> Fate {
+    let fate = direct_fate(body, name, bound_at, passing_escapes);
+    if fate != Fate::Dropped {
+        return fate;
+    }
+    let mut derived = Vec::new();
+    for_each_in_scope(body, &mut |node| {
+        let Node::Stmt(Stmt::Assign(assign)) = node else {
+            return;
+        };
+        let [Expr::Name(target)] = assign.targets.as_slice() else {
+            return;
+        };
+        let value = match assign.value.as_ref() {
+            Expr::Await(await_expr) => &await_expr.value,
+            other => other,
+        };
+        let Expr::Call(call) = value else { return };
+        let Expr::Attribute(attribute) = call.func.as_ref() else {
+            return;
+        };
+        if matches!(attribute.value.as_ref(), Expr::Name(receiver) if receiver.id.as_str() == name)
+            && DERIVING_METHODS.contains(&attribute.attr.as_str())
+            && assign.start() >= bound_at
+        {
+            derived.push((target.id.as_str(), assign.end()));
+        }
+    });
+    let derived_escapes = derived.into_iter().any(|(derived_name, at)| {
+        derived_name != name
+            && direct_fate(body, derived_name, at, passing_escapes) == Fate::Escapes
+    });
+    if derived_escapes {
+        Fate::Escapes
+    } else {
+        Fate::Dropped
+    }
+}
+
+fn direct_fate(
     body: &[Stmt],
     name: &str,
     bound_at: TextSize,

@@ -308,17 +308,6 @@ impl<'a> SemanticModel<'a> {
         &self.statements
     }
 
-    /// The innermost enclosing class body, if the current code is in a method of it.
-    pub fn current_class(&self) -> Option<&'a ast::StmtClassDef> {
-        self.statements
-            .iter()
-            .rev()
-            .find_map(|statement| match statement {
-                Stmt::ClassDef(class) => Some(class),
-                _ => None,
-            })
-    }
-
     /// Code that runs when the module is imported or the class body executes.
     pub fn at_module_or_class_level(&self) -> bool {
         self.scopes

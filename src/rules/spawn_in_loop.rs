@@ -26,12 +26,21 @@ pub(crate) fn python_call(checker: &mut Checker, site: &CallSite) {
     }
     let Some(current_loop) = checker.semantic.current_loop() else { return };
     let semantic = &checker.semantic;
-    let literal = match current_loop {
-        LoopContext::For(for_stmt) => facts::is_literal_iterable(semantic, &for_stmt.iter),
-        LoopContext::Comprehension(generators) => facts::comprehension_is_literal(semantic, generators),
-        LoopContext::While(_) => false,
+    let fixed_size = match current_loop {
+        LoopContext::For(for_stmt) => {
+            facts::is_literal_iterable(semantic, &for_stmt.iter)
+                || facts::spawns_worker_pool(semantic, &for_stmt.target, &for_stmt.iter, site.call)
+        }
+        LoopContext::Comprehension(generators) => {
+            facts::comprehension_is_literal(semantic, generators)
+                || matches!(generators, [generator]
+                    if facts::spawns_worker_pool(semantic, &generator.target, &generator.iter, site.call))
+        }
+        // A `while` loop that keeps its task in one slot (`self.task = create_task(...)`)
+        // replaces it each iteration instead of accumulating tasks.
+        LoopContext::While(_) => assigned_to_one_slot(checker, site),
     };
-    if literal {
+    if fixed_size {
         return;
     }
     let bounds = Bounds {
@@ -62,6 +71,12 @@ pub(crate) fn python_call(checker: &mut Checker, site: &CallSite) {
         checker.settings.default_limit
     ));
     checker.report(diagnostic);
+}
+
+fn assigned_to_one_slot(checker: &Checker, site: &CallSite) -> bool {
+    matches!(checker.semantic.current_statement(), Some(ast::Stmt::Assign(assign))
+        if assign.value.range() == site.call.range()
+            && matches!(assign.targets.as_slice(), [ast::Expr::Name(_) | ast::Expr::Attribute(_)]))
 }
 
 /// `task = asyncio.create_task(...)`: the name the task is kept under in this iteration.
