@@ -23,7 +23,7 @@ pub(crate) fn python_expression_statement(checker: &mut Checker, statement: &ast
     let Some(name) = coroutine_function(checker, call) else { return };
     let in_async = checker.semantic.in_async_context();
     let help = if in_async {
-        format!("`await {name}(...)`, or keep it running as a task (`loopguard_shim.TaskSupervisor().create_task(...)`)")
+        format!("await it (`await {name}(...)`), or keep it running as a task (`loopguard_shim.TaskSupervisor().create_task(...)`)")
     } else {
         format!("run it from async code with `await {name}(...)`, or from sync code with `asyncio.run(...)`")
     };

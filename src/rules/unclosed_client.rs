@@ -41,15 +41,19 @@ pub(crate) fn python_assign(checker: &mut Checker, assign: &ast::StmtAssign) {
     if fate != Fate::Dropped {
         return;
     }
-    let short = name.rsplit('.').next().unwrap_or(&name);
-    let kind = if is_client { "client" } else { "connection" };
-    let with = if function.is_async { "async with" } else { "with" };
-    let close = if is_client && function.is_async { "aclose()`/`close()" } else { "close()" };
+    let constructor = checker.text(call.func.range());
+    let variable = target.id.as_str();
+    let (with, close) = if function.is_async {
+        let method = if name.starts_with("httpx.") { "aclose" } else { "close" };
+        ("async with", format!("`await {variable}.{method}()`"))
+    } else {
+        ("with", format!("`{variable}.close()`"))
+    };
     let diagnostic = Diagnostic::new(
         Rule::UnclosedClient,
-        format!("`{}` (a `{short}` {kind}) is never closed: its sockets stay open until garbage collection, which may never come under load", target.id),
+        format!("`{variable}` (from `{name}`) is never closed: its sockets stay open until garbage collection, which may never come under load"),
         call.range(),
     )
-    .with_help(format!("use `{with} {short}(...) as {}:`, or `await {}.{close}` in a `finally`", target.id, target.id));
+    .with_help(format!("use `{with} {constructor}(...) as {variable}:`, or call {close} in a `finally`"));
     checker.report(diagnostic);
 }
