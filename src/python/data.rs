@@ -241,4 +241,45 @@ mod tests {
         assert!(tables.calls(Rule::BlockingFileIo).matches("os.path.exists"));
         assert!(tables.calls(Rule::BlockingFileIo).matches("builtins.open"));
     }
+
+    #[test]
+    fn extend_options_extend_their_data_list_and_other_options_are_exposed() {
+        let mut options = RuleOptions::default();
+        options.insert(
+            (
+                Rule::ConnectionPerOperation,
+                "extend-connection-constructors",
+            ),
+            OptionValue::Patterns(vec![CallPattern::parse("mydb.connect").unwrap()]),
+        );
+        options.insert(
+            (Rule::UnboundedGather, "limiters"),
+            OptionValue::Patterns(vec![CallPattern::parse("guard").unwrap()]),
+        );
+        options.insert(
+            (Rule::UnboundedGather, "include-opaque-collections"),
+            OptionValue::Bool(true),
+        );
+        let tables = CallTables::new(&options);
+        let constructors = tables.list(Rule::ConnectionPerOperation, "connection-constructors");
+        assert!(constructors.matches("mydb.connect"));
+        assert!(constructors.matches("asyncpg.connect"));
+        assert!(tables
+            .list(Rule::ClientPerRequest, "client-constructors")
+            .matches("aiohttp.ClientSession"));
+        assert!(tables
+            .patterns(Rule::UnboundedGather, "limiters")
+            .is_some_and(|limiters| limiters.matches("guard")));
+        assert!(tables.patterns(Rule::SpawnInLoop, "limiters").is_none());
+        assert!(tables.flag(Rule::UnboundedGather, "include-opaque-collections"));
+        assert!(!tables.flag(Rule::SpawnInLoop, "include-opaque-collections"));
+    }
+
+    #[test]
+    fn limiter_types_include_asyncio_and_anyio() {
+        let data = load(DATA_TOML).unwrap();
+        assert!(data.limiter_types.matches("asyncio.Semaphore"));
+        assert!(data.limiter_types.matches("anyio.CapacityLimiter"));
+        assert!(!data.limiter_types.matches("threading.Semaphore"));
+    }
 }
