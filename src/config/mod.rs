@@ -30,8 +30,12 @@ const TOP_LEVEL_KEYS: &[&str] = &[
     "default-limit",
     "default-timeout",
     "baseline",
+    "guarded-calls",
     "rules",
 ];
+
+/// Keys of one `[[guarded-calls]]` entry.
+const GUARDED_CALL_KEYS: &[&str] = &["call", "guards"];
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct ConfigError {
@@ -82,6 +86,13 @@ pub struct RuleOption {
     pub doc: &'static str,
 }
 
+/// One `[[guarded-calls]]` entry: calls matching `call` must run under one of `guards`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct GuardedCall {
+    pub call: CallPattern,
+    pub guards: Vec<String>,
+}
+
 #[derive(Debug, Clone, PartialEq)]
 pub enum OptionValue {
     Patterns(Vec<CallPattern>),
@@ -102,6 +113,7 @@ pub struct ConfigFile {
     pub default_timeout: Option<f64>,
     /// A baseline file, relative to the config file's directory.
     pub baseline: Option<String>,
+    pub guarded_calls: Vec<GuardedCall>,
     pub rule_options: Vec<(Rule, &'static str, OptionValue)>,
 }
 
@@ -236,6 +248,7 @@ impl Parser<'_> {
                     })?;
                     config.baseline = Some(path.to_string());
                 }
+                "guarded-calls" => config.guarded_calls = self.guarded_calls(item)?,
                 "rules" => config.rule_options = self.rule_tables(item)?,
                 _ => return Err(self.unknown_key(span, key, "", TOP_LEVEL_KEYS.iter().copied())),
             }
@@ -348,6 +361,70 @@ impl Parser<'_> {
                 format!("expected a number, found {}", item.type_name()),
             )),
         }
+    }
+
+    fn guarded_calls(&self, item: &Item) -> Result<Vec<GuardedCall>, ConfigError> {
+        let key = "guarded-calls";
+        let tables = item.as_array_of_tables().ok_or_else(|| {
+            self.error(
+                item.span(),
+                key,
+                "expected an array of tables ([[guarded-calls]] with `call` and `guards`)",
+            )
+        })?;
+        tables
+            .iter()
+            .map(|table| {
+                for (entry_key, value) in table.iter() {
+                    if !GUARDED_CALL_KEYS.contains(&entry_key) {
+                        return Err(self.unknown_key(
+                            value.span(),
+                            &format!("{key}.{entry_key}"),
+                            " in [[guarded-calls]]",
+                            GUARDED_CALL_KEYS.iter().copied(),
+                        ));
+                    }
+                }
+                let call_key = format!("{key}.call");
+                let call_item = table.get("call").ok_or_else(|| {
+                    self.error(table.span(), &call_key, "missing: each [[guarded-calls]] entry needs `call = \"<pattern>\"`")
+                })?;
+                let pattern = call_item.as_str().ok_or_else(|| {
+                    self.error(
+                        call_item.span(),
+                        &call_key,
+                        format!("expected a qualified-name pattern string, found {}", call_item.type_name()),
+                    )
+                })?;
+                let call = CallPattern::parse(pattern).map_err(|message| {
+                    self.error(call_item.span(), &call_key, format!("invalid pattern {message}"))
+                })?;
+                let guards_key = format!("{key}.guards");
+                let guards_item = table.get("guards").ok_or_else(|| {
+                    self.error(table.span(), &guards_key, "missing: each [[guarded-calls]] entry needs `guards = [\"<name>\", ...]`")
+                })?;
+                let guards: Vec<String> = self
+                    .strings(&guards_key, guards_item)?
+                    .into_iter()
+                    .map(|(guard, span)| {
+                        let valid = !guard.is_empty()
+                            && guard.split('.').all(|segment| {
+                                segment.chars().next().is_some_and(|c| c == '_' || c.is_alphabetic())
+                                    && segment.chars().all(|c| c == '_' || c.is_alphanumeric())
+                            });
+                        if valid {
+                            Ok(guard)
+                        } else {
+                            Err(self.error(span, &guards_key, format!("`{guard}` is not a name (expected an identifier or dotted name such as `breaker` or `self.limiter`)")))
+                        }
+                    })
+                    .collect::<Result<_, _>>()?;
+                if guards.is_empty() {
+                    return Err(self.error(guards_item.span(), &guards_key, "expected at least one guard name"));
+                }
+                Ok(GuardedCall { call, guards })
+            })
+            .collect()
     }
 
     fn rule_tables(
@@ -542,6 +619,56 @@ extend-blocking-calls = ["mylib.fetch"]
             "{}",
             error.message
         );
+    }
+
+    #[test]
+    fn guarded_calls_are_validated() {
+        let config = parse(
+            "loopguard.toml",
+            "[[guarded-calls]]\ncall = \"openai.*.create\"\nguards = [\"breaker\", \"self.limiter\"]\n",
+        )
+        .unwrap()
+        .unwrap();
+        assert_eq!(config.guarded_calls.len(), 1);
+        assert!(config.guarded_calls[0].call.matches("openai.chat.create"));
+        assert_eq!(config.guarded_calls[0].guards, ["breaker", "self.limiter"]);
+
+        let error = parse(
+            "loopguard.toml",
+            "[[guarded-calls]]\ncall = \"openai..create\"\nguards = [\"b\"]\n",
+        )
+        .unwrap_err();
+        assert_eq!(error.line, Some(2));
+        assert_eq!(error.key.as_deref(), Some("guarded-calls.call"));
+        assert!(
+            error.message.contains("invalid pattern"),
+            "{}",
+            error.message
+        );
+
+        let error = parse(
+            "loopguard.toml",
+            "[[guarded-calls]]\ncall = \"openai.create\"\nguards = []\n",
+        )
+        .unwrap_err();
+        assert_eq!(error.key.as_deref(), Some("guarded-calls.guards"));
+        assert!(error.message.contains("at least one"), "{}", error.message);
+
+        let error = parse(
+            "loopguard.toml",
+            "[[guarded-calls]]\ncall = \"a.b\"\nguard = [\"x\"]\n",
+        )
+        .unwrap_err();
+        assert!(
+            error.message.contains("did you mean `guards`"),
+            "{}",
+            error.message
+        );
+
+        assert!(parse("loopguard.toml", "guarded-calls = 3\n")
+            .unwrap_err()
+            .message
+            .contains("array of tables"));
     }
 
     #[test]

@@ -8,7 +8,7 @@ use rustc_hash::FxHashMap;
 /// Rule options from the config, keyed by rule and option name.
 pub type RuleOptions = FxHashMap<(Rule, &'static str), OptionValue>;
 
-use super::{ConfigFile, OptionValue};
+use super::{ConfigFile, GuardedCall, OptionValue};
 use crate::registry::{resolve_rule_set, Rule, RuleSet, Selector};
 
 /// Directories never worth linting; `exclude` replaces this list, `extend-exclude` adds to it.
@@ -54,6 +54,8 @@ pub struct Settings {
     pub default_timeout: f64,
     /// The configured baseline file, resolved against the config file's directory.
     pub baseline: Option<PathBuf>,
+    /// `[[guarded-calls]]`: calls that must run under a configured guard.
+    pub guarded_calls: Vec<GuardedCall>,
     exclude: GlobSet,
     per_file_ignores: Vec<(GlobSet, RuleSet)>,
     pub python: crate::python::CallTables,
@@ -112,6 +114,7 @@ impl Settings {
                 .baseline
                 .as_ref()
                 .map(|path| file.directory().join(path)),
+            guarded_calls: file.guarded_calls.clone(),
             exclude,
             per_file_ignores,
             python,

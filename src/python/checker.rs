@@ -7,6 +7,7 @@ use ruff_text_size::{Ranged, TextRange, TextSize};
 use rustc_hash::FxHashSet;
 
 use super::analyze;
+use super::facts;
 use super::semantic::SemanticModel;
 use crate::config::Settings;
 use crate::diagnostic::Diagnostic;
@@ -41,6 +42,8 @@ pub struct Checker<'a> {
     rules: RuleSet,
     diagnostics: Vec<Diagnostic>,
     reported_once: FxHashSet<(Rule, TextSize, String)>,
+    /// Functions registered as route handlers by a call, computed on first use.
+    registered_handlers: Option<FxHashSet<String>>,
 }
 
 impl<'a> Checker<'a> {
@@ -58,6 +61,7 @@ impl<'a> Checker<'a> {
             rules,
             diagnostics: Vec::new(),
             reported_once: FxHashSet::default(),
+            registered_handlers: None,
         }
     }
 
@@ -90,6 +94,25 @@ impl<'a> Checker<'a> {
 
     pub fn text(&self, range: TextRange) -> &'a str {
         &self.source[range]
+    }
+
+    /// Whether the innermost enclosing function is a route handler: decorated with a route
+    /// decorator, or registered by name with `add_api_route`/`add_route`/`add_url_rule`/...
+    pub fn in_route_handler(&mut self) -> bool {
+        let Some(function) = self.semantic.current_function() else {
+            return false;
+        };
+        if function
+            .decorator_list
+            .iter()
+            .any(facts::is_route_decorator)
+        {
+            return true;
+        }
+        let module = self.module;
+        self.registered_handlers
+            .get_or_insert_with(|| facts::registered_handlers(module))
+            .contains(function.name.as_str())
     }
 
     /// True the first time `key` is seen for `rule` in the current function (for rules that
@@ -145,14 +168,14 @@ impl<'a> Visitor<'a> for Checker<'a> {
             Stmt::For(for_stmt) => {
                 self.visit_expr(&for_stmt.iter);
                 self.visit_expr(&for_stmt.target);
-                self.semantic.enter_loop();
+                self.semantic.enter_loop(statement);
                 self.visit_body(&for_stmt.body);
                 self.semantic.exit_loop();
                 self.visit_body(&for_stmt.orelse);
             }
             Stmt::While(while_stmt) => {
                 self.visit_expr(&while_stmt.test);
-                self.semantic.enter_loop();
+                self.semantic.enter_loop(statement);
                 self.visit_body(&while_stmt.body);
                 self.semantic.exit_loop();
                 self.visit_body(&while_stmt.orelse);

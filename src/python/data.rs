@@ -18,6 +18,8 @@ pub struct PythonData {
     pub returns: FxHashMap<String, String>,
     /// `(submodule, package)` pairs, longest submodule first.
     pub module_aliases: Vec<(String, String)>,
+    /// Types whose `async with`/`acquire()` bounds how many tasks run at once.
+    pub limiter_types: CallMatcher,
 }
 
 #[derive(Deserialize)]
@@ -32,6 +34,7 @@ struct RawData {
 struct RawSemantic {
     returns: FxHashMap<String, String>,
     module_aliases: FxHashMap<String, String>,
+    limiter_types: Vec<String>,
 }
 
 pub fn data() -> &'static PythonData {
@@ -56,10 +59,17 @@ fn load(text: &str) -> Result<PythonData, String> {
     }
     let mut module_aliases: Vec<_> = raw.semantic.module_aliases.into_iter().collect();
     module_aliases.sort_by(|a, b| b.0.len().cmp(&a.0.len()).then(a.0.cmp(&b.0)));
+    let limiter_types = raw
+        .semantic
+        .limiter_types
+        .iter()
+        .map(|entry| CallPattern::parse(entry))
+        .collect::<Result<Vec<_>, _>>()?;
     Ok(PythonData {
         lists,
         returns: raw.semantic.returns,
         module_aliases,
+        limiter_types: CallMatcher::new(&limiter_types),
     })
 }
 
@@ -80,10 +90,15 @@ impl PythonData {
     }
 }
 
-/// Each blocking rule's `calls` list extended by the user's `extend-blocking-calls`.
+/// The rules' lists as the user's config extends them: each blocking rule's `calls` list plus
+/// `extend-blocking-calls`, a data list `<name>` plus an option `extend-<name>`, and the other
+/// pattern and flag options (`limiters`, `bounded-wrappers`, ...).
 #[derive(Debug, Default)]
 pub struct CallTables {
     extended: FxHashMap<Rule, CallMatcher>,
+    extended_lists: FxHashMap<(Rule, &'static str), CallMatcher>,
+    pattern_options: FxHashMap<(Rule, &'static str), CallMatcher>,
+    flags: FxHashMap<(Rule, &'static str), bool>,
 }
 
 pub const EXTEND_BLOCKING_CALLS: &str = "extend-blocking-calls";
@@ -92,6 +107,27 @@ pub const INCLUDE_METADATA_CALLS: &str = "include-metadata-calls";
 impl CallTables {
     pub fn new(options: &RuleOptions) -> Self {
         let mut extended = FxHashMap::default();
+        let mut extended_lists = FxHashMap::default();
+        let mut pattern_options = FxHashMap::default();
+        let mut flags = FxHashMap::default();
+        for (&(rule, option), value) in options {
+            match value {
+                OptionValue::Bool(flag) => {
+                    flags.insert((rule, option), *flag);
+                }
+                OptionValue::Patterns(patterns) if option != EXTEND_BLOCKING_CALLS => {
+                    let python: Vec<CallPattern> =
+                        patterns.iter().filter(|p| !p.is_rust()).cloned().collect();
+                    if let Some(list) = option.strip_prefix("extend-") {
+                        let mut all = builtin_patterns(rule, list);
+                        all.extend(python.iter().cloned());
+                        extended_lists.insert((rule, list), CallMatcher::new(&all));
+                    }
+                    pattern_options.insert((rule, option), CallMatcher::new(&python));
+                }
+                OptionValue::Patterns(_) => {}
+            }
+        }
         for (&(rule, option), value) in options {
             if option != EXTEND_BLOCKING_CALLS {
                 continue;
@@ -117,7 +153,29 @@ impl CallTables {
             }
             extended.insert(Rule::BlockingFileIo, CallMatcher::new(&patterns));
         }
-        CallTables { extended }
+        CallTables {
+            extended,
+            extended_lists,
+            pattern_options,
+            flags,
+        }
+    }
+
+    /// A rule's data list `list`, plus what the user added with `extend-<list>`.
+    pub fn list(&self, rule: Rule, list: &'static str) -> &CallMatcher {
+        self.extended_lists
+            .get(&(rule, list))
+            .unwrap_or_else(|| data().list(rule, list))
+    }
+
+    /// A pattern-list option of a rule, when the config sets it.
+    pub fn patterns(&self, rule: Rule, option: &'static str) -> Option<&CallMatcher> {
+        self.pattern_options.get(&(rule, option))
+    }
+
+    /// A boolean option of a rule; `false` unless the config sets it.
+    pub fn flag(&self, rule: Rule, option: &'static str) -> bool {
+        self.flags.get(&(rule, option)).copied().unwrap_or(false)
     }
 
     /// The calls a blocking rule flags: its built-in `calls` list plus user extensions.
@@ -182,5 +240,46 @@ mod tests {
         let tables = CallTables::new(&options);
         assert!(tables.calls(Rule::BlockingFileIo).matches("os.path.exists"));
         assert!(tables.calls(Rule::BlockingFileIo).matches("builtins.open"));
+    }
+
+    #[test]
+    fn extend_options_extend_their_data_list_and_other_options_are_exposed() {
+        let mut options = RuleOptions::default();
+        options.insert(
+            (
+                Rule::ConnectionPerOperation,
+                "extend-connection-constructors",
+            ),
+            OptionValue::Patterns(vec![CallPattern::parse("mydb.connect").unwrap()]),
+        );
+        options.insert(
+            (Rule::UnboundedGather, "limiters"),
+            OptionValue::Patterns(vec![CallPattern::parse("guard").unwrap()]),
+        );
+        options.insert(
+            (Rule::UnboundedGather, "include-opaque-collections"),
+            OptionValue::Bool(true),
+        );
+        let tables = CallTables::new(&options);
+        let constructors = tables.list(Rule::ConnectionPerOperation, "connection-constructors");
+        assert!(constructors.matches("mydb.connect"));
+        assert!(constructors.matches("asyncpg.connect"));
+        assert!(tables
+            .list(Rule::ClientPerRequest, "client-constructors")
+            .matches("aiohttp.ClientSession"));
+        assert!(tables
+            .patterns(Rule::UnboundedGather, "limiters")
+            .is_some_and(|limiters| limiters.matches("guard")));
+        assert!(tables.patterns(Rule::SpawnInLoop, "limiters").is_none());
+        assert!(tables.flag(Rule::UnboundedGather, "include-opaque-collections"));
+        assert!(!tables.flag(Rule::SpawnInLoop, "include-opaque-collections"));
+    }
+
+    #[test]
+    fn limiter_types_include_asyncio_and_anyio() {
+        let data = load(DATA_TOML).unwrap();
+        assert!(data.limiter_types.matches("asyncio.Semaphore"));
+        assert!(data.limiter_types.matches("anyio.CapacityLimiter"));
+        assert!(!data.limiter_types.matches("threading.Semaphore"));
     }
 }

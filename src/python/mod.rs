@@ -4,6 +4,7 @@ mod analyze;
 pub mod checker;
 pub mod data;
 pub mod edits;
+pub mod facts;
 pub mod parse;
 pub mod semantic;
 

@@ -44,9 +44,12 @@ struct Scope<'a> {
     bindings: FxHashMap<&'a str, Vec<Binding<'a>>>,
     function: Option<&'a ast::StmtFunctionDef>,
     class: Option<ClassFacts<'a>>,
-    /// Loop bodies entered within this scope (not counting enclosing scopes).
-    loop_depth: u32,
-    /// For comprehensions: whether the element expression is being visited.
+    /// Loop statements whose bodies are being visited within this scope, innermost last (not
+    /// counting enclosing scopes).
+    loops: Vec<&'a Stmt>,
+    /// For comprehensions: their `for` clauses, and whether the element expression is being
+    /// visited.
+    generators: &'a [ast::Comprehension],
     in_element: bool,
 }
 
@@ -57,7 +60,8 @@ impl<'a> Scope<'a> {
             bindings: FxHashMap::default(),
             function: None,
             class: None,
-            loop_depth: 0,
+            loops: Vec::new(),
+            generators: &[],
             in_element: false,
         }
     }
@@ -75,6 +79,14 @@ impl<'a> Scope<'a> {
 struct ClassFacts<'a> {
     attributes: FxHashMap<&'a str, Vec<&'a Expr>>,
     annotations: FxHashMap<&'a str, &'a Expr>,
+}
+
+/// The loop whose body (or element expression) is being visited.
+#[derive(Debug, Clone, Copy)]
+pub enum LoopContext<'a> {
+    For(&'a ast::StmtFor),
+    While(&'a ast::StmtWhile),
+    Comprehension(&'a [ast::Comprehension]),
 }
 
 /// What an expression refers to, as far as the file tells.
@@ -190,6 +202,7 @@ impl<'a> SemanticModel<'a> {
 
     pub(super) fn push_comprehension(&mut self, generators: &'a [ast::Comprehension]) {
         let mut scope = Scope::new(ScopeKind::Comprehension);
+        scope.generators = generators;
         for generator in generators {
             bind_target(&generator.target, &mut scope, None);
         }
@@ -206,15 +219,15 @@ impl<'a> SemanticModel<'a> {
         }
     }
 
-    pub(super) fn enter_loop(&mut self) {
+    pub(super) fn enter_loop(&mut self, statement: &'a Stmt) {
         if let Some(scope) = self.scopes.last_mut() {
-            scope.loop_depth += 1;
+            scope.loops.push(statement);
         }
     }
 
     pub(super) fn exit_loop(&mut self) {
         if let Some(scope) = self.scopes.last_mut() {
-            scope.loop_depth -= 1;
+            scope.loops.pop();
         }
     }
 
@@ -265,17 +278,34 @@ impl<'a> SemanticModel<'a> {
 
     /// Inside a loop body or a comprehension's element expression, within the current function.
     pub fn in_loop(&self) -> bool {
+        self.current_loop().is_some()
+    }
+
+    /// The innermost loop whose body or element expression is being visited, within the
+    /// current function.
+    pub fn current_loop(&self) -> Option<LoopContext<'a>> {
         for scope in self.scopes.iter().rev() {
-            if scope.loop_depth > 0 {
-                return true;
+            if let Some(statement) = scope.loops.last() {
+                return match statement {
+                    Stmt::For(for_stmt) => Some(LoopContext::For(for_stmt)),
+                    Stmt::While(while_stmt) => Some(LoopContext::While(while_stmt)),
+                    _ => None,
+                };
             }
             match scope.kind {
-                ScopeKind::Comprehension if scope.in_element => return true,
+                ScopeKind::Comprehension if scope.in_element => {
+                    return Some(LoopContext::Comprehension(scope.generators))
+                }
                 ScopeKind::Comprehension => continue,
-                _ => return false,
+                _ => return None,
             }
         }
-        false
+        None
+    }
+
+    /// The statements being visited, outermost first; the last is the current statement.
+    pub fn statement_stack(&self) -> &[&'a Stmt] {
+        &self.statements
     }
 
     /// Code that runs when the module is imported or the class body executes.

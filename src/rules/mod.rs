@@ -30,6 +30,9 @@ rules! {
     UnusedSuppression => unused_suppression,
     UnlintableFile => unlintable_file,
     InternalError => internal_error,
+    UnboundedGather => unbounded_gather,
+    SpawnInLoop => spawn_in_loop,
+    UnboundedQueue => unbounded_queue,
     BlockingSleep => blocking_sleep,
     BlockingHttp => blocking_http,
     BlockingFileIo => blocking_file_io,
@@ -42,6 +45,16 @@ rules! {
     RemovedLoopArgument => removed_loop_argument,
     DeprecatedLoopPolicy => deprecated_loop_policy,
     LoopBoundPrimitiveAtImport => loop_bound_primitive_at_import,
+    DaemonThread => daemon_thread,
+    DanglingTask => dangling_task,
+    UnmanagedExecutor => unmanaged_executor,
+    RetryWithoutJitter => retry_without_jitter,
+    MissingTimeout => missing_timeout,
+    ConnectionPerOperation => connection_per_operation,
+    ClientPerRequest => client_per_request,
+    UnclosedClient => unclosed_client,
+    UnawaitedCoroutine => unawaited_coroutine,
+    UnguardedCall => unguarded_call,
 }
 
 impl serde::Serialize for Rule {
@@ -55,6 +68,21 @@ pub const EXTEND_BLOCKING_CALLS: RuleOption = RuleOption {
     name: crate::python::EXTEND_BLOCKING_CALLS,
     kind: OptionKind::CallPatterns,
     doc: "More calls to flag, as qualified names (`mylib.fetch`, `mylib.*.get`; Rust paths use `::`).",
+};
+
+/// Names or types (qualified-name patterns) whose `async with` bounds concurrency, for the
+/// fan-out rules.
+pub const LIMITERS: RuleOption = RuleOption {
+    name: "limiters",
+    kind: OptionKind::CallPatterns,
+    doc: "More limiters: types (`mylib.RateLimiter`), module-level names (`app.limits.db_sem`) or spellings (`self.pool_guard`, `guard`) whose `async with`/`await x.acquire()` bounds concurrency.",
+};
+
+/// Functions that bound whatever coroutine they are given, for the fan-out rules.
+pub const BOUNDED_WRAPPERS: RuleOption = RuleOption {
+    name: "bounded-wrappers",
+    kind: OptionKind::CallPatterns,
+    doc: "Functions that bound the coroutines passed through them (`mylib.limited`, `throttled`): `gather(*(limited(f(x)) for x in xs))` is not flagged.",
 };
 
 /// What every rule file needs.

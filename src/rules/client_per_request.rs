@@ -1,0 +1,45 @@
+//! LG602 client-per-request — docs: rules/LG602-client-per-request.md
+
+use super::connection_per_operation::per_operation_place;
+use super::prelude::*;
+use crate::config::{OptionKind, RuleOption};
+
+pub const EXTEND_CLIENT_CONSTRUCTORS: RuleOption = RuleOption {
+    name: "extend-client-constructors",
+    kind: OptionKind::CallPatterns,
+    doc: "More calls that create an HTTP client or session, as qualified names (`mylib.ApiClient`).",
+};
+
+pub const META: RuleMeta = RuleMeta {
+    code: "LG602",
+    name: "client-per-request",
+    summary: "An HTTP client/session created per loop item or per request, losing connection pooling and keep-alive",
+    enablement: Enablement::Default,
+    severity: Severity::Warning,
+    fm043: Some(2),
+    languages: &[Language::Python],
+    fix: FixKind::DisplayOnly,
+    options: &[EXTEND_CLIENT_CONSTRUCTORS],
+    doc: include_str!("../../rules/LG602-client-per-request.md"),
+};
+
+pub(crate) fn python_call(checker: &mut Checker, site: &CallSite) {
+    let Some(name) = site.target() else { return };
+    if !checker
+        .settings
+        .python
+        .list(Rule::ClientPerRequest, "client-constructors")
+        .matches(name)
+    {
+        return;
+    }
+    let Some(place) = per_operation_place(checker) else { return };
+    let short = name.rsplit('.').next().unwrap_or(name);
+    let diagnostic = Diagnostic::new(
+        Rule::ClientPerRequest,
+        format!("`{short}` creates a new HTTP client {place}: every client opens its own connections (DNS, TCP and TLS handshakes each time) and its pool is thrown away"),
+        site.call.range(),
+    )
+    .with_help(format!("create one `{short}` for the application (app state, a lifespan handler, or a module-level client closed at shutdown) and reuse it"));
+    checker.report(diagnostic);
+}

@@ -1,0 +1,56 @@
+//! LG601 connection-per-operation — docs: rules/LG601-connection-per-operation.md
+
+use super::prelude::*;
+use crate::config::{OptionKind, RuleOption};
+use crate::python::facts;
+
+pub const EXTEND_CONNECTION_CONSTRUCTORS: RuleOption = RuleOption {
+    name: "extend-connection-constructors",
+    kind: OptionKind::CallPatterns,
+    doc: "More calls that open a database connection or pool, as qualified names (`mydb.connect`).",
+};
+
+pub const META: RuleMeta = RuleMeta {
+    code: "LG601",
+    name: "connection-per-operation",
+    summary: "A database connection or pool opened per loop item or per request instead of borrowed from a long-lived pool",
+    enablement: Enablement::Default,
+    severity: Severity::Warning,
+    fm043: Some(2),
+    languages: &[Language::Python],
+    fix: FixKind::DisplayOnly,
+    options: &[EXTEND_CONNECTION_CONSTRUCTORS],
+    doc: include_str!("../../rules/LG601-connection-per-operation.md"),
+};
+
+pub(crate) fn python_call(checker: &mut Checker, site: &CallSite) {
+    let Some(name) = site.target() else { return };
+    if !checker
+        .settings
+        .python
+        .list(Rule::ConnectionPerOperation, "connection-constructors")
+        .matches(name)
+    {
+        return;
+    }
+    let Some(place) = per_operation_place(checker) else { return };
+    let short = name.rsplit('.').next().unwrap_or(name);
+    let diagnostic = Diagnostic::new(
+        Rule::ConnectionPerOperation,
+        format!("`{short}` opens a new database connection {place}: each one pays the connect/auth round trips, and under load the server runs out of connections"),
+        site.call.range(),
+    )
+    .with_help("open one pool at start-up (module level, app state or a lifespan handler: `asyncpg.create_pool`, a SQLAlchemy engine, `redis.ConnectionPool`) and borrow connections from it");
+    checker.report(diagnostic);
+}
+
+/// "per loop item" / "per request", when the current code runs once per item or request.
+pub(crate) fn per_operation_place(checker: &mut Checker) -> Option<&'static str> {
+    if facts::in_per_item_loop(&checker.semantic) {
+        Some("for every item of this loop")
+    } else if checker.in_route_handler() {
+        Some("on every request this route handler serves")
+    } else {
+        None
+    }
+}

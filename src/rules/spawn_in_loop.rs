@@ -1,0 +1,92 @@
+//! LG102 spawn-in-loop — docs: rules/LG102-spawn-in-loop.md
+
+use super::prelude::*;
+use super::{BOUNDED_WRAPPERS, LIMITERS};
+use crate::python::data::data;
+use crate::python::facts::{self, Bounds};
+use crate::python::semantic::LoopContext;
+
+pub const META: RuleMeta = RuleMeta {
+    code: "LG102",
+    name: "spawn-in-loop",
+    summary: "A task spawned per loop iteration with nothing bounding how many run at once",
+    enablement: Enablement::Default,
+    severity: Severity::Warning,
+    fm043: Some(1),
+    languages: &[Language::Python],
+    fix: FixKind::DisplayOnly,
+    options: &[LIMITERS, BOUNDED_WRAPPERS],
+    doc: include_str!("../../rules/LG102-spawn-in-loop.md"),
+};
+
+pub(crate) fn python_call(checker: &mut Checker, site: &CallSite) {
+    let Some(name) = site.target() else { return };
+    if !data().list(Rule::SpawnInLoop, "spawns").matches(name) {
+        return;
+    }
+    let Some(current_loop) = checker.semantic.current_loop() else { return };
+    let semantic = &checker.semantic;
+    let fixed_size = match current_loop {
+        LoopContext::For(for_stmt) => {
+            facts::is_literal_iterable(semantic, &for_stmt.iter)
+                || facts::spawns_worker_pool(semantic, &for_stmt.target, &for_stmt.iter, site.call)
+        }
+        LoopContext::Comprehension(generators) => {
+            facts::comprehension_is_literal(semantic, generators)
+                || matches!(generators, [generator]
+                    if facts::spawns_worker_pool(semantic, &generator.target, &generator.iter, site.call))
+        }
+        // A `while` loop that keeps its task in one slot (`self.task = create_task(...)`)
+        // replaces it each iteration instead of accumulating tasks.
+        LoopContext::While(_) => assigned_to_one_slot(checker, site),
+    };
+    if fixed_size {
+        return;
+    }
+    let bounds = Bounds {
+        limiters: checker.settings.python.patterns(Rule::SpawnInLoop, LIMITERS.name),
+        wrappers: checker.settings.python.patterns(Rule::SpawnInLoop, BOUNDED_WRAPPERS.name),
+    };
+    let coroutine = site.call.arguments.args.first();
+    if let Some(ast::Expr::Call(coroutine)) = coroutine {
+        if facts::coroutine_is_bounded(semantic, coroutine, bounds) {
+            return;
+        }
+    }
+    if facts::loop_bounds_spawn(semantic, bounds, assigned_task_name(checker, site)) {
+        return;
+    }
+    let short = name.rsplit('.').next().unwrap_or(name);
+    let per = match current_loop {
+        LoopContext::While(_) => "per iteration of this `while` loop",
+        _ => "per element",
+    };
+    let diagnostic = Diagnostic::new(
+        Rule::SpawnInLoop,
+        format!("`{short}` starts one task {per} and nothing bounds how many run at once: a large input starts them all together"),
+        site.call.range(),
+    )
+    .with_help(format!(
+        "spawn through `loopguard_shim.BoundedTaskGroup({})` (`await tg.create_task(...)` waits for a free slot), or acquire an `asyncio.Semaphore` in the loop or the spawned coroutine",
+        checker.settings.default_limit
+    ));
+    checker.report(diagnostic);
+}
+
+fn assigned_to_one_slot(checker: &Checker, site: &CallSite) -> bool {
+    matches!(checker.semantic.current_statement(), Some(ast::Stmt::Assign(assign))
+        if assign.value.range() == site.call.range()
+            && matches!(assign.targets.as_slice(), [ast::Expr::Name(_) | ast::Expr::Attribute(_)]))
+}
+
+/// `task = asyncio.create_task(...)`: the name the task is kept under in this iteration.
+fn assigned_task_name<'a>(checker: &Checker<'a>, site: &CallSite) -> Option<&'a str> {
+    let ast::Stmt::Assign(assign) = checker.semantic.current_statement()? else { return None };
+    if assign.value.range() != site.call.range() {
+        return None;
+    }
+    match assign.targets.as_slice() {
+        [ast::Expr::Name(name)] => Some(name.id.as_str()),
+        _ => None,
+    }
+}

@@ -1,0 +1,47 @@
+//! LG103 unbounded-queue — docs: rules/LG103-unbounded-queue.md
+
+use super::prelude::*;
+use crate::python::data::data;
+
+pub const META: RuleMeta = RuleMeta {
+    code: "LG103",
+    name: "unbounded-queue",
+    summary: "A work queue without `maxsize`: producers never wait, so a slow consumer lets memory grow without bound",
+    enablement: Enablement::OptIn,
+    severity: Severity::Warning,
+    fm043: Some(1),
+    languages: &[Language::Python],
+    fix: FixKind::DisplayOnly,
+    options: &[],
+    doc: include_str!("../../rules/LG103-unbounded-queue.md"),
+};
+
+pub(crate) fn python_call(checker: &mut Checker, site: &CallSite) {
+    let Some(name) = site.target() else { return };
+    if !data().list(Rule::UnboundedQueue, "constructors").matches(name) {
+        return;
+    }
+    let maxsize = site
+        .keyword("maxsize")
+        .map(|keyword| &keyword.value)
+        .or_else(|| site.call.arguments.args.first());
+    let unbounded = match maxsize {
+        None => true,
+        Some(ast::Expr::NumberLiteral(number)) => {
+            matches!(&number.value, ast::Number::Int(int) if int.as_u64() == Some(0))
+        }
+        Some(ast::Expr::UnaryOp(unary)) => unary.op == ast::UnaryOp::USub && unary.operand.is_number_literal_expr(),
+        Some(_) => false,
+    };
+    if !unbounded {
+        return;
+    }
+    let display = checker.text(site.call.func.range());
+    let diagnostic = Diagnostic::new(
+        Rule::UnboundedQueue,
+        format!("`{display}` has no `maxsize`: producers never wait, so when consumers fall behind the queue (and memory) grows without bound"),
+        site.call.range(),
+    )
+    .with_help(format!("give it a bound, e.g. `{display}(maxsize={})`, so `put()` applies backpressure", checker.settings.default_limit * 64));
+    checker.report(diagnostic);
+}

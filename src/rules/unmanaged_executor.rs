@@ -1,0 +1,64 @@
+//! LG403 unmanaged-executor — docs: rules/LG403-unmanaged-executor.md
+
+use super::prelude::*;
+use crate::python::data::data;
+use crate::python::facts::{self, Fate};
+
+pub const META: RuleMeta = RuleMeta {
+    code: "LG403",
+    name: "unmanaged-executor",
+    summary: "A thread/process pool that is never shut down, or a new pool per loop iteration",
+    enablement: Enablement::Default,
+    severity: Severity::Warning,
+    fm043: Some(6),
+    languages: &[Language::Python],
+    fix: FixKind::DisplayOnly,
+    options: &[],
+    doc: include_str!("../../rules/LG403-unmanaged-executor.md"),
+};
+
+/// A pool created in a loop body: one pool (and its threads or processes) per iteration.
+pub(crate) fn python_call(checker: &mut Checker, site: &CallSite) {
+    let Some(name) = site.target() else { return };
+    if !data().list(Rule::UnmanagedExecutor, "constructors").matches(name) || !checker.semantic.in_loop() {
+        return;
+    }
+    let short = name.rsplit('.').next().unwrap_or(name);
+    let diagnostic = Diagnostic::new(
+        Rule::UnmanagedExecutor,
+        format!("`{short}` is created inside a loop: every iteration starts (and must tear down) a whole pool of workers"),
+        site.call.range(),
+    )
+    .with_help(format!("create one `{short}` before the loop (`with {short}(...) as pool:`) and submit every item to it"));
+    checker.report(diagnostic);
+}
+
+/// `pool = ThreadPoolExecutor()` in a function, never shut down, managed, returned or stored.
+pub(crate) fn python_assign(checker: &mut Checker, assign: &ast::StmtAssign) {
+    let [ast::Expr::Name(target)] = assign.targets.as_slice() else { return };
+    let ast::Expr::Call(call) = assign.value.as_ref() else { return };
+    let Some(name) = checker.semantic.call_target(call) else { return };
+    if !data().list(Rule::UnmanagedExecutor, "constructors").matches(&name) || checker.semantic.in_loop() {
+        return;
+    }
+    let Some(function) = checker.semantic.current_function() else { return };
+    if checker.semantic.at_module_or_class_level() {
+        return;
+    }
+    // Handing the pool to `run_in_executor` uses it; handing it to anything else may store it.
+    let passing_escapes = |call: &ast::ExprCall| {
+        !matches!(call.func.as_ref(), ast::Expr::Attribute(attribute) if attribute.attr.as_str() == "run_in_executor")
+    };
+    let fate = facts::resource_fate(&function.body, target.id.as_str(), assign.end(), &passing_escapes);
+    if fate != Fate::Dropped {
+        return;
+    }
+    let short = name.rsplit('.').next().unwrap_or(&name);
+    let diagnostic = Diagnostic::new(
+        Rule::UnmanagedExecutor,
+        format!("`{}` is never shut down: its worker threads or processes outlive this call, and exceptions in queued work go unseen", target.id),
+        call.range(),
+    )
+    .with_help(format!("use `with {short}(...) as {}:`, or call `.shutdown()` (`.close()` and `.join()` for a `multiprocessing` pool) in a `finally`", target.id));
+    checker.report(diagnostic);
+}
