@@ -3,12 +3,13 @@
 //! The pipeline, in the order the modules run:
 //! `cli` → `discover` (files and their settings) → `lint` (per file, in parallel:
 //! `source` → `python` front end: parse, semantic facts, `rules`) → `diagnostic`s →
-//! `suppress` → `output`.
+//! `suppress` → `fix` (re-lint loop, atomic writes) → `output`.
 
 pub mod cli;
 pub mod config;
 pub mod diagnostic;
 pub mod discover;
+pub mod fix;
 pub mod lint;
 pub mod matcher;
 pub mod output;

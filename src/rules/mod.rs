@@ -30,6 +30,7 @@ rules! {
     UnusedSuppression => unused_suppression,
     UnlintableFile => unlintable_file,
     InternalError => internal_error,
+    FixError => fix_error,
     BlockingSleep => blocking_sleep,
     BlockingHttp => blocking_http,
     BlockingFileIo => blocking_file_io,

@@ -1,0 +1,251 @@
+//! The fix engine: which fixes apply (`--fix`, `--unsafe-fixes`, the `fixable`/`unfixable`
+//! and `extend-safe-fixes`/`extend-unsafe-fixes` config), the re-lint loop that applies them
+//! until nothing changes, the syntax check that guards every pass, and the atomic write.
+//!
+//! One pass applies every fix that does not collide with another (see [`apply`]); the file
+//! is then linted again, because deferred fixes and fixes made possible by the previous pass
+//! are only known against the new text. A file that would stop parsing is left untouched and
+//! reported as LG005, as is a file that cannot be written.
+
+pub mod apply;
+pub mod write;
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+
+use ruff_text_size::{TextRange, TextSize};
+
+use crate::config::Settings;
+use crate::diagnostic::{Applicability, Diagnostic, Fix};
+use crate::lint::Linted;
+use crate::registry::{Language, Rule};
+use crate::source::SourceText;
+
+/// A file whose fixes still change it after this many passes is left as the last pass made it,
+/// with a warning naming the rules that kept producing edits.
+pub const MAX_PASSES: usize = 10;
+
+/// What `--fix`, `--unsafe-fixes` and `--diff` ask of the engine.
+#[derive(Debug, Clone, Default)]
+pub struct FixRequest {
+    pub unsafe_fixes: bool,
+    /// `false` for `--diff`: compute the fixed text but leave the file alone.
+    pub write: bool,
+    /// The canonical linted paths: a fix is never written through a symbolic link that leads
+    /// out of them.
+    pub roots: Vec<PathBuf>,
+}
+
+impl FixRequest {
+    pub fn applies(&self, fix: &Fix) -> bool {
+        match fix.applicability {
+            Applicability::Safe => true,
+            Applicability::Unsafe => self.unsafe_fixes,
+            Applicability::DisplayOnly => false,
+        }
+    }
+}
+
+/// What the engine did to one file.
+#[derive(Debug, Clone)]
+pub struct FileFix {
+    /// How many fixes of each rule went in, over all passes.
+    pub applied: BTreeMap<Rule, usize>,
+    /// The text before fixing, for `--diff`.
+    pub original: String,
+    /// Rules whose fixes still changed the file after [`MAX_PASSES`] passes.
+    pub not_converged: Vec<Rule>,
+}
+
+impl FileFix {
+    pub fn count(&self) -> usize {
+        self.applied.values().sum()
+    }
+}
+
+/// The file after fixing: its text, its remaining findings, and what was fixed (`None` when
+/// nothing was, or when the fixes were rolled back).
+pub struct Fixed {
+    pub source: SourceText,
+    pub linted: Linted,
+    pub fix: Option<FileFix>,
+}
+
+/// Applies the configured overrides to a diagnostic's fix: a rule outside `fixable` (or in
+/// `unfixable`) offers no fix, `extend-safe-fixes` promotes unsafe fixes to safe and
+/// `extend-unsafe-fixes` demotes safe ones.
+pub fn apply_settings(diagnostics: &mut [Diagnostic], settings: &Settings) {
+    for diagnostic in diagnostics {
+        let rule = diagnostic.rule;
+        if !settings.fixes.fixable.contains(rule) {
+            diagnostic.fix = None;
+            continue;
+        }
+        if let Some(fix) = &mut diagnostic.fix {
+            fix.applicability = match fix.applicability {
+                Applicability::Unsafe if settings.fixes.promoted_to_safe.contains(rule) => {
+                    Applicability::Safe
+                }
+                Applicability::Safe if settings.fixes.demoted_to_unsafe.contains(rule) => {
+                    Applicability::Unsafe
+                }
+                unchanged => unchanged,
+            };
+        }
+    }
+}
+
+/// The fixes one pass tries, in a deterministic order: by position, then rule.
+fn candidates<'d>(linted: &'d Linted, request: &FixRequest) -> Vec<(Rule, &'d Fix)> {
+    let mut fixes: Vec<(Rule, &Fix)> = linted
+        .diagnostics
+        .iter()
+        .filter_map(|diagnostic| Some((diagnostic.rule, diagnostic.fix.as_ref()?)))
+        .filter(|(_, fix)| request.applies(fix))
+        .collect();
+    fixes.sort_by_key(|(rule, fix)| {
+        let first = fix.edits.iter().map(|edit| edit.range.start()).min();
+        (first, *rule)
+    });
+    fixes
+}
+
+pub fn has_fixes(linted: &Linted, request: &FixRequest) -> bool {
+    !candidates(linted, request).is_empty()
+}
+
+/// The syntax error a fixed text has, if any.
+pub fn syntax_error(language: Language, text: &str) -> Option<String> {
+    match language {
+        Language::Python => crate::python::parse::ParsedModule::parse(text)
+            .syntax_error()
+            .map(|error| error.message),
+        // No Rust fix exists until the Rust front end lands; it hooks its parser in here.
+        Language::Rust => None,
+    }
+}
+
+/// Fixes one file: applies passes until no fix applies (or [`MAX_PASSES`]), re-linting with
+/// `lint` after each, and writes the result when the request says so.
+pub fn fix_file(
+    path: &std::path::Path,
+    language: Language,
+    source: SourceText,
+    linted: Linted,
+    request: &FixRequest,
+    mut lint: impl FnMut(&SourceText) -> Linted,
+) -> Fixed {
+    let mut current_text = source.text.clone();
+    let mut current = linted.clone();
+    let mut applied: BTreeMap<Rule, usize> = BTreeMap::new();
+    let mut not_converged = Vec::new();
+    let mut passes = 0;
+    loop {
+        let fixes = candidates(&current, request);
+        if fixes.is_empty() {
+            break;
+        }
+        if passes == MAX_PASSES {
+            not_converged = fixes.iter().map(|(rule, _)| *rule).collect();
+            not_converged.sort();
+            not_converged.dedup();
+            break;
+        }
+        let Some(pass) = apply::apply_fixes(&current_text, fixes.iter().copied()) else {
+            break;
+        };
+        if let Some(error) = syntax_error(language, &pass.text) {
+            let culprits = breaking_rules(language, &current_text, &fixes, &pass.rules);
+            return rolled_back(source, linted, &fix_broke_syntax(&culprits, &error));
+        }
+        for rule in &pass.rules {
+            *applied.entry(*rule).or_default() += 1;
+        }
+        passes += 1;
+        let next = SourceText::new(pass.text, source.declared_encoding.clone());
+        current = lint(&next);
+        current_text = next.text;
+    }
+    if applied.is_empty() {
+        return Fixed {
+            source,
+            linted,
+            fix: None,
+        };
+    }
+    if request.write {
+        let written = write::write_fixed(
+            path,
+            &current_text,
+            source.declared_encoding.as_deref(),
+            &request.roots,
+        );
+        if let Err(reason) = written {
+            let message = format!("fixes were not written: {reason}");
+            return rolled_back(source, linted, &message);
+        }
+    }
+    let fixed_source = SourceText::new(current_text, source.declared_encoding.clone());
+    Fixed {
+        source: fixed_source,
+        linted: current,
+        fix: Some(FileFix {
+            applied,
+            original: source.text,
+            not_converged,
+        }),
+    }
+}
+
+/// The rules whose fixes break the file on their own; all of the pass's rules when only their
+/// combination does.
+fn breaking_rules(
+    language: Language,
+    text: &str,
+    fixes: &[(Rule, &Fix)],
+    applied: &[Rule],
+) -> Vec<Rule> {
+    let mut culprits: Vec<Rule> = fixes
+        .iter()
+        .filter(|(rule, _)| applied.contains(rule))
+        .filter(|(rule, fix)| {
+            apply::apply_fixes(text, [(*rule, *fix)])
+                .is_some_and(|alone| syntax_error(language, &alone.text).is_some())
+        })
+        .map(|(rule, _)| *rule)
+        .collect();
+    if culprits.is_empty() {
+        culprits = applied.to_vec();
+    }
+    culprits.sort();
+    culprits.dedup();
+    culprits
+}
+
+fn fix_broke_syntax(rules: &[Rule], error: &str) -> String {
+    let names: Vec<String> = rules
+        .iter()
+        .map(|rule| format!("{} ({})", rule.code(), rule.name()))
+        .collect();
+    format!(
+        "fixes were not applied: the edits of {} would leave the file unparsable ({error}); the file is unchanged — please report this",
+        names.join(", ")
+    )
+}
+
+/// The file as it was, with its original findings and an LG005 saying why it is unchanged.
+fn rolled_back(source: SourceText, mut linted: Linted, message: &str) -> Fixed {
+    linted.diagnostics.insert(
+        0,
+        Diagnostic::new(
+            Rule::FixError,
+            message,
+            TextRange::empty(TextSize::default()),
+        ),
+    );
+    Fixed {
+        source,
+        linted,
+        fix: None,
+    }
+}
