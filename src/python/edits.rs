@@ -23,33 +23,81 @@ pub fn module_reference(checker: &Checker, module: &str) -> ModuleReference {
     }
     ModuleReference {
         name: module.to_string(),
-        import: Some(Edit::insertion(
-            import_insertion_point(checker),
-            format!("import {module}\n"),
-        )),
+        import: Some(import_edit(checker, module)),
     }
 }
 
-/// The start of the first line after the module docstring and `from __future__` imports.
-fn import_insertion_point(checker: &Checker) -> TextSize {
+/// `import <module>` on a line of its own, where isort would put it: in the import block that
+/// follows the module docstring and `from __future__` imports, among the plain `import x` lines
+/// in alphabetical order (before the `from x import y` lines when there are none); without an
+/// import block, right after the docstring and `from __future__` imports. Every fix that needs
+/// the module builds the same edit, so the engine inserts it once.
+fn import_edit(checker: &Checker, module: &str) -> Edit {
+    let source = checker.source;
     let body = &checker.module.body;
-    let mut after: Option<&Stmt> = None;
-    for (index, statement) in body.iter().enumerate() {
-        let is_docstring = index == 0
-            && matches!(statement, Stmt::Expr(expr) if expr.value.is_string_literal_expr());
-        let is_future = matches!(statement, Stmt::ImportFrom(import)
-            if import.module.as_ref().is_some_and(|module| module.as_str() == "__future__"));
-        if is_docstring || is_future {
-            after = Some(statement);
-        } else {
-            break;
-        }
-    }
-    match after {
-        Some(statement) => next_line_start(checker.source, statement.end()),
-        None => body.first().map_or(bom_len(checker.source), |statement| {
-            line_start(checker.source, statement.start())
-        }),
+    let preamble = body
+        .iter()
+        .enumerate()
+        .take_while(|(index, statement)| {
+            is_docstring(*index, statement) || is_future_import(statement)
+        })
+        .count();
+    let block: Vec<&Stmt> = body[preamble..]
+        .iter()
+        .take_while(|statement| matches!(statement, Stmt::Import(_) | Stmt::ImportFrom(_)))
+        .collect();
+    let plain_imports: Vec<&ast::StmtImport> = block
+        .iter()
+        .filter_map(|statement| statement.as_import_stmt())
+        .collect();
+    let sorts_after = |import: &&ast::StmtImport| {
+        import
+            .names
+            .first()
+            .is_some_and(|alias| alias.name.as_str() > module)
+    };
+    let at = if let Some(next) = plain_imports.iter().copied().find(sorts_after) {
+        line_start(source, next.start())
+    } else if let Some(last) = plain_imports.last() {
+        next_line_start(source, last.end())
+    } else if let Some(first) = block.first() {
+        line_start(source, first.start())
+    } else if let Some(last) = preamble.checked_sub(1).map(|index| &body[index]) {
+        next_line_start(source, last.end())
+    } else {
+        body.first().map_or(bom_len(source), |statement| {
+            line_start(source, statement.start())
+        })
+    };
+    let newline = line_ending(source);
+    // A file whose last line has no line break needs one before the new line.
+    let needs_break_before = at == TextSize::of(source)
+        && !source.is_empty()
+        && !source.ends_with(['\n', '\r'])
+        && at != bom_len(source);
+    let content = if needs_break_before {
+        format!("{newline}import {module}{newline}")
+    } else {
+        format!("import {module}{newline}")
+    };
+    Edit::insertion(at, content)
+}
+
+fn is_docstring(index: usize, statement: &Stmt) -> bool {
+    index == 0 && matches!(statement, Stmt::Expr(expr) if expr.value.is_string_literal_expr())
+}
+
+fn is_future_import(statement: &Stmt) -> bool {
+    matches!(statement, Stmt::ImportFrom(import)
+        if import.module.as_ref().is_some_and(|module| module.as_str() == "__future__"))
+}
+
+/// The file's line break (its first one), so that inserted lines match CRLF files.
+pub fn line_ending(source: &str) -> &'static str {
+    match source.find(['\n', '\r']) {
+        Some(index) if source[index..].starts_with("\r\n") => "\r\n",
+        Some(index) if source[index..].starts_with('\r') => "\r",
+        _ => "\n",
     }
 }
 
@@ -69,10 +117,18 @@ fn line_start(source: &str, offset: TextSize) -> TextSize {
     }
 }
 
+/// The start of the line after the one `offset` is on (the end of the text on the last line).
 fn next_line_start(source: &str, offset: TextSize) -> TextSize {
     let rest = &source[offset.to_usize()..];
-    match rest.find('\n') {
-        Some(index) => offset + TextSize::try_from(index + 1).unwrap_or_default(),
+    match rest.find(['\n', '\r']) {
+        Some(index) => {
+            let break_len = if rest[index..].starts_with("\r\n") {
+                2
+            } else {
+                1
+            };
+            offset + TextSize::try_from(index + break_len).unwrap_or_default()
+        }
         None => TextSize::of(source),
     }
 }
@@ -97,6 +153,69 @@ pub fn replace_with_await(checker: &Checker, expr: TextRange, replacement: &str)
         awaited
     };
     Edit::replacement(expr, content)
+}
+
+/// `old(args)` → `await <callee>(args)`: only the callee is replaced, so the arguments keep
+/// their text, comments and multi-line layout. `None` when the callee is parenthesised
+/// (`(time.sleep)(1)`), where the `await` would apply to the function instead of the call.
+pub fn await_with_callee(
+    checker: &Checker,
+    call: &ast::ExprCall,
+    callee: &str,
+) -> Option<Vec<Edit>> {
+    if call.start() != call.func.start() {
+        return None;
+    }
+    Some(if await_needs_parentheses(checker, call.range()) {
+        vec![
+            Edit::replacement(call.func.range(), format!("(await {callee}")),
+            Edit::insertion(call.end(), ")"),
+        ]
+    } else {
+        vec![Edit::replacement(
+            call.func.range(),
+            format!("await {callee}"),
+        )]
+    })
+}
+
+/// `runner(x)` → `await x` (`asyncio.run(main())` → `await main()`). The call's parentheses are
+/// kept around the argument when it holds comments or is not a primary expression (`await`
+/// binds tighter than `if`/`or`/`lambda`), so the meaning and comments survive.
+pub fn await_argument(checker: &Checker, call: &ast::ExprCall) -> Option<Vec<Edit>> {
+    let [argument] = &*call.arguments.args else {
+        return None;
+    };
+    if call.start() != call.func.start() || !call.arguments.keywords.is_empty() {
+        return None;
+    }
+    let open = call.arguments.start() + TextSize::from(1);
+    let close = call.arguments.end() - TextSize::from(1);
+    let before = checker.text(TextRange::new(open, argument.start()));
+    let after = checker.text(TextRange::new(argument.end(), close));
+    let only_layout =
+        before.trim().is_empty() && after.trim().trim_end_matches(',').trim().is_empty();
+    let is_primary = matches!(
+        argument,
+        Expr::Call(_) | Expr::Name(_) | Expr::Attribute(_) | Expr::Subscript(_)
+    );
+    let parenthesize = await_needs_parentheses(checker, call.range());
+    let (open_await, close_await) = if parenthesize {
+        ("(await ", ")")
+    } else {
+        ("await ", "")
+    };
+    if only_layout && is_primary {
+        return Some(vec![
+            Edit::replacement(TextRange::new(call.start(), argument.start()), open_await),
+            Edit::replacement(TextRange::new(argument.end(), call.end()), close_await),
+        ]);
+    }
+    let mut edits = vec![Edit::replacement(call.func.range(), open_await)];
+    if parenthesize {
+        edits.push(Edit::insertion(call.end(), close_await));
+    }
+    Some(edits)
 }
 
 /// `f(a, b=1)` → `await asyncio.to_thread(f, a, b=1)`, touching only the call's head so that
