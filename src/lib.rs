@@ -39,6 +39,25 @@ pub fn check_paths(
     lint::lint_all(discovery, jobs)
 }
 
+/// [`check_paths`] with `--fix`/`--diff`: each file is fixed as `fix` asks before its
+/// remaining findings are reported.
+pub fn fix_paths(
+    paths: &[PathBuf],
+    config: discover::ConfigSource,
+    cli: config::CliOverrides,
+    cwd: &Path,
+    jobs: Option<usize>,
+    fix: &fix::FixRequest,
+) -> Result<Vec<lint::FileReport>, String> {
+    let resolver = Arc::new(discover::SettingsResolver::new(
+        config,
+        cli,
+        cwd.to_path_buf(),
+    ));
+    let discovery = discover::discover(paths, &resolver).map_err(|error| error.to_string())?;
+    lint::lint_and_fix_all(discovery, jobs, Some(fix))
+}
+
 /// The closest candidate to a misspelt name, if one is close enough to be what was meant.
 pub fn did_you_mean<'c>(
     input: &str,

@@ -212,10 +212,30 @@ pub fn await_argument(checker: &Checker, call: &ast::ExprCall) -> Option<Vec<Edi
         ]);
     }
     let mut edits = vec![Edit::replacement(call.func.range(), open_await)];
+    // `(x,)` would be a tuple once the parentheses stop being a call's.
+    if let Some(comma) = trailing_comma(after) {
+        let at = argument.end() + comma;
+        edits.push(Edit::deletion(TextRange::at(at, TextSize::of(','))));
+    }
     if parenthesize {
         edits.push(Edit::insertion(call.end(), close_await));
     }
     Some(edits)
+}
+
+/// The offset of the comma in the text between a call's last argument and its `)`, which holds
+/// only closing parentheses, layout, comments and at most that comma.
+fn trailing_comma(after_argument: &str) -> Option<TextSize> {
+    let mut in_comment = false;
+    for (index, character) in after_argument.char_indices() {
+        match character {
+            '\n' | '\r' => in_comment = false,
+            '#' => in_comment = true,
+            ',' if !in_comment => return TextSize::try_from(index).ok(),
+            _ => {}
+        }
+    }
+    None
 }
 
 /// `f(a, b=1)` → `await asyncio.to_thread(f, a, b=1)`, touching only the call's head so that
@@ -225,11 +245,17 @@ pub fn to_thread_edits(checker: &Checker, call: &ast::ExprCall) -> Vec<Edit> {
     let callee = checker.text(call.func.range());
     let open_paren = call.arguments.start();
     let has_arguments = !call.arguments.args.is_empty() || !call.arguments.keywords.is_empty();
-    let head = format!(
-        "await {}.to_thread({callee}{}",
-        asyncio.name,
-        if has_arguments { ", " } else { "" }
-    );
+    // `f(  # note` keeps its own spacing before the comment or line break.
+    let rest = &checker.source[(open_paren + TextSize::from(1)).to_usize()..];
+    let continues_on_next_line = rest
+        .trim_start_matches([' ', '\t'])
+        .starts_with(['#', '\n', '\r']);
+    let separator = match (has_arguments, continues_on_next_line) {
+        (false, _) => "",
+        (true, true) => ",",
+        (true, false) => ", ",
+    };
+    let head = format!("await {}.to_thread({callee}{separator}", asyncio.name);
     let parenthesize = await_needs_parentheses(checker, call.range());
     let mut edits = Vec::with_capacity(3);
     let head_range = TextRange::new(call.start(), open_paren + TextSize::from(1));
