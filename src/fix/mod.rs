@@ -249,3 +249,154 @@ fn rolled_back(source: SourceText, mut linted: Linted, message: &str) -> Fixed {
         fix: None,
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::path::Path;
+
+    use ruff_text_size::TextRange;
+
+    use super::*;
+    use crate::diagnostic::Edit;
+
+    fn finding(rule: Rule, fix: Fix) -> Diagnostic {
+        Diagnostic::new(rule, "test", TextRange::default()).with_fix(Some(fix))
+    }
+
+    fn linted(diagnostics: Vec<Diagnostic>) -> Linted {
+        Linted {
+            diagnostics,
+            suppressions: Vec::new(),
+        }
+    }
+
+    fn diff_only() -> FixRequest {
+        FixRequest {
+            unsafe_fixes: false,
+            write: false,
+            roots: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn a_fix_that_breaks_syntax_rolls_the_whole_file_back_and_names_its_rule() {
+        let text = "import time\nx = 1\n";
+        let good = finding(
+            Rule::BlockingSleep,
+            Fix::safe(
+                "ok",
+                vec![Edit::replacement(TextRange::new(16.into(), 17.into()), "2")],
+            ),
+        );
+        let breaking = finding(
+            Rule::RemovedLoopArgument,
+            Fix::safe("bad", vec![Edit::insertion(0.into(), "(")]),
+        );
+        let first = linted(vec![good, breaking]);
+        let fixed = fix_file(
+            Path::new("app.py"),
+            Language::Python,
+            SourceText::new(text.to_string(), None),
+            first,
+            &diff_only(),
+            |_| unreachable!("the first pass is rolled back before any re-lint"),
+        );
+        assert_eq!(fixed.source.text, text);
+        assert!(fixed.fix.is_none());
+        let error = &fixed.linted.diagnostics[0];
+        assert_eq!(error.rule, Rule::FixError);
+        assert!(
+            error.message.contains("LG303 (removed-loop-argument)"),
+            "{}",
+            error.message
+        );
+        assert!(!error.message.contains("LG201"), "{}", error.message);
+        assert_eq!(
+            fixed.linted.diagnostics.len(),
+            3,
+            "the original findings stay"
+        );
+    }
+
+    #[test]
+    fn fixes_that_never_settle_stop_after_max_passes_and_name_their_rules() {
+        let grow = |_: &SourceText| {
+            linted(vec![finding(
+                Rule::BlockingSleep,
+                Fix::safe("grow", vec![Edit::insertion(0.into(), "#\n")]),
+            )])
+        };
+        let fixed = fix_file(
+            Path::new("app.py"),
+            Language::Python,
+            SourceText::new("x = 1\n".to_string(), None),
+            grow(&SourceText::new(String::new(), None)),
+            &diff_only(),
+            grow,
+        );
+        let fix = fixed.fix.unwrap();
+        assert_eq!(fix.applied[&Rule::BlockingSleep], MAX_PASSES);
+        assert_eq!(fix.not_converged, [Rule::BlockingSleep]);
+        assert_eq!(
+            fixed.source.text,
+            format!("{}x = 1\n", "#\n".repeat(MAX_PASSES))
+        );
+    }
+
+    #[test]
+    fn a_deferred_fix_lands_in_the_next_pass() {
+        // Two fixes rewrite the same name: the second is deferred, then re-reported and applied.
+        let mut passes = 0;
+        let relint = |source: &SourceText| {
+            passes += 1;
+            let diagnostics = source
+                .text
+                .find("old")
+                .map(|at| {
+                    let at = u32::try_from(at).unwrap();
+                    let range = TextRange::new(at.into(), (at + 3).into());
+                    vec![finding(
+                        Rule::BlockingHttp,
+                        Fix::safe("new", vec![Edit::replacement(range, "new")]),
+                    )]
+                })
+                .unwrap_or_default();
+            linted(diagnostics)
+        };
+        let whole = TextRange::new(0.into(), 3.into());
+        let first = linted(vec![
+            finding(
+                Rule::BlockingSleep,
+                Fix::safe("a", vec![Edit::replacement(whole, "old")]),
+            ),
+            finding(
+                Rule::BlockingHttp,
+                Fix::safe("b", vec![Edit::replacement(whole, "new")]),
+            ),
+        ]);
+        let fixed = fix_file(
+            Path::new("app.py"),
+            Language::Python,
+            SourceText::new("abc\n".to_string(), None),
+            first,
+            &diff_only(),
+            relint,
+        );
+        assert_eq!(fixed.source.text, "new\n");
+        let fix = fixed.fix.unwrap();
+        assert_eq!(fix.count(), 2);
+        assert!(fix.not_converged.is_empty());
+        assert_eq!(passes, 2);
+    }
+
+    #[test]
+    fn unsafe_fixes_need_the_flag_and_display_only_never_applies() {
+        let safe = Fix::safe("s", Vec::new());
+        let unsafe_fix = Fix::unsafe_edits("u", Vec::new());
+        let display = Fix::display_only("d", Vec::new());
+        let mut request = diff_only();
+        assert!(request.applies(&safe) && !request.applies(&unsafe_fix));
+        request.unsafe_fixes = true;
+        assert!(request.applies(&unsafe_fix) && !request.applies(&display));
+    }
+}
