@@ -148,7 +148,7 @@ fn warn_not_converged(reports: &[FileReport], cwd: &std::path::Path) {
 }
 
 /// `--diff`: a unified diff per changed file on stdout, problems on stderr. Whether anything
-/// would change.
+/// would change or could not be fixed (LG005).
 fn write_diffs(
     args: &CheckArgs,
     reports: &[FileReport],
@@ -156,6 +156,7 @@ fn write_diffs(
     stdout: &mut dyn Write,
 ) -> std::io::Result<bool> {
     let mut would_fix = 0;
+    let mut fix_errors = 0;
     for report in reports {
         let Some(fix) = &report.fix else { continue };
         let Some(fixed) = &report.source else {
@@ -176,6 +177,7 @@ fn write_diffs(
     }
     for finding in output::findings(reports, cwd) {
         if finding.diagnostic.rule == Rule::FixError {
+            fix_errors += 1;
             eprintln!(
                 "{}: {} {}",
                 finding.display_path,
@@ -193,7 +195,8 @@ fn write_diffs(
         eprintln!("Would fix {would_fix} {noun}.");
     }
     stdout.flush()?;
-    Ok(would_fix > 0)
+    // A fix that cannot be applied is as much a reason to fail CI as one that can.
+    Ok(would_fix > 0 || fix_errors > 0)
 }
 
 fn write_results(

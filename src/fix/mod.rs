@@ -154,6 +154,10 @@ pub fn fix_file(
         let Some(pass) = apply::apply_fixes(&current_text, fixes.iter().copied()) else {
             break;
         };
+        // Edits that rewrite text as it already is would otherwise be re-offered forever.
+        if pass.text == current_text {
+            break;
+        }
         if let Some(error) = syntax_error(language, &pass.text) {
             let culprits = breaking_rules(language, &current_text, &fixes, &pass.rules);
             return rolled_back(source, linted, &fix_broke_syntax(&culprits, &error));
@@ -387,6 +391,28 @@ mod tests {
         assert_eq!(fix.count(), 2);
         assert!(fix.not_converged.is_empty());
         assert_eq!(passes, 2);
+    }
+
+    #[test]
+    fn edits_that_change_nothing_do_not_count_as_fixes() {
+        let same = |_: &SourceText| {
+            linted(vec![finding(
+                Rule::BlockingSleep,
+                Fix::safe(
+                    "same",
+                    vec![Edit::replacement(TextRange::new(0.into(), 1.into()), "x")],
+                ),
+            )])
+        };
+        let fixed = fix_file(
+            Path::new("app.py"),
+            Language::Python,
+            SourceText::new("x = 1\n".to_string(), None),
+            same(&SourceText::new(String::new(), None)),
+            &diff_only(),
+            same,
+        );
+        assert!(fixed.fix.is_none());
     }
 
     #[test]
