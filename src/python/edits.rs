@@ -134,14 +134,22 @@ fn next_line_start(source: &str, offset: TextSize) -> TextSize {
 }
 
 /// Whether `await <expr>` must be parenthesised where `expr` currently stands, because the
-/// parent takes an attribute, subscript or call of it (`await` binds looser than those).
+/// parent takes an attribute, subscript or call of it (`await` binds looser than those), or
+/// awaits it (`await await x` does not parse).
 pub fn await_needs_parentheses(checker: &Checker, expr: TextRange) -> bool {
     match checker.semantic.parent_expression() {
         Some(Expr::Attribute(attribute)) => attribute.value.range() == expr,
         Some(Expr::Subscript(subscript)) => subscript.value.range() == expr,
         Some(Expr::Call(call)) => call.func.range() == expr,
+        Some(Expr::Await(_)) => true,
         _ => false,
     }
+}
+
+/// The expression being visited is already the operand of an `await` (`await time.sleep(1)`,
+/// a bug of its own): the fix then supplies the awaitable and reuses that `await`.
+fn is_awaited(checker: &Checker) -> bool {
+    matches!(checker.semantic.parent_expression(), Some(Expr::Await(_)))
 }
 
 /// Edits turning `expr` into `await <replacement>`, parenthesised when needed.
@@ -165,6 +173,9 @@ pub fn await_with_callee(
 ) -> Option<Vec<Edit>> {
     if call.start() != call.func.start() {
         return None;
+    }
+    if is_awaited(checker) {
+        return Some(vec![Edit::replacement(call.func.range(), callee)]);
     }
     Some(if await_needs_parentheses(checker, call.range()) {
         vec![
@@ -199,8 +210,11 @@ pub fn await_argument(checker: &Checker, call: &ast::ExprCall) -> Option<Vec<Edi
         argument,
         Expr::Call(_) | Expr::Name(_) | Expr::Attribute(_) | Expr::Subscript(_)
     );
-    let parenthesize = await_needs_parentheses(checker, call.range());
-    let (open_await, close_await) = if parenthesize {
+    let awaited = is_awaited(checker);
+    let parenthesize = !awaited && await_needs_parentheses(checker, call.range());
+    let (open_await, close_await) = if awaited {
+        ("", "")
+    } else if parenthesize {
         ("(await ", ")")
     } else {
         ("await ", "")
