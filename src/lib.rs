@@ -3,7 +3,7 @@
 //! The pipeline, in the order the modules run:
 //! `cli` → `discover` (files and their settings) → `lint` (per file, in parallel:
 //! `source` → `python` or `rust` front end: parse, semantic facts, `rules`) → `diagnostic`s →
-//! `suppress` → `output`.
+//! `suppress` → `fix` (re-lint loop, atomic writes) → `output`.
 
 pub mod baseline;
 pub mod cli;
@@ -11,6 +11,7 @@ pub mod config;
 pub mod diagnostic;
 pub mod discover;
 pub mod fingerprint;
+pub mod fix;
 pub mod lint;
 pub mod matcher;
 pub mod output;
@@ -39,6 +40,25 @@ pub fn check_paths(
     ));
     let discovery = discover::discover(paths, &resolver).map_err(|error| error.to_string())?;
     lint::lint_all(discovery, jobs)
+}
+
+/// [`check_paths`] with `--fix`/`--diff`: each file is fixed as `fix` asks before its
+/// remaining findings are reported.
+pub fn fix_paths(
+    paths: &[PathBuf],
+    config: discover::ConfigSource,
+    cli: config::CliOverrides,
+    cwd: &Path,
+    jobs: Option<usize>,
+    fix: &fix::FixRequest,
+) -> Result<Vec<lint::FileReport>, String> {
+    let resolver = Arc::new(discover::SettingsResolver::new(
+        config,
+        cli,
+        cwd.to_path_buf(),
+    ));
+    let discovery = discover::discover(paths, &resolver).map_err(|error| error.to_string())?;
+    lint::lint_and_fix_all(discovery, jobs, Some(fix))
 }
 
 /// The closest candidate to a misspelt name, if one is close enough to be what was meant.

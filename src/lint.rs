@@ -11,7 +11,8 @@ use ruff_text_size::TextRange;
 
 use crate::diagnostic::Diagnostic;
 use crate::discover::{DiscoveredFile, Discovery};
-use crate::registry::{Language, Rule};
+use crate::fix::{FileFix, FixRequest, Fixed};
+use crate::registry::{Language, Rule, RuleSet};
 use crate::source::{read_source, SourceText};
 use crate::suppress::{self, Suppression};
 
@@ -30,11 +31,14 @@ pub struct Findings {
 pub struct FileReport {
     pub path: PathBuf,
     pub language: Language,
-    /// The text, kept only when there are diagnostics to show against it.
+    /// The text, kept only when there are diagnostics to show against it; after fixing, the
+    /// fixed text.
     pub source: Option<Arc<SourceText>>,
     pub diagnostics: Vec<Diagnostic>,
     pub suppressions: Vec<Suppression>,
     pub lines: usize,
+    /// What `--fix`/`--diff` changed in this file.
+    pub fix: Option<FileFix>,
 }
 
 impl FileReport {
@@ -46,6 +50,7 @@ impl FileReport {
             diagnostics: vec![diagnostic],
             suppressions: Vec::new(),
             lines: 0,
+            fix: None,
         }
     }
 
@@ -56,9 +61,25 @@ impl FileReport {
     }
 }
 
+/// One lint of one text: its findings (suppressions applied) and the suppressions it has.
+#[derive(Debug, Clone, Default)]
+pub struct Linted {
+    pub diagnostics: Vec<Diagnostic>,
+    pub suppressions: Vec<Suppression>,
+}
+
 /// Lints every discovered file on a pool of `jobs` threads (all cores by default); the
 /// reports come back sorted by path whatever the thread count.
 pub fn lint_all(discovery: Discovery, jobs: Option<usize>) -> Result<Vec<FileReport>, String> {
+    lint_and_fix_all(discovery, jobs, None)
+}
+
+/// [`lint_all`], fixing each file as `fix` asks (when given) before its findings are reported.
+pub fn lint_and_fix_all(
+    discovery: Discovery,
+    jobs: Option<usize>,
+    fix: Option<&FixRequest>,
+) -> Result<Vec<FileReport>, String> {
     install_panic_capture();
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(jobs.unwrap_or(0))
@@ -66,8 +87,13 @@ pub fn lint_all(discovery: Discovery, jobs: Option<usize>) -> Result<Vec<FileRep
         .thread_name(|index| format!("loopguard-worker-{index}"))
         .build()
         .map_err(|error| format!("cannot start worker threads: {error}"))?;
-    let mut reports: Vec<FileReport> =
-        pool.install(|| discovery.files.par_iter().map(lint_file).collect());
+    let mut reports: Vec<FileReport> = pool.install(|| {
+        discovery
+            .files
+            .par_iter()
+            .map(|file| lint_file(file, fix))
+            .collect()
+    });
     reports.extend(discovery.unreadable.into_iter().map(|(path, message)| {
         let diagnostic = Diagnostic::new(Rule::UnlintableFile, message, TextRange::default());
         FileReport::without_source(path, Language::Python, diagnostic)
@@ -76,7 +102,7 @@ pub fn lint_all(discovery: Discovery, jobs: Option<usize>) -> Result<Vec<FileRep
     Ok(reports)
 }
 
-pub fn lint_file(file: &DiscoveredFile) -> FileReport {
+pub fn lint_file(file: &DiscoveredFile, fix: Option<&FixRequest>) -> FileReport {
     let rules = file.settings.rules_for(&file.path);
     let source = match read_source(&file.path, file.language) {
         Ok(source) => source,
@@ -94,54 +120,78 @@ pub fn lint_file(file: &DiscoveredFile) -> FileReport {
             return report;
         }
     };
+    let linted = lint_source(file, rules, &source);
+    let fixed = match fix {
+        Some(request) if crate::fix::has_fixes(&linted, request) => {
+            crate::fix::fix_file(&file.path, file.language, source, linted, request, |text| {
+                lint_source(file, rules, text)
+            })
+        }
+        _ => Fixed {
+            source,
+            linted,
+            fix: None,
+        },
+    };
+    let Linted {
+        diagnostics,
+        suppressions,
+    } = fixed.linted;
+    let lines = fixed.source.line_count();
+    FileReport {
+        path: file.path.clone(),
+        language: file.language,
+        source: (!diagnostics.is_empty() || fixed.fix.is_some()).then(|| Arc::new(fixed.source)),
+        diagnostics,
+        suppressions,
+        lines,
+        fix: fixed.fix,
+    }
+}
+
+/// Runs the front end and suppressions over one text. A panic becomes an LG004 finding.
+fn lint_source(file: &DiscoveredFile, rules: RuleSet, source: &SourceText) -> Linted {
     let analysis = panic::catch_unwind(AssertUnwindSafe(|| {
         #[cfg(test)]
         tests::maybe_inject_panic(&file.path);
         let findings = match file.language {
-            Language::Python => crate::python::lint(&source, &file.settings, rules),
-            Language::Rust => crate::rust::lint(&source, &file.settings, rules),
+            Language::Python => crate::python::lint(source, &file.settings, rules),
+            Language::Rust => crate::rust::lint(source, &file.settings, rules),
         };
         let mut diagnostics = findings.diagnostics;
-        let mut suppressions = suppress::collect(&source, &findings.comments, file.language);
-        suppress::apply(&mut diagnostics, &mut suppressions, &source);
+        let mut suppressions = suppress::collect(source, &findings.comments, file.language);
+        suppress::apply(&mut diagnostics, &mut suppressions, source);
         if rules.contains(Rule::UnusedSuppression) {
             diagnostics.extend(suppress::unused(&suppressions, rules));
         }
-        (diagnostics, suppressions)
-    }));
-    let (mut diagnostics, suppressions) = match analysis {
-        Ok(result) => result,
-        Err(_) => {
-            let message = format!(
-                "loopguard crashed while checking this file ({}); the rest of the run is unaffected — please report this",
-                take_panic_message()
-            );
-            (
-                vec![Diagnostic::new(
-                    Rule::InternalError,
-                    message,
-                    TextRange::default(),
-                )],
-                Vec::new(),
-            )
+        crate::fix::apply_settings(&mut diagnostics, &file.settings);
+        Linted {
+            diagnostics,
+            suppressions,
         }
-    };
-    diagnostics.sort_by_key(|diagnostic| {
+    }));
+    let mut linted = analysis.unwrap_or_else(|_| {
+        let message = format!(
+            "loopguard crashed while checking this file ({}); the rest of the run is unaffected — please report this",
+            take_panic_message()
+        );
+        Linted {
+            diagnostics: vec![Diagnostic::new(
+                Rule::InternalError,
+                message,
+                TextRange::default(),
+            )],
+            suppressions: Vec::new(),
+        }
+    });
+    linted.diagnostics.sort_by_key(|diagnostic| {
         (
             diagnostic.range.start(),
             diagnostic.rule,
             diagnostic.range.end(),
         )
     });
-    let lines = source.line_count();
-    FileReport {
-        path: file.path.clone(),
-        language: file.language,
-        source: (!diagnostics.is_empty()).then(|| Arc::new(source)),
-        diagnostics,
-        suppressions,
-        lines,
-    }
+    linted
 }
 
 thread_local! {

@@ -187,13 +187,18 @@ fn is_utf8_label(label: &str) -> bool {
     ) || label.to_ascii_lowercase().starts_with("utf-8-")
 }
 
+/// WHATWG maps `latin-1` to windows-1252, which differs from Python's latin-1 in 0x80..0x9F:
+/// these labels are decoded byte for byte instead.
+fn is_latin1_label(normalized: &str) -> bool {
+    matches!(
+        normalized,
+        "latin-1" | "latin1" | "iso-8859-1" | "iso8859-1" | "l1"
+    )
+}
+
 fn decode_declared(bytes: &[u8], label: &str) -> Result<String, Unlintable> {
     let normalized = label.to_ascii_lowercase().replace('_', "-");
-    // WHATWG maps `latin-1` to windows-1252, which differs from Python's latin-1 in 0x80..0x9F.
-    if matches!(
-        normalized.as_str(),
-        "latin-1" | "latin1" | "iso-8859-1" | "iso8859-1" | "l1"
-    ) {
+    if is_latin1_label(&normalized) {
         return Ok(bytes.iter().map(|&byte| char::from(byte)).collect());
     }
     let encoding = encoding_rs::Encoding::for_label(normalized.as_bytes())
@@ -202,6 +207,30 @@ fn decode_declared(bytes: &[u8], label: &str) -> Result<String, Unlintable> {
         .decode_without_bom_handling_and_without_replacement(bytes)
         .map(std::borrow::Cow::into_owned)
         .ok_or_else(|| Unlintable::UndecodableBytes(label.to_string()))
+}
+
+/// The bytes to write for `text`: UTF-8, or the PEP 263 encoding the file was decoded from.
+/// Text that the encoding cannot represent is an error rather than a lossy write.
+pub fn encode(text: &str, declared_encoding: Option<&str>) -> Result<Vec<u8>, String> {
+    let Some(label) = declared_encoding else {
+        return Ok(text.as_bytes().to_vec());
+    };
+    let unrepresentable =
+        || format!("the fixed text cannot be encoded as `{label}`, the file's declared encoding");
+    let normalized = label.to_ascii_lowercase().replace('_', "-");
+    if is_latin1_label(&normalized) {
+        return text
+            .chars()
+            .map(|c| u8::try_from(u32::from(c)).map_err(|_| unrepresentable()))
+            .collect();
+    }
+    let encoding = encoding_rs::Encoding::for_label(normalized.as_bytes())
+        .ok_or_else(|| format!("unknown encoding `{label}`"))?;
+    let (bytes, used, had_errors) = encoding.encode(text);
+    if had_errors || used != encoding {
+        return Err(unrepresentable());
+    }
+    Ok(bytes.into_owned())
 }
 
 /// The encoding named by a PEP 263 declaration on the first or second line.

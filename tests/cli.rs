@@ -160,10 +160,7 @@ fn json_output_is_ruff_shaped_and_summary_goes_to_stderr() {
     );
     assert_eq!(finding["severity"], "error");
     assert_eq!(finding["fix"]["applicability"], "safe");
-    assert_eq!(
-        finding["fix"]["edits"][0]["content"],
-        "await asyncio.sleep(1)"
-    );
+    assert_eq!(finding["fix"]["edits"][0]["content"], "await asyncio.sleep");
     assert!(finding["url"]
         .as_str()
         .unwrap()

@@ -2,8 +2,10 @@ use std::io::{IsTerminal, Write};
 
 use super::{CheckArgs, ColorChoice, EXIT_CLEAN, EXIT_ERROR, EXIT_FINDINGS};
 use crate::baseline::Baseline;
-use crate::lint::lint_all;
+use crate::fix::{FileFix, FixRequest, MAX_PASSES};
+use crate::lint::{lint_and_fix_all, FileReport};
 use crate::output::{self, Finding, RenderOptions};
+use crate::registry::Rule;
 
 pub fn run(args: &CheckArgs) -> u8 {
     match check(args) {
@@ -32,9 +34,46 @@ fn check(args: &CheckArgs) -> Result<u8, String> {
         .or_else(|| discovered.root_settings.baseline.clone());
     let baseline = baseline_path.as_deref().map(Baseline::load).transpose()?;
 
-    let reports = lint_all(discovered.discovery, args.lint.jobs.map(usize::from))?;
-    let all_findings = output::findings(&reports, &cwd);
+    let fix_request = (args.fix || args.fix_only || args.diff).then(|| FixRequest {
+        unsafe_fixes: args.unsafe_fixes,
+        write: !args.diff,
+        roots: args
+            .lint
+            .paths
+            .iter()
+            .filter_map(|path| std::fs::canonicalize(cwd.join(path)).ok())
+            .collect(),
+    });
+    let reports = lint_and_fix_all(
+        discovered.discovery,
+        args.lint.jobs.map(usize::from),
+        fix_request.as_ref(),
+    )?;
+    warn_not_converged(&reports, &cwd);
     let internal_error = reports.iter().any(|report| report.has_internal_error());
+    if args.diff {
+        let has_diff = match write_diffs(args, &reports, &cwd, &mut stdout) {
+            Err(error) if error.kind() == std::io::ErrorKind::BrokenPipe => true,
+            other => other.map_err(|error| format!("cannot write output: {error}"))?,
+        };
+        return Ok(if internal_error {
+            EXIT_ERROR
+        } else if has_diff {
+            EXIT_FINDINGS
+        } else {
+            EXIT_CLEAN
+        });
+    }
+    let fixed: usize = reports
+        .iter()
+        .filter_map(|report| report.fix.as_ref())
+        .map(FileFix::count)
+        .sum();
+    let mut all_findings = output::findings_with(&reports, &cwd, args.unsafe_fixes);
+    if args.fix_only {
+        // Only what kept a fix from being applied; the remaining findings are not the point.
+        all_findings.retain(|finding| finding.diagnostic.rule == Rule::FixError);
+    }
     let (findings, stale) = match (&baseline, &baseline_path) {
         (Some(baseline), Some(path)) => {
             let matched = baseline.split(&all_findings, path, &cwd);
@@ -64,7 +103,11 @@ fn check(args: &CheckArgs) -> Result<u8, String> {
         // NO_COLOR and pipes get plain ASCII: no colour and no box-drawing characters.
         unicode: color,
     };
-    match write_results(args, &findings, &reports, stale, &options, &mut stdout) {
+    let outcome = Outcome {
+        fixed,
+        stale_baseline_entries: stale,
+    };
+    match write_results(args, &findings, &reports, &outcome, &options, &mut stdout) {
         // `loopguard check | head` is not an error.
         Err(error) if error.kind() == std::io::ErrorKind::BrokenPipe => {}
         other => other.map_err(|error| format!("cannot write output: {error}"))?,
@@ -79,17 +122,95 @@ fn check(args: &CheckArgs) -> Result<u8, String> {
     })
 }
 
+/// A file whose fixes never settle points at a rule bug: say which rules, once per file.
+fn warn_not_converged(reports: &[FileReport], cwd: &std::path::Path) {
+    for report in reports {
+        let Some(fix) = &report.fix else { continue };
+        if fix.not_converged.is_empty() {
+            continue;
+        }
+        let rules: Vec<String> = fix
+            .not_converged
+            .iter()
+            .map(|rule| format!("{} ({})", rule.code(), rule.name()))
+            .collect();
+        eprintln!(
+            "warning: fixes for {} did not settle after {MAX_PASSES} passes; these rules kept producing edits: {} — please report this",
+            output::display_path(&report.path, cwd),
+            rules.join(", ")
+        );
+    }
+}
+
+/// `--diff`: a unified diff per changed file on stdout, problems on stderr. Whether anything
+/// would change or could not be fixed (LG005).
+fn write_diffs(
+    args: &CheckArgs,
+    reports: &[FileReport],
+    cwd: &std::path::Path,
+    stdout: &mut dyn Write,
+) -> std::io::Result<bool> {
+    let mut would_fix = 0;
+    let mut fix_errors = 0;
+    for report in reports {
+        let Some(fix) = &report.fix else { continue };
+        let Some(fixed) = &report.source else {
+            continue;
+        };
+        let path = output::display_path(&report.path, cwd);
+        let diff = similar::TextDiff::from_lines(fix.original.as_str(), fixed.text.as_str());
+        write!(
+            stdout,
+            "{}",
+            diff.unified_diff()
+                .context_radius(3)
+                .header(&path, &path)
+                .missing_newline_hint(true)
+        )?;
+        writeln!(stdout)?;
+        would_fix += fix.count();
+    }
+    for finding in output::findings(reports, cwd) {
+        if finding.diagnostic.rule == Rule::FixError {
+            fix_errors += 1;
+            eprintln!(
+                "{}: {} {}",
+                finding.display_path,
+                finding.diagnostic.rule.code(),
+                finding.diagnostic.message
+            );
+        }
+    }
+    if !args.quiet {
+        let noun = if would_fix == 1 {
+            "problem"
+        } else {
+            "problems"
+        };
+        eprintln!("Would fix {would_fix} {noun}.");
+    }
+    stdout.flush()?;
+    // A fix that cannot be applied is as much a reason to fail CI as one that can.
+    Ok(would_fix > 0 || fix_errors > 0)
+}
+
+/// What the run did besides finding things, for the summary lines.
+struct Outcome {
+    fixed: usize,
+    stale_baseline_entries: Option<usize>,
+}
+
 fn write_results(
     args: &CheckArgs,
     findings: &[Finding],
-    reports: &[crate::lint::FileReport],
-    stale_baseline_entries: Option<usize>,
+    reports: &[FileReport],
+    outcome: &Outcome,
     options: &RenderOptions,
     stdout: &mut dyn Write,
 ) -> std::io::Result<()> {
     if args.statistics {
         output::statistics(findings, args.output_format, stdout)?;
-        if let Some(stale) = stale_baseline_entries {
+        if let Some(stale) = outcome.stale_baseline_entries {
             let message = format!(
                 "{stale} baseline {} no longer {} any finding (fixed; remove with `loopguard baseline --prune`)",
                 if stale == 1 { "entry" } else { "entries" },
@@ -105,7 +226,13 @@ fn write_results(
         output::render(findings, reports, options, stdout)?;
     }
     if !args.quiet {
-        let summary = output::summary(findings);
+        let fixed = outcome.fixed;
+        let summary = if args.fix_only {
+            let noun = if fixed == 1 { "problem" } else { "problems" };
+            format!("Fixed {fixed} {noun}.")
+        } else {
+            output::summary(findings, fixed)
+        };
         if args.output_format.is_machine_readable() {
             eprintln!("{summary}");
         } else {

@@ -119,6 +119,20 @@ pub struct CheckArgs {
     /// List the files that would be linted, and exit.
     #[arg(long)]
     show_files: bool,
+    /// Apply safe fixes (with `--unsafe-fixes`, unsafe ones too), then report what remains.
+    #[arg(long)]
+    fix: bool,
+    /// Also apply (and mark as fixable) fixes that change behaviour and deserve a review.
+    #[arg(long)]
+    unsafe_fixes: bool,
+    /// Print a unified diff of what `--fix` would change, write nothing; exit 1 if there is a
+    /// diff.
+    #[arg(long, conflicts_with = "fix_only")]
+    diff: bool,
+    /// Apply fixes like `--fix` and report only what could not be applied (LG005), not the
+    /// remaining findings.
+    #[arg(long)]
+    fix_only: bool,
 }
 
 #[derive(Debug, clap::Args)]

@@ -31,6 +31,10 @@ const TOP_LEVEL_KEYS: &[&str] = &[
     "default-timeout",
     "baseline",
     "guarded-calls",
+    "fixable",
+    "unfixable",
+    "extend-safe-fixes",
+    "extend-unsafe-fixes",
     "rules",
 ];
 
@@ -114,6 +118,12 @@ pub struct ConfigFile {
     /// A baseline file, relative to the config file's directory.
     pub baseline: Option<String>,
     pub guarded_calls: Vec<GuardedCall>,
+    /// Rules whose fixes may be applied (all when unset), minus `unfixable`.
+    pub fixable: Option<Vec<Selector>>,
+    pub unfixable: Vec<Selector>,
+    /// Rules whose unsafe fixes count as safe, and the reverse.
+    pub extend_safe_fixes: Vec<Selector>,
+    pub extend_unsafe_fixes: Vec<Selector>,
     pub rule_options: Vec<(Rule, &'static str, OptionValue)>,
 }
 
@@ -213,6 +223,10 @@ impl Parser<'_> {
                 "select" => config.select = Some(self.selectors(key, item)?),
                 "extend-select" => config.extend_select = self.selectors(key, item)?,
                 "ignore" => config.ignore = self.selectors(key, item)?,
+                "fixable" => config.fixable = Some(self.selectors(key, item)?),
+                "unfixable" => config.unfixable = self.selectors(key, item)?,
+                "extend-safe-fixes" => config.extend_safe_fixes = self.selectors(key, item)?,
+                "extend-unsafe-fixes" => config.extend_unsafe_fixes = self.selectors(key, item)?,
                 "exclude" => config.exclude = Some(self.globs(key, item)?),
                 "extend-exclude" => config.extend_exclude = self.globs(key, item)?,
                 "per-file-ignores" => config.per_file_ignores = self.per_file_ignores(item)?,
@@ -535,6 +549,10 @@ ignore = ["LG204"]
 extend-exclude = ["generated/**"]
 default-limit = 8
 default-timeout = 2.5
+fixable = ["LG2"]
+unfixable = ["LG203"]
+extend-safe-fixes = ["blocking-http"]
+extend-unsafe-fixes = ["LG201"]
 [per-file-ignores]
 "tests/*.py" = ["LG201"]
 [rules.blocking-http]
@@ -548,6 +566,32 @@ extend-blocking-calls = ["mylib.fetch"]
         assert_eq!(config.default_timeout, Some(2.5));
         assert_eq!(config.per_file_ignores[0].0, "tests/*.py");
         assert_eq!(config.rule_options[0].0, Rule::BlockingHttp);
+        assert_eq!(config.fixable, Some(vec![Selector::Prefix("LG2".into())]));
+        assert_eq!(config.unfixable, vec![Selector::Rule(Rule::BlockingFileIo)]);
+        assert_eq!(
+            config.extend_safe_fixes,
+            vec![Selector::Rule(Rule::BlockingHttp)]
+        );
+        assert_eq!(
+            config.extend_unsafe_fixes,
+            vec![Selector::Rule(Rule::BlockingSleep)]
+        );
+    }
+
+    #[test]
+    fn fix_selectors_are_validated_like_select() {
+        let error = parse("loopguard.toml", "\nunfixable = [\"LG2O1\"]\n").unwrap_err();
+        assert_eq!(error.line, Some(2));
+        assert_eq!(error.key.as_deref(), Some("unfixable"));
+        assert!(
+            error.message.contains("unknown rule selector"),
+            "{}",
+            error.message
+        );
+        assert!(parse("loopguard.toml", "extend-safe-fixes = \"LG201\"\n")
+            .unwrap_err()
+            .message
+            .contains("expected a list of strings"));
     }
 
     #[test]

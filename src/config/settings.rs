@@ -60,6 +60,43 @@ pub struct Settings {
     per_file_ignores: Vec<(GlobSet, RuleSet)>,
     pub python: crate::python::CallTables,
     pub rust: crate::rust::CallTables,
+    pub fixes: FixSettings,
+}
+
+/// Which rules' fixes apply, and the fix-safety overrides, from `fixable`/`unfixable` and
+/// `extend-safe-fixes`/`extend-unsafe-fixes`.
+#[derive(Debug, Clone)]
+pub struct FixSettings {
+    pub fixable: RuleSet,
+    pub promoted_to_safe: RuleSet,
+    pub demoted_to_unsafe: RuleSet,
+}
+
+impl FixSettings {
+    /// Resolved like `select`/`ignore`: the most specific selector decides, so
+    /// `fixable = ["LG2"]` with `unfixable = ["LG203"]` leaves LG203 unfixable, and a rule named
+    /// in both safety lists keeps its own classification unless one list names it more
+    /// specifically.
+    fn new(file: &ConfigFile) -> FixSettings {
+        let all = [Selector::All];
+        FixSettings {
+            fixable: resolve_rule_set(
+                Some(file.fixable.as_deref().unwrap_or(&all)),
+                &[],
+                &file.unfixable,
+            ),
+            promoted_to_safe: resolve_rule_set(
+                Some(&file.extend_safe_fixes),
+                &[],
+                &file.extend_unsafe_fixes,
+            ),
+            demoted_to_unsafe: resolve_rule_set(
+                Some(&file.extend_unsafe_fixes),
+                &[],
+                &file.extend_safe_fixes,
+            ),
+        }
+    }
 }
 
 impl Settings {
@@ -119,6 +156,7 @@ impl Settings {
             per_file_ignores,
             python,
             rust,
+            fixes: FixSettings::new(file),
         }
     }
 
@@ -219,6 +257,38 @@ mod tests {
         assert!(settings
             .rules_for(Path::new("/project/app.py"))
             .contains(Rule::BlockingSleep));
+    }
+
+    #[test]
+    fn fix_settings_resolve_like_select() {
+        let settings = settings(
+            "fixable = [\"LG2\"]\nunfixable = [\"LG203\"]\nextend-safe-fixes = [\"LG2\"]\nextend-unsafe-fixes = [\"LG201\", \"LG2\"]\n",
+        );
+        assert!(settings.fixes.fixable.contains(Rule::BlockingSleep));
+        assert!(!settings.fixes.fixable.contains(Rule::BlockingFileIo));
+        assert!(!settings.fixes.fixable.contains(Rule::NestedEventLoop));
+        assert!(settings
+            .fixes
+            .demoted_to_unsafe
+            .contains(Rule::BlockingSleep));
+        assert!(!settings
+            .fixes
+            .promoted_to_safe
+            .contains(Rule::BlockingSleep));
+        assert!(
+            !settings.fixes.promoted_to_safe.contains(Rule::BlockingHttp),
+            "a tie changes nothing"
+        );
+        assert!(!settings
+            .fixes
+            .demoted_to_unsafe
+            .contains(Rule::BlockingHttp));
+        let defaults = super::Settings::new(None, &CliOverrides::default(), Path::new("."));
+        assert!(defaults.fixes.fixable.contains(Rule::NestedEventLoop));
+        assert!(!defaults
+            .fixes
+            .promoted_to_safe
+            .contains(Rule::NestedEventLoop));
     }
 
     #[test]

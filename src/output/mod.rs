@@ -51,14 +51,24 @@ pub struct Finding<'r> {
     pub diagnostic: &'r Diagnostic,
     pub start: Location,
     pub end: Location,
+    /// Whether this run's `--fix` would apply the fix (`--unsafe-fixes` counts unsafe ones).
+    fixable: bool,
 }
 
 impl Finding<'_> {
+    /// Marked `[*]` in the output.
     pub fn is_fixable(&self) -> bool {
-        self.diagnostic
-            .fix
-            .as_ref()
-            .is_some_and(|fix| fix.applicability == Applicability::Safe)
+        self.fixable
+    }
+
+    /// Has an unsafe fix that only `--unsafe-fixes` would apply.
+    fn has_hidden_fix(&self) -> bool {
+        !self.fixable
+            && self
+                .diagnostic
+                .fix
+                .as_ref()
+                .is_some_and(|fix| fix.applicability == Applicability::Unsafe)
     }
 }
 
@@ -72,7 +82,17 @@ pub fn display_path(path: &Path, cwd: &Path) -> String {
     relative.to_string_lossy().into_owned()
 }
 
+/// The findings of all reports, sorted by file and position; safe fixes count as fixable.
 pub fn findings<'r>(reports: &'r [FileReport], cwd: &Path) -> Vec<Finding<'r>> {
+    findings_with(reports, cwd, false)
+}
+
+/// [`findings`], counting unsafe fixes as fixable too when `unsafe_fixes` is set.
+pub fn findings_with<'r>(
+    reports: &'r [FileReport],
+    cwd: &Path,
+    unsafe_fixes: bool,
+) -> Vec<Finding<'r>> {
     let mut findings = Vec::new();
     for report in reports {
         let display = display_path(&report.path, cwd);
@@ -87,6 +107,10 @@ pub fn findings<'r>(reports: &'r [FileReport], cwd: &Path) -> Vec<Finding<'r>> {
                     Location { row: 1, column: 1 },
                 ),
             };
+            let fixable = diagnostic.fix.as_ref().is_some_and(|fix| {
+                fix.applicability == Applicability::Safe
+                    || (unsafe_fixes && fix.applicability == Applicability::Unsafe)
+            });
             findings.push(Finding {
                 path: &report.path,
                 display_path: display.clone(),
@@ -94,6 +118,7 @@ pub fn findings<'r>(reports: &'r [FileReport], cwd: &Path) -> Vec<Finding<'r>> {
                 diagnostic,
                 start,
                 end,
+                fixable,
             });
         }
     }
@@ -134,27 +159,42 @@ pub fn render(
     }
 }
 
-/// `Found 12 problems (5 fixable with --fix).`
-pub fn summary(findings: &[Finding]) -> String {
-    if findings.is_empty() {
+/// `Found 3 problems (1 fixed, 1 fixable with --fix, 1 hidden fix can be enabled with
+/// --unsafe-fixes).`, in ruff's words; `fixed` counts the fixes this run applied.
+pub fn summary(findings: &[Finding], fixed: usize) -> String {
+    let total = findings.len() + fixed;
+    if total == 0 {
         return "All checks passed!".to_string();
     }
     let fixable = findings
         .iter()
         .filter(|finding| finding.is_fixable())
         .count();
-    let noun = if findings.len() == 1 {
-        "problem"
-    } else {
-        "problems"
-    };
+    let hidden = findings
+        .iter()
+        .filter(|finding| finding.has_hidden_fix())
+        .count();
+    let mut parts = Vec::new();
+    if fixed > 0 {
+        parts.push(format!("{fixed} fixed"));
+        if findings.is_empty() {
+            parts.push("0 remaining".to_string());
+        }
+    }
     if fixable > 0 {
-        format!(
-            "Found {} {noun} ({fixable} fixable with --fix).",
-            findings.len()
-        )
+        parts.push(format!("{fixable} fixable with --fix"));
+    }
+    if hidden > 0 {
+        let noun = if hidden == 1 { "fix" } else { "fixes" };
+        parts.push(format!(
+            "{hidden} hidden {noun} can be enabled with --unsafe-fixes"
+        ));
+    }
+    let noun = if total == 1 { "problem" } else { "problems" };
+    if parts.is_empty() {
+        format!("Found {total} {noun}.")
     } else {
-        format!("Found {} {noun}.", findings.len())
+        format!("Found {total} {noun} ({}).", parts.join(", "))
     }
 }
 

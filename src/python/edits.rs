@@ -23,33 +23,81 @@ pub fn module_reference(checker: &Checker, module: &str) -> ModuleReference {
     }
     ModuleReference {
         name: module.to_string(),
-        import: Some(Edit::insertion(
-            import_insertion_point(checker),
-            format!("import {module}\n"),
-        )),
+        import: Some(import_edit(checker, module)),
     }
 }
 
-/// The start of the first line after the module docstring and `from __future__` imports.
-fn import_insertion_point(checker: &Checker) -> TextSize {
+/// `import <module>` on a line of its own, where isort would put it: in the import block that
+/// follows the module docstring and `from __future__` imports, among the plain `import x` lines
+/// in alphabetical order (before the `from x import y` lines when there are none); without an
+/// import block, right after the docstring and `from __future__` imports. Every fix that needs
+/// the module builds the same edit, so the engine inserts it once.
+fn import_edit(checker: &Checker, module: &str) -> Edit {
+    let source = checker.source;
     let body = &checker.module.body;
-    let mut after: Option<&Stmt> = None;
-    for (index, statement) in body.iter().enumerate() {
-        let is_docstring = index == 0
-            && matches!(statement, Stmt::Expr(expr) if expr.value.is_string_literal_expr());
-        let is_future = matches!(statement, Stmt::ImportFrom(import)
-            if import.module.as_ref().is_some_and(|module| module.as_str() == "__future__"));
-        if is_docstring || is_future {
-            after = Some(statement);
-        } else {
-            break;
-        }
-    }
-    match after {
-        Some(statement) => next_line_start(checker.source, statement.end()),
-        None => body.first().map_or(bom_len(checker.source), |statement| {
-            line_start(checker.source, statement.start())
-        }),
+    let preamble = body
+        .iter()
+        .enumerate()
+        .take_while(|(index, statement)| {
+            is_docstring(*index, statement) || is_future_import(statement)
+        })
+        .count();
+    let block: Vec<&Stmt> = body[preamble..]
+        .iter()
+        .take_while(|statement| matches!(statement, Stmt::Import(_) | Stmt::ImportFrom(_)))
+        .collect();
+    let plain_imports: Vec<&ast::StmtImport> = block
+        .iter()
+        .filter_map(|statement| statement.as_import_stmt())
+        .collect();
+    let sorts_after = |import: &&ast::StmtImport| {
+        import
+            .names
+            .first()
+            .is_some_and(|alias| alias.name.as_str() > module)
+    };
+    let at = if let Some(next) = plain_imports.iter().copied().find(sorts_after) {
+        line_start(source, next.start())
+    } else if let Some(last) = plain_imports.last() {
+        next_line_start(source, last.end())
+    } else if let Some(first) = block.first() {
+        line_start(source, first.start())
+    } else if let Some(last) = preamble.checked_sub(1).map(|index| &body[index]) {
+        next_line_start(source, last.end())
+    } else {
+        body.first().map_or(bom_len(source), |statement| {
+            line_start(source, statement.start())
+        })
+    };
+    let newline = line_ending(source);
+    // A file whose last line has no line break needs one before the new line.
+    let needs_break_before = at == TextSize::of(source)
+        && !source.is_empty()
+        && !source.ends_with(['\n', '\r'])
+        && at != bom_len(source);
+    let content = if needs_break_before {
+        format!("{newline}import {module}{newline}")
+    } else {
+        format!("import {module}{newline}")
+    };
+    Edit::insertion(at, content)
+}
+
+fn is_docstring(index: usize, statement: &Stmt) -> bool {
+    index == 0 && matches!(statement, Stmt::Expr(expr) if expr.value.is_string_literal_expr())
+}
+
+fn is_future_import(statement: &Stmt) -> bool {
+    matches!(statement, Stmt::ImportFrom(import)
+        if import.module.as_ref().is_some_and(|module| module.as_str() == "__future__"))
+}
+
+/// The file's line break (its first one), so that inserted lines match CRLF files.
+pub fn line_ending(source: &str) -> &'static str {
+    match source.find(['\n', '\r']) {
+        Some(index) if source[index..].starts_with("\r\n") => "\r\n",
+        Some(index) if source[index..].starts_with('\r') => "\r",
+        _ => "\n",
     }
 }
 
@@ -69,23 +117,39 @@ fn line_start(source: &str, offset: TextSize) -> TextSize {
     }
 }
 
+/// The start of the line after the one `offset` is on (the end of the text on the last line).
 fn next_line_start(source: &str, offset: TextSize) -> TextSize {
     let rest = &source[offset.to_usize()..];
-    match rest.find('\n') {
-        Some(index) => offset + TextSize::try_from(index + 1).unwrap_or_default(),
+    match rest.find(['\n', '\r']) {
+        Some(index) => {
+            let break_len = if rest[index..].starts_with("\r\n") {
+                2
+            } else {
+                1
+            };
+            offset + TextSize::try_from(index + break_len).unwrap_or_default()
+        }
         None => TextSize::of(source),
     }
 }
 
 /// Whether `await <expr>` must be parenthesised where `expr` currently stands, because the
-/// parent takes an attribute, subscript or call of it (`await` binds looser than those).
+/// parent takes an attribute, subscript or call of it (`await` binds looser than those), or
+/// awaits it (`await await x` does not parse).
 pub fn await_needs_parentheses(checker: &Checker, expr: TextRange) -> bool {
     match checker.semantic.parent_expression() {
         Some(Expr::Attribute(attribute)) => attribute.value.range() == expr,
         Some(Expr::Subscript(subscript)) => subscript.value.range() == expr,
         Some(Expr::Call(call)) => call.func.range() == expr,
+        Some(Expr::Await(_)) => true,
         _ => false,
     }
+}
+
+/// The expression being visited is already the operand of an `await` (`await time.sleep(1)`,
+/// a bug of its own): the fix then supplies the awaitable and reuses that `await`.
+fn is_awaited(checker: &Checker) -> bool {
+    matches!(checker.semantic.parent_expression(), Some(Expr::Await(_)))
 }
 
 /// Edits turning `expr` into `await <replacement>`, parenthesised when needed.
@@ -99,6 +163,95 @@ pub fn replace_with_await(checker: &Checker, expr: TextRange, replacement: &str)
     Edit::replacement(expr, content)
 }
 
+/// `old(args)` → `await <callee>(args)`: only the callee is replaced, so the arguments keep
+/// their text, comments and multi-line layout. `None` when the callee is parenthesised
+/// (`(time.sleep)(1)`), where the `await` would apply to the function instead of the call.
+pub fn await_with_callee(
+    checker: &Checker,
+    call: &ast::ExprCall,
+    callee: &str,
+) -> Option<Vec<Edit>> {
+    if call.start() != call.func.start() {
+        return None;
+    }
+    if is_awaited(checker) {
+        return Some(vec![Edit::replacement(call.func.range(), callee)]);
+    }
+    Some(if await_needs_parentheses(checker, call.range()) {
+        vec![
+            Edit::replacement(call.func.range(), format!("(await {callee}")),
+            Edit::insertion(call.end(), ")"),
+        ]
+    } else {
+        vec![Edit::replacement(
+            call.func.range(),
+            format!("await {callee}"),
+        )]
+    })
+}
+
+/// `runner(x)` → `await x` (`asyncio.run(main())` → `await main()`). The call's parentheses are
+/// kept around the argument when it holds comments or is not a primary expression (`await`
+/// binds tighter than `if`/`or`/`lambda`), so the meaning and comments survive.
+pub fn await_argument(checker: &Checker, call: &ast::ExprCall) -> Option<Vec<Edit>> {
+    let [argument] = &*call.arguments.args else {
+        return None;
+    };
+    if call.start() != call.func.start() || !call.arguments.keywords.is_empty() {
+        return None;
+    }
+    let open = call.arguments.start() + TextSize::from(1);
+    let close = call.arguments.end() - TextSize::from(1);
+    let before = checker.text(TextRange::new(open, argument.start()));
+    let after = checker.text(TextRange::new(argument.end(), close));
+    let only_layout =
+        before.trim().is_empty() && after.trim().trim_end_matches(',').trim().is_empty();
+    let is_primary = matches!(
+        argument,
+        Expr::Call(_) | Expr::Name(_) | Expr::Attribute(_) | Expr::Subscript(_)
+    );
+    let awaited = is_awaited(checker);
+    let parenthesize = !awaited && await_needs_parentheses(checker, call.range());
+    let (open_await, close_await) = if awaited {
+        ("", "")
+    } else if parenthesize {
+        ("(await ", ")")
+    } else {
+        ("await ", "")
+    };
+    if only_layout && is_primary {
+        return Some(vec![
+            Edit::replacement(TextRange::new(call.start(), argument.start()), open_await),
+            Edit::replacement(TextRange::new(argument.end(), call.end()), close_await),
+        ]);
+    }
+    let mut edits = vec![Edit::replacement(call.func.range(), open_await)];
+    // `(x,)` would be a tuple once the parentheses stop being a call's.
+    if let Some(comma) = trailing_comma(after) {
+        let at = argument.end() + comma;
+        edits.push(Edit::deletion(TextRange::at(at, TextSize::of(','))));
+    }
+    if parenthesize {
+        edits.push(Edit::insertion(call.end(), close_await));
+    }
+    Some(edits)
+}
+
+/// The offset of the comma in the text between a call's last argument and its `)`, which holds
+/// only closing parentheses, layout, comments and at most that comma.
+fn trailing_comma(after_argument: &str) -> Option<TextSize> {
+    let mut in_comment = false;
+    for (index, character) in after_argument.char_indices() {
+        match character {
+            '\n' | '\r' => in_comment = false,
+            '#' => in_comment = true,
+            ',' if !in_comment => return TextSize::try_from(index).ok(),
+            _ => {}
+        }
+    }
+    None
+}
+
 /// `f(a, b=1)` → `await asyncio.to_thread(f, a, b=1)`, touching only the call's head so that
 /// multi-line arguments keep their layout.
 pub fn to_thread_edits(checker: &Checker, call: &ast::ExprCall) -> Vec<Edit> {
@@ -106,11 +259,17 @@ pub fn to_thread_edits(checker: &Checker, call: &ast::ExprCall) -> Vec<Edit> {
     let callee = checker.text(call.func.range());
     let open_paren = call.arguments.start();
     let has_arguments = !call.arguments.args.is_empty() || !call.arguments.keywords.is_empty();
-    let head = format!(
-        "await {}.to_thread({callee}{}",
-        asyncio.name,
-        if has_arguments { ", " } else { "" }
-    );
+    // `f(  # note` keeps its own spacing before the comment or line break.
+    let rest = &checker.source[(open_paren + TextSize::from(1)).to_usize()..];
+    let continues_on_next_line = rest
+        .trim_start_matches([' ', '\t'])
+        .starts_with(['#', '\n', '\r']);
+    let separator = match (has_arguments, continues_on_next_line) {
+        (false, _) => "",
+        (true, true) => ",",
+        (true, false) => ", ",
+    };
+    let head = format!("await {}.to_thread({callee}{separator}", asyncio.name);
     let parenthesize = await_needs_parentheses(checker, call.range());
     let mut edits = Vec::with_capacity(3);
     let head_range = TextRange::new(call.start(), open_paren + TextSize::from(1));

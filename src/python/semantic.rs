@@ -346,12 +346,18 @@ impl<'a> SemanticModel<'a> {
     }
 
     /// The local name under which the module binds `module` with a plain `import`, if any.
+    /// With several (`import asyncio` and `import asyncio as aio`), the module's own name wins,
+    /// then the alphabetically first alias, so that fixes do not depend on hash order.
     pub fn module_import_name(&self, module: &str) -> Option<&'a str> {
-        self.scopes[0].bindings.iter().find_map(|(name, bindings)| {
-            let last = bindings.last()?;
-            matches!(&last.kind, BindingKind::Import(qualified) if qualified == module)
-                .then_some(*name)
-        })
+        self.scopes[0]
+            .bindings
+            .iter()
+            .filter_map(|(name, bindings)| {
+                let last = bindings.last()?;
+                matches!(&last.kind, BindingKind::Import(qualified) if qualified == module)
+                    .then_some(*name)
+            })
+            .min_by_key(|name| (*name != module, *name))
     }
 
     /// Whether any import in the module refers to `module` or something inside it.

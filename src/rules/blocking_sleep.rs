@@ -54,12 +54,8 @@ fn async_sleep_fix(checker: &Checker, site: &CallSite, name: &str, library: &str
         return None;
     }
     let module = edits::module_reference(checker, library);
-    let argument = checker.text(call.arguments.args[0].range());
-    let mut fix_edits = vec![edits::replace_with_await(
-        checker,
-        call.range(),
-        &format!("{}.sleep({argument})", module.name),
-    )];
+    let mut fix_edits =
+        edits::await_with_callee(checker, call, &format!("{}.sleep", module.name))?;
     fix_edits.extend(module.import);
     Some(Fix::safe(format!("Replace with `await {library}.sleep(...)`"), fix_edits))
 }

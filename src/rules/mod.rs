@@ -30,6 +30,7 @@ rules! {
     UnusedSuppression => unused_suppression,
     UnlintableFile => unlintable_file,
     InternalError => internal_error,
+    FixError => fix_error,
     UnboundedGather => unbounded_gather,
     SpawnInLoop => spawn_in_loop,
     UnboundedQueue => unbounded_queue,

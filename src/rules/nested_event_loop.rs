@@ -61,10 +61,9 @@ fn await_fix(checker: &Checker, site: &CallSite, name: &str) -> Option<Fix> {
     if name != "asyncio.run" || arguments.args.len() != 1 || !arguments.keywords.is_empty() || checker.semantic.in_comprehension() {
         return None;
     }
-    let coroutine = checker.text(arguments.args[0].range());
     Some(Fix::unsafe_edits(
         "Replace with `await ...`",
-        vec![edits::replace_with_await(checker, site.call.range(), coroutine)],
+        edits::await_argument(checker, site.call)?,
     ))
 }
 

@@ -1,0 +1,218 @@
+//! `--fix`, `--unsafe-fixes`, `--diff`, `--fix-only` end to end: what is written, what is
+//! printed, exit codes, preserved bytes (CRLF, BOM, latin-1), unwritable files and the fix
+//! settings in config.
+
+use std::fs;
+use std::path::Path;
+
+use assert_cmd::Command;
+use predicates::prelude::*;
+use tempfile::TempDir;
+
+/// One safe fix (LG201) and one unsafe fix (LG202).
+const MIXED: &str = "import time\n\nimport requests\n\n\nasync def handler(url):\n    time.sleep(1)\n    requests.get(url, timeout=5)\n";
+const MIXED_SAFE_FIXED: &str = "import asyncio\nimport time\n\nimport requests\n\n\nasync def handler(url):\n    await asyncio.sleep(1)\n    requests.get(url, timeout=5)\n";
+const MIXED_ALL_FIXED: &str = "import asyncio\nimport time\n\nimport requests\n\n\nasync def handler(url):\n    await asyncio.sleep(1)\n    await asyncio.to_thread(requests.get, url, timeout=5)\n";
+
+fn loopguard(directory: &Path) -> Command {
+    let mut command = Command::cargo_bin("loopguard").unwrap();
+    command.current_dir(directory).env("NO_COLOR", "1");
+    command
+}
+
+fn project(files: &[(&str, &[u8])]) -> TempDir {
+    let directory = tempfile::tempdir().unwrap();
+    for (name, content) in files {
+        fs::write(directory.path().join(name), content).unwrap();
+    }
+    directory
+}
+
+fn read(directory: &TempDir, name: &str) -> String {
+    fs::read_to_string(directory.path().join(name)).unwrap()
+}
+
+#[test]
+fn without_fix_the_summary_counts_fixable_and_hidden_fixes() {
+    let directory = project(&[("app.py", MIXED.as_bytes())]);
+    loopguard(directory.path())
+        .args(["check", "--output-format", "concise"])
+        .assert()
+        .code(1)
+        .stdout(predicate::str::contains("app.py:7:5: LG201 [*] [blocking-sleep]"))
+        .stdout(predicate::str::contains("app.py:8:5: LG202 [blocking-http]"))
+        .stdout(predicate::str::contains(
+            "Found 2 problems (1 fixable with --fix, 1 hidden fix can be enabled with --unsafe-fixes).",
+        ));
+    loopguard(directory.path())
+        .args(["check", "--output-format", "concise", "--unsafe-fixes"])
+        .assert()
+        .code(1)
+        .stdout(predicate::str::contains("LG202 [*] [blocking-http]"))
+        .stdout(predicate::str::contains(
+            "Found 2 problems (2 fixable with --fix).",
+        ));
+    assert_eq!(
+        read(&directory, "app.py"),
+        MIXED,
+        "nothing is written without --fix"
+    );
+}
+
+#[test]
+fn fix_applies_safe_fixes_and_reports_the_rest() {
+    let directory = project(&[("app.py", MIXED.as_bytes())]);
+    loopguard(directory.path())
+        .args(["check", "--fix", "--output-format", "concise"])
+        .assert()
+        .code(1)
+        .stdout(predicate::str::contains("LG202 [blocking-http]"))
+        .stdout(predicate::str::contains("LG201").not())
+        .stdout(predicate::str::contains(
+            "Found 2 problems (1 fixed, 1 hidden fix can be enabled with --unsafe-fixes).",
+        ));
+    assert_eq!(read(&directory, "app.py"), MIXED_SAFE_FIXED);
+}
+
+#[test]
+fn unsafe_fixes_apply_everything_and_a_second_run_is_clean() {
+    let directory = project(&[("app.py", MIXED.as_bytes())]);
+    loopguard(directory.path())
+        .args(["check", "--fix", "--unsafe-fixes"])
+        .assert()
+        .code(0)
+        .stdout(predicate::str::contains(
+            "Found 2 problems (2 fixed, 0 remaining).",
+        ));
+    assert_eq!(read(&directory, "app.py"), MIXED_ALL_FIXED);
+    loopguard(directory.path())
+        .args(["check", "--fix", "--unsafe-fixes"])
+        .assert()
+        .code(0)
+        .stdout(predicate::str::contains("All checks passed!"));
+    assert_eq!(read(&directory, "app.py"), MIXED_ALL_FIXED);
+}
+
+#[test]
+fn diff_prints_what_fix_would_do_writes_nothing_and_exits_1() {
+    let directory = project(&[("app.py", MIXED.as_bytes())]);
+    loopguard(directory.path())
+        .args(["check", "--diff"])
+        .assert()
+        .code(1)
+        .stdout(predicate::str::contains("--- app.py\n+++ app.py\n"))
+        .stdout(predicate::str::contains("+import asyncio\n"))
+        .stdout(predicate::str::contains(
+            "-    time.sleep(1)\n+    await asyncio.sleep(1)\n",
+        ))
+        .stdout(predicate::str::contains("to_thread").not())
+        .stderr(predicate::str::contains("Would fix 1 problem."));
+    assert_eq!(read(&directory, "app.py"), MIXED);
+    let entries = fs::read_dir(directory.path()).unwrap().count();
+    assert_eq!(entries, 1, "no temporary file either");
+
+    let clean = project(&[("app.py", MIXED_ALL_FIXED.as_bytes())]);
+    loopguard(clean.path())
+        .args(["check", "--diff", "--unsafe-fixes"])
+        .assert()
+        .code(0)
+        .stdout("");
+}
+
+#[test]
+fn fix_only_applies_fixes_without_reporting_the_rest() {
+    let directory = project(&[("app.py", MIXED.as_bytes())]);
+    loopguard(directory.path())
+        .args(["check", "--fix-only", "--output-format", "concise"])
+        .assert()
+        .code(0)
+        .stdout("Fixed 1 problem.\n");
+    assert_eq!(read(&directory, "app.py"), MIXED_SAFE_FIXED);
+}
+
+#[test]
+fn crlf_bom_and_latin1_survive_a_fix() {
+    let crlf = b"import time\r\n\r\n\r\nasync def handler():\r\n    time.sleep(1)\r\n";
+    let bom = b"\xEF\xBB\xBFimport time\n\n\nasync def handler():\n    time.sleep(1)\n";
+    let latin1 = b"# -*- coding: latin-1 -*-\nimport time\n\nNAME = '\xe9t\xe9'\n\n\nasync def handler():\n    time.sleep(1)\n";
+    let directory = project(&[("crlf.py", crlf), ("bom.py", bom), ("latin1.py", latin1)]);
+    loopguard(directory.path())
+        .args(["check", "--fix"])
+        .assert()
+        .code(0);
+    assert_eq!(
+        fs::read(directory.path().join("crlf.py")).unwrap(),
+        b"import asyncio\r\nimport time\r\n\r\n\r\nasync def handler():\r\n    await asyncio.sleep(1)\r\n"
+    );
+    assert_eq!(
+        fs::read(directory.path().join("bom.py")).unwrap(),
+        b"\xEF\xBB\xBFimport asyncio\nimport time\n\n\nasync def handler():\n    await asyncio.sleep(1)\n"
+    );
+    assert_eq!(
+        fs::read(directory.path().join("latin1.py")).unwrap(),
+        b"# -*- coding: latin-1 -*-\nimport asyncio\nimport time\n\nNAME = '\xe9t\xe9'\n\n\nasync def handler():\n    await asyncio.sleep(1)\n"
+    );
+}
+
+#[test]
+fn a_read_only_file_is_reported_as_lg005_and_left_alone() {
+    let directory = project(&[("app.py", MIXED.as_bytes())]);
+    let path = directory.path().join("app.py");
+    let mut permissions = fs::metadata(&path).unwrap().permissions();
+    permissions.set_readonly(true);
+    fs::set_permissions(&path, permissions).unwrap();
+    loopguard(directory.path())
+        .args(["check", "--fix", "--output-format", "concise"])
+        .assert()
+        .code(1)
+        .stdout(predicate::str::contains(
+            "app.py:1:1: LG005 [fix-error] fixes were not written: the file is read-only",
+        ))
+        .stdout(predicate::str::contains("LG201 [*] [blocking-sleep]"));
+    assert_eq!(read(&directory, "app.py"), MIXED);
+    assert_eq!(fs::read_dir(directory.path()).unwrap().count(), 1);
+}
+
+#[test]
+fn fix_settings_in_config_move_and_remove_fixes() {
+    let demoted = project(&[
+        ("app.py", MIXED.as_bytes()),
+        (
+            "loopguard.toml",
+            b"extend-unsafe-fixes = [\"LG201\"]\nextend-safe-fixes = [\"blocking-http\"]\n",
+        ),
+    ]);
+    loopguard(demoted.path())
+        .args(["check", "--fix"])
+        .assert()
+        .stdout(predicate::str::contains("1 fixed, 1 hidden fix"));
+    let fixed = read(&demoted, "app.py");
+    assert!(
+        fixed.contains("await asyncio.to_thread(requests.get"),
+        "{fixed}"
+    );
+    assert!(fixed.contains("    time.sleep(1)"), "{fixed}");
+
+    let unfixable = project(&[
+        ("app.py", MIXED.as_bytes()),
+        ("loopguard.toml", b"unfixable = [\"LG2\"]\n"),
+    ]);
+    loopguard(unfixable.path())
+        .args(["check", "--fix", "--unsafe-fixes"])
+        .assert()
+        .code(1)
+        .stdout(predicate::str::contains("Found 2 problems."));
+    assert_eq!(read(&unfixable, "app.py"), MIXED);
+
+    let invalid = project(&[
+        ("app.py", MIXED.as_bytes()),
+        ("loopguard.toml", b"fixable = [\"LG9\"]\n"),
+    ]);
+    loopguard(invalid.path())
+        .args(["check", "--fix"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains(
+            "loopguard.toml:1: key `fixable`: unknown rule selector `LG9`",
+        ));
+}
