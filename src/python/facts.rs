@@ -332,10 +332,22 @@ fn element_fan_out(
     {
         return FanOut::Tasks;
     }
-    if coroutine_is_bounded(semantic, call, bounds) {
+    if coroutine_is_bounded(semantic, call, bounds) || is_bounded_by_nature(semantic, call) {
         return FanOut::Bounded;
     }
     FanOut::Unbounded
+}
+
+/// An executor offload (its pool caps the threads) or a wait on an event or condition (which
+/// holds no resources): many at once cost nothing worth bounding.
+fn is_bounded_by_nature(semantic: &SemanticModel, call: &ast::ExprCall) -> bool {
+    let lists = data();
+    let rule = crate::registry::Rule::UnboundedGather;
+    semantic
+        .call_target(call)
+        .is_some_and(|target| lists.list(rule, "bounded-calls").matches(&target))
+        || matches!(call.func.as_ref(), Expr::Attribute(attribute)
+            if lists.list(rule, "bounded-methods").matches(attribute.attr.as_str()))
 }
 
 /// `tasks = []` filled by `tasks.append(coro(...))` before `name_at`: unbounded when an append
