@@ -44,6 +44,7 @@ pub fn is_literal_iterable(semantic: &SemanticModel, expr: &Expr) -> bool {
         }
         Expr::Name(name) => semantic
             .value_in_current_function(name)
+            .or_else(|| semantic.module_constant(name))
             .is_some_and(|value| !value.is_name_expr() && is_literal_iterable(semantic, value)),
         _ => false,
     }
