@@ -24,7 +24,7 @@ pub(crate) fn python_call(checker: &mut Checker, site: &CallSite) {
     let Some(name) = site.target() else { return };
     let blocks = checker.settings.python.calls(Rule::BlockingWait).matches(name)
         || (data().list(Rule::BlockingWait, "queue-calls").matches(name) && queue_call_blocks(site, name));
-    if !blocks {
+    if !blocks || zero_timeout(site, name) {
         return;
     }
     let display = name.strip_prefix("builtins.").unwrap_or(name);
@@ -35,6 +35,26 @@ pub(crate) fn python_call(checker: &mut Checker, site: &CallSite) {
     )
     .with_help(help_for(name));
     checker.report(diagnostic);
+}
+
+/// `thread.join(timeout=0)`, `event.wait(0)`, `future.result(timeout=0)`: a poll that returns
+/// at once.
+fn zero_timeout(site: &CallSite, name: &str) -> bool {
+    let takes_timeout_first = [".join", ".wait", ".result", ".exception"]
+        .iter()
+        .any(|method| name.ends_with(method));
+    if !takes_timeout_first {
+        return false;
+    }
+    let timeout = site
+        .keyword("timeout")
+        .map(|keyword| &keyword.value)
+        .or_else(|| site.call.arguments.args.first());
+    matches!(timeout, Some(ast::Expr::NumberLiteral(number)) if match &number.value {
+        ast::Number::Int(int) => int.as_u64() == Some(0),
+        ast::Number::Float(value) => *value == 0.0,
+        ast::Number::Complex { .. } => false,
+    })
 }
 
 /// `q.get()`/`q.put(x)` block unless `block=False` (or the positional equivalent) is passed.
