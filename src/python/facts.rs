@@ -579,21 +579,10 @@ const RELEASE_METHODS: &[&str] = &[
     "release",
 ];
 
-/// Methods whose result keeps the resource it came from in use (`engine.connect()`,
-/// `pool.acquire()`): when that result escapes, so does the resource.
-const DERIVING_METHODS: &[&str] = &[
-    "connect",
-    "cursor",
-    "acquire",
-    "begin",
-    "get_connection",
-    "session",
-    "pipeline",
-];
-
 /// The fate of the value bound to `name` at `bound_at` in `body` (a function body).
 /// `passing_escapes` says whether handing the name to a given call lets it escape. A value
-/// derived from it (`conn = engine.connect()`) that escapes takes it along.
+/// a method of it returns (`conn = engine.connect()`, a streamed `response = session.post(...)`)
+/// may need it open, so when that value escapes, the resource does too.
 pub fn resource_fate(
     body: &[Stmt],
     name: &str,
@@ -621,7 +610,6 @@ pub fn resource_fate(
             return;
         };
         if matches!(attribute.value.as_ref(), Expr::Name(receiver) if receiver.id.as_str() == name)
-            && DERIVING_METHODS.contains(&attribute.attr.as_str())
             && assign.start() >= bound_at
         {
             derived.push((target.id.as_str(), assign.end()));
