@@ -44,6 +44,7 @@ pub fn is_literal_iterable(semantic: &SemanticModel, expr: &Expr) -> bool {
         }
         Expr::Name(name) => semantic
             .value_in_current_function(name)
+            .or_else(|| semantic.module_constant(name))
             .is_some_and(|value| !value.is_name_expr() && is_literal_iterable(semantic, value)),
         _ => false,
     }
@@ -332,10 +333,22 @@ fn element_fan_out(
     {
         return FanOut::Tasks;
     }
-    if coroutine_is_bounded(semantic, call, bounds) {
+    if coroutine_is_bounded(semantic, call, bounds) || is_bounded_by_nature(semantic, call) {
         return FanOut::Bounded;
     }
     FanOut::Unbounded
+}
+
+/// An executor offload (its pool caps the threads) or a wait on an event or condition (which
+/// holds no resources): many at once cost nothing worth bounding.
+fn is_bounded_by_nature(semantic: &SemanticModel, call: &ast::ExprCall) -> bool {
+    let lists = data();
+    let rule = crate::registry::Rule::UnboundedGather;
+    semantic
+        .call_target(call)
+        .is_some_and(|target| lists.list(rule, "bounded-calls").matches(&target))
+        || matches!(call.func.as_ref(), Expr::Attribute(attribute)
+            if lists.list(rule, "bounded-methods").matches(attribute.attr.as_str()))
 }
 
 /// `tasks = []` filled by `tasks.append(coro(...))` before `name_at`: unbounded when an append
@@ -566,21 +579,10 @@ const RELEASE_METHODS: &[&str] = &[
     "release",
 ];
 
-/// Methods whose result keeps the resource it came from in use (`engine.connect()`,
-/// `pool.acquire()`): when that result escapes, so does the resource.
-const DERIVING_METHODS: &[&str] = &[
-    "connect",
-    "cursor",
-    "acquire",
-    "begin",
-    "get_connection",
-    "session",
-    "pipeline",
-];
-
 /// The fate of the value bound to `name` at `bound_at` in `body` (a function body).
 /// `passing_escapes` says whether handing the name to a given call lets it escape. A value
-/// derived from it (`conn = engine.connect()`) that escapes takes it along.
+/// a method of it returns (`conn = engine.connect()`, a streamed `response = session.post(...)`)
+/// may need it open, so when that value escapes, the resource does too.
 pub fn resource_fate(
     body: &[Stmt],
     name: &str,
@@ -608,7 +610,6 @@ pub fn resource_fate(
             return;
         };
         if matches!(attribute.value.as_ref(), Expr::Name(receiver) if receiver.id.as_str() == name)
-            && DERIVING_METHODS.contains(&attribute.attr.as_str())
             && assign.start() >= bound_at
         {
             derived.push((target.id.as_str(), assign.end()));

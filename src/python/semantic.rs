@@ -412,6 +412,25 @@ impl<'a> SemanticModel<'a> {
         }
     }
 
+    /// The value a module-level name is bound to, when that is its only binding and no
+    /// enclosing function or class rebinds it (`CORE = {"a", "b"}`).
+    pub fn module_constant(&self, name: &ast::ExprName) -> Option<&'a Expr> {
+        let id = name.id.as_str();
+        if self.scopes[1..]
+            .iter()
+            .any(|scope| scope.bindings.contains_key(id))
+        {
+            return None;
+        }
+        match self.scopes[0].bindings.get(id)?.as_slice() {
+            [Binding {
+                kind: BindingKind::Value(value),
+                ..
+            }] => Some(value),
+            _ => None,
+        }
+    }
+
     /// The `def` a call invokes when it is a function of this file (`fetch(x)`, `self.fetch(x)`).
     pub fn local_function(&self, call: &ast::ExprCall) -> Option<&'a ast::StmtFunctionDef> {
         match self.resolve(&call.func)? {
