@@ -4,10 +4,9 @@
 
 use proc_macro2::Span;
 use ruff_text_size::TextRange;
-use syn::punctuated::Punctuated;
 use syn::spanned::Spanned;
 use syn::visit::{self, Visit};
-use syn::{Expr, Stmt, Token};
+use syn::{Expr, Stmt};
 
 use super::analyze;
 use super::macros::{self, MacroBody};
@@ -122,13 +121,6 @@ pub struct CallSite<'a> {
 impl<'a> CallSite<'a> {
     pub fn target(&self) -> Option<&str> {
         self.target.as_deref()
-    }
-
-    pub fn arguments(&self) -> &'a Punctuated<Expr, Token![,]> {
-        match self.kind {
-            CallKind::Function(call) => &call.args,
-            CallKind::Method(call) => &call.args,
-        }
     }
 
     /// What a finding points at: the whole call, or for a method call the method and its

@@ -618,3 +618,137 @@ pub fn first_suspension_point(statements: &[syn::Stmt]) -> Option<proc_macro2::S
     }
     finder.found
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn model(items: &str) -> SemanticModel {
+        let file: syn::File = syn::parse_str(items).unwrap();
+        let mut model = SemanticModel::new();
+        model.push_scope(ScopeKind::Module {
+            inherits_parent: false,
+        });
+        model.declare_items(file.items.iter());
+        model
+    }
+
+    fn resolve(model: &SemanticModel, path: &str) -> Option<String> {
+        model.resolve_path(&syn::parse_str(path).unwrap())
+    }
+
+    #[test]
+    fn use_items_resolve_groups_self_renames_and_globs() {
+        let model = model(
+            "use std::{fs::{self, File as F}, thread::sleep as nap}; use tokio::time::*; \
+             use crate::local::helper; extern crate serde_json as json; fn own() {}",
+        );
+        assert_eq!(
+            resolve(&model, "fs::read").as_deref(),
+            Some("std::fs::read")
+        );
+        assert_eq!(
+            resolve(&model, "F::open").as_deref(),
+            Some("std::fs::File::open")
+        );
+        assert_eq!(
+            resolve(&model, "nap").as_deref(),
+            Some("std::thread::sleep")
+        );
+        assert_eq!(
+            resolve(&model, "json::to_string").as_deref(),
+            Some("serde_json::to_string")
+        );
+        assert_eq!(
+            resolve(&model, "::std::thread::sleep").as_deref(),
+            Some("std::thread::sleep")
+        );
+        assert_eq!(
+            resolve(&model, "futures_util::future::join_all").as_deref(),
+            Some("futures::future::join_all")
+        );
+        assert_eq!(resolve(&model, "helper"), None);
+        assert_eq!(resolve(&model, "own"), None);
+        assert_eq!(resolve(&model, "crate::fs::read"), None);
+        assert_eq!(resolve(&model, "unknown_single"), None);
+    }
+
+    #[test]
+    fn glob_imports_bring_in_only_known_names() {
+        let model = model("use std::thread::*;");
+        assert_eq!(
+            resolve(&model, "sleep").as_deref(),
+            Some("std::thread::sleep")
+        );
+        assert_eq!(resolve(&model, "park"), None);
+    }
+
+    #[test]
+    fn inner_modules_see_parent_imports_only_through_use_super_glob() {
+        let mut model = model("use std::thread;");
+        model.push_scope(ScopeKind::Module {
+            inherits_parent: false,
+        });
+        model.declare_items(std::iter::empty());
+        assert_eq!(
+            resolve(&model, "thread::sleep").as_deref(),
+            Some("thread::sleep")
+        );
+        model.pop_scope();
+        model.push_scope(ScopeKind::Module {
+            inherits_parent: false,
+        });
+        let glob: syn::File = syn::parse_str("use super::*;").unwrap();
+        model.declare_items(glob.items.iter());
+        assert_eq!(
+            resolve(&model, "thread::sleep").as_deref(),
+            Some("std::thread::sleep")
+        );
+    }
+
+    #[test]
+    fn locals_shadow_imports_and_carry_their_types() {
+        let mut model = model("use std::sync::mpsc; use std::thread;");
+        model.push_scope(ScopeKind::Function { is_async: true });
+        let pattern: syn::Pat = syn::parse_quote!((tx, rx));
+        let init: Expr = syn::parse_quote!(mpsc::channel::<u8>());
+        let types = model.value_types(&init);
+        model.bind(&pattern, types);
+        let receiver: Expr = syn::parse_quote!(rx);
+        assert_eq!(
+            model.type_of(&receiver).as_deref(),
+            Some("std::sync::mpsc::Receiver")
+        );
+        model.bind_unknown(&syn::parse_quote!(thread));
+        assert_eq!(resolve(&model, "thread"), None);
+        assert_eq!(
+            resolve(&model, "thread::sleep").as_deref(),
+            Some("std::thread::sleep")
+        );
+    }
+
+    #[test]
+    fn async_and_loop_context_follow_closures_and_blocks() {
+        let mut model = model("");
+        model.push_scope(ScopeKind::Function { is_async: true });
+        assert!(model.in_async_context() && model.can_await() && !model.in_loop());
+        model.push_scope(ScopeKind::LoopBody);
+        assert!(model.in_loop());
+        model.push_scope(ScopeKind::Closure {
+            is_async: false,
+            runs_inline: true,
+            per_item: true,
+        });
+        assert!(model.in_async_context() && !model.can_await() && model.in_loop());
+        model.push_scope(ScopeKind::Closure {
+            is_async: false,
+            runs_inline: false,
+            per_item: false,
+        });
+        assert!(!model.in_async_context() && !model.in_loop());
+        model.push_scope(ScopeKind::AsyncBlock);
+        assert!(model.in_async_context() && model.can_await());
+        model.push_scope(ScopeKind::Function { is_async: false });
+        assert!(!model.in_async_context());
+    }
+}
