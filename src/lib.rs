@@ -3,8 +3,9 @@
 //! The pipeline, in the order the modules run:
 //! `cli` → `discover` (files and their settings) → `lint` (per file, in parallel:
 //! `source` → `python` front end: parse, semantic facts, `rules`) → `diagnostic`s →
-//! `suppress` → `output`.
+//! `suppress` → `output` (and `audit`, the report built from the same results).
 
+pub mod audit;
 pub mod baseline;
 pub mod cli;
 pub mod config;
