@@ -35,6 +35,8 @@ section { padding: 18px 0 8px; }
 h2 { font-size: 21px; margin: 12px 0 12px; padding-bottom: 6px; border-bottom: 2px solid var(--ink); }
 h3 { font-size: 15px; margin: 18px 0 8px; color: #243044; }
 .grid { display: grid; grid-template-columns: 3fr 2fr; gap: 28px; align-items: start; }
+.grid > div { min-width: 0; }
+td.rule { white-space: nowrap; }
 .panel { background: var(--panel); border: 1px solid var(--line); border-radius: 10px; padding: 10px 14px 6px; }
 table { border-collapse: collapse; width: 100%; font-size: 14px; margin: 4px 0 14px; }
 th, td { text-align: left; padding: 6px 10px; border-bottom: 1px solid var(--line); vertical-align: top; }
@@ -158,6 +160,15 @@ fn rule_doc(doc: &str) -> Markup {
     PreEscaped(rendered)
 }
 
+/// A diagnostic message with its `backticked` names set as code.
+fn message(text: &str) -> Markup {
+    html! {
+        @for (index, part) in text.split('`').enumerate() {
+            @if index % 2 == 1 { code { (part) } } @else { (part) }
+        }
+    }
+}
+
 fn rule_link(code: &str, name: &str) -> Markup {
     html! { a href=(rule_anchor(code)) { (name) } }
 }
@@ -225,7 +236,7 @@ fn totals(audit: &Audit) -> Markup {
                 span.number { (count(summary.findings)) }
                 span.label { "findings" }
                 @if let Some(trend) = &audit.trend {
-                    span.sub { span.delta-new { "+" (trend.new) " new" } " · " span.delta-fixed { (trend.fixed) " fixed" } }
+                    span.sub { span.delta-new[trend.new > 0] { "+" (trend.new) " new" } " · " span.delta-fixed[trend.fixed > 0] { (trend.fixed) " fixed" } }
                 }
             }
             div.card #total-files {
@@ -365,8 +376,8 @@ fn trend_section(audit: &Audit) -> Markup {
                             h3 { "Since " (trend.reference.label()) }
                             table #table-trend-totals {
                                 tbody {
-                                    tr { td { "New" } td.num.delta-new { (count(trend.new)) } }
-                                    tr { td { "Fixed" } td.num.delta-fixed { (count(trend.fixed)) } }
+                                    tr { td { "New" } td.num.delta-new[trend.new > 0] { (count(trend.new)) } }
+                                    tr { td { "Fixed" } td.num.delta-fixed[trend.fixed > 0] { (count(trend.fixed)) } }
                                     tr { td { "Unchanged" } td.num { (count(trend.unchanged)) } }
                                 }
                             }
@@ -448,16 +459,10 @@ fn hotspots_section(audit: &Audit) -> Markup {
             } @else {
                 h3 { "Top files by findings" }
                 div.panel #chart-files { (svg::bars("Top files by findings", &file_bars, 1080.0)) }
-                div.grid {
-                    div {
-                        h3 { "Files" }
-                        (hotspot_table("table-hotspot-files", "File", &hotspots.files, false))
-                    }
-                    div {
-                        h3 { "Directories" }
-                        (hotspot_table("table-hotspot-directories", "Directory", &hotspots.directories, true))
-                    }
-                }
+                h3 { "Files" }
+                (hotspot_table("table-hotspot-files", "File", &hotspots.files, false))
+                h3 { "Directories" }
+                (hotspot_table("table-hotspot-directories", "Directory", &hotspots.directories, true))
             }
         }
     }
@@ -543,9 +548,9 @@ fn findings_section(audit: &Audit) -> Markup {
                             tr {
                                 td.mono { (finding.path) }
                                 td.num { (finding.line) }
-                                td data-sort=(finding.code) { span.mono { (finding.code) } " " (rule_link(&finding.code, &finding.name)) }
+                                td.rule data-sort=(finding.code) { span.mono { (finding.code) } " " (rule_link(&finding.code, &finding.name)) }
                                 td { span.badge.(finding.severity) { (finding.severity) } }
-                                td { (finding.message) }
+                                td { (message(&finding.message)) }
                             }
                         }
                     }

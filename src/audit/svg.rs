@@ -84,17 +84,19 @@ fn axis_max(max: usize) -> usize {
 pub fn line(title: &str, points: &[Point], width: f64) -> Markup {
     const HEIGHT: f64 = 280.0;
     const LEFT: f64 = 56.0;
-    const RIGHT: f64 = 32.0;
+    const RIGHT: f64 = 16.0;
     const TOP: f64 = 24.0;
     const BOTTOM: f64 = 56.0;
     let top_value = axis_max(points.iter().map(|point| point.value).max().unwrap_or(0));
     let plot_width = width - LEFT - RIGHT;
     let plot_height = HEIGHT - TOP - BOTTOM;
+    // Points stay clear of the plot's edges, so that the dates under them fit.
+    const INSET: f64 = 44.0;
     let x = |index: usize| {
         if points.len() < 2 {
             LEFT + plot_width / 2.0
         } else {
-            LEFT + plot_width * index as f64 / (points.len() - 1) as f64
+            LEFT + INSET + (plot_width - 2.0 * INSET) * index as f64 / (points.len() - 1) as f64
         }
     };
     let y = |value: usize| TOP + plot_height * (1.0 - value as f64 / top_value as f64);
