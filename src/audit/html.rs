@@ -560,6 +560,36 @@ fn findings_section(audit: &Audit) -> Markup {
     }
 }
 
+/// The rules to document: the ones this audit ran or found, and those the trend names.
+fn documented_rules(audit: &Audit) -> Vec<(Rule, Option<&RuleSummary>)> {
+    let changed = audit
+        .trend
+        .iter()
+        .flat_map(|trend| trend.changes.iter().map(|change| change.code.as_str()));
+    let mut rules: Vec<(Rule, Option<&RuleSummary>)> = Rule::ALL
+        .iter()
+        .copied()
+        .filter_map(|rule| {
+            let summary = audit
+                .summary
+                .rules
+                .iter()
+                .find(|summary| summary.code == rule.code());
+            summary.map(|summary| (rule, Some(summary)))
+        })
+        .collect();
+    for code in changed {
+        match Rule::from_code_or_name(code) {
+            Some(rule) if !rules.iter().any(|(known, _)| *known == rule) => {
+                rules.push((rule, None));
+            }
+            _ => {}
+        }
+    }
+    rules.sort_by_key(|(rule, _)| rule.code());
+    rules
+}
+
 fn rules_section(audit: &Audit) -> Markup {
     let enabled = audit
         .summary
@@ -571,13 +601,14 @@ fn rules_section(audit: &Audit) -> Markup {
         section #rules {
             h2 { "Rules" }
             p.note { (plural(enabled, "rule was", "rules were")) " enabled for this audit. Their documentation follows." }
-            @for summary in &audit.summary.rules {
-                @if let Some(rule) = Rule::from_code_or_name(&summary.code) {
-                    article.rule-doc id=(format!("rule-{}", summary.code)) {
-                        (rule_doc(rule.meta().doc))
-                        p.note {
-                            (category_label(summary.category)) " · " (summary.severity) " · "
-                            (plural(summary.findings, "finding", "findings")) " in this audit"
+            @for (rule, summary) in documented_rules(audit) {
+                article.rule-doc id=(format!("rule-{}", rule.code())) {
+                    (rule_doc(rule.meta().doc))
+                    p.note {
+                        (category_label(rule.meta().fm043)) " · " (rule.meta().severity) " · "
+                        @match summary {
+                            Some(summary) => { (plural(summary.findings, "finding", "findings")) " in this audit" }
+                            None => { "not enabled for this audit" }
                         }
                     }
                 }
