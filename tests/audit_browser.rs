@@ -165,6 +165,30 @@ fn the_html_report_renders_in_chromium() {
         "the sorting script ran and made the headers focusable"
     );
 
+    // The sorting script, driven by a click: by rule name, ascending.
+    let page = std::fs::read_to_string(&report).unwrap();
+    let clicked = directory.path().join("clicked.html");
+    let click = "<script>document.querySelector('#table-rules th:nth-child(2)').click();</script>";
+    std::fs::write(
+        &clicked,
+        page.replace("</body>", &format!("{click}</body>")),
+    )
+    .unwrap();
+    let dom = browser(&chromium, &profile, &["--dump-dom"], &clicked);
+    let rules = dom.split("id=\"table-rules\"").nth(1).unwrap();
+    let first_row = rules
+        .split("<tbody>")
+        .nth(1)
+        .unwrap()
+        .split("</tr>")
+        .next()
+        .unwrap();
+    assert!(
+        first_row.contains(">blocking-database<"),
+        "sorted by name: {first_row}"
+    );
+    assert!(rules.contains("aria-sort=\"ascending\""));
+
     let screenshot = directory.path().join("report.png");
     browser(
         &chromium,
