@@ -3,8 +3,10 @@
 //! The pipeline, in the order the modules run:
 //! `cli` → `discover` (files and their settings) → `lint` (per file, in parallel:
 //! `source` → `python` or `rust` front end: parse, semantic facts, `rules`) → `diagnostic`s →
-//! `suppress` → `fix` (re-lint loop, atomic writes) → `output`.
+//! `suppress` → `fix` (re-lint loop, atomic writes) → `output` (and `audit`, the report built
+//! from the same results).
 
+pub mod audit;
 pub mod baseline;
 pub mod cli;
 pub mod config;

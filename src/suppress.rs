@@ -45,6 +45,13 @@ pub struct Suppression {
     used_bare: bool,
 }
 
+impl Suppression {
+    /// Whether it silenced at least one finding (known once `apply` has run).
+    pub fn is_used(&self) -> bool {
+        self.used_bare || self.used.iter().any(|used| *used)
+    }
+}
+
 /// A directive parsed from the text of one comment.
 #[derive(Debug, PartialEq, Eq)]
 struct Directive {

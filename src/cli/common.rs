@@ -35,6 +35,13 @@ impl LintArgs {
     pub fn discover(&self) -> Result<Discovered, String> {
         let cwd = std::env::current_dir()
             .map_err(|error| format!("cannot read the working directory: {error}"))?;
+        self.discover_in(cwd)
+    }
+
+    /// Discovery as if run from `cwd`: configuration is looked up and paths are shown relative
+    /// to it (`audit --compare` lints an unpacked older revision this way). Relative `paths`
+    /// are still taken as given, so they must already point into `cwd`.
+    pub fn discover_in(&self, cwd: PathBuf) -> Result<Discovered, String> {
         let cli = CliOverrides {
             select: self
                 .select
@@ -74,8 +81,15 @@ impl LintArgs {
     }
 
     pub fn run(&self) -> Result<LintRun, String> {
-        let discovered = self.discover()?;
-        let reports = lint_all(discovered.discovery, self.jobs.map(usize::from))?;
+        Self::lint(self.discover()?, self.jobs)
+    }
+
+    pub fn run_in(&self, cwd: PathBuf) -> Result<LintRun, String> {
+        Self::lint(self.discover_in(cwd)?, self.jobs)
+    }
+
+    fn lint(discovered: Discovered, jobs: Option<u16>) -> Result<LintRun, String> {
+        let reports = lint_all(discovered.discovery, jobs.map(usize::from))?;
         Ok(LintRun {
             cwd: discovered.cwd,
             reports,

@@ -1,5 +1,6 @@
-//! The command line: `check`, `rules`, `explain`.
+//! The command line: `check`, `baseline`, `audit`, `rules`, `explain`.
 
+mod audit;
 mod baseline;
 mod check;
 mod common;
@@ -35,6 +36,8 @@ enum Command {
     Check(CheckArgs),
     /// Record the current findings, so that `check --baseline` reports only new ones.
     Baseline(BaselineArgs),
+    /// Write an audit report (HTML, Markdown, JSON): totals, hotspots, suppressions, trend.
+    Audit(AuditArgs),
     /// List every rule.
     Rules {
         #[arg(long, value_enum, default_value = "text")]
@@ -152,11 +155,50 @@ pub struct BaselineArgs {
     prune: bool,
 }
 
+#[derive(Debug, clap::Args)]
+#[command(group(
+    clap::ArgGroup::new("reports")
+        .args(["html", "markdown", "json"])
+        .multiple(true)
+        .required(true)
+))]
+pub struct AuditArgs {
+    #[command(flatten)]
+    lint: LintArgs,
+    /// Write the HTML report (one self-contained file) to FILE; `-` for standard output.
+    #[arg(long, value_name = "FILE")]
+    html: Option<PathBuf>,
+    /// Write the GitHub-flavoured Markdown report to FILE; `-` for standard output.
+    #[arg(long, value_name = "FILE")]
+    markdown: Option<PathBuf>,
+    /// Write the JSON report (`"schema": "loopguard-audit/1"`) to FILE; `-` for standard output.
+    #[arg(long, value_name = "FILE")]
+    json: Option<PathBuf>,
+    /// An earlier audit's JSON report: the trend shows it, and new/fixed/unchanged findings
+    /// are counted against the latest one. Repeat for several.
+    #[arg(long, value_name = "OLD.json")]
+    previous: Vec<PathBuf>,
+    /// Also lint this git revision (from `git archive`, in a temporary directory; the work
+    /// tree is not touched) and count new/fixed/unchanged findings against it.
+    #[arg(long, value_name = "REV", conflicts_with = "changed_since")]
+    compare: Option<String>,
+    /// The baseline file whose size the report shows (default: the configured `baseline`).
+    #[arg(long, value_name = "FILE")]
+    baseline: Option<PathBuf>,
+    /// The audit's date (default: today, UTC).
+    #[arg(long, value_name = "YYYY-MM-DD", env = "LOOPGUARD_AUDIT_DATE", value_parser = audit::parse_date)]
+    date: Option<String>,
+    /// How many directories and files the hotspot lists show.
+    #[arg(long, value_name = "N", default_value_t = crate::audit::DEFAULT_HOTSPOTS)]
+    top: usize,
+}
+
 pub fn main() -> ExitCode {
     let cli = Cli::parse();
     let code = match cli.command {
         Command::Check(args) => check::run(&args),
         Command::Baseline(args) => baseline::run(&args),
+        Command::Audit(args) => audit::run(&args),
         Command::Rules { output_format } => rules::list(output_format),
         Command::Explain { rule } => rules::explain(&rule),
     };
