@@ -57,7 +57,11 @@ fn fixtures_markdown_report_with_a_trend() {
     let mut audit = fixtures_audit(&[], "2026-11-01");
     audit.trend = Some(Trend::new(&audit, std::slice::from_ref(&earlier), &earlier));
     let trend = audit.trend.as_ref().unwrap();
-    let opt_in_findings = earlier.findings.iter().filter(|finding| finding.code == "LG305").count();
+    let opt_in_findings = earlier
+        .findings
+        .iter()
+        .filter(|finding| finding.code == "LG305")
+        .count();
     assert!(opt_in_findings > 0);
     assert_eq!(trend.fixed, opt_in_findings, "the LG305 findings are gone");
     assert_eq!(trend.new, 0);

@@ -134,7 +134,8 @@ fn the_html_report_renders_in_chromium() {
         ],
         "2026-11-02",
     );
-    let summary: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&json).unwrap()).unwrap();
+    let summary: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&json).unwrap()).unwrap();
     let total = summary["summary"]["findings"].as_u64().unwrap();
     assert!(total > 0);
 
