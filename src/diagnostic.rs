@@ -5,6 +5,18 @@ use serde::Serialize;
 
 use crate::registry::Rule;
 
+/// Source code quoted in a message: on one line (messages are one line in every output
+/// format), with runs of whitespace collapsed and long expressions shortened.
+pub fn quote_code(code: &str) -> String {
+    const MAX_CHARS: usize = 60;
+    let one_line = code.split_whitespace().collect::<Vec<_>>().join(" ");
+    if one_line.chars().count() <= MAX_CHARS {
+        return one_line;
+    }
+    let shortened: String = one_line.chars().take(MAX_CHARS - 1).collect();
+    format!("{}…", shortened.trim_end())
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum Applicability {
@@ -137,5 +149,22 @@ impl Diagnostic {
     pub fn with_fix(mut self, fix: Option<Fix>) -> Self {
         self.fix = fix;
         self
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::quote_code;
+
+    #[test]
+    fn quoted_code_is_one_short_line() {
+        assert_eq!(
+            quote_code("wait_exponential(\n    multiplier=1,\n    max=10,\n)"),
+            "wait_exponential( multiplier=1, max=10, )"
+        );
+        let long = format!("f({})", "x, ".repeat(40));
+        let quoted = quote_code(&long);
+        assert!(quoted.chars().count() <= 60);
+        assert!(quoted.ends_with('…'));
     }
 }

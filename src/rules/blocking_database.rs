@@ -60,7 +60,7 @@ fn check_connection_method(checker: &mut Checker, site: &CallSite) {
     }
     let diagnostic = Diagnostic::new(
         Rule::BlockingDatabase,
-        format!("`{receiver}` is a synchronous `{receiver_type}`: `.{}()` blocks the event loop for the whole round trip", attribute.attr),
+        format!("`{}` is a synchronous `{receiver_type}`: `.{}()` blocks the event loop for the whole round trip", quote_code(receiver), attribute.attr),
         site.call.range(),
     )
     .with_help(HELP);

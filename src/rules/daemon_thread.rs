@@ -35,7 +35,7 @@ pub(crate) fn python_call(checker: &mut Checker, site: &CallSite) {
     let subject = if is_raw {
         format!("`{name}` starts a thread that")
     } else {
-        format!("`{}`", checker.text(site.call.func.range()))
+        format!("`{}`", quote_code(checker.text(site.call.func.range())))
     };
     let message = if is_raw {
         format!("{subject} cannot be joined and dies at interpreter exit wherever it is (mid-write, holding a lock)")
@@ -62,7 +62,7 @@ pub(crate) fn python_assign(checker: &mut Checker, assign: &ast::StmtAssign) {
         }
         let diagnostic = Diagnostic::new(
             Rule::DaemonThread,
-            format!("`{}` {MESSAGE}", checker.text(attribute.value.range())),
+            format!("`{}` {MESSAGE}", quote_code(checker.text(attribute.value.range()))),
             target.range(),
         )
         .with_help(HELP);

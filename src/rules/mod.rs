@@ -88,7 +88,7 @@ pub const BOUNDED_WRAPPERS: RuleOption = RuleOption {
 
 /// What every rule file needs.
 mod prelude {
-    pub(crate) use crate::diagnostic::{Diagnostic, Edit, Fix};
+    pub(crate) use crate::diagnostic::{quote_code, Diagnostic, Edit, Fix};
     pub(crate) use crate::python::checker::{CallSite, Checker};
     pub(crate) use crate::python::edits;
     pub(crate) use crate::registry::{Enablement, FixKind, Language, Rule, RuleMeta, Severity};

@@ -44,15 +44,16 @@ pub(crate) fn python_loop(checker: &mut Checker, body: &[ast::Stmt]) {
             continue;
         }
         let delay_text = checker.text(delay.range());
+        let quoted_delay = quote_code(delay_text);
         let shim = edits::module_reference(checker, "loopguard_shim");
         let mut fix_edits = vec![Edit::replacement(delay.range(), format!("{}.full_jitter({delay_text})", shim.name))];
         fix_edits.extend(shim.import);
         let diagnostic = Diagnostic::new(
             Rule::RetryWithoutJitter,
-            format!("this retry loop always waits exactly `{delay_text}` after a failure: {HERD}"),
+            format!("this retry loop always waits exactly `{quoted_delay}` after a failure: {HERD}"),
             sleep.range(),
         )
-        .with_help(format!("randomise the delay: `loopguard_shim.full_jitter({delay_text})` draws it uniformly from [0, {delay_text}]"))
+        .with_help(format!("randomise the delay: `loopguard_shim.full_jitter({quoted_delay})` draws it uniformly from [0, {quoted_delay}]"))
         .with_fix(Some(Fix::unsafe_edits("Wrap the delay in `loopguard_shim.full_jitter(...)`", fix_edits)));
         checker.report(diagnostic);
     }
@@ -113,7 +114,7 @@ fn check_tenacity(checker: &mut Checker, site: &CallSite, name: &str) {
     let short = name.rsplit('.').next().unwrap_or(name);
     let diagnostic = Diagnostic::new(
         Rule::RetryWithoutJitter,
-        format!("tenacity `{short}` waits on a deterministic schedule (`{}`): {HERD}", checker.text(wait.value.range())),
+        format!("tenacity `{short}` waits on a deterministic schedule (`{}`): {HERD}", quote_code(checker.text(wait.value.range()))),
         site.call.range(),
     )
     .with_help("use `wait_random_exponential(...)` or add `+ wait_random(0, 1)`")

@@ -54,7 +54,7 @@ pub(crate) fn python_acquire(checker: &mut Checker, statement: &ast::StmtExpr) {
 fn report(checker: &mut Checker, at: ruff_text_size::TextRange, lock_type: &str, suspension: ruff_text_size::TextRange) {
     let diagnostic = Diagnostic::new(
         Rule::SyncLockAcrossAwait,
-        format!("`{}` (a `{lock_type}`) is held across a suspension point: a task that runs meanwhile and takes it blocks the whole event loop thread", checker.text(at)),
+        format!("`{}` (a `{lock_type}`) is held across a suspension point: a task that runs meanwhile and takes it blocks the whole event loop thread", quote_code(checker.text(at))),
         at,
     )
     .with_note("the coroutine suspends here while holding the lock", Some(suspension))
