@@ -115,6 +115,20 @@ impl<'a> Checker<'a> {
             .contains(function.name.as_str())
     }
 
+    /// The target of a call that `rule`'s block list (with the user's `extend-blocking-calls`)
+    /// says blocks, when the call runs in async context: the shared guard of the LG2xx rules.
+    pub fn blocking_call<'s>(&self, site: &'s CallSite, rule: Rule) -> Option<&'s str> {
+        if !self.semantic.in_async_context() {
+            return None;
+        }
+        let name = site.target()?;
+        self.settings
+            .python
+            .calls(rule)
+            .matches(name)
+            .then_some(name)
+    }
+
     /// True the first time `key` is seen for `rule` in the current function (for rules that
     /// report once per receiver rather than once per call).
     pub fn first_in_function(&mut self, rule: Rule, key: &str) -> bool {

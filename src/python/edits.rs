@@ -283,6 +283,18 @@ pub fn to_thread_edits(checker: &Checker, call: &ast::ExprCall) -> Vec<Edit> {
     edits
 }
 
+/// The unsafe fix of the blocking-call rules: run the call in a worker thread, offered only
+/// where that keeps the meaning (the call is the whole value of a simple statement, so not
+/// `with open(...)`).
+pub fn to_thread_fix(checker: &Checker, call: &ast::ExprCall) -> Option<crate::diagnostic::Fix> {
+    is_statement_value(checker, call).then(|| {
+        crate::diagnostic::Fix::unsafe_edits(
+            "Run it in a worker thread with `await asyncio.to_thread(...)`",
+            to_thread_edits(checker, call),
+        )
+    })
+}
+
 /// Whether the call is the whole value of a simple statement (`x = f()`, `f()`, `return f()`):
 /// the only place where wrapping it in `await asyncio.to_thread(...)` keeps the meaning.
 pub fn is_statement_value(checker: &Checker, call: &ast::ExprCall) -> bool {

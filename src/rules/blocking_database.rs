@@ -79,13 +79,9 @@ fn opened_in_current_function(checker: &Checker, receiver: &ast::Expr) -> bool {
 }
 
 pub(crate) fn rust_call(checker: &mut RustChecker, site: &RustCallSite) {
-    if site.awaited || !checker.semantic.in_async_context() {
+    let Some(name) = checker.blocking_call(site, Rule::BlockingDatabase) else {
         return;
-    }
-    let Some(name) = site.target() else { return };
-    if !checker.settings.rust.calls(Rule::BlockingDatabase).matches(name) {
-        return;
-    }
+    };
     let what = if name == "r2d2::Pool::get" {
         "checks a connection out of a synchronous `r2d2` pool, waiting while the pool is exhausted"
     } else {

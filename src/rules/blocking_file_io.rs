@@ -26,21 +26,11 @@ pub const META: RuleMeta = RuleMeta {
 };
 
 pub(crate) fn python_call(checker: &mut Checker, site: &CallSite) {
-    if !checker.semantic.in_async_context() {
+    let Some(name) = checker.blocking_call(site, Rule::BlockingFileIo) else {
         return;
-    }
-    let Some(name) = site.target() else { return };
-    if !checker.settings.python.calls(Rule::BlockingFileIo).matches(name) {
-        return;
-    }
+    };
     let display = name.strip_prefix("builtins.").unwrap_or(name);
-    // `with open(p) as f:` cannot be moved to a thread as one call: only plain expressions are.
-    let fix = (edits::is_statement_value(checker, site.call)).then(|| {
-        Fix::unsafe_edits(
-            "Run it in a worker thread with `await asyncio.to_thread(...)`",
-            edits::to_thread_edits(checker, site.call),
-        )
-    });
+    let fix = edits::to_thread_fix(checker, site.call);
     let diagnostic = Diagnostic::new(
         Rule::BlockingFileIo,
         format!("`{display}` does blocking file-system I/O in async code: a slow disk or network mount stalls the event loop"),
@@ -52,13 +42,9 @@ pub(crate) fn python_call(checker: &mut Checker, site: &CallSite) {
 }
 
 pub(crate) fn rust_call(checker: &mut RustChecker, site: &RustCallSite) {
-    if site.awaited || !checker.semantic.in_async_context() {
+    let Some(name) = checker.blocking_call(site, Rule::BlockingFileIo) else {
         return;
-    }
-    let Some(name) = site.target() else { return };
-    if !checker.settings.rust.calls(Rule::BlockingFileIo).matches(name) {
-        return;
-    }
+    };
     let diagnostic = Diagnostic::new(
         Rule::BlockingFileIo,
         format!("`{name}` does blocking file-system I/O in async code: a slow disk or network mount stalls the runtime's worker thread"),

@@ -17,19 +17,10 @@ pub const META: RuleMeta = RuleMeta {
 };
 
 pub(crate) fn python_call(checker: &mut Checker, site: &CallSite) {
-    if !checker.semantic.in_async_context() {
+    let Some(name) = checker.blocking_call(site, Rule::BlockingHttp) else {
         return;
-    }
-    let Some(name) = site.target() else { return };
-    if !checker.settings.python.calls(Rule::BlockingHttp).matches(name) {
-        return;
-    }
-    let fix = (edits::is_statement_value(checker, site.call)).then(|| {
-        Fix::unsafe_edits(
-            "Run it in a worker thread with `await asyncio.to_thread(...)`",
-            edits::to_thread_edits(checker, site.call),
-        )
-    });
+    };
+    let fix = edits::to_thread_fix(checker, site.call);
     let diagnostic = Diagnostic::new(
         Rule::BlockingHttp,
         format!("`{name}` is a blocking HTTP call in async code: the event loop stalls until the server answers"),
@@ -41,13 +32,9 @@ pub(crate) fn python_call(checker: &mut Checker, site: &CallSite) {
 }
 
 pub(crate) fn rust_call(checker: &mut RustChecker, site: &RustCallSite) {
-    if site.awaited || !checker.semantic.in_async_context() {
+    let Some(name) = checker.blocking_call(site, Rule::BlockingHttp) else {
         return;
-    }
-    let Some(name) = site.target() else { return };
-    if !checker.settings.rust.calls(Rule::BlockingHttp).matches(name) {
-        return;
-    }
+    };
     let diagnostic = Diagnostic::new(
         Rule::BlockingHttp,
         format!("`{name}` is a blocking HTTP call in async code: the runtime's worker thread stalls until the server answers"),

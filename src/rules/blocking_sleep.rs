@@ -17,13 +17,9 @@ pub const META: RuleMeta = RuleMeta {
 };
 
 pub(crate) fn python_call(checker: &mut Checker, site: &CallSite) {
-    if !checker.semantic.in_async_context() {
+    let Some(name) = checker.blocking_call(site, Rule::BlockingSleep) else {
         return;
-    }
-    let Some(name) = site.target() else { return };
-    if !checker.settings.python.calls(Rule::BlockingSleep).matches(name) {
-        return;
-    }
+    };
     let library = async_library(checker);
     let diagnostic = Diagnostic::new(
         Rule::BlockingSleep,
@@ -61,13 +57,9 @@ fn async_sleep_fix(checker: &Checker, site: &CallSite, name: &str, library: &str
 }
 
 pub(crate) fn rust_call(checker: &mut RustChecker, site: &RustCallSite) {
-    if site.awaited || !checker.semantic.in_async_context() {
+    let Some(name) = checker.blocking_call(site, Rule::BlockingSleep) else {
         return;
-    }
-    let Some(name) = site.target() else { return };
-    if !checker.settings.rust.calls(Rule::BlockingSleep).matches(name) {
-        return;
-    }
+    };
     let range = checker.range(site.span());
     let diagnostic = Diagnostic::new(
         Rule::BlockingSleep,

@@ -17,13 +17,9 @@ pub const META: RuleMeta = RuleMeta {
 };
 
 pub(crate) fn python_call(checker: &mut Checker, site: &CallSite) {
-    if !checker.semantic.in_async_context() {
+    let Some(name) = checker.blocking_call(site, Rule::BlockingSubprocess) else {
         return;
-    }
-    let Some(name) = site.target() else { return };
-    if !checker.settings.python.calls(Rule::BlockingSubprocess).matches(name) {
-        return;
-    }
+    };
     let diagnostic = Diagnostic::new(
         Rule::BlockingSubprocess,
         format!("`{name}` runs or waits for a child process synchronously: the event loop stalls until it exits"),
@@ -34,13 +30,9 @@ pub(crate) fn python_call(checker: &mut Checker, site: &CallSite) {
 }
 
 pub(crate) fn rust_call(checker: &mut RustChecker, site: &RustCallSite) {
-    if site.awaited || !checker.semantic.in_async_context() {
+    let Some(name) = checker.blocking_call(site, Rule::BlockingSubprocess) else {
         return;
-    }
-    let Some(name) = site.target() else { return };
-    if !checker.settings.rust.calls(Rule::BlockingSubprocess).matches(name) {
-        return;
-    }
+    };
     let diagnostic = Diagnostic::new(
         Rule::BlockingSubprocess,
         format!("`{name}` waits for a child process synchronously: the runtime's worker thread stalls until it exits"),

@@ -82,13 +82,9 @@ fn help_for(name: &str) -> &'static str {
 }
 
 pub(crate) fn rust_call(checker: &mut RustChecker, site: &RustCallSite) {
-    if site.awaited || !checker.semantic.in_async_context() {
+    let Some(name) = checker.blocking_call(site, Rule::BlockingWait) else {
         return;
-    }
-    let Some(name) = site.target() else { return };
-    if !checker.settings.rust.calls(Rule::BlockingWait).matches(name) {
-        return;
-    }
+    };
     let help = if name.starts_with("std::thread::") {
         "await a task instead (`tokio::task::spawn_blocking(..).await`), or join the thread inside `spawn_blocking`"
     } else if name.starts_with("std::io::") {

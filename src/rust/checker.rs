@@ -197,6 +197,17 @@ impl<'s> Checker<'s> {
         self.spans.range(span)
     }
 
+    /// The target of a call that `rule`'s block list (with the user's `extend-blocking-calls`)
+    /// says blocks, when it runs in async context and is not itself awaited (an awaited call is
+    /// an async API of the same name): the shared guard of the LG2xx rules.
+    pub fn blocking_call<'c>(&self, site: &'c CallSite, rule: Rule) -> Option<&'c str> {
+        if site.awaited || !self.semantic.in_async_context() {
+            return None;
+        }
+        let name = site.target()?;
+        self.settings.rust.calls(rule).matches(name).then_some(name)
+    }
+
     pub fn text(&self, range: TextRange) -> &'s str {
         &self.source.text[range]
     }
