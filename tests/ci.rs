@@ -417,3 +417,20 @@ fn changed_since_lints_only_changed_and_untracked_files() {
             "--changed-since: `git rev-parse --show-toplevel` failed",
         ));
 }
+
+#[test]
+fn rust_findings_are_fingerprinted_with_their_function() {
+    let source =
+        "async fn handler() {\n    std::thread::sleep(std::time::Duration::from_secs(1));\n}\n";
+    let directory = project(&[("src/lib.rs", source)]);
+    loopguard(directory.path())
+        .args(["baseline", "-o", "baseline.json"])
+        .assert()
+        .code(0);
+    let baseline: serde_json::Value =
+        serde_json::from_str(&fs::read_to_string(directory.path().join("baseline.json")).unwrap())
+            .unwrap();
+    assert_eq!(baseline["entries"][0]["code"], "LG201");
+    assert_eq!(baseline["entries"][0]["path"], "src/lib.rs");
+    assert_eq!(baseline["entries"][0]["function"], "handler");
+}

@@ -154,6 +154,8 @@ pub struct Checker<'s> {
     statements: Vec<Option<Span>>,
     next_closure_role: Option<ClosureRole>,
     next_call_awaited: bool,
+    /// Names of the enclosing `fn`s, innermost last, for line-independent fingerprints.
+    functions: Vec<String>,
 }
 
 impl<'s> Checker<'s> {
@@ -168,6 +170,7 @@ impl<'s> Checker<'s> {
             statements: Vec::new(),
             next_closure_role: None,
             next_call_awaited: false,
+            functions: Vec::new(),
         }
     }
 
@@ -189,6 +192,9 @@ impl<'s> Checker<'s> {
                 .rev()
                 .find_map(|start| *start)
                 .map(|span| self.spans.offset(span.start()));
+        }
+        if diagnostic.function.is_none() {
+            diagnostic.function = self.functions.last().cloned();
         }
         self.diagnostics.push(diagnostic);
     }
@@ -248,7 +254,9 @@ impl<'s> Checker<'s> {
                 self.semantic.bind(&typed.pat, stated);
             }
         }
+        self.functions.push(signature.ident.to_string());
         self.visit_statements(&body.stmts);
+        self.functions.pop();
         self.semantic.pop_scope();
     }
 
