@@ -135,3 +135,48 @@ fn form_feeds_and_mixed_indentation() {
     // A form feed resets the indentation count; a tab counts to the next multiple of 8.
     assert!(out.starts_with("app.py:5:6: LG201"), "{out}");
 }
+
+#[test]
+fn python_3_8_to_3_14_syntax_parses() {
+    let source = r#"import time
+from typing import TypeVar
+
+
+class Box[T]:
+    def get[U = int](self, default: U) -> T | U: ...
+
+
+type Pair[K, V] = tuple[K, V]
+
+
+async def handler(items: list[int]) -> None:
+    if (n := len(items)) > 2:
+        print(f"{'nested ' + f"{n!r:>{n}}"}")
+    match items:
+        case [first, *rest] if first > 0:
+            pass
+        case _:
+            pass
+    try:
+        pass
+    except* ValueError:
+        pass
+    try:
+        pass
+    except TypeError, KeyError:
+        pass
+    with (open("a") as a, open("b") as b):
+        pass
+    template = t"hello {n}"
+    time.sleep(1)
+"#;
+    let directory = tempfile::tempdir().unwrap();
+    fs::write(directory.path().join("modern.py"), source).unwrap();
+    let sleep_line = source
+        .lines()
+        .position(|line| line.contains("time.sleep"))
+        .unwrap()
+        + 1;
+    let (out, _) = concise(directory.path(), &["--select", "LG001,LG201"]);
+    assert_eq!(out.lines().collect::<Vec<_>>(), [format!("modern.py:{sleep_line}:5: LG201 [*] [blocking-sleep] `time.sleep` in async code blocks the event loop: every task on this thread stalls for the whole sleep")]);
+}
