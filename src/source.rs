@@ -268,6 +268,15 @@ fn coding_in_line(line: &[u8]) -> Option<String> {
     (!label.is_empty()).then_some(label)
 }
 
+/// The file's line break (its first one), so that inserted lines match CRLF files.
+pub fn line_ending(text: &str) -> &'static str {
+    match text.find(['\n', '\r']) {
+        Some(index) if text[index..].starts_with("\r\n") => "\r\n",
+        Some(index) if text[index..].starts_with('\r') => "\r",
+        _ => "\n",
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -6,6 +6,7 @@ use ruff_text_size::{Ranged, TextRange, TextSize};
 
 use super::checker::Checker;
 use crate::diagnostic::Edit;
+use crate::source::line_ending;
 
 /// How a fix refers to a module: the name it is imported under, plus the import to add when
 /// the file does not import it yet.
@@ -90,15 +91,6 @@ fn is_docstring(index: usize, statement: &Stmt) -> bool {
 fn is_future_import(statement: &Stmt) -> bool {
     matches!(statement, Stmt::ImportFrom(import)
         if import.module.as_ref().is_some_and(|module| module.as_str() == "__future__"))
-}
-
-/// The file's line break (its first one), so that inserted lines match CRLF files.
-pub fn line_ending(source: &str) -> &'static str {
-    match source.find(['\n', '\r']) {
-        Some(index) if source[index..].starts_with("\r\n") => "\r\n",
-        Some(index) if source[index..].starts_with('\r') => "\r",
-        _ => "\n",
-    }
 }
 
 fn bom_len(source: &str) -> TextSize {
@@ -308,30 +300,195 @@ pub fn is_statement_value(checker: &Checker, call: &ast::ExprCall) -> bool {
     value.is_some_and(|value| value.range() == call.range())
 }
 
-/// Deletes a keyword argument of a call together with the comma that separates it.
-pub fn remove_keyword(call: &ast::ExprCall, keyword: &ast::Keyword) -> Edit {
-    let mut arguments: Vec<TextRange> = call
+/// Deletes a keyword argument of a call together with the comma that separates it, keeping the
+/// parentheses of a neighbouring argument (`f((a), loop=l)`) and the comments that belong to
+/// other arguments. A keyword on a line of its own goes with its line (and its own comment).
+pub fn remove_keyword(source: &str, call: &ast::ExprCall, keyword: &ast::Keyword) -> Edit {
+    let comma_after = next_significant(source, keyword.end())
+        .filter(|(_, character)| *character == ',')
+        .map(|(at, _)| at);
+    let end = comma_after.map_or(keyword.end(), |comma| comma + TextSize::of(','));
+    let line_start = line_start(source, keyword.start());
+    let starts_its_line = source[TextRange::new(line_start, keyword.start())]
+        .chars()
+        .all(|character| matches!(character, ' ' | '\t' | '\x0c'));
+    if starts_its_line {
+        let rest_of_line = &source[end.to_usize()..];
+        let rest_of_line = rest_of_line.trim_start_matches([' ', '\t', '\x0c']);
+        if rest_of_line.is_empty() || rest_of_line.starts_with(['#', '\n', '\r']) {
+            return Edit::deletion(TextRange::new(line_start, next_line_start(source, end)));
+        }
+        // `    loop=l, b)`: the next argument takes the keyword's place on the line.
+        let next = end + horizontal_space(&source[end.to_usize()..]);
+        return Edit::deletion(TextRange::new(keyword.start(), next));
+    }
+    if let Some(comma) = comma_after {
+        let after_comma = comma + TextSize::of(',');
+        let next = next_significant(source, after_comma);
+        if next.is_some_and(|(_, character)| character != ')') {
+            // `f(a, loop=l, b)`: up to what follows the comma (the next argument, or a comment
+            // about it), so that the previous argument keeps its own comma.
+            let rest = &source[after_comma.to_usize()..];
+            let skipped = rest.len() - rest.trim_start().len();
+            let next = after_comma + TextSize::try_from(skipped).unwrap_or_default();
+            return Edit::deletion(TextRange::new(keyword.start(), next));
+        }
+    }
+    // The last argument, written inline: from the comma after the previous argument (past the
+    // parentheses that may close it), or from the keyword itself when it is the only one.
+    let previous = call
         .arguments
         .args
         .iter()
         .map(Ranged::range)
         .chain(call.arguments.keywords.iter().map(Ranged::range))
-        .collect();
-    arguments.sort_by_key(|range| range.start());
-    let position = arguments
-        .iter()
-        .position(|range| *range == keyword.range())
-        .unwrap_or_default();
-    let range = if position > 0 {
-        // `f(a, loop=l)`: from the end of the previous argument.
-        TextRange::new(arguments[position - 1].end(), keyword.end())
-    } else if let Some(next) = arguments.get(1) {
-        // `f(loop=l, a)`: up to the next argument.
-        TextRange::new(keyword.start(), next.start())
+        .filter(|range| range.end() <= keyword.start())
+        .max_by_key(|range| range.end());
+    let start = previous
+        .and_then(|previous| next_significant_skipping_parentheses(source, previous.end()))
+        .filter(|(at, character)| *character == ',' && *at < keyword.start())
+        .map_or(keyword.start(), |(comma, _)| comma);
+    // `f(a, loop=l, )`: the space before `)` goes with the trailing comma.
+    let end = if comma_after.is_some() {
+        end + horizontal_space(&source[end.to_usize()..])
     } else {
-        // The only argument: also drop a trailing comma.
-        let close = call.arguments.end() - TextSize::from(1);
-        TextRange::new(call.arguments.start() + TextSize::from(1), close)
+        end
     };
-    Edit::deletion(range)
+    Edit::deletion(TextRange::new(start, end))
+}
+
+/// The first character from `offset` on that is not layout or a comment, with its offset. Only
+/// for the text between a call's arguments, which holds no strings.
+fn next_significant(source: &str, offset: TextSize) -> Option<(TextSize, char)> {
+    let mut in_comment = false;
+    let mut characters = source[offset.to_usize()..].char_indices().peekable();
+    while let Some((index, character)) = characters.next() {
+        match character {
+            '\n' | '\r' => in_comment = false,
+            _ if in_comment => {}
+            '#' => in_comment = true,
+            ' ' | '\t' | '\x0c' => {}
+            '\\' if characters
+                .peek()
+                .is_some_and(|(_, next)| matches!(next, '\n' | '\r')) => {}
+            _ => return Some((offset + TextSize::try_from(index).ok()?, character)),
+        }
+    }
+    None
+}
+
+/// Like [`next_significant`], past the `)` that close a parenthesised argument.
+fn next_significant_skipping_parentheses(
+    source: &str,
+    offset: TextSize,
+) -> Option<(TextSize, char)> {
+    let mut at = offset;
+    loop {
+        let (found, character) = next_significant(source, at)?;
+        if character != ')' {
+            return Some((found, character));
+        }
+        at = found + TextSize::of(')');
+    }
+}
+
+fn horizontal_space(text: &str) -> TextSize {
+    let trimmed = text.trim_start_matches([' ', '\t', '\x0c']);
+    TextSize::try_from(text.len() - trimmed.len()).unwrap_or_default()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::python::parse::ParsedModule;
+
+    /// The text once the `loop=` keyword of the file's first statement, a call, is removed.
+    fn without_loop(source: &str) -> String {
+        let parsed = ParsedModule::parse(source);
+        let Some(Stmt::Expr(statement)) = parsed.module().body.first() else {
+            panic!("not a call statement: {source}");
+        };
+        let Expr::Call(call) = &*statement.value else {
+            panic!("not a call: {source}");
+        };
+        let keyword = call
+            .arguments
+            .keywords
+            .iter()
+            .find(|keyword| {
+                keyword
+                    .arg
+                    .as_ref()
+                    .is_some_and(|arg| arg.as_str() == "loop")
+            })
+            .unwrap();
+        let edit = remove_keyword(source, call, keyword);
+        let mut fixed = source.to_string();
+        fixed.replace_range(std::ops::Range::<usize>::from(edit.range), &edit.content);
+        assert!(
+            ParsedModule::parse(&fixed).syntax_error().is_none(),
+            "{source:?} became {fixed:?}"
+        );
+        fixed
+    }
+
+    #[test]
+    fn inline_keywords_take_one_separating_comma() {
+        assert_eq!(without_loop("f(loop=l)\n"), "f()\n");
+        assert_eq!(without_loop("f(loop=l,)\n"), "f()\n");
+        assert_eq!(without_loop("f(a, loop=l)\n"), "f(a)\n");
+        assert_eq!(without_loop("f(a, loop=l, )\n"), "f(a)\n");
+        assert_eq!(without_loop("f(loop=l, a)\n"), "f(a)\n");
+        assert_eq!(without_loop("f(a, loop=l, b=2)\n"), "f(a, b=2)\n");
+        assert_eq!(
+            without_loop("f(*args, loop=l, **kwargs)\n"),
+            "f(*args, **kwargs)\n"
+        );
+    }
+
+    #[test]
+    fn parenthesised_neighbours_keep_their_parentheses() {
+        assert_eq!(without_loop("f((a), loop=l)\n"), "f((a))\n");
+        assert_eq!(without_loop("f(((a)) , loop=l,)\n"), "f(((a)) )\n");
+        assert_eq!(without_loop("f(loop=l, (a))\n"), "f((a))\n");
+        assert_eq!(without_loop("f(a, loop=(l), (b))\n"), "f(a, (b))\n");
+    }
+
+    #[test]
+    fn comments_of_other_arguments_survive() {
+        assert_eq!(
+            without_loop("f(a,  # about a\n  loop=l)\n"),
+            "f(a,  # about a\n  )\n"
+        );
+        assert_eq!(
+            without_loop("f(loop=l,  # about b\n  b)\n"),
+            "f(# about b\n  b)\n"
+        );
+        assert_eq!(
+            without_loop("f(a, loop=l,  # about b\n  b)\n"),
+            "f(a, # about b\n  b)\n"
+        );
+    }
+
+    #[test]
+    fn a_keyword_on_its_own_line_goes_with_the_line() {
+        assert_eq!(
+            without_loop("f(\n    a,  # about a\n    loop=l,  # about loop\n)\n"),
+            "f(\n    a,  # about a\n)\n"
+        );
+        assert_eq!(
+            without_loop("f(\n    a,\n    loop=l\n)\n"),
+            "f(\n    a,\n)\n"
+        );
+        assert_eq!(
+            without_loop("f(\n    loop=l,\n    a,\n)\n"),
+            "f(\n    a,\n)\n"
+        );
+        assert_eq!(
+            without_loop("f(\r\n    (a),\r\n    loop=l,\r\n)\r\n"),
+            "f(\r\n    (a),\r\n)\r\n"
+        );
+        assert_eq!(without_loop("f(\n    loop=l, b,\n)\n"), "f(\n    b,\n)\n");
+        assert_eq!(without_loop("f(\n    loop=l\n    , b)\n"), "f(\n    b)\n");
+    }
 }

@@ -39,7 +39,7 @@ pub(crate) fn python_call(checker: &mut Checker, site: &CallSite) {
     .with_help("drop the argument: the running loop is used")
     .with_fix(Some(Fix::safe(
         "Remove the `loop=` argument",
-        vec![edits::remove_keyword(site.call, keyword)],
+        vec![edits::remove_keyword(checker.source, site.call, keyword)],
     )));
     checker.report(diagnostic);
 }

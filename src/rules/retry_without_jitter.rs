@@ -76,7 +76,7 @@ pub(crate) fn python_call(checker: &mut Checker, site: &CallSite) {
             site.call.range(),
         )
         .with_help("drop `jitter=None` (backoff's default is `backoff.full_jitter`)")
-        .with_fix(Some(Fix::unsafe_edits("Remove `jitter=None`", vec![edits::remove_keyword(site.call, jitter)])));
+        .with_fix(Some(Fix::unsafe_edits("Remove `jitter=None`", vec![edits::remove_keyword(checker.source, site.call, jitter)])));
         checker.report(diagnostic);
     } else if lists.list(Rule::RetryWithoutJitter, "urllib3-retries").matches(name) {
         let positive_backoff = site.keyword("backoff_factor").is_some_and(|keyword| match &keyword.value {

@@ -9,6 +9,7 @@ use syn::visit::{self, Visit};
 use syn::{Expr, Stmt};
 
 use super::analyze;
+use super::edits::ImportPoint;
 use super::macros::{self, MacroBody};
 use super::parse::Spans;
 use super::semantic::{ScopeKind, SemanticModel};
@@ -148,6 +149,8 @@ pub struct Checker<'s> {
     pub settings: &'s Settings,
     pub source: &'s SourceText,
     spans: Spans<'s>,
+    /// Where fixes add `use` items (see `edits::path_reference`).
+    pub(super) import_point: Option<ImportPoint>,
     rules: RuleSet,
     diagnostics: Vec<Diagnostic>,
     /// Where each enclosing statement starts, for suppressions on a statement's first line.
@@ -165,6 +168,7 @@ impl<'s> Checker<'s> {
             settings,
             source,
             spans: Spans::new(source),
+            import_point: None,
             rules,
             diagnostics: Vec::new(),
             statements: Vec::new(),
@@ -175,6 +179,7 @@ impl<'s> Checker<'s> {
     }
 
     pub fn run(mut self, file: &syn::File) -> Vec<Diagnostic> {
+        self.import_point = Some(ImportPoint::of(file, self.spans));
         self.visit_file(file);
         self.diagnostics
     }

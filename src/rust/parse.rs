@@ -45,6 +45,10 @@ impl<'s> Spans<'s> {
         }
     }
 
+    pub fn text(&self) -> &'s str {
+        &self.source.text
+    }
+
     pub fn offset(&self, location: proc_macro2::LineColumn) -> ruff_text_size::TextSize {
         let column = if self.bom && location.line == 1 {
             location.column + 1

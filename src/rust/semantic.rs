@@ -374,6 +374,51 @@ impl SemanticModel {
         Lookup::Unbound
     }
 
+    /// How the `use` items in scope let this code write `path`: a name imported as it or an
+    /// alias of it (`bounded` for `use loopguard_shim::join_all_bounded as bounded;`), or a
+    /// path through an imported module (`shim::join_all_bounded` for `use loopguard_shim as
+    /// shim;`), the shortest first; only names that resolve to `path` here count.
+    pub fn name_for(&self, path: &str) -> Option<String> {
+        let wanted = data().canonical(path.to_string());
+        let mut candidates: Vec<String> = self
+            .scopes
+            .iter()
+            .flat_map(|scope| scope.uses.iter())
+            .filter_map(|(local, full)| {
+                if full == path {
+                    return Some(local.clone());
+                }
+                let rest = path.strip_prefix(full.as_str())?.strip_prefix("::")?;
+                Some(format!("{local}::{rest}"))
+            })
+            .collect();
+        candidates.sort_by(|a, b| a.len().cmp(&b.len()).then_with(|| a.cmp(b)));
+        candidates.into_iter().find(|candidate| {
+            let segments: Vec<String> = candidate.split("::").map(str::to_string).collect();
+            self.resolve_segments(&segments, false).as_deref() == Some(wanted.as_str())
+        })
+    }
+
+    /// Inside an inline `mod`, which the file's top-level `use` items do not reach.
+    pub fn in_nested_module(&self) -> bool {
+        self.scopes
+            .iter()
+            .filter(|scope| matches!(scope.kind, ScopeKind::Module { .. }))
+            .nth(1)
+            .is_some()
+    }
+
+    /// Whether a top-level `use` of `name` would neither clash with the file's own items and
+    /// imports nor be shadowed here.
+    pub fn is_free_in_file(&self, name: &str) -> bool {
+        let Some(file) = self.scopes.first() else {
+            return false;
+        };
+        !file.uses.contains_key(name)
+            && !file.items.contains(name)
+            && matches!(self.lookup(name, true), Lookup::Unbound)
+    }
+
     /// The type a type expression names, seeing through references and smart pointers
     /// (`&Arc<Mutex<T>>` → `std::sync::Mutex`).
     pub fn type_name(&self, ty: &Type) -> Option<String> {
