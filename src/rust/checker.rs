@@ -116,6 +116,9 @@ pub struct CallSite<'a> {
     pub target: Option<String>,
     /// Whether the call is the operand of `.await` (or a future polled by `select!`).
     pub awaited: bool,
+    /// Whether the call is the receiver of a method call (`a()` in `a().b()`): not the end of
+    /// its chain.
+    pub in_chain: bool,
 }
 
 impl<'a> CallSite<'a> {
@@ -154,6 +157,7 @@ pub struct Checker<'s> {
     statements: Vec<Option<Span>>,
     next_closure_role: Option<ClosureRole>,
     next_call_awaited: bool,
+    next_call_in_chain: bool,
 }
 
 impl<'s> Checker<'s> {
@@ -168,6 +172,7 @@ impl<'s> Checker<'s> {
             statements: Vec::new(),
             next_closure_role: None,
             next_call_awaited: false,
+            next_call_in_chain: false,
         }
     }
 
@@ -231,6 +236,7 @@ impl<'s> Checker<'s> {
         self.semantic.push_scope(ScopeKind::Function {
             is_async: signature.asyncness.is_some(),
         });
+        self.semantic.set_body(self.block_range(body));
         for input in &signature.inputs {
             if let syn::FnArg::Typed(typed) = input {
                 let stated = self.semantic.type_name(&typed.ty).map(|name| vec![name]);
@@ -243,6 +249,15 @@ impl<'s> Checker<'s> {
 
     fn visit_call_site(&mut self, site: CallSite) {
         analyze::call(self, &site);
+    }
+
+    fn block_range(&self, block: &syn::Block) -> TextRange {
+        self.range(block.brace_token.span.join())
+    }
+
+    fn enter_loop(&mut self, body: &syn::Block) {
+        self.semantic.push_scope(ScopeKind::LoopBody);
+        self.semantic.set_body(self.block_range(body));
     }
 }
 
@@ -306,6 +321,7 @@ impl<'ast> Visit<'ast> for Checker<'_> {
 
     fn visit_stmt(&mut self, statement: &'ast Stmt) {
         self.statements.push(statement_start(statement));
+        analyze::statement(self, statement);
         visit::visit_stmt(self, statement);
         self.statements.pop();
     }
@@ -331,6 +347,13 @@ impl<'ast> Visit<'ast> for Checker<'_> {
             runs_inline: role.is_some(),
             per_item: role.is_some_and(|role| role.per_item),
         });
+        if role.is_some_and(|role| role.per_item) {
+            let body = match closure.body.as_ref() {
+                Expr::Block(block) => self.block_range(&block.block),
+                body => self.range(body.span()),
+            };
+            self.semantic.set_body(body);
+        }
         for input in &closure.inputs {
             self.semantic.bind(input, None);
         }
@@ -346,21 +369,28 @@ impl<'ast> Visit<'ast> for Checker<'_> {
 
     fn visit_expr_for_loop(&mut self, for_loop: &'ast syn::ExprForLoop) {
         self.visit_expr(&for_loop.expr);
-        self.semantic.push_scope(ScopeKind::LoopBody);
+        self.enter_loop(&for_loop.body);
+        self.semantic.mark_per_element();
+        if runs_fixed_times(&for_loop.pat, &for_loop.expr) {
+            self.semantic.mark_fixed_iterations();
+        }
         self.semantic.bind_unknown(&for_loop.pat);
         self.visit_statements(&for_loop.body.stmts);
         self.semantic.pop_scope();
     }
 
     fn visit_expr_while(&mut self, while_loop: &'ast syn::ExprWhile) {
-        self.semantic.push_scope(ScopeKind::LoopBody);
+        self.enter_loop(&while_loop.body);
+        if tests_for_error(&while_loop.cond) {
+            self.semantic.mark_error_branch();
+        }
         self.visit_expr(&while_loop.cond);
         self.visit_statements(&while_loop.body.stmts);
         self.semantic.pop_scope();
     }
 
     fn visit_expr_loop(&mut self, loop_expr: &'ast syn::ExprLoop) {
-        self.semantic.push_scope(ScopeKind::LoopBody);
+        self.enter_loop(&loop_expr.body);
         self.visit_statements(&loop_expr.body.stmts);
         self.semantic.pop_scope();
     }
@@ -368,6 +398,9 @@ impl<'ast> Visit<'ast> for Checker<'_> {
     fn visit_expr_if(&mut self, if_expr: &'ast syn::ExprIf) {
         // `if let` bindings are visible in the `then` branch only.
         self.semantic.push_scope(ScopeKind::Block);
+        if tests_for_error(&if_expr.cond) {
+            self.semantic.mark_error_branch();
+        }
         self.visit_expr(&if_expr.cond);
         self.visit_statements(&if_expr.then_branch.stmts);
         self.semantic.pop_scope();
@@ -383,6 +416,9 @@ impl<'ast> Visit<'ast> for Checker<'_> {
 
     fn visit_arm(&mut self, arm: &'ast syn::Arm) {
         self.semantic.push_scope(ScopeKind::Block);
+        if matches_error(&arm.pat) {
+            self.semantic.mark_error_branch();
+        }
         self.semantic.bind_unknown(&arm.pat);
         if let Some((_, guard)) = &arm.guard {
             self.visit_expr(guard);
@@ -399,6 +435,7 @@ impl<'ast> Visit<'ast> for Checker<'_> {
 
     fn visit_expr_call(&mut self, call: &'ast syn::ExprCall) {
         let awaited = std::mem::take(&mut self.next_call_awaited);
+        let in_chain = std::mem::take(&mut self.next_call_in_chain);
         let target = match call.func.as_ref() {
             Expr::Path(path) if path.qself.is_none() => self.semantic.resolve_path(&path.path),
             _ => None,
@@ -407,6 +444,7 @@ impl<'ast> Visit<'ast> for Checker<'_> {
             kind: CallKind::Function(call),
             target,
             awaited,
+            in_chain,
         });
         let mut callee = call.func.as_ref();
         while let Expr::Paren(paren) = callee {
@@ -424,6 +462,7 @@ impl<'ast> Visit<'ast> for Checker<'_> {
 
     fn visit_expr_method_call(&mut self, call: &'ast syn::ExprMethodCall) {
         let awaited = std::mem::take(&mut self.next_call_awaited);
+        let in_chain = std::mem::take(&mut self.next_call_in_chain);
         let target = self
             .semantic
             .type_of(&call.receiver)
@@ -432,8 +471,11 @@ impl<'ast> Visit<'ast> for Checker<'_> {
             kind: CallKind::Method(call),
             target,
             awaited,
+            in_chain,
         });
+        self.next_call_in_chain = matches!(*call.receiver, Expr::Call(_) | Expr::MethodCall(_));
         self.visit_expr(&call.receiver);
+        self.next_call_in_chain = false;
         let method = call.method.to_string();
         let role = INLINE_COMBINATORS
             .contains(&method.as_str())
@@ -484,6 +526,55 @@ impl<'ast> Visit<'ast> for Checker<'_> {
                 }
             }
         }
+    }
+}
+
+/// `for _ in 0..4`, `for x in [a, b]`, `for _ in 0..workers`: a count the code fixes, not one
+/// item per element of some runtime collection.
+fn runs_fixed_times(pattern: &syn::Pat, iterable: &Expr) -> bool {
+    let ignores_item = match pattern {
+        syn::Pat::Wild(_) => true,
+        syn::Pat::Ident(ident) => ident.ident.to_string().starts_with('_'),
+        _ => false,
+    };
+    match iterable {
+        Expr::Range(range) => {
+            ignores_item
+                || range
+                    .end
+                    .as_deref()
+                    .is_some_and(|end| matches!(end, Expr::Lit(_)))
+        }
+        Expr::Array(_) => true,
+        Expr::Reference(reference) => matches!(*reference.expr, Expr::Array(_)),
+        Expr::Macro(mac) => mac.mac.path.is_ident("vec"),
+        Expr::Paren(paren) => runs_fixed_times(pattern, &paren.expr),
+        _ => false,
+    }
+}
+
+/// `Err(..)` (also inside an or-pattern): the arm that handles a failure.
+fn matches_error(pattern: &syn::Pat) -> bool {
+    match pattern {
+        syn::Pat::TupleStruct(tuple) => tuple
+            .path
+            .segments
+            .last()
+            .is_some_and(|segment| segment.ident == "Err"),
+        syn::Pat::Or(or) => or.cases.iter().any(matches_error),
+        syn::Pat::Paren(paren) => matches_error(&paren.pat),
+        _ => false,
+    }
+}
+
+/// `if let Err(..) = r` or `if r.is_err()`.
+fn tests_for_error(condition: &Expr) -> bool {
+    match condition {
+        Expr::Let(let_expr) => matches_error(&let_expr.pat),
+        Expr::MethodCall(call) => call.method == "is_err",
+        Expr::Binary(binary) => tests_for_error(&binary.left) || tests_for_error(&binary.right),
+        Expr::Paren(paren) => tests_for_error(&paren.expr),
+        _ => false,
     }
 }
 

@@ -5,6 +5,7 @@ mod analyze;
 pub mod checker;
 pub mod comments;
 pub mod data;
+pub mod facts;
 pub mod macros;
 pub mod parse;
 pub mod semantic;
