@@ -144,6 +144,8 @@ impl<'a> CallSite<'a> {
 #[derive(Clone, Copy)]
 struct ClosureRole {
     per_item: bool,
+    /// Per item of a collection the code fixes (`(0..4).map(..)`, `(0..n).map(|_| ..)`).
+    fixed_items: bool,
 }
 
 pub struct Checker<'s> {
@@ -353,6 +355,9 @@ impl<'ast> Visit<'ast> for Checker<'_> {
                 body => self.range(body.span()),
             };
             self.semantic.set_body(body);
+            if role.is_some_and(|role| role.fixed_items) {
+                self.semantic.mark_fixed_iterations();
+            }
         }
         for input in &closure.inputs {
             self.semantic.bind(input, None);
@@ -451,7 +456,10 @@ impl<'ast> Visit<'ast> for Checker<'_> {
             callee = &paren.expr;
         }
         if matches!(callee, Expr::Closure(_)) {
-            self.next_closure_role = Some(ClosureRole { per_item: false });
+            self.next_closure_role = Some(ClosureRole {
+                per_item: false,
+                fixed_items: false,
+            });
         }
         self.visit_expr(&call.func);
         self.next_closure_role = None;
@@ -481,10 +489,16 @@ impl<'ast> Visit<'ast> for Checker<'_> {
             .contains(&method.as_str())
             .then(|| ClosureRole {
                 per_item: PER_ITEM_COMBINATORS.contains(&method.as_str()),
+                fixed_items: false,
             });
         for argument in &call.args {
-            if matches!(argument, Expr::Closure(_)) {
-                self.next_closure_role = role;
+            if let Expr::Closure(closure) = argument {
+                self.next_closure_role = role.map(|role| ClosureRole {
+                    fixed_items: role.per_item
+                        && closure.inputs.len() == 1
+                        && runs_fixed_times(&closure.inputs[0], iteration_root(&call.receiver)),
+                    ..role
+                });
             }
             self.visit_expr(argument);
             self.next_closure_role = None;
@@ -551,6 +565,12 @@ fn runs_fixed_times(pattern: &syn::Pat, iterable: &Expr) -> bool {
         Expr::Paren(paren) => runs_fixed_times(pattern, &paren.expr),
         _ => false,
     }
+}
+
+/// What an iterator chain iterates: `(0..n)` in `(0..n).into_iter().map(..)`.
+fn iteration_root(receiver: &Expr) -> &Expr {
+    let (root, _) = super::facts::method_chain(receiver);
+    root
 }
 
 /// `Err(..)` (also inside an or-pattern): the arm that handles a failure.
