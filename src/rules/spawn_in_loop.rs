@@ -101,7 +101,7 @@ pub(crate) fn rust_call(checker: &mut RustChecker, site: &RustCallSite) {
         return;
     }
     let semantic = &checker.semantic;
-    if !semantic.in_loop() || semantic.loop_is_fixed() {
+    if !semantic.in_loop() || semantic.loop_is_fixed() || semantic.in_poll_method() {
         return;
     }
     let Some(body) = semantic.loop_body() else { return };

@@ -239,6 +239,9 @@ impl<'s> Checker<'s> {
             is_async: signature.asyncness.is_some(),
         });
         self.semantic.set_body(self.block_range(body));
+        if signature.ident.to_string().starts_with("poll") {
+            self.semantic.mark_poll_method();
+        }
         for input in &signature.inputs {
             if let syn::FnArg::Typed(typed) = input {
                 let stated = self.semantic.type_name(&typed.ty).map(|name| vec![name]);

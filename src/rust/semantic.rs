@@ -51,6 +51,8 @@ struct Scope {
     /// A `for` loop: one iteration per element of a collection (not a `loop`/`while`, which
     /// also retry and poll).
     per_element: bool,
+    /// A `poll`/`poll_*` method: its loops step a state machine, they do not iterate items.
+    poll_method: bool,
     /// The branch that handles an error (`Err(e) =>`, `if let Err(..)`, `if r.is_err()`).
     error_branch: bool,
 }
@@ -66,6 +68,7 @@ impl Scope {
             body: None,
             fixed_iterations: false,
             per_element: false,
+            poll_method: false,
             error_branch: false,
         }
     }
@@ -138,6 +141,13 @@ impl SemanticModel {
     pub(super) fn mark_fixed_iterations(&mut self) {
         if let Some(scope) = self.scopes.last_mut() {
             scope.fixed_iterations = true;
+        }
+    }
+
+    /// Marks the function just pushed as a `Future`/`Stream` poll method.
+    pub(super) fn mark_poll_method(&mut self) {
+        if let Some(scope) = self.scopes.last_mut() {
+            scope.poll_method = true;
         }
     }
 
@@ -398,6 +408,16 @@ impl SemanticModel {
             }
         }
         false
+    }
+
+    /// In a `poll`/`poll_*` method (a hand-written `Future`/`Stream`): its loops drive a state
+    /// machine, so work started in them is per state change, not per item.
+    pub fn in_poll_method(&self) -> bool {
+        self.scopes
+            .iter()
+            .rev()
+            .find(|scope| matches!(scope.kind, ScopeKind::Function { .. }))
+            .is_some_and(|scope| scope.poll_method)
     }
 
     /// The source range of the innermost enclosing function's body.
