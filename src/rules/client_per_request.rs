@@ -17,7 +17,7 @@ pub const META: RuleMeta = RuleMeta {
     enablement: Enablement::Default,
     severity: Severity::Warning,
     fm043: Some(2),
-    languages: &[Language::Python],
+    languages: &[Language::Python, Language::Rust],
     fix: FixKind::DisplayOnly,
     options: &[EXTEND_CLIENT_CONSTRUCTORS],
     doc: include_str!("../../rules/LG602-client-per-request.md"),
@@ -41,5 +41,20 @@ pub(crate) fn python_call(checker: &mut Checker, site: &CallSite) {
         site.call.range(),
     )
     .with_help(format!("create one `{short}` for the application (app state, a lifespan handler, or a module-level client closed at shutdown) and reuse it"));
+    checker.report(diagnostic);
+}
+
+/// A `reqwest::Client` built in a loop body: each owns its own connection pool.
+pub(crate) fn rust_call(checker: &mut RustChecker, site: &RustCallSite) {
+    let Some(name) = site.target() else { return };
+    if !rust_data().list(Rule::ClientPerRequest, "clients").matches(name) || !checker.semantic.in_loop() || checker.semantic.loop_is_fixed() {
+        return;
+    }
+    let diagnostic = Diagnostic::new(
+        Rule::ClientPerRequest,
+        "a `reqwest::Client` is built inside a loop: each one has its own connection pool, so no connection (or TLS session) is ever reused".to_string(),
+        checker.range(site.span()),
+    )
+    .with_help("build one `reqwest::Client` before the loop (or keep it in the application state) and clone it where needed: clones share the pool");
     checker.report(diagnostic);
 }

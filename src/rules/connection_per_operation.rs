@@ -17,7 +17,7 @@ pub const META: RuleMeta = RuleMeta {
     enablement: Enablement::Default,
     severity: Severity::Warning,
     fm043: Some(2),
-    languages: &[Language::Python],
+    languages: &[Language::Python, Language::Rust],
     fix: FixKind::DisplayOnly,
     options: &[EXTEND_CONNECTION_CONSTRUCTORS],
     doc: include_str!("../../rules/LG601-connection-per-operation.md"),
@@ -53,4 +53,24 @@ pub(crate) fn per_operation_place(checker: &mut Checker) -> Option<&'static str>
     } else {
         None
     }
+}
+
+/// A sqlx/tokio-postgres/redis connection or pool opened per element of a `for` loop or an
+/// iterator adaptor. `loop`/`while` are left alone: they are how code retries a connect.
+pub(crate) fn rust_call(checker: &mut RustChecker, site: &RustCallSite) {
+    let Some(name) = site.target() else { return };
+    if !rust_data().list(Rule::ConnectionPerOperation, "connects").matches(name) {
+        return;
+    }
+    let semantic = &checker.semantic;
+    if !semantic.in_per_element_loop() || semantic.loop_is_fixed() {
+        return;
+    }
+    let diagnostic = Diagnostic::new(
+        Rule::ConnectionPerOperation,
+        format!("`{name}` opens a new connection for every item: each pays the connect and authentication round trips, and a large input exhausts the server's connection slots"),
+        checker.range(site.span()),
+    )
+    .with_help("open one pool (`sqlx::Pool`, `deadpool`/`bb8` for tokio-postgres and redis) before the loop, or keep it in the application state, and borrow a connection per item");
+    checker.report(diagnostic);
 }

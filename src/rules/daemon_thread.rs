@@ -10,7 +10,7 @@ pub const META: RuleMeta = RuleMeta {
     enablement: Enablement::Default,
     severity: Severity::Warning,
     fm043: Some(3),
-    languages: &[Language::Python],
+    languages: &[Language::Python, Language::Rust],
     fix: FixKind::DisplayOnly,
     options: &[],
     doc: include_str!("../../rules/LG401-daemon-thread.md"),
@@ -72,4 +72,49 @@ pub(crate) fn python_assign(checker: &mut Checker, assign: &ast::StmtAssign) {
 
 fn is_true(expr: &ast::Expr) -> bool {
     matches!(expr, ast::Expr::BooleanLiteral(literal) if literal.value)
+}
+
+const RUST_HELP: &str = "keep the `JoinHandle` and `join()` it on shutdown, or run the thread under `loopguard_shim::ThreadSupervisor` (`spawn_managed(name, f)`, stopped and joined with a deadline on shutdown)";
+
+/// `std::thread::spawn(..);`, `let _ = thread::spawn(..)`, `Builder::new().spawn(..).unwrap();`:
+/// the handle is dropped, which detaches the thread.
+pub(crate) fn rust_statement(checker: &mut RustChecker, statement: &syn::Stmt) {
+    let Some((call, name)) = rust_discarded_call(checker, statement) else { return };
+    if !rust_data().list(Rule::DaemonThread, "spawns").matches(&name) {
+        return;
+    }
+    let diagnostic = Diagnostic::new(
+        Rule::DaemonThread,
+        "the `JoinHandle` of this thread is dropped: the thread is detached, nothing joins it at shutdown (the process exits wherever it is, mid-write or holding a lock) and its panic is never seen".to_string(),
+        checker.range(call.span()),
+    )
+    .with_help(RUST_HELP);
+    checker.report(diagnostic);
+}
+
+/// The call whose result a statement throws away (an expression statement, `let _ = ..`),
+/// looking through `.unwrap()`, `.expect(..)` and `?`, with the path it resolves to.
+pub(crate) fn rust_discarded_call<'a>(checker: &RustChecker, statement: &'a syn::Stmt) -> Option<(&'a syn::Expr, String)> {
+    let mut expr = match statement {
+        syn::Stmt::Expr(expr, Some(_)) => expr,
+        syn::Stmt::Local(local) if matches!(local.pat, syn::Pat::Wild(_)) => local.init.as_ref()?.expr.as_ref(),
+        _ => return None,
+    };
+    loop {
+        match expr {
+            syn::Expr::Try(inner) => expr = &inner.expr,
+            syn::Expr::Paren(inner) => expr = &inner.expr,
+            syn::Expr::MethodCall(call) if call.method == "unwrap" || call.method == "expect" => expr = &call.receiver,
+            _ => break,
+        }
+    }
+    let name = match expr {
+        syn::Expr::Call(call) => match call.func.as_ref() {
+            syn::Expr::Path(path) if path.qself.is_none() => checker.semantic.resolve_path(&path.path)?,
+            _ => return None,
+        },
+        syn::Expr::MethodCall(call) => format!("{}::{}", checker.semantic.type_of(&call.receiver)?, call.method),
+        _ => return None,
+    };
+    Some((expr, name))
 }

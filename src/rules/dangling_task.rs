@@ -1,18 +1,26 @@
 //! LG402 dangling-task — docs: rules/LG402-dangling-task.md
 
 use super::prelude::*;
+use super::daemon_thread::rust_discarded_call;
+use crate::config::{OptionKind, RuleOption};
 use crate::python::data::data;
+
+pub const INCLUDE_RUST_SPAWNS: &str = "include-rust-spawns";
 
 pub const META: RuleMeta = RuleMeta {
     code: "LG402",
     name: "dangling-task",
-    summary: "A task created and dropped on the spot: it can be garbage-collected mid-flight and its exception is lost",
+    summary: "A task created and dropped on the spot: it can be garbage-collected mid-flight (Python) or never cancelled (Rust), and its exception is lost",
     enablement: Enablement::Default,
     severity: Severity::Warning,
     fm043: Some(3),
-    languages: &[Language::Python],
+    languages: &[Language::Python, Language::Rust],
     fix: FixKind::DisplayOnly,
-    options: &[],
+    options: &[RuleOption {
+        name: INCLUDE_RUST_SPAWNS,
+        kind: OptionKind::Bool,
+        doc: "Also flag Rust `tokio::spawn(..)` whose `JoinHandle` is dropped (off by default: detached tasks are idiomatic in many tokio servers).",
+    }],
     doc: include_str!("../../rules/LG402-dangling-task.md"),
 };
 
@@ -30,5 +38,24 @@ pub(crate) fn python_expression_statement(checker: &mut Checker, statement: &ast
         call.range(),
     )
     .with_help("keep a reference: `loopguard_shim.TaskSupervisor().create_task(...)`, an `asyncio.TaskGroup`, or a set the task removes itself from with `add_done_callback`");
+    checker.report(diagnostic);
+}
+
+/// `tokio::spawn(..);` or `let _ = tokio::spawn(..)`, only with this option (detached tasks are
+/// idiomatic in many tokio servers).
+pub(crate) fn rust_statement(checker: &mut RustChecker, statement: &syn::Stmt) {
+    if !checker.settings.python.flag(Rule::DanglingTask, INCLUDE_RUST_SPAWNS) {
+        return;
+    }
+    let Some((call, name)) = rust_discarded_call(checker, statement) else { return };
+    if !rust_data().list(Rule::DanglingTask, "spawns").matches(&name) {
+        return;
+    }
+    let diagnostic = Diagnostic::new(
+        Rule::DanglingTask,
+        format!("the `JoinHandle` from `{name}` is dropped: the task is detached, nothing can cancel it on shutdown, and its panic or error is never seen"),
+        checker.range(call.span()),
+    )
+    .with_help("keep the handle: spawn into a `tokio::task::JoinSet` or `tokio_util::task::TaskTracker` that is awaited on shutdown");
     checker.report(diagnostic);
 }

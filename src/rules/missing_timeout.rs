@@ -10,7 +10,7 @@ pub const META: RuleMeta = RuleMeta {
     enablement: Enablement::Default,
     severity: Severity::Warning,
     fm043: Some(8),
-    languages: &[Language::Python],
+    languages: &[Language::Python, Language::Rust],
     fix: FixKind::Unsafe,
     options: &[],
     doc: include_str!("../../rules/LG502-missing-timeout.md"),
@@ -77,4 +77,50 @@ fn format_seconds(seconds: f64) -> String {
     } else {
         format!("{seconds}")
     }
+}
+
+/// Builder settings that bound how long a request may hang.
+const RUST_TIMEOUTS: &[&str] = &["timeout", "read_timeout"];
+
+/// `reqwest::Client::new()`, and `Client::builder()...build()` without `.timeout(..)`.
+pub(crate) fn rust_call(checker: &mut RustChecker, site: &RustCallSite) {
+    let Some(name) = site.target() else { return };
+    let lists = rust_data();
+    let seconds = checker.settings.default_timeout;
+    if lists.list(Rule::MissingTimeout, "clients").matches(name) {
+        let diagnostic = Diagnostic::new(
+            Rule::MissingTimeout,
+            "`reqwest::Client::new()` has no request timeout: one server that accepts the connection and never answers hangs the request forever".to_string(),
+            checker.range(site.span()),
+        )
+        .with_help(format!("build it with a timeout: `reqwest::Client::builder().timeout(Duration::from_secs({seconds})).build()?`"));
+        checker.report(diagnostic);
+        return;
+    }
+    let CallKind::Method(build) = site.kind else { return };
+    if name != "reqwest::ClientBuilder::build" {
+        return;
+    }
+    let (root, calls) = rust_facts::method_chain(&build.receiver);
+    let syn::Expr::Call(constructor) = root else { return };
+    let syn::Expr::Path(path) = constructor.func.as_ref() else { return };
+    let starts_at_builder = checker
+        .semantic
+        .resolve_path(&path.path)
+        .is_some_and(|target| lists.list(Rule::MissingTimeout, "builders").matches(&target));
+    if !starts_at_builder || calls.iter().any(|call| RUST_TIMEOUTS.contains(&call.method.to_string().as_str())) {
+        return;
+    }
+    let duration = format!("std::time::Duration::from_secs({})", seconds.ceil() as u64);
+    let diagnostic = Diagnostic::new(
+        Rule::MissingTimeout,
+        "this `reqwest::Client` is built without `.timeout(..)`: one server that accepts the connection and never answers hangs the request forever".to_string(),
+        checker.range(site.span()),
+    )
+    .with_help(format!("add `.timeout({duration})` before `.build()`"))
+    .with_fix(Some(Fix::unsafe_edits(
+        format!("Add `.timeout({duration})`"),
+        vec![Edit::insertion(checker.range(build.dot_token.span).start(), format!(".timeout({duration})"))],
+    )));
+    checker.report(diagnostic);
 }

@@ -13,7 +13,7 @@ pub const META: RuleMeta = RuleMeta {
     enablement: Enablement::Default,
     severity: Severity::Warning,
     fm043: Some(1),
-    languages: &[Language::Python],
+    languages: &[Language::Python, Language::Rust],
     fix: FixKind::DisplayOnly,
     options: &[LIMITERS, BOUNDED_WRAPPERS],
     doc: include_str!("../../rules/LG102-spawn-in-loop.md"),
@@ -89,4 +89,38 @@ fn assigned_task_name<'a>(checker: &Checker<'a>, site: &CallSite) -> Option<&'a 
         [ast::Expr::Name(name)] => Some(name.id.as_str()),
         _ => None,
     }
+}
+
+/// What in a loop body bounds the tasks it spawns: a semaphore permit, or a look at the join
+/// set's size (`len()`) or a drain of it (`join_next`).
+const RUST_LOOP_BOUNDS: &[&str] = &[".acquire", "acquire_owned", ".len()", "join_next"];
+
+pub(crate) fn rust_call(checker: &mut RustChecker, site: &RustCallSite) {
+    let Some(name) = site.target() else { return };
+    if !rust_data().list(Rule::SpawnInLoop, "spawns").matches(name) {
+        return;
+    }
+    let semantic = &checker.semantic;
+    if !semantic.in_loop() || semantic.loop_is_fixed() || semantic.in_poll_method() {
+        return;
+    }
+    let Some(body) = semantic.loop_body() else { return };
+    let body = checker.text(body);
+    if RUST_LOOP_BOUNDS.iter().any(|bound| body.contains(bound)) {
+        return;
+    }
+    let short = match name.rsplit_once("::") {
+        Some((owner, method)) if owner.ends_with("JoinSet") => format!("JoinSet::{method}"),
+        _ => name.to_string(),
+    };
+    let diagnostic = Diagnostic::new(
+        Rule::SpawnInLoop,
+        format!("`{short}` starts one task per iteration and nothing bounds how many run at once: a large input starts them all together"),
+        checker.range(site.span()),
+    )
+    .with_help(format!(
+        "spawn through `loopguard_shim::BoundedJoinSet::new({})` (`spawn(..).await` waits for a free slot), or acquire a `tokio::sync::Semaphore` permit in the loop",
+        checker.settings.default_limit
+    ));
+    checker.report(diagnostic);
 }

@@ -10,7 +10,7 @@ pub const META: RuleMeta = RuleMeta {
     enablement: Enablement::OptIn,
     severity: Severity::Warning,
     fm043: Some(1),
-    languages: &[Language::Python],
+    languages: &[Language::Python, Language::Rust],
     fix: FixKind::DisplayOnly,
     options: &[],
     doc: include_str!("../../rules/LG103-unbounded-queue.md"),
@@ -43,5 +43,26 @@ pub(crate) fn python_call(checker: &mut Checker, site: &CallSite) {
         site.call.range(),
     )
     .with_help(format!("give it a bound, e.g. `{display}(maxsize={})`, so `put()` applies backpressure", checker.settings.default_limit * 64));
+    checker.report(diagnostic);
+}
+
+pub(crate) fn rust_call(checker: &mut RustChecker, site: &RustCallSite) {
+    let Some(name) = site.target() else { return };
+    if !rust_data().list(Rule::UnboundedQueue, "constructors").matches(name) {
+        return;
+    }
+    let capacity = checker.settings.default_limit * 64;
+    let bounded = match name {
+        "std::sync::mpsc::channel" => "std::sync::mpsc::sync_channel".to_string(),
+        "tokio::sync::mpsc::unbounded_channel" => "tokio::sync::mpsc::channel".to_string(),
+        "futures::channel::mpsc::unbounded" => "futures::channel::mpsc::channel".to_string(),
+        other => other.replacen("unbounded", "bounded", 1),
+    };
+    let diagnostic = Diagnostic::new(
+        Rule::UnboundedQueue,
+        format!("`{name}` has no capacity: senders never wait, so when receivers fall behind the channel (and memory) grows without bound"),
+        checker.range(site.span()),
+    )
+    .with_help(format!("use `{bounded}({capacity})`, whose `send` waits for room (backpressure)"));
     checker.report(diagnostic);
 }

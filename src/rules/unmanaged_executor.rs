@@ -11,7 +11,7 @@ pub const META: RuleMeta = RuleMeta {
     enablement: Enablement::Default,
     severity: Severity::Warning,
     fm043: Some(6),
-    languages: &[Language::Python],
+    languages: &[Language::Python, Language::Rust],
     fix: FixKind::DisplayOnly,
     options: &[],
     doc: include_str!("../../rules/LG403-unmanaged-executor.md"),
@@ -60,5 +60,21 @@ pub(crate) fn python_assign(checker: &mut Checker, assign: &ast::StmtAssign) {
         call.range(),
     )
     .with_help(format!("use `with {short}(...) as {}:`, or call `.shutdown()` (`.close()` and `.join()` for a `multiprocessing` pool) in a `finally`", target.id));
+    checker.report(diagnostic);
+}
+
+/// A tokio runtime or rayon pool built in a loop body: a whole set of worker threads per item.
+pub(crate) fn rust_call(checker: &mut RustChecker, site: &RustCallSite) {
+    let Some(name) = site.target() else { return };
+    if !rust_data().list(Rule::UnmanagedExecutor, "constructors").matches(name) || !checker.semantic.in_loop() {
+        return;
+    }
+    let what = if name.starts_with("tokio") { "tokio runtime" } else { "rayon thread pool" };
+    let diagnostic = Diagnostic::new(
+        Rule::UnmanagedExecutor,
+        format!("a {what} is built inside a loop: every iteration starts (and tears down) a whole pool of worker threads"),
+        checker.range(site.span()),
+    )
+    .with_help(format!("build one {what} before the loop and hand every item to it"));
     checker.report(diagnostic);
 }

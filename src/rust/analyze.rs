@@ -5,7 +5,9 @@ use super::checker::{CallSite, Checker};
 use crate::registry::{Rule, RuleSet};
 use crate::rules::{
     blocking_database, blocking_file_io, blocking_http, blocking_sleep, blocking_subprocess,
-    blocking_wait, nested_event_loop, sync_lock_across_await,
+    blocking_wait, client_per_request, connection_per_operation, daemon_thread, dangling_task,
+    missing_timeout, nested_event_loop, retry_without_jitter, spawn_in_loop,
+    sync_lock_across_await, unbounded_gather, unbounded_queue, unmanaged_executor,
 };
 
 /// Call rules, each with the detector the checker runs for a call when the rule is enabled.
@@ -19,10 +21,30 @@ const CALL_RULES: &[CallRule] = &[
     (Rule::BlockingDatabase, blocking_database::rust_call),
     (Rule::BlockingWait, blocking_wait::rust_call),
     (Rule::NestedEventLoop, nested_event_loop::rust_call),
+    (Rule::UnboundedGather, unbounded_gather::rust_call),
+    (Rule::SpawnInLoop, spawn_in_loop::rust_call),
+    (Rule::UnboundedQueue, unbounded_queue::rust_call),
+    (Rule::UnmanagedExecutor, unmanaged_executor::rust_call),
+    (Rule::RetryWithoutJitter, retry_without_jitter::rust_call),
+    (Rule::MissingTimeout, missing_timeout::rust_call),
+    (
+        Rule::ConnectionPerOperation,
+        connection_per_operation::rust_call,
+    ),
+    (Rule::ClientPerRequest, client_per_request::rust_call),
+];
+
+/// Statement rules: what happens to a statement's value (a handle dropped on the spot).
+type StatementRule = (Rule, fn(&mut Checker, &syn::Stmt));
+
+const STATEMENT_RULES: &[StatementRule] = &[
+    (Rule::DaemonThread, daemon_thread::rust_statement),
+    (Rule::DanglingTask, dangling_task::rust_statement),
 ];
 
 /// Tokens without one of which a rule cannot fire in a file: a file that contains none of the
-/// tokens of any enabled rule is not parsed at all. Every rule here needs async context.
+/// tokens of any enabled rule is not parsed at all. The LG2xx rules and LG302 need async
+/// context; the others need a name that every path they match contains.
 const TRIGGERS: &[(Rule, &[&str])] = &[
     (Rule::BlockingSleep, &["async"]),
     (Rule::BlockingHttp, &["async"]),
@@ -32,6 +54,25 @@ const TRIGGERS: &[(Rule, &[&str])] = &[
     (Rule::SyncLockAcrossAwait, &["async"]),
     (Rule::BlockingWait, &["async"]),
     (Rule::NestedEventLoop, &["async"]),
+    (Rule::UnboundedGather, &["join_all", "Futures"]),
+    (Rule::SpawnInLoop, &["spawn"]),
+    (Rule::UnboundedQueue, &["channel", "unbounded"]),
+    (Rule::DaemonThread, &["spawn"]),
+    (Rule::DanglingTask, &["spawn"]),
+    (
+        Rule::UnmanagedExecutor,
+        &["Runtime", "runtime", "ThreadPool"],
+    ),
+    (
+        Rule::RetryWithoutJitter,
+        &["sleep", "tokio_retry", "backon"],
+    ),
+    (Rule::MissingTimeout, &["reqwest"]),
+    (
+        Rule::ConnectionPerOperation,
+        &["sqlx", "tokio_postgres", "redis"],
+    ),
+    (Rule::ClientPerRequest, &["reqwest"]),
 ];
 
 pub(super) fn may_fire(text: &str, rules: RuleSet) -> bool {
@@ -55,8 +96,80 @@ pub(super) fn call(checker: &mut Checker, site: &CallSite) {
     }
 }
 
+pub(super) fn statement(checker: &mut Checker, statement: &syn::Stmt) {
+    for (rule, detector) in STATEMENT_RULES {
+        if checker.enabled(*rule) {
+            detector(checker, statement);
+        }
+    }
+}
+
 pub(super) fn local(checker: &mut Checker, local: &syn::Local, following: &[syn::Stmt]) {
     if checker.enabled(Rule::SyncLockAcrossAwait) {
         sync_lock_across_await::rust_local(checker, local, following);
+    }
+    if checker.enabled(Rule::UnboundedGather) {
+        unbounded_gather::rust_local(checker, local);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::path::Path;
+
+    use super::*;
+
+    fn rust_files(directory: &Path, found: &mut Vec<std::path::PathBuf>) {
+        for entry in std::fs::read_dir(directory).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                rust_files(&path, found);
+            } else if path.extension().is_some_and(|extension| extension == "rs") {
+                found.push(path);
+            }
+        }
+    }
+
+    /// A fixture that must fire but lacks its rule's trigger words would be skipped unparsed,
+    /// and its findings would silently disappear.
+    #[test]
+    fn every_firing_fixture_contains_a_trigger_word() {
+        let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/rust");
+        let mut files = Vec::new();
+        rust_files(&root, &mut files);
+        let mut checked = 0;
+        for file in files {
+            let text = std::fs::read_to_string(&file).unwrap();
+            for rule in Rule::ALL {
+                if !text.contains(&format!("expect: {}", rule.code())) {
+                    continue;
+                }
+                let mut only = RuleSet::empty();
+                only.insert(*rule);
+                assert!(
+                    may_fire(&text, only),
+                    "{} fires {} but has none of its trigger words",
+                    file.display(),
+                    rule.code()
+                );
+                checked += 1;
+            }
+        }
+        assert!(checked > 0);
+    }
+
+    #[test]
+    fn every_rust_rule_has_triggers() {
+        let rules = CALL_RULES
+            .iter()
+            .map(|(rule, _)| *rule)
+            .chain(STATEMENT_RULES.iter().map(|(rule, _)| *rule));
+        for rule in rules {
+            assert!(
+                TRIGGERS.iter().any(|(triggered, _)| *triggered == rule),
+                "{} has no trigger words",
+                rule.code()
+            );
+        }
     }
 }

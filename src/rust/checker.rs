@@ -117,6 +117,9 @@ pub struct CallSite<'a> {
     pub target: Option<String>,
     /// Whether the call is the operand of `.await` (or a future polled by `select!`).
     pub awaited: bool,
+    /// Whether the call is the receiver of a method call (`a()` in `a().b()`): not the end of
+    /// its chain.
+    pub in_chain: bool,
 }
 
 impl<'a> CallSite<'a> {
@@ -142,6 +145,8 @@ impl<'a> CallSite<'a> {
 #[derive(Clone, Copy)]
 struct ClosureRole {
     per_item: bool,
+    /// Per item of a collection the code fixes (`(0..4).map(..)`, `(0..n).map(|_| ..)`).
+    fixed_items: bool,
 }
 
 pub struct Checker<'s> {
@@ -159,6 +164,7 @@ pub struct Checker<'s> {
     next_call_awaited: bool,
     /// Names of the enclosing `fn`s, innermost last, for line-independent fingerprints.
     functions: Vec<String>,
+    next_call_in_chain: bool,
 }
 
 impl<'s> Checker<'s> {
@@ -175,6 +181,7 @@ impl<'s> Checker<'s> {
             next_closure_role: None,
             next_call_awaited: false,
             functions: Vec::new(),
+            next_call_in_chain: false,
         }
     }
 
@@ -253,6 +260,10 @@ impl<'s> Checker<'s> {
         self.semantic.push_scope(ScopeKind::Function {
             is_async: signature.asyncness.is_some(),
         });
+        self.semantic.set_body(self.block_range(body));
+        if signature.ident.to_string().starts_with("poll") {
+            self.semantic.mark_poll_method();
+        }
         for input in &signature.inputs {
             if let syn::FnArg::Typed(typed) = input {
                 let stated = self.semantic.type_name(&typed.ty).map(|name| vec![name]);
@@ -267,6 +278,15 @@ impl<'s> Checker<'s> {
 
     fn visit_call_site(&mut self, site: CallSite) {
         analyze::call(self, &site);
+    }
+
+    fn block_range(&self, block: &syn::Block) -> TextRange {
+        self.range(block.brace_token.span.join())
+    }
+
+    fn enter_loop(&mut self, body: &syn::Block) {
+        self.semantic.push_scope(ScopeKind::LoopBody);
+        self.semantic.set_body(self.block_range(body));
     }
 }
 
@@ -330,6 +350,7 @@ impl<'ast> Visit<'ast> for Checker<'_> {
 
     fn visit_stmt(&mut self, statement: &'ast Stmt) {
         self.statements.push(statement_start(statement));
+        analyze::statement(self, statement);
         visit::visit_stmt(self, statement);
         self.statements.pop();
     }
@@ -355,6 +376,16 @@ impl<'ast> Visit<'ast> for Checker<'_> {
             runs_inline: role.is_some(),
             per_item: role.is_some_and(|role| role.per_item),
         });
+        if role.is_some_and(|role| role.per_item) {
+            let body = match closure.body.as_ref() {
+                Expr::Block(block) => self.block_range(&block.block),
+                body => self.range(body.span()),
+            };
+            self.semantic.set_body(body);
+            if role.is_some_and(|role| role.fixed_items) {
+                self.semantic.mark_fixed_iterations();
+            }
+        }
         for input in &closure.inputs {
             self.semantic.bind(input, None);
         }
@@ -370,21 +401,28 @@ impl<'ast> Visit<'ast> for Checker<'_> {
 
     fn visit_expr_for_loop(&mut self, for_loop: &'ast syn::ExprForLoop) {
         self.visit_expr(&for_loop.expr);
-        self.semantic.push_scope(ScopeKind::LoopBody);
+        self.enter_loop(&for_loop.body);
+        self.semantic.mark_per_element();
+        if runs_fixed_times(&for_loop.pat, &for_loop.expr) {
+            self.semantic.mark_fixed_iterations();
+        }
         self.semantic.bind_unknown(&for_loop.pat);
         self.visit_statements(&for_loop.body.stmts);
         self.semantic.pop_scope();
     }
 
     fn visit_expr_while(&mut self, while_loop: &'ast syn::ExprWhile) {
-        self.semantic.push_scope(ScopeKind::LoopBody);
+        self.enter_loop(&while_loop.body);
+        if tests_for_error(&while_loop.cond) {
+            self.semantic.mark_error_branch();
+        }
         self.visit_expr(&while_loop.cond);
         self.visit_statements(&while_loop.body.stmts);
         self.semantic.pop_scope();
     }
 
     fn visit_expr_loop(&mut self, loop_expr: &'ast syn::ExprLoop) {
-        self.semantic.push_scope(ScopeKind::LoopBody);
+        self.enter_loop(&loop_expr.body);
         self.visit_statements(&loop_expr.body.stmts);
         self.semantic.pop_scope();
     }
@@ -392,6 +430,9 @@ impl<'ast> Visit<'ast> for Checker<'_> {
     fn visit_expr_if(&mut self, if_expr: &'ast syn::ExprIf) {
         // `if let` bindings are visible in the `then` branch only.
         self.semantic.push_scope(ScopeKind::Block);
+        if tests_for_error(&if_expr.cond) {
+            self.semantic.mark_error_branch();
+        }
         self.visit_expr(&if_expr.cond);
         self.visit_statements(&if_expr.then_branch.stmts);
         self.semantic.pop_scope();
@@ -407,6 +448,9 @@ impl<'ast> Visit<'ast> for Checker<'_> {
 
     fn visit_arm(&mut self, arm: &'ast syn::Arm) {
         self.semantic.push_scope(ScopeKind::Block);
+        if matches_error(&arm.pat) {
+            self.semantic.mark_error_branch();
+        }
         self.semantic.bind_unknown(&arm.pat);
         if let Some((_, guard)) = &arm.guard {
             self.visit_expr(guard);
@@ -423,6 +467,7 @@ impl<'ast> Visit<'ast> for Checker<'_> {
 
     fn visit_expr_call(&mut self, call: &'ast syn::ExprCall) {
         let awaited = std::mem::take(&mut self.next_call_awaited);
+        let in_chain = std::mem::take(&mut self.next_call_in_chain);
         let target = match call.func.as_ref() {
             Expr::Path(path) if path.qself.is_none() => self.semantic.resolve_path(&path.path),
             _ => None,
@@ -431,13 +476,17 @@ impl<'ast> Visit<'ast> for Checker<'_> {
             kind: CallKind::Function(call),
             target,
             awaited,
+            in_chain,
         });
         let mut callee = call.func.as_ref();
         while let Expr::Paren(paren) = callee {
             callee = &paren.expr;
         }
         if matches!(callee, Expr::Closure(_)) {
-            self.next_closure_role = Some(ClosureRole { per_item: false });
+            self.next_closure_role = Some(ClosureRole {
+                per_item: false,
+                fixed_items: false,
+            });
         }
         self.visit_expr(&call.func);
         self.next_closure_role = None;
@@ -448,6 +497,7 @@ impl<'ast> Visit<'ast> for Checker<'_> {
 
     fn visit_expr_method_call(&mut self, call: &'ast syn::ExprMethodCall) {
         let awaited = std::mem::take(&mut self.next_call_awaited);
+        let in_chain = std::mem::take(&mut self.next_call_in_chain);
         let target = self
             .semantic
             .type_of(&call.receiver)
@@ -456,17 +506,26 @@ impl<'ast> Visit<'ast> for Checker<'_> {
             kind: CallKind::Method(call),
             target,
             awaited,
+            in_chain,
         });
+        self.next_call_in_chain = matches!(*call.receiver, Expr::Call(_) | Expr::MethodCall(_));
         self.visit_expr(&call.receiver);
+        self.next_call_in_chain = false;
         let method = call.method.to_string();
         let role = INLINE_COMBINATORS
             .contains(&method.as_str())
             .then(|| ClosureRole {
                 per_item: PER_ITEM_COMBINATORS.contains(&method.as_str()),
+                fixed_items: false,
             });
         for argument in &call.args {
-            if matches!(argument, Expr::Closure(_)) {
-                self.next_closure_role = role;
+            if let Expr::Closure(closure) = argument {
+                self.next_closure_role = role.map(|role| ClosureRole {
+                    fixed_items: role.per_item
+                        && closure.inputs.len() == 1
+                        && runs_fixed_times(&closure.inputs[0], iteration_root(&call.receiver)),
+                    ..role
+                });
             }
             self.visit_expr(argument);
             self.next_closure_role = None;
@@ -508,6 +567,61 @@ impl<'ast> Visit<'ast> for Checker<'_> {
                 }
             }
         }
+    }
+}
+
+/// `for _ in 0..4`, `for x in [a, b]`, `for _ in 0..workers`: a count the code fixes, not one
+/// item per element of some runtime collection.
+fn runs_fixed_times(pattern: &syn::Pat, iterable: &Expr) -> bool {
+    let ignores_item = match pattern {
+        syn::Pat::Wild(_) => true,
+        syn::Pat::Ident(ident) => ident.ident.to_string().starts_with('_'),
+        _ => false,
+    };
+    match iterable {
+        Expr::Range(range) => {
+            ignores_item
+                || range
+                    .end
+                    .as_deref()
+                    .is_some_and(|end| matches!(end, Expr::Lit(_)))
+        }
+        Expr::Array(_) => true,
+        Expr::Reference(reference) => matches!(*reference.expr, Expr::Array(_)),
+        Expr::Macro(mac) => mac.mac.path.is_ident("vec"),
+        Expr::Paren(paren) => runs_fixed_times(pattern, &paren.expr),
+        _ => false,
+    }
+}
+
+/// What an iterator chain iterates: `(0..n)` in `(0..n).into_iter().map(..)`.
+fn iteration_root(receiver: &Expr) -> &Expr {
+    let (root, _) = super::facts::method_chain(receiver);
+    root
+}
+
+/// `Err(..)` (also inside an or-pattern): the arm that handles a failure.
+fn matches_error(pattern: &syn::Pat) -> bool {
+    match pattern {
+        syn::Pat::TupleStruct(tuple) => tuple
+            .path
+            .segments
+            .last()
+            .is_some_and(|segment| segment.ident == "Err"),
+        syn::Pat::Or(or) => or.cases.iter().any(matches_error),
+        syn::Pat::Paren(paren) => matches_error(&paren.pat),
+        _ => false,
+    }
+}
+
+/// `if let Err(..) = r` or `if r.is_err()`.
+fn tests_for_error(condition: &Expr) -> bool {
+    match condition {
+        Expr::Let(let_expr) => matches_error(&let_expr.pat),
+        Expr::MethodCall(call) => call.method == "is_err",
+        Expr::Binary(binary) => tests_for_error(&binary.left) || tests_for_error(&binary.right),
+        Expr::Paren(paren) => tests_for_error(&paren.expr),
+        _ => false,
     }
 }
 

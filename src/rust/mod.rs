@@ -6,6 +6,7 @@ pub mod checker;
 pub mod comments;
 pub mod data;
 pub mod edits;
+pub mod facts;
 pub mod macros;
 pub mod parse;
 pub mod semantic;

@@ -5,6 +5,7 @@
 //! The checker drives this model while it walks the tree once; rules only ask questions. The
 //! model keeps no references into the tree, so macro bodies parsed on the fly can be walked too.
 
+use ruff_text_size::TextRange;
 use rustc_hash::{FxHashMap, FxHashSet};
 use syn::{Expr, Item, Pat, Type, UseTree};
 
@@ -43,6 +44,17 @@ struct Scope {
     items: FxHashSet<String>,
     /// `let` bindings and parameters in order, with the type the file states, if any.
     locals: Vec<(String, Option<String>)>,
+    /// The source range of a function's or loop's body, for rules that look at the whole body.
+    body: Option<TextRange>,
+    /// A loop over a fixed number of items (`for _ in 0..4`, `for x in [a, b]`): no fan-out.
+    fixed_iterations: bool,
+    /// A `for` loop: one iteration per element of a collection (not a `loop`/`while`, which
+    /// also retry and poll).
+    per_element: bool,
+    /// A `poll`/`poll_*` method: its loops step a state machine, they do not iterate items.
+    poll_method: bool,
+    /// The branch that handles an error (`Err(e) =>`, `if let Err(..)`, `if r.is_err()`).
+    error_branch: bool,
 }
 
 impl Scope {
@@ -53,6 +65,11 @@ impl Scope {
             globs: Vec::new(),
             items: FxHashSet::default(),
             locals: Vec::new(),
+            body: None,
+            fixed_iterations: false,
+            per_element: false,
+            poll_method: false,
+            error_branch: false,
         }
     }
 }
@@ -111,6 +128,41 @@ impl SemanticModel {
 
     pub(super) fn pop_scope(&mut self) {
         self.scopes.pop();
+    }
+
+    /// Records where the body of the scope just pushed (a function or a loop) is in the source.
+    pub(super) fn set_body(&mut self, body: TextRange) {
+        if let Some(scope) = self.scopes.last_mut() {
+            scope.body = Some(body);
+        }
+    }
+
+    /// Marks the loop just pushed as running a fixed number of times.
+    pub(super) fn mark_fixed_iterations(&mut self) {
+        if let Some(scope) = self.scopes.last_mut() {
+            scope.fixed_iterations = true;
+        }
+    }
+
+    /// Marks the function just pushed as a `Future`/`Stream` poll method.
+    pub(super) fn mark_poll_method(&mut self) {
+        if let Some(scope) = self.scopes.last_mut() {
+            scope.poll_method = true;
+        }
+    }
+
+    /// Marks the loop just pushed as a `for` loop.
+    pub(super) fn mark_per_element(&mut self) {
+        if let Some(scope) = self.scopes.last_mut() {
+            scope.per_element = true;
+        }
+    }
+
+    /// Marks the block just pushed as the handler of an error.
+    pub(super) fn mark_error_branch(&mut self) {
+        if let Some(scope) = self.scopes.last_mut() {
+            scope.error_branch = true;
+        }
     }
 
     /// Records the `use` items and item names of a module or block, which are in scope for
@@ -304,6 +356,77 @@ impl SemanticModel {
             }
         }
         false
+    }
+
+    /// The scope `in_loop` finds: the innermost loop body or per-item closure of this function.
+    fn current_loop_scope(&self) -> Option<&Scope> {
+        for scope in self.scopes.iter().rev() {
+            match scope.kind {
+                ScopeKind::LoopBody | ScopeKind::Closure { per_item: true, .. } => {
+                    return Some(scope)
+                }
+                ScopeKind::Block | ScopeKind::AsyncBlock => continue,
+                ScopeKind::Closure {
+                    runs_inline: true, ..
+                } => continue,
+                _ => return None,
+            }
+        }
+        None
+    }
+
+    /// The source range of the innermost loop body (see `in_loop`), when in one.
+    pub fn loop_body(&self) -> Option<TextRange> {
+        self.current_loop_scope()?.body
+    }
+
+    /// Whether the innermost loop runs a number of times the code fixes (`for _ in 0..4`,
+    /// `for x in [a, b]`), so work started per iteration is bounded.
+    pub fn loop_is_fixed(&self) -> bool {
+        self.current_loop_scope()
+            .is_some_and(|scope| scope.fixed_iterations)
+    }
+
+    /// In a `for` loop or an iterator adaptor's closure (one iteration per element), rather than
+    /// a `loop`/`while` that may be retrying or polling.
+    pub fn in_per_element_loop(&self) -> bool {
+        self.current_loop_scope().is_some_and(|scope| {
+            scope.per_element || matches!(scope.kind, ScopeKind::Closure { .. })
+        })
+    }
+
+    /// In the error branch of a match or `if` that is itself inside a loop of this function: the
+    /// shape of a retry.
+    pub fn in_error_branch_of_loop(&self) -> bool {
+        let mut in_error_branch = false;
+        for scope in self.scopes.iter().rev() {
+            in_error_branch |= scope.error_branch;
+            match scope.kind {
+                ScopeKind::LoopBody => return in_error_branch,
+                ScopeKind::Block | ScopeKind::AsyncBlock => continue,
+                _ => return false,
+            }
+        }
+        false
+    }
+
+    /// In a `poll`/`poll_*` method (a hand-written `Future`/`Stream`): its loops drive a state
+    /// machine, so work started in them is per state change, not per item.
+    pub fn in_poll_method(&self) -> bool {
+        self.scopes
+            .iter()
+            .rev()
+            .find(|scope| matches!(scope.kind, ScopeKind::Function { .. }))
+            .is_some_and(|scope| scope.poll_method)
+    }
+
+    /// The source range of the innermost enclosing function's body.
+    pub fn function_body(&self) -> Option<TextRange> {
+        self.scopes
+            .iter()
+            .rev()
+            .find(|scope| matches!(scope.kind, ScopeKind::Function { .. }))?
+            .body
     }
 
     /// The full path a path refers to after `use` resolution (`thread::sleep` →
