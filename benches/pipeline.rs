@@ -10,7 +10,7 @@ use loopguard::config::{CliOverrides, Settings};
 use loopguard::discover::{language_of, DiscoveredFile};
 use loopguard::lint::lint_file;
 
-/// A blocking-call file, a fan-out file, a file the pre-filter skips, and a Rust file.
+/// A blocking-call file, a fan-out file, a file that must stay quiet, and a Rust file.
 const FILES: &[&str] = &[
     "fixtures/python/LG201/fire.py",
     "fixtures/python/LG101/fire.py",
