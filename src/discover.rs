@@ -132,7 +132,11 @@ pub fn discover(
         let filter_resolver = Arc::clone(resolver);
         let filter_error = Arc::clone(&error);
         let root = path.clone();
-        let walker = ignore::WalkBuilder::new(path)
+        let found: Mutex<Vec<DiscoveredFile>> = Mutex::new(Vec::new());
+        let failed: Mutex<Vec<(PathBuf, String)>> = Mutex::new(Vec::new());
+        // Reading directories in parallel; the results are sorted below, so the order in
+        // which the threads find files does not matter.
+        ignore::WalkBuilder::new(path)
             .hidden(false)
             .require_git(false)
             .follow_links(false)
@@ -150,31 +154,49 @@ pub fn discover(
                     }
                 }
             })
-            .build();
-        for entry in walker {
-            let entry = match entry {
-                Ok(entry) => entry,
-                Err(walk_error) => {
-                    unreadable.push((
-                        error_path(&walk_error).unwrap_or_else(|| path.clone()),
-                        walk_error.to_string(),
-                    ));
-                    continue;
-                }
-            };
-            if !entry.file_type().is_some_and(|kind| kind.is_file()) {
-                continue;
-            }
-            let Some(language) = language_of(entry.path(), false) else {
-                continue;
-            };
-            let settings = resolver.for_file(entry.path())?;
-            files.push(DiscoveredFile {
-                path: entry.into_path(),
-                language,
-                settings,
+            .build_parallel()
+            .run(|| {
+                Box::new(|entry| {
+                    let entry = match entry {
+                        Ok(entry) => entry,
+                        Err(walk_error) => {
+                            lock(&failed).push((
+                                error_path(&walk_error).unwrap_or_else(|| path.clone()),
+                                walk_error.to_string(),
+                            ));
+                            return ignore::WalkState::Continue;
+                        }
+                    };
+                    if !entry.file_type().is_some_and(|kind| kind.is_file()) {
+                        return ignore::WalkState::Continue;
+                    }
+                    let Some(language) = language_of(entry.path(), false) else {
+                        return ignore::WalkState::Continue;
+                    };
+                    match resolver.for_file(entry.path()) {
+                        Ok(settings) => lock(&found).push(DiscoveredFile {
+                            path: entry.into_path(),
+                            language,
+                            settings,
+                        }),
+                        Err(config_error) => {
+                            lock(&error).get_or_insert(config_error);
+                            return ignore::WalkState::Quit;
+                        }
+                    }
+                    ignore::WalkState::Continue
+                })
             });
-        }
+        files.extend(
+            found
+                .into_inner()
+                .unwrap_or_else(std::sync::PoisonError::into_inner),
+        );
+        unreadable.extend(
+            failed
+                .into_inner()
+                .unwrap_or_else(std::sync::PoisonError::into_inner),
+        );
         if let Some(config_error) = lock(&error).take() {
             return Err(config_error);
         }

@@ -8,6 +8,7 @@
 
 pub mod audit;
 pub mod baseline;
+pub mod cache;
 pub mod cli;
 pub mod config;
 pub mod diagnostic;
@@ -17,6 +18,7 @@ pub mod fix;
 pub mod lint;
 pub mod matcher;
 pub mod output;
+pub mod prefilter;
 pub mod python;
 pub mod registry;
 pub mod rules;

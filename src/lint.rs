@@ -9,6 +9,7 @@ use std::sync::{Arc, Once};
 use rayon::prelude::*;
 use ruff_text_size::TextRange;
 
+use crate::cache::{Cache, Entry, Stamp};
 use crate::diagnostic::Diagnostic;
 use crate::discover::{DiscoveredFile, Discovery};
 use crate::fix::{FileFix, FixRequest, Fixed};
@@ -80,6 +81,23 @@ pub fn lint_and_fix_all(
     jobs: Option<usize>,
     fix: Option<&FixRequest>,
 ) -> Result<Vec<FileReport>, String> {
+    run_pool(discovery, jobs, |file| lint_file(file, fix))
+}
+
+/// [`lint_all`], taking unchanged files' results from `cache` and adding the new ones to it.
+pub fn lint_all_cached(
+    discovery: Discovery,
+    jobs: Option<usize>,
+    cache: &Cache,
+) -> Result<Vec<FileReport>, String> {
+    run_pool(discovery, jobs, |file| lint_file_cached(file, cache))
+}
+
+fn run_pool(
+    discovery: Discovery,
+    jobs: Option<usize>,
+    lint: impl Fn(&DiscoveredFile) -> FileReport + Send + Sync,
+) -> Result<Vec<FileReport>, String> {
     install_panic_capture();
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(jobs.unwrap_or(0))
@@ -87,13 +105,8 @@ pub fn lint_and_fix_all(
         .thread_name(|index| format!("loopguard-worker-{index}"))
         .build()
         .map_err(|error| format!("cannot start worker threads: {error}"))?;
-    let mut reports: Vec<FileReport> = pool.install(|| {
-        discovery
-            .files
-            .par_iter()
-            .map(|file| lint_file(file, fix))
-            .collect()
-    });
+    let mut reports: Vec<FileReport> =
+        pool.install(|| discovery.files.par_iter().map(&lint).collect());
     reports.extend(discovery.unreadable.into_iter().map(|(path, message)| {
         let diagnostic = Diagnostic::new(Rule::UnlintableFile, message, TextRange::default());
         FileReport::without_source(path, Language::Python, diagnostic)
@@ -102,23 +115,85 @@ pub fn lint_and_fix_all(
     Ok(reports)
 }
 
+/// The file's text, or the report that it could not be read (LG003, when enabled).
+fn read_or_report(file: &DiscoveredFile, rules: RuleSet) -> Result<SourceText, FileReport> {
+    read_source(&file.path, file.language).map_err(|reason| {
+        let diagnostic = Diagnostic::new(
+            Rule::UnlintableFile,
+            reason.to_string(),
+            TextRange::default(),
+        );
+        let mut report = FileReport::without_source(file.path.clone(), file.language, diagnostic);
+        if !rules.contains(Rule::UnlintableFile) {
+            report.diagnostics.clear();
+        }
+        report
+    })
+}
+
+fn lint_file_cached(file: &DiscoveredFile, cache: &Cache) -> FileReport {
+    let rules = file.settings.rules_for(&file.path);
+    let context = cache.context(&file.settings, rules, file.language, &file.path);
+    // Taken before reading: a change after this point makes the next run hash the file again.
+    let stamp = Stamp::of(&file.path);
+    let fresh = stamp.and_then(|stamp| cache.fresh(&file.path, stamp, &context));
+    if let Some(entry) = fresh.filter(|entry| entry.linted.diagnostics.is_empty()) {
+        return cached_report(file, entry, None);
+    }
+    let source = match read_or_report(file, rules) {
+        Ok(source) => source,
+        Err(report) => return report,
+    };
+    let key = Cache::key(&context, source.text.as_bytes());
+    if let Some(entry) = cache.matching(&file.path, &key) {
+        return cached_report(file, entry, Some(source));
+    }
+    let linted = lint_source(file, rules, &source);
+    let crashed = linted
+        .diagnostics
+        .iter()
+        .any(|diagnostic| diagnostic.rule == Rule::InternalError);
+    if let (Some(stamp), false) = (stamp, crashed) {
+        let entry = Entry {
+            stamp,
+            context,
+            key,
+            lines: source.line_count(),
+            linted: linted.clone(),
+        };
+        cache.store(file.path.clone(), entry);
+    }
+    report(
+        file,
+        Fixed {
+            source,
+            linted,
+            fix: None,
+        },
+    )
+}
+
+fn cached_report(file: &DiscoveredFile, entry: &Entry, source: Option<SourceText>) -> FileReport {
+    let Linted {
+        diagnostics,
+        suppressions,
+    } = entry.linted.clone();
+    FileReport {
+        path: file.path.clone(),
+        language: file.language,
+        source: source.filter(|_| !diagnostics.is_empty()).map(Arc::new),
+        diagnostics,
+        suppressions,
+        lines: entry.lines,
+        fix: None,
+    }
+}
+
 pub fn lint_file(file: &DiscoveredFile, fix: Option<&FixRequest>) -> FileReport {
     let rules = file.settings.rules_for(&file.path);
-    let source = match read_source(&file.path, file.language) {
+    let source = match read_or_report(file, rules) {
         Ok(source) => source,
-        Err(reason) => {
-            let diagnostic = Diagnostic::new(
-                Rule::UnlintableFile,
-                reason.to_string(),
-                TextRange::default(),
-            );
-            let mut report =
-                FileReport::without_source(file.path.clone(), file.language, diagnostic);
-            if !rules.contains(Rule::UnlintableFile) {
-                report.diagnostics.clear();
-            }
-            return report;
-        }
+        Err(report) => return report,
     };
     let linted = lint_source(file, rules, &source);
     let fixed = match fix {
@@ -133,6 +208,10 @@ pub fn lint_file(file: &DiscoveredFile, fix: Option<&FixRequest>) -> FileReport 
             fix: None,
         },
     };
+    report(file, fixed)
+}
+
+fn report(file: &DiscoveredFile, fixed: Fixed) -> FileReport {
     let Linted {
         diagnostics,
         suppressions,

@@ -49,6 +49,15 @@ impl CallPattern {
         self.text.contains("::")
     }
 
+    /// The name a matching call is made by (`create` in `openai.*.create`): it appears in the
+    /// source of every call the pattern matches. `None` when that segment is `*`.
+    pub fn called_name(&self) -> Option<&str> {
+        match self.segments.last()? {
+            Segment::Literal(name) => Some(name),
+            Segment::Any => None,
+        }
+    }
+
     fn is_exact(&self) -> bool {
         self.segments
             .iter()

@@ -46,6 +46,40 @@ pub struct Suppression {
 }
 
 impl Suppression {
+    /// A suppression as read back from the cache, before [`Suppression::set_usage`].
+    pub(crate) fn restored(
+        kind: SuppressionKind,
+        rules: Option<Vec<Rule>>,
+        unknown: Vec<String>,
+        reason: Option<String>,
+        line: usize,
+        target_line: Option<usize>,
+        range: TextRange,
+    ) -> Self {
+        Suppression {
+            kind,
+            rules,
+            unknown,
+            reason,
+            line,
+            target_line,
+            range,
+            used: Vec::new(),
+            used_bare: false,
+        }
+    }
+
+    /// Which of its rules silenced a finding, and whether a bare `noqa` did (for the cache).
+    pub(crate) fn usage(&self) -> (&[bool], bool) {
+        (&self.used, self.used_bare)
+    }
+
+    /// Restores what [`Suppression::usage`] returned (the cache).
+    pub(crate) fn set_usage(&mut self, used: Vec<bool>, used_bare: bool) {
+        self.used = used;
+        self.used_bare = used_bare;
+    }
+
     /// Whether it silenced at least one finding (known once `apply` has run).
     pub fn is_used(&self) -> bool {
         self.used_bare || self.used.iter().any(|used| *used)

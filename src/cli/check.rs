@@ -44,11 +44,15 @@ fn check(args: &CheckArgs) -> Result<u8, String> {
             .filter_map(|path| std::fs::canonicalize(cwd.join(path)).ok())
             .collect(),
     });
-    let reports = lint_and_fix_all(
-        discovered.discovery,
-        args.lint.jobs.map(usize::from),
-        fix_request.as_ref(),
-    )?;
+    // A fix run rewrites files as it goes: it neither reads nor fills the cache.
+    let reports = match &fix_request {
+        Some(request) => lint_and_fix_all(
+            discovered.discovery,
+            args.lint.jobs.map(usize::from),
+            Some(request),
+        )?,
+        None => args.lint.lint_discovered(discovered.discovery, &cwd)?,
+    };
     warn_not_converged(&reports, &cwd);
     let internal_error = reports.iter().any(|report| report.has_internal_error());
     if args.diff {

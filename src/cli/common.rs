@@ -6,9 +6,10 @@ use std::process::Command;
 use std::sync::Arc;
 
 use super::LintArgs;
+use crate::cache::Cache;
 use crate::config::{CliOverrides, ConfigFile, Settings};
 use crate::discover::{discover, ConfigSource, Discovery, SettingsResolver};
-use crate::lint::{lint_all, FileReport};
+use crate::lint::{lint_all, lint_all_cached, FileReport};
 use crate::registry::Selector;
 
 pub struct Discovered {
@@ -81,15 +82,37 @@ impl LintArgs {
     }
 
     pub fn run(&self) -> Result<LintRun, String> {
-        Self::lint(self.discover()?, self.jobs)
+        self.lint(self.discover()?)
     }
 
     pub fn run_in(&self, cwd: PathBuf) -> Result<LintRun, String> {
-        Self::lint(self.discover_in(cwd)?, self.jobs)
+        self.lint(self.discover_in(cwd)?)
     }
 
-    fn lint(discovered: Discovered, jobs: Option<u16>) -> Result<LintRun, String> {
-        let reports = lint_all(discovered.discovery, jobs.map(usize::from))?;
+    /// Lints what discovery found, through the result cache in `cwd` unless `--no-cache`.
+    pub fn lint_discovered(
+        &self,
+        discovery: Discovery,
+        cwd: &Path,
+    ) -> Result<Vec<FileReport>, String> {
+        let jobs = self.jobs.map(usize::from);
+        if self.no_cache {
+            return lint_all(discovery, jobs);
+        }
+        let cache = Cache::open(cwd);
+        let reports = lint_all_cached(discovery, jobs, &cache)?;
+        if let Err(error) = cache.save() {
+            // A cache that cannot be written costs the next run time, not correctness.
+            eprintln!(
+                "warning: cannot write the cache in {}: {error}",
+                cwd.join(crate::cache::DIRECTORY).display()
+            );
+        }
+        Ok(reports)
+    }
+
+    fn lint(&self, discovered: Discovered) -> Result<LintRun, String> {
+        let reports = self.lint_discovered(discovered.discovery, &discovered.cwd)?;
         Ok(LintRun {
             cwd: discovered.cwd,
             reports,

@@ -1,10 +1,11 @@
 //! Which rules look at which node: the checker calls these for every statement and call.
-//! Adding a rule means adding its line here and in `rules/mod.rs`.
+//! Adding a rule means adding its line here (and its trigger words below) and in `rules/mod.rs`.
 
 use ruff_python_ast::{ExprCall, Stmt};
 
 use super::checker::{CallSite, Checker};
-use crate::registry::Rule;
+use crate::config::Settings;
+use crate::registry::{Language, Rule, RuleSet};
 use crate::rules::{
     blocking_database, blocking_file_io, blocking_http, blocking_sleep, blocking_subprocess,
     blocking_wait, client_per_request, connection_per_operation, daemon_thread, dangling_task,
@@ -55,6 +56,115 @@ const CALL_RULES: &[CallRule] = &[
     (Rule::ClientPerRequest, client_per_request::python_call),
     (Rule::UnguardedCall, unguarded_call::python_call),
 ];
+
+/// Words without one of which a rule cannot fire in a file: a file that contains none of the
+/// words of any enabled rule is not parsed at all. A qualified name can only come from source
+/// text that spells its root module (`import asyncio as aio`) and the name it is called by
+/// (`from time import sleep as nap`), so each rule lists either the roots or the called names
+/// of everything it matches; the rules that need async context list `async`. A rule missing
+/// here is never pre-filtered.
+const TRIGGERS: &[(Rule, &[&str])] = &[
+    (Rule::BlockingSleep, &["async"]),
+    (Rule::BlockingHttp, &["async"]),
+    (Rule::BlockingFileIo, &["async"]),
+    (Rule::BlockingSubprocess, &["async"]),
+    (Rule::BlockingDatabase, &["async"]),
+    (Rule::SyncLockAcrossAwait, &["async"]),
+    (Rule::BlockingWait, &["async"]),
+    // `nest_asyncio.apply()` fires outside async context too.
+    (Rule::NestedEventLoop, &["async", "nest_asyncio"]),
+    (Rule::UnawaitedCoroutine, &["async"]),
+    (Rule::UnboundedGather, &["gather", "wait", "as_completed"]),
+    (Rule::SpawnInLoop, &["create_task", "ensure_future"]),
+    (Rule::DanglingTask, &["create_task", "ensure_future"]),
+    (Rule::UnboundedQueue, &["Queue"]),
+    (Rule::DeprecatedGetEventLoop, &["get_event_loop"]),
+    (Rule::RemovedLoopArgument, &["asyncio"]),
+    (Rule::DeprecatedLoopPolicy, &["asyncio", "uvloop"]),
+    (Rule::LoopBoundPrimitiveAtImport, &["asyncio"]),
+    // `threading` and `_thread`.
+    (Rule::DaemonThread, &["thread"]),
+    // `ThreadPoolExecutor`, `ProcessPoolExecutor`, `multiprocessing.Pool`, `ThreadPool`.
+    (Rule::UnmanagedExecutor, &["Pool"]),
+    (
+        Rule::RetryWithoutJitter,
+        &["sleep", "tenacity", "backoff", "Retry"],
+    ),
+    (Rule::MissingTimeout, &["requests", "urlopen", "httpx"]),
+    (Rule::ConnectionPerOperation, CONNECTION_CONSTRUCTORS),
+    (Rule::ClientPerRequest, CLIENT_CONSTRUCTORS),
+    // Both constructor lists.
+    (Rule::UnclosedClient, CONNECTION_CONSTRUCTORS),
+    (Rule::UnclosedClient, CLIENT_CONSTRUCTORS),
+];
+
+/// The names the `connection-constructors` are called by (`StrictRedis` contains `Redis`).
+const CONNECTION_CONSTRUCTORS: &[&str] = &[
+    "connect",
+    "create_pool",
+    "Redis",
+    "from_url",
+    "MongoClient",
+    "AsyncIOMotorClient",
+    "create_engine",
+    "create_async_engine",
+];
+
+/// The names the `client-constructors` are called by (`AsyncClient`, `ClientSession`,
+/// `requests.session`).
+const CLIENT_CONSTRUCTORS: &[&str] = &["Client", "Session", "session"];
+
+/// The trigger words of `rule`, `None` when it has none declared (it is never pre-filtered).
+pub fn triggers(rule: Rule) -> Option<Vec<&'static str>> {
+    let mut words = TRIGGERS
+        .iter()
+        .filter(|(listed, _)| *listed == rule)
+        .flat_map(|(_, words)| words.iter().copied())
+        .peekable();
+    words.peek()?;
+    Some(words.collect())
+}
+
+/// Whether any enabled rule can fire in `text`: false only when the text contains none of the
+/// enabled rules' trigger words.
+pub(super) fn may_fire(text: &str, settings: &Settings, rules: RuleSet) -> bool {
+    // User-extended data lists (`extend-client-constructors`) match names the built-in words
+    // do not cover.
+    if settings.python.extends_data_lists() {
+        return true;
+    }
+    if rules
+        .iter()
+        .any(|rule| is_python_rule(rule) && !TRIGGERS.iter().any(|(listed, _)| *listed == rule))
+    {
+        return true;
+    }
+    // In table order: `async`, in most files that pass, is searched first.
+    let mut words: Vec<&str> = TRIGGERS
+        .iter()
+        .filter(|(rule, _)| rules.contains(*rule))
+        .flat_map(|(_, words)| words.iter().copied())
+        .collect();
+    if rules.contains(Rule::UnguardedCall) {
+        // The configured `[[guarded-calls]]` patterns are this rule's triggers.
+        for guarded in &settings.guarded_calls {
+            match guarded.call.called_name() {
+                Some(name) => words.push(name),
+                None => return true,
+            }
+        }
+    }
+    crate::prefilter::contains_any(text, words)
+}
+
+/// A rule with a Python detector that needs trigger words (tool diagnostics need none, and
+/// `unguarded-call` takes its words from the config).
+fn is_python_rule(rule: Rule) -> bool {
+    let meta = rule.meta();
+    meta.languages.contains(&Language::Python)
+        && !meta.is_tool_code()
+        && rule != Rule::UnguardedCall
+}
 
 pub(super) fn call<'a>(checker: &mut Checker<'a>, call: &'a ExprCall) {
     // Resolved once and shared by every rule.

@@ -168,6 +168,12 @@ impl CallTables {
             .unwrap_or_else(|| data().list(rule, list))
     }
 
+    /// Whether the config adds to any rule's data list (`extend-client-constructors`, ...):
+    /// then the built-in trigger words of those rules no longer cover what they match.
+    pub fn extends_data_lists(&self) -> bool {
+        !self.extended_lists.is_empty()
+    }
+
     /// A pattern-list option of a rule, when the config sets it.
     pub fn patterns(&self, rule: Rule, option: &'static str) -> Option<&CallMatcher> {
         self.pattern_options.get(&(rule, option))

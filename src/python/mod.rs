@@ -16,7 +16,17 @@ use crate::lint::Findings;
 use crate::registry::{Rule, RuleSet};
 use crate::source::SourceText;
 
+pub use analyze::triggers;
+
 pub fn lint(source: &SourceText, settings: &Settings, rules: RuleSet) -> Findings {
+    // A file no enabled rule can fire in is not parsed (see `prefilter`); one that may hold a
+    // suppression comment still is, so that its suppressions are reported.
+    if crate::prefilter::enabled()
+        && !analyze::may_fire(&source.text, settings, rules)
+        && !crate::prefilter::may_suppress(&source.text)
+    {
+        return Findings::default();
+    }
     let parsed = parse::ParsedModule::parse(&source.text);
     if let Some(error) = parsed.syntax_error() {
         let mut message = format!("syntax error: {}", error.message);

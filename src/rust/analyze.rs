@@ -75,17 +75,21 @@ const TRIGGERS: &[(Rule, &[&str])] = &[
     (Rule::ClientPerRequest, &["reqwest"]),
 ];
 
+/// The trigger tokens of `rule`, `None` when it has no Rust detector.
+pub fn triggers(rule: Rule) -> Option<&'static [&'static str]> {
+    TRIGGERS
+        .iter()
+        .find(|(listed, _)| *listed == rule)
+        .map(|(_, tokens)| *tokens)
+}
+
 pub(super) fn may_fire(text: &str, rules: RuleSet) -> bool {
-    let mut tokens: Vec<&str> = TRIGGERS
+    let tokens: Vec<&str> = TRIGGERS
         .iter()
         .filter(|(rule, _)| rules.contains(*rule))
         .flat_map(|(_, tokens)| tokens.iter().copied())
         .collect();
-    tokens.sort_unstable();
-    tokens.dedup();
-    tokens
-        .iter()
-        .any(|token| memchr::memmem::find(text.as_bytes(), token.as_bytes()).is_some())
+    crate::prefilter::contains_any(text, tokens)
 }
 
 pub(super) fn call(checker: &mut Checker, site: &CallSite) {

@@ -1,0 +1,150 @@
+//! The pre-filter (files without any enabled rule's trigger word are not parsed) must never
+//! change what loopguard reports: every firing fixture contains one of its rule's triggers, and
+//! the whole fixture set gives the same output with and without the pre-filter, for every rule
+//! selected alone and for all of them together.
+
+use std::path::{Path, PathBuf};
+
+use assert_cmd::Command;
+use loopguard::registry::{Language, Rule};
+
+fn fixture_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures")
+}
+
+fn files_under(directory: &Path) -> Vec<PathBuf> {
+    let mut found = Vec::new();
+    for entry in std::fs::read_dir(directory).unwrap() {
+        let path = entry.unwrap().path();
+        if path.is_dir() {
+            found.extend(files_under(&path));
+        } else if matches!(path.extension().and_then(|e| e.to_str()), Some("py" | "rs")) {
+            found.push(path);
+        }
+    }
+    found.sort();
+    found
+}
+
+/// The rules a fixture's `expect:` markers say must fire in it.
+fn expected_rules(text: &str) -> Vec<Rule> {
+    let mut rules = Vec::new();
+    for line in text.lines() {
+        let Some(position) = line.find("expect: ") else {
+            continue;
+        };
+        for code in line[position + "expect: ".len()..].split(',') {
+            if let Some(rule) = Rule::from_code_or_name(code.trim()) {
+                rules.push(rule);
+            }
+        }
+    }
+    rules
+}
+
+fn triggers(rule: Rule, language: Language) -> Option<Vec<&'static str>> {
+    match language {
+        Language::Python => loopguard::python::triggers(rule),
+        Language::Rust => loopguard::rust::triggers(rule).map(<[_]>::to_vec),
+    }
+}
+
+fn check_triggers(directory: &str, language: Language) {
+    let mut failures = Vec::new();
+    for file in files_under(&fixture_root().join(directory)) {
+        let text = std::fs::read_to_string(&file).unwrap();
+        for rule in expected_rules(&text) {
+            if rule == Rule::UnguardedCall {
+                // Its triggers are the configured patterns' names, checked by the comparison.
+                continue;
+            }
+            let Some(words) = triggers(rule, language) else {
+                failures.push(format!(
+                    "{} declares no {language} trigger words",
+                    rule.code()
+                ));
+                continue;
+            };
+            if !words.iter().any(|word| text.contains(word)) {
+                failures.push(format!(
+                    "{} fires in {} but the file contains none of {words:?}",
+                    rule.code(),
+                    file.display()
+                ));
+            }
+        }
+    }
+    failures.dedup();
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
+#[test]
+fn every_firing_python_fixture_contains_one_of_its_rules_triggers() {
+    check_triggers("python", Language::Python);
+}
+
+#[test]
+fn every_firing_rust_fixture_contains_one_of_its_rules_triggers() {
+    check_triggers("rust", Language::Rust);
+}
+
+#[test]
+fn every_rule_declares_trigger_words_for_its_languages() {
+    for rule in Rule::ALL {
+        let meta = rule.meta();
+        if meta.is_tool_code() || *rule == Rule::UnguardedCall {
+            continue;
+        }
+        if meta.languages.contains(&Language::Python) {
+            assert!(
+                loopguard::python::triggers(*rule).is_some(),
+                "{} has no Python trigger words in python/analyze.rs",
+                rule.code()
+            );
+        }
+    }
+}
+
+fn check_json(selection: &str, prefilter: bool) -> String {
+    let mut command = Command::cargo_bin("loopguard").unwrap();
+    command
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .args([
+            "check",
+            "fixtures",
+            "--no-cache",
+            "--exit-zero",
+            "--output-format",
+            "json",
+        ])
+        .args(["--select", selection]);
+    if prefilter {
+        command.env_remove("LOOPGUARD_NO_PREFILTER");
+    } else {
+        command.env("LOOPGUARD_NO_PREFILTER", "1");
+    }
+    let output = command.output().unwrap();
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    String::from_utf8(output.stdout).unwrap()
+}
+
+#[test]
+fn the_prefilter_changes_no_output_on_the_fixtures() {
+    let selections = Rule::ALL
+        .iter()
+        .filter(|rule| !rule.meta().is_tool_code())
+        .map(|rule| rule.code())
+        .chain(["default", "ALL"]);
+    for selection in selections {
+        let with = check_json(selection, true);
+        let without = check_json(selection, false);
+        assert!(
+            with == without,
+            "--select {selection}: the pre-filter changed the output"
+        );
+    }
+}
