@@ -129,8 +129,8 @@ impl ImportPoint {
         let inner_attributes = file
             .attrs
             .iter()
-            .filter(|attribute| matches!(attribute.style, syn::AttrStyle::Inner(_)))
-            .last();
+            .rev()
+            .find(|attribute| matches!(attribute.style, syn::AttrStyle::Inner(_)));
         if let Some(attribute) = inner_attributes {
             let end = spans.range(attribute.bracket_token.span.close()).end();
             return ImportPoint {
