@@ -116,7 +116,7 @@ fn run_pool(
 }
 
 /// The file's text, or the report that it could not be read (LG003, when enabled).
-fn read_or_report(file: &DiscoveredFile, rules: RuleSet) -> Result<SourceText, FileReport> {
+fn read_or_report(file: &DiscoveredFile, rules: RuleSet) -> Result<SourceText, Box<FileReport>> {
     read_source(&file.path, file.language).map_err(|reason| {
         let diagnostic = Diagnostic::new(
             Rule::UnlintableFile,
@@ -127,7 +127,7 @@ fn read_or_report(file: &DiscoveredFile, rules: RuleSet) -> Result<SourceText, F
         if !rules.contains(Rule::UnlintableFile) {
             report.diagnostics.clear();
         }
-        report
+        Box::new(report)
     })
 }
 
@@ -142,7 +142,7 @@ fn lint_file_cached(file: &DiscoveredFile, cache: &Cache) -> FileReport {
     }
     let source = match read_or_report(file, rules) {
         Ok(source) => source,
-        Err(report) => return report,
+        Err(report) => return *report,
     };
     let key = Cache::key(&context, source.text.as_bytes());
     if let Some(entry) = cache.matching(&file.path, &key) {
@@ -193,7 +193,7 @@ pub fn lint_file(file: &DiscoveredFile, fix: Option<&FixRequest>) -> FileReport 
     let rules = file.settings.rules_for(&file.path);
     let source = match read_or_report(file, rules) {
         Ok(source) => source,
-        Err(report) => return report,
+        Err(report) => return *report,
     };
     let linted = lint_source(file, rules, &source);
     let fixed = match fix {
