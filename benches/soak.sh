@@ -67,13 +67,6 @@ TOML
     echo "$home/registry/src"
 }
 
-if [ -n "${LOOPGUARD_BIN:-}" ]; then
-    binary=$LOOPGUARD_BIN
-else
-    cargo build --release --locked --quiet --manifest-path "$root/Cargo.toml"
-    binary="${CARGO_TARGET_DIR:-$root/target}/release/loopguard"
-fi
-
 corpora=("$@")
 if [ ${#corpora[@]} -eq 0 ]; then
     python_corpus_dir=$(python_corpus) && corpora+=("$python_corpus_dir")
@@ -82,6 +75,13 @@ if [ ${#corpora[@]} -eq 0 ]; then
         echo "soak: no cached corpus in $cache and LOOPGUARD_SOAK_OFFLINE=1: skipped"
         exit 0
     fi
+fi
+
+if [ -n "${LOOPGUARD_BIN:-}" ]; then
+    binary=$LOOPGUARD_BIN
+else
+    cargo build --release --locked --quiet --manifest-path "$root/Cargo.toml"
+    binary="${CARGO_TARGET_DIR:-$root/target}/release/loopguard"
 fi
 
 work=$(mktemp -d)
@@ -108,7 +108,7 @@ run() {
 }
 
 paths_with() {
-    grep -E "^[^ ]+:[0-9]+:[0-9]+: $1 " "$2" | sed -E 's/:[0-9]+:[0-9]+: .*//' | sort -u
+    { grep -E "^[^ ]+:[0-9]+:[0-9]+: $1 " "$2" || true; } | sed -E 's/:[0-9]+:[0-9]+: .*//' | sort -u
 }
 
 checksums() {
