@@ -1,7 +1,7 @@
 //! How deep ruff's parser and the checker may recurse on a file, estimated lexically before
 //! parsing: bracket nesting, indentation, plus the longest chain of operators, attribute
 //! accesses, calls and keyword operators in one statement (`a.b().b()…` and `a + a + …` are one
-//! nested node per link). An upper bound: generics of the estimate only cost a bigger stack.
+//! nested node per link). An upper bound: an overestimate only costs a bigger stack.
 
 pub fn estimate(text: &str) -> usize {
     let bytes = text.as_bytes();
