@@ -20,6 +20,48 @@ use crate::suppress::{self, Suppression};
 /// Parsers and the checker recurse over the tree: deep nesting needs a deep stack.
 const WORKER_STACK_SIZE: usize = 64 * 1024 * 1024;
 
+/// Parsers and checkers recurse once per nesting level (up to ~8 KB per level in a debug
+/// build); the workers' 64 MB stacks hold this many levels with a wide margin.
+const SHALLOW_NESTING: usize = 2_000;
+/// Deeper files are analysed on a thread of their own with this much stack per level: only the
+/// pages actually touched are committed, so the reservation itself costs nothing.
+const STACK_PER_LEVEL: usize = 64 * 1024;
+/// Beyond this reservation (65,536 levels) a file is reported as unlintable instead.
+const MAX_STACK: usize = 4 << 30;
+
+/// Runs `analyse` on a stack deep enough for a tree nesting `depth` levels (a front end's
+/// lexical estimate); `Err` with the LG003 message when no such stack can be had.
+pub fn with_stack_for<T: Send>(
+    depth: usize,
+    analyse: impl FnOnce() -> T + Send,
+) -> Result<T, String> {
+    if depth <= SHALLOW_NESTING {
+        return Ok(analyse());
+    }
+    let stack_size = depth.saturating_mul(STACK_PER_LEVEL);
+    if stack_size > MAX_STACK {
+        return Err(format!(
+            "expressions nest {depth} levels deep, more than the {} loopguard can analyse",
+            MAX_STACK / STACK_PER_LEVEL
+        ));
+    }
+    std::thread::scope(|scope| {
+        let worker = std::thread::Builder::new()
+            // Named like the pool's workers so that a panic is still captured as LG004.
+            .name("loopguard-worker-deep".to_string())
+            .stack_size(stack_size)
+            .spawn_scoped(scope, analyse);
+        match worker {
+            Ok(worker) => Ok(worker
+                .join()
+                .unwrap_or_else(|panic| panic::resume_unwind(panic))),
+            Err(error) => Err(format!(
+                "expressions nest {depth} levels deep and no thread with a deep enough stack could be started: {error}"
+            )),
+        }
+    })
+}
+
 /// What a front end found in one file.
 #[derive(Debug, Default)]
 pub struct Findings {

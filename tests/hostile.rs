@@ -180,3 +180,102 @@ async def handler(items: list[int]) -> None:
     let (out, _) = concise(directory.path(), &["--select", "LG001,LG201"]);
     assert_eq!(out.lines().collect::<Vec<_>>(), [format!("modern.py:{sleep_line}:5: LG201 [*] [blocking-sleep] `time.sleep` in async code blocks the event loop: every task on this thread stalls for the whole sleep")]);
 }
+
+/// Long chains build one nested node per link (`a.b().b()…`, `a + a + …`, `else if`): within
+/// the limit they are linted, beyond it they are LG003, and they never overflow the stack or
+/// take quadratic time.
+#[test]
+fn long_chains_in_python_and_rust_are_linted_or_lg003() {
+    let directory = tempfile::tempdir().unwrap();
+    let python = |links: &str, count: usize| {
+        format!(
+            "import time\n\nasync def f():\n    x = a{}\n    time.sleep(x)\n",
+            links.repeat(count)
+        )
+    };
+    let rust = |links: &str, count: usize| {
+        format!(
+            "async fn f() {{\n    let x = a{};\n    std::thread::sleep(x);\n}}\n",
+            links.repeat(count)
+        )
+    };
+    let files = [
+        ("calls_30k.py", python(".b()", 30_000)),
+        ("sum_30k.py", python(" + a", 30_000)),
+        ("calls_100k.py", python(".b()", 100_000)),
+        ("sum_100k.py", python(" + a", 100_000)),
+        ("calls_30k.rs", rust(".b()", 30_000)),
+        ("sum_30k.rs", rust(" + a", 30_000)),
+        ("calls_100k.rs", rust(".b()", 100_000)),
+        ("sum_100k.rs", rust(" + a", 100_000)),
+        (
+            "else_if_100k.rs",
+            format!(
+                "async fn f() {{ if a {{}}{} std::thread::sleep(d); }}\n",
+                " else if a {}".repeat(100_000)
+            ),
+        ),
+    ];
+    for (name, text) in &files {
+        fs::write(directory.path().join(name), text).unwrap();
+    }
+    let (out, code) = concise(directory.path(), &["--select", "LG201,LG003"]);
+    assert_eq!(code, 1, "{out}");
+    let mut lines: Vec<&str> = out.lines().collect();
+    lines.sort();
+    let too_deep = |name: &str, depth: usize| {
+        format!("{name}:1:1: LG003 [unlintable-file] expressions nest {depth} levels deep, more than the 65536 loopguard can analyse")
+    };
+    assert_eq!(
+        lines,
+        [
+            too_deep("calls_100k.py", 100_006),
+            too_deep("calls_100k.rs", 100_003),
+            "calls_30k.py:5:5: LG201 [*] [blocking-sleep] `time.sleep` in async code blocks the event loop: every task on this thread stalls for the whole sleep".to_string(),
+            "calls_30k.rs:3:5: LG201 [blocking-sleep] `std::thread::sleep` in async code blocks the runtime's worker thread: every task scheduled on it stalls for the whole sleep".to_string(),
+            too_deep("else_if_100k.rs", 100_002),
+            too_deep("sum_100k.py", 100_005),
+            too_deep("sum_100k.rs", 100_002),
+            "sum_30k.py:5:5: LG201 [*] [blocking-sleep] `time.sleep` in async code blocks the event loop: every task on this thread stalls for the whole sleep".to_string(),
+            "sum_30k.rs:3:5: LG201 [blocking-sleep] `std::thread::sleep` in async code blocks the runtime's worker thread: every task scheduled on it stalls for the whole sleep".to_string(),
+        ]
+    );
+}
+
+#[test]
+fn deeply_nested_python_blocks_are_linted() {
+    let directory = tempfile::tempdir().unwrap();
+    let mut source = String::from("import time\n\nasync def f():\n");
+    for level in 1..=1_000 {
+        source.push_str(&format!("{}if x:\n", " ".repeat(level * 4)));
+    }
+    source.push_str(&format!("{}time.sleep(1)\n", " ".repeat(1_001 * 4)));
+    fs::write(directory.path().join("deep.py"), source).unwrap();
+    let (out, code) = concise(directory.path(), &[]);
+    assert_eq!(code, 1, "{out}");
+    assert!(out.starts_with("deep.py:1004:4005: LG201"), "{out}");
+}
+
+#[test]
+fn empty_files_are_linted_cleanly() {
+    let directory = tempfile::tempdir().unwrap();
+    fs::write(directory.path().join("empty.py"), "").unwrap();
+    fs::write(directory.path().join("empty.rs"), "").unwrap();
+    let (out, code) = concise(directory.path(), &["--select", "ALL"]);
+    assert_eq!((out.as_str(), code), ("", 0));
+}
+
+#[test]
+fn a_file_removed_after_discovery_is_lg003() {
+    // Named on the command line but gone by the time it is read: the same path as a file
+    // deleted between the walk and the read.
+    let directory = tempfile::tempdir().unwrap();
+    fs::write(directory.path().join("app.py"), BLOCKING).unwrap();
+    let (out, code) = concise(directory.path(), &["app.py", "gone.py"]);
+    assert_eq!(code, 1, "{out}");
+    assert!(
+        out.contains("gone.py:1:1: LG003 [unlintable-file] cannot read file"),
+        "{out}"
+    );
+    assert!(out.contains("app.py:5:5: LG201"), "{out}");
+}

@@ -3,6 +3,7 @@
 mod analyze;
 pub mod checker;
 pub mod data;
+mod depth;
 pub mod edits;
 pub mod facts;
 pub mod parse;
@@ -27,6 +28,27 @@ pub fn lint(source: &SourceText, settings: &Settings, rules: RuleSet) -> Finding
     {
         return Findings::default();
     }
+    // ruff's parser and the checker recurse once per nesting level and chain link.
+    crate::lint::with_stack_for(depth::estimate(&source.text), || {
+        check(source, settings, rules)
+    })
+    .unwrap_or_else(|message| Findings {
+        diagnostics: rules
+            .contains(Rule::UnlintableFile)
+            .then(|| {
+                Diagnostic::new(
+                    Rule::UnlintableFile,
+                    message,
+                    ruff_text_size::TextRange::default(),
+                )
+            })
+            .into_iter()
+            .collect(),
+        comments: Vec::new(),
+    })
+}
+
+fn check(source: &SourceText, settings: &Settings, rules: RuleSet) -> Findings {
     let parsed = parse::ParsedModule::parse(&source.text);
     if let Some(error) = parsed.syntax_error() {
         let mut message = format!("syntax error: {}", error.message);

@@ -1,13 +1,17 @@
 //! Comments are not in syn's tree: a small lexer finds them for suppression directives, skipping
 //! string, byte-string, raw-string and char literals so that `"// not a comment"` stays a string.
-//! The same pass measures bracket nesting, which bounds how deep the parser will recurse.
+//! The same pass estimates how deep the parser will recurse: bracket nesting plus the longest
+//! chain of operators, method calls, `as` casts and `else if`s in one statement (syn builds
+//! `a.b().b()…` and `a + a + …` as one nested node per link, so a long chain is as deep as
+//! as many brackets).
 
 use ruff_text_size::{TextRange, TextSize};
 
 pub struct Lexed {
     /// The ranges of all line and block comments (block comments nest, as in rustc).
     pub comments: Vec<TextRange>,
-    /// The deepest nesting of `()`, `[]` and `{}` outside literals and comments.
+    /// An upper bound on the recursion depth of the parse tree: the nesting of `()`, `[]` and
+    /// `{}` outside literals and comments, plus the links of the longest chain in a statement.
     pub max_nesting: usize,
 }
 
@@ -15,17 +19,19 @@ pub fn scan(text: &str) -> Lexed {
     let bytes = text.as_bytes();
     let mut comments = Vec::new();
     let mut index = 0;
-    let mut nesting = 0usize;
-    let mut max_nesting = 0usize;
+    let mut depth = Depth::default();
     while index < bytes.len() {
         match bytes[index] {
             b'(' | b'[' | b'{' => {
-                nesting += 1;
-                max_nesting = max_nesting.max(nesting);
+                depth.open();
                 index += 1;
             }
-            b')' | b']' | b'}' => {
-                nesting = nesting.saturating_sub(1);
+            b')' | b']' => {
+                depth.close();
+                index += 1;
+            }
+            b'}' => {
+                depth.close_block();
                 index += 1;
             }
             b'/' if bytes.get(index + 1) == Some(&b'/') => {
@@ -44,8 +50,14 @@ pub fn scan(text: &str) -> Lexed {
                 comments.push(range(index, end));
                 index = end;
             }
-            b'"' => index = string_end(bytes, index + 1),
-            b'\'' => index = char_or_lifetime_end(text, index),
+            b'"' => {
+                depth.other();
+                index = string_end(bytes, index + 1);
+            }
+            b'\'' => {
+                depth.other();
+                index = char_or_lifetime_end(text, index);
+            }
             byte if byte == b'_' || byte.is_ascii_alphabetic() => {
                 let start = index;
                 while index < bytes.len()
@@ -53,14 +65,85 @@ pub fn scan(text: &str) -> Lexed {
                 {
                     index += 1;
                 }
-                index = after_prefixed_literal(bytes, &text[start..index], index);
+                let word = &text[start..index];
+                if word == "else" || word == "as" {
+                    depth.link();
+                } else {
+                    depth.other();
+                }
+                index = after_prefixed_literal(bytes, word, index);
             }
-            _ => index += 1,
+            b';' | b',' => {
+                depth.end_of_statement();
+                index += 1;
+            }
+            b'.' | b'?' | b'+' | b'-' | b'*' | b'/' | b'%' | b'&' | b'|' | b'^' | b'<' | b'>'
+            | b'=' | b'!' => {
+                depth.link();
+                index += 1;
+            }
+            byte if byte.is_ascii_whitespace() => index += 1,
+            _ => {
+                depth.other();
+                index += 1;
+            }
         }
     }
     Lexed {
         comments,
-        max_nesting,
+        max_nesting: depth.max,
+    }
+}
+
+/// The recursion-depth estimate of [`scan`]. It may overestimate (generics, `=>`, number
+/// literals count as links); files estimated deep are only analysed on a bigger stack.
+#[derive(Default)]
+struct Depth {
+    current: usize,
+    /// Where a statement starts at the current bracket level.
+    base: usize,
+    /// `(current, base)` outside each open bracket.
+    outer: Vec<(usize, usize)>,
+    /// The depth of the expression a `{}` just closed belongs to: `} else if`,
+    /// `match x {}.f()` and `unsafe {} + x` continue it, anything else starts a new one.
+    after_block: Option<usize>,
+    max: usize,
+}
+
+impl Depth {
+    fn open(&mut self) {
+        self.outer.push((self.current, self.base));
+        self.current = self.after_block.take().unwrap_or(self.current) + 1;
+        self.base = self.current;
+        self.max = self.max.max(self.current);
+    }
+
+    fn close(&mut self) {
+        self.after_block = None;
+        if let Some((current, base)) = self.outer.pop() {
+            self.current = current;
+            self.base = base;
+        }
+    }
+
+    fn close_block(&mut self) {
+        self.close();
+        self.after_block = Some(self.current);
+        self.current = self.base;
+    }
+
+    fn link(&mut self) {
+        self.current = self.after_block.take().unwrap_or(self.current) + 1;
+        self.max = self.max.max(self.current);
+    }
+
+    fn end_of_statement(&mut self) {
+        self.after_block = None;
+        self.current = self.base;
+    }
+
+    fn other(&mut self) {
+        self.after_block = None;
     }
 }
 
@@ -192,10 +275,25 @@ mod tests {
     #[test]
     fn nesting_ignores_brackets_in_literals_and_comments() {
         assert_eq!(scan("fn f() { g([1, (2)]) }").max_nesting, 4);
+        // The two `=` are links of their statements; nothing in the literals counts.
         assert_eq!(
             scan("let s = \"((((\"; let c = '('; // ((((\n").max_nesting,
-            0
+            1
         );
+    }
+
+    #[test]
+    fn chains_count_towards_the_depth_and_statements_reset_it() {
+        let chain = format!("fn f() {{ a{}; }}", ".b()".repeat(1_000));
+        assert!(scan(&chain).max_nesting > 1_000);
+        let sum = format!("fn f() {{ a{}; }}", " + a".repeat(1_000));
+        assert!(scan(&sum).max_nesting > 1_000);
+        let else_ifs = format!("fn f() {{ if a {{}}{} }}", " else if a {}".repeat(1_000));
+        assert!(scan(&else_ifs).max_nesting > 1_000);
+        let statements = "fn f() { a.b(); }\n".repeat(1_000);
+        assert!(scan(&statements).max_nesting < 10);
+        let items = "fn f() -> u8 { if a { 1 } else { 2 } }\n".repeat(1_000);
+        assert!(scan(&items).max_nesting < 10);
     }
 
     #[test]

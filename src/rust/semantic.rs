@@ -578,6 +578,13 @@ impl SemanticModel {
 
     /// The types of a value: one, or one per element when a call returns a tuple.
     pub fn value_types(&self, expr: &Expr) -> Option<Vec<String>> {
+        self.value_types_within(expr, MAX_TYPED_CHAIN)
+    }
+
+    /// [`Self::value_types`] looking at most `links` receivers deep: the checker asks for the
+    /// receiver of every call of a chain, so an unbounded descent is quadratic in its length.
+    fn value_types_within(&self, expr: &Expr, links: usize) -> Option<Vec<String>> {
+        let links = links.checked_sub(1)?;
         match expr {
             Expr::Path(path) if path.qself.is_none() => {
                 let ident = path.path.get_ident()?.to_string();
@@ -615,7 +622,7 @@ impl SemanticModel {
                 if data().transparent_types.contains(owner) {
                     return WRAPPING_CONSTRUCTORS
                         .contains(&function_name)
-                        .then(|| self.value_types(call.args.first()?))
+                        .then(|| self.value_types_within(call.args.first()?, links))
                         .flatten();
                 }
                 // An associated function of a type is taken to construct it (`Runtime::new()`,
@@ -625,9 +632,10 @@ impl SemanticModel {
             Expr::MethodCall(call) => {
                 let method = call.method.to_string();
                 if PASS_THROUGH_METHODS.contains(&method.as_str()) {
-                    return self.value_types(&call.receiver);
+                    return self.value_types_within(&call.receiver, links);
                 }
-                let receiver = self.type_of(&call.receiver)?;
+                let mut receivers = self.value_types_within(&call.receiver, links)?;
+                let receiver = (receivers.len() == 1).then(|| receivers.pop()).flatten()?;
                 if let Some(types) = data().returns.get(&format!("{receiver}::{method}")) {
                     return Some(types.clone());
                 }
@@ -636,10 +644,10 @@ impl SemanticModel {
                     .contains(&receiver)
                     .then(|| vec![receiver])
             }
-            Expr::Try(expr) => self.value_types(&expr.expr),
-            Expr::Paren(expr) => self.value_types(&expr.expr),
-            Expr::Group(expr) => self.value_types(&expr.expr),
-            Expr::Reference(expr) => self.value_types(&expr.expr),
+            Expr::Try(expr) => self.value_types_within(&expr.expr, links),
+            Expr::Paren(expr) => self.value_types_within(&expr.expr, links),
+            Expr::Group(expr) => self.value_types_within(&expr.expr, links),
+            Expr::Reference(expr) => self.value_types_within(&expr.expr, links),
             Expr::Cast(cast) => self.type_name(&cast.ty).map(|type_name| vec![type_name]),
             _ => None,
         }
@@ -661,6 +669,10 @@ impl SemanticModel {
         None
     }
 }
+
+/// How many receivers deep a value's type is followed (`a.b().c()…`): builder chains are far
+/// shorter, and a generated chain of 100,000 calls stays linear.
+const MAX_TYPED_CHAIN: usize = 64;
 
 pub fn is_self(expr: &Expr) -> bool {
     matches!(expr, Expr::Path(path) if path.qself.is_none() && path.path.is_ident("self"))

@@ -1,0 +1,173 @@
+//! How deep ruff's parser and the checker may recurse on a file, estimated lexically before
+//! parsing: bracket nesting, indentation, plus the longest chain of operators, attribute
+//! accesses, calls and keyword operators in one statement (`a.b().b()…` and `a + a + …` are one
+//! nested node per link). An upper bound: an overestimate only costs a bigger stack.
+
+pub fn estimate(text: &str) -> usize {
+    let bytes = text.as_bytes();
+    let mut depth = Depth::default();
+    let mut index = 0;
+    let mut line_start = true;
+    while index < bytes.len() {
+        let byte = bytes[index];
+        if line_start && depth.outer.is_empty() {
+            // Each indentation level is a nested block; a column per level bounds them.
+            let indent = bytes[index..]
+                .iter()
+                .take_while(|&&b| b == b' ' || b == b'\t' || b == b'\x0c')
+                .count();
+            depth.start_statement(indent);
+            index += indent;
+            line_start = false;
+            continue;
+        }
+        match byte {
+            b'#' => {
+                index = memchr::memchr(b'\n', &bytes[index..]).map_or(bytes.len(), |n| index + n);
+            }
+            b'\\' => index += 2,
+            b'\n' | b'\r' => {
+                if depth.outer.is_empty() {
+                    line_start = true;
+                }
+                index += 1;
+            }
+            b'"' | b'\'' => index = string_end(bytes, index),
+            b'(' | b'[' | b'{' => {
+                depth.open();
+                index += 1;
+            }
+            b')' | b']' | b'}' => {
+                depth.close();
+                index += 1;
+            }
+            b',' | b';' => {
+                depth.end_of_part();
+                index += 1;
+            }
+            b'.' | b'+' | b'-' | b'*' | b'/' | b'%' | b'&' | b'|' | b'^' | b'<' | b'>' | b'='
+            | b'!' | b'@' | b'~' | b':' => {
+                depth.link();
+                index += 1;
+            }
+            byte if byte == b'_' || byte.is_ascii_alphanumeric() || byte >= 0x80 => {
+                let start = index;
+                while index < bytes.len()
+                    && (bytes[index] == b'_'
+                        || bytes[index].is_ascii_alphanumeric()
+                        || bytes[index] >= 0x80)
+                {
+                    index += 1;
+                }
+                if matches!(
+                    &text.as_bytes()[start..index],
+                    b"and"
+                        | b"or"
+                        | b"not"
+                        | b"if"
+                        | b"else"
+                        | b"lambda"
+                        | b"await"
+                        | b"in"
+                        | b"is"
+                ) {
+                    depth.link();
+                }
+                // A string prefix (`f"`, `rb'`) is followed by its string.
+            }
+            _ => index += 1,
+        }
+    }
+    depth.max
+}
+
+/// The offset after a string literal starting at `index` (single or triple quoted); escapes
+/// are skipped, and a single-quoted string ends at a line break if it is not closed.
+fn string_end(bytes: &[u8], index: usize) -> usize {
+    let quote = bytes[index];
+    let triple = bytes.get(index + 1) == Some(&quote) && bytes.get(index + 2) == Some(&quote);
+    let mut position = if triple { index + 3 } else { index + 1 };
+    while position < bytes.len() {
+        match bytes[position] {
+            b'\\' => position += 2,
+            b'\n' if !triple => return position,
+            byte if byte == quote => {
+                if !triple {
+                    return position + 1;
+                }
+                if bytes.get(position + 1) == Some(&quote)
+                    && bytes.get(position + 2) == Some(&quote)
+                {
+                    return position + 3;
+                }
+                position += 1;
+            }
+            _ => position += 1,
+        }
+    }
+    bytes.len()
+}
+
+#[derive(Default)]
+struct Depth {
+    current: usize,
+    /// Where a part (statement, argument, element) starts at the current bracket level.
+    base: usize,
+    /// `(current, base)` outside each open bracket.
+    outer: Vec<(usize, usize)>,
+    max: usize,
+}
+
+impl Depth {
+    fn start_statement(&mut self, indent: usize) {
+        self.base = indent;
+        self.current = indent;
+        self.max = self.max.max(indent);
+    }
+
+    fn open(&mut self) {
+        self.outer.push((self.current, self.base));
+        self.current += 1;
+        self.base = self.current;
+        self.max = self.max.max(self.current);
+    }
+
+    fn close(&mut self) {
+        if let Some((current, base)) = self.outer.pop() {
+            self.current = current;
+            self.base = base;
+        }
+    }
+
+    fn link(&mut self) {
+        self.current += 1;
+        self.max = self.max.max(self.current);
+    }
+
+    fn end_of_part(&mut self) {
+        self.current = self.base;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn chains_count_and_statements_reset() {
+        let chain = format!("x = a{}\n", ".b()".repeat(1_000));
+        assert!(estimate(&chain) > 1_000);
+        let sum = format!("x = a{}\n", " + a".repeat(1_000));
+        assert!(estimate(&sum) > 1_000);
+        let statements = "x = a.b(c, d) + 1\n".repeat(1_000);
+        assert!(estimate(&statements) < 10);
+        let listed = format!("x = [{}]\n", "a + 1, ".repeat(1_000));
+        assert!(estimate(&listed) < 10);
+    }
+
+    #[test]
+    fn literals_and_comments_do_not_count() {
+        let text = "s = '((((' + \"\"\"\n((((\n\"\"\"  # ((((\n";
+        assert!(estimate(text) < 5, "{}", estimate(text));
+    }
+}
