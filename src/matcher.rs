@@ -4,7 +4,9 @@
 //! exactly one segment. Built-in block lists and user config (`extend-blocking-calls`,
 //! `guarded-calls`) share this syntax.
 
-use rustc_hash::FxHashSet;
+use rustc_hash::{FxHashMap, FxHashSet};
+
+use crate::registry::Rule;
 
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct CallPattern {
@@ -114,6 +116,30 @@ impl CallMatcher {
                 .iter()
                 .any(|pattern| pattern.matches(qualified_name))
     }
+}
+
+/// The named pattern lists of a `rules/data/*.toml` file, keyed by rule and list name, each as
+/// parsed patterns (for extending with user patterns) and as a matcher.
+pub type RuleLists = FxHashMap<(Rule, String), (Vec<CallPattern>, CallMatcher)>;
+
+/// Parses a data file's `[<rule-name>]` sections, whose every key is a list of patterns.
+pub fn rule_lists(
+    sections: FxHashMap<String, FxHashMap<String, Vec<String>>>,
+) -> Result<RuleLists, String> {
+    let mut lists = FxHashMap::default();
+    for (rule_name, rule_lists) in sections {
+        let rule = Rule::from_code_or_name(&rule_name)
+            .ok_or_else(|| format!("section `{rule_name}` is not a rule name"))?;
+        for (list_name, entries) in rule_lists {
+            let patterns = entries
+                .iter()
+                .map(|entry| CallPattern::parse(entry))
+                .collect::<Result<Vec<_>, _>>()?;
+            let matcher = CallMatcher::new(&patterns);
+            lists.insert((rule, list_name), (patterns, matcher));
+        }
+    }
+    Ok(lists)
 }
 
 #[cfg(test)]

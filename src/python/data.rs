@@ -44,19 +44,7 @@ pub fn data() -> &'static PythonData {
 
 fn load(text: &str) -> Result<PythonData, String> {
     let raw: RawData = toml_edit::de::from_str(text).map_err(|error| error.to_string())?;
-    let mut lists = FxHashMap::default();
-    for (rule_name, rule_lists) in raw.rules {
-        let rule = Rule::from_code_or_name(&rule_name)
-            .ok_or_else(|| format!("section `{rule_name}` is not a rule name"))?;
-        for (list_name, entries) in rule_lists {
-            let patterns = entries
-                .iter()
-                .map(|entry| CallPattern::parse(entry))
-                .collect::<Result<Vec<_>, _>>()?;
-            let matcher = CallMatcher::new(&patterns);
-            lists.insert((rule, list_name), (patterns, matcher));
-        }
-    }
+    let lists = crate::matcher::rule_lists(raw.rules)?;
     let mut module_aliases: Vec<_> = raw.semantic.module_aliases.into_iter().collect();
     module_aliases.sort_by(|a, b| b.0.len().cmp(&a.0.len()).then(a.0.cmp(&b.0)));
     let limiter_types = raw

@@ -55,28 +55,19 @@ pub fn data() -> &'static RustData {
 
 fn load(text: &str) -> Result<RustData, String> {
     let raw: RawData = toml_edit::de::from_str(text).map_err(|error| error.to_string())?;
-    let mut lists = FxHashMap::default();
+    let lists = crate::matcher::rule_lists(raw.rules)?;
+    // Every path a list names, and each of its prefixes (`tokio`, `tokio::time`, ...).
     let mut known_paths = FxHashSet::default();
-    for (rule_name, rule_lists) in raw.rules {
-        let rule = Rule::from_code_or_name(&rule_name)
-            .ok_or_else(|| format!("section `{rule_name}` is not a rule name"))?;
-        for (list_name, entries) in rule_lists {
-            let patterns = entries
-                .iter()
-                .map(|entry| CallPattern::parse(entry))
-                .collect::<Result<Vec<_>, _>>()?;
-            for entry in &entries {
-                let mut prefix = String::new();
-                for segment in entry.split("::") {
-                    if !prefix.is_empty() {
-                        prefix.push_str("::");
-                    }
-                    prefix.push_str(segment);
-                    known_paths.insert(prefix.clone());
+    for (patterns, _) in lists.values() {
+        for pattern in patterns {
+            let mut prefix = String::new();
+            for segment in pattern.as_str().split("::") {
+                if !prefix.is_empty() {
+                    prefix.push_str("::");
                 }
+                prefix.push_str(segment);
+                known_paths.insert(prefix.clone());
             }
-            let matcher = CallMatcher::new(&patterns);
-            lists.insert((rule, list_name), (patterns, matcher));
         }
     }
     let returns = raw
