@@ -120,26 +120,61 @@ impl CallMatcher {
 
 /// The named pattern lists of a `rules/data/*.toml` file, keyed by rule and list name, each as
 /// parsed patterns (for extending with user patterns) and as a matcher.
-pub type RuleLists = FxHashMap<(Rule, String), (Vec<CallPattern>, CallMatcher)>;
+#[derive(Debug)]
+pub struct RuleLists {
+    /// The data file, for the message when a list a rule asks for is missing.
+    file: &'static str,
+    lists: FxHashMap<(Rule, String), (Vec<CallPattern>, CallMatcher)>,
+}
 
-/// Parses a data file's `[<rule-name>]` sections, whose every key is a list of patterns.
-pub fn rule_lists(
-    sections: FxHashMap<String, FxHashMap<String, Vec<String>>>,
-) -> Result<RuleLists, String> {
-    let mut lists = FxHashMap::default();
-    for (rule_name, rule_lists) in sections {
-        let rule = Rule::from_code_or_name(&rule_name)
-            .ok_or_else(|| format!("section `{rule_name}` is not a rule name"))?;
-        for (list_name, entries) in rule_lists {
-            let patterns = entries
-                .iter()
-                .map(|entry| CallPattern::parse(entry))
-                .collect::<Result<Vec<_>, _>>()?;
-            let matcher = CallMatcher::new(&patterns);
-            lists.insert((rule, list_name), (patterns, matcher));
+impl RuleLists {
+    /// Parses a data file's `[<rule-name>]` sections, whose every key is a list of patterns.
+    pub fn parse(
+        file: &'static str,
+        sections: FxHashMap<String, FxHashMap<String, Vec<String>>>,
+    ) -> Result<RuleLists, String> {
+        let mut lists = FxHashMap::default();
+        for (rule_name, rule_lists) in sections {
+            let rule = Rule::from_code_or_name(&rule_name)
+                .ok_or_else(|| format!("{file}: section `{rule_name}` is not a rule name"))?;
+            for (list_name, entries) in rule_lists {
+                let patterns = entries
+                    .iter()
+                    .map(|entry| CallPattern::parse(entry))
+                    .collect::<Result<Vec<_>, _>>()?;
+                let matcher = CallMatcher::new(&patterns);
+                lists.insert((rule, list_name), (patterns, matcher));
+            }
         }
+        Ok(RuleLists { file, lists })
     }
-    Ok(lists)
+
+    /// A named list of a rule's section; a missing list is a bug caught by the data tests.
+    pub fn list(&self, rule: Rule, list: &str) -> &CallMatcher {
+        &self.entry(rule, list).1
+    }
+
+    pub fn patterns(&self, rule: Rule, list: &str) -> &[CallPattern] {
+        &self.entry(rule, list).0
+    }
+
+    /// A list's patterns, or none when the rule's section does not have it.
+    pub fn patterns_or_empty(&self, rule: Rule, list: &str) -> &[CallPattern] {
+        self.lists
+            .get(&(rule, list.to_string()))
+            .map_or(&[][..], |(patterns, _)| patterns.as_slice())
+    }
+
+    /// Every pattern of every list.
+    pub fn all_patterns(&self) -> impl Iterator<Item = &CallPattern> {
+        self.lists.values().flat_map(|(patterns, _)| patterns)
+    }
+
+    fn entry(&self, rule: Rule, list: &str) -> &(Vec<CallPattern>, CallMatcher) {
+        self.lists
+            .get(&(rule, list.to_string()))
+            .unwrap_or_else(|| panic!("{} has no `{}.{list}`", self.file, rule.name()))
+    }
 }
 
 #[cfg(test)]

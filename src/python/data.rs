@@ -6,14 +6,14 @@ use rustc_hash::FxHashMap;
 use serde::Deserialize;
 
 use crate::config::{OptionValue, RuleOptions};
-use crate::matcher::{CallMatcher, CallPattern};
+use crate::matcher::{CallMatcher, CallPattern, RuleLists};
 use crate::registry::Rule;
 
 const DATA_TOML: &str = include_str!("../../rules/data/python.toml");
 
 #[derive(Debug)]
 pub struct PythonData {
-    lists: FxHashMap<(Rule, String), (Vec<CallPattern>, CallMatcher)>,
+    lists: RuleLists,
     /// What a call returns, when that is not the class being constructed.
     pub returns: FxHashMap<String, String>,
     /// `(submodule, package)` pairs, longest submodule first.
@@ -44,7 +44,7 @@ pub fn data() -> &'static PythonData {
 
 fn load(text: &str) -> Result<PythonData, String> {
     let raw: RawData = toml_edit::de::from_str(text).map_err(|error| error.to_string())?;
-    let lists = crate::matcher::rule_lists(raw.rules)?;
+    let lists = RuleLists::parse("rules/data/python.toml", raw.rules)?;
     let mut module_aliases: Vec<_> = raw.semantic.module_aliases.into_iter().collect();
     module_aliases.sort_by(|a, b| b.0.len().cmp(&a.0.len()).then(a.0.cmp(&b.0)));
     let limiter_types = raw
@@ -64,17 +64,11 @@ fn load(text: &str) -> Result<PythonData, String> {
 impl PythonData {
     /// A named list of a rule's section; a missing list is a bug caught by the data tests.
     pub fn list(&self, rule: Rule, list: &str) -> &CallMatcher {
-        &self.entry(rule, list).1
+        self.lists.list(rule, list)
     }
 
     fn patterns(&self, rule: Rule, list: &str) -> &[CallPattern] {
-        &self.entry(rule, list).0
-    }
-
-    fn entry(&self, rule: Rule, list: &str) -> &(Vec<CallPattern>, CallMatcher) {
-        self.lists
-            .get(&(rule, list.to_string()))
-            .unwrap_or_else(|| panic!("rules/data/python.toml has no `{}.{list}`", rule.name()))
+        self.lists.patterns(rule, list)
     }
 }
 

@@ -6,7 +6,7 @@ use rustc_hash::{FxHashMap, FxHashSet};
 use serde::Deserialize;
 
 use crate::config::{OptionValue, RuleOptions};
-use crate::matcher::{CallMatcher, CallPattern};
+use crate::matcher::{CallMatcher, CallPattern, RuleLists};
 use crate::python::{EXTEND_BLOCKING_CALLS, INCLUDE_METADATA_CALLS};
 use crate::registry::Rule;
 
@@ -14,7 +14,7 @@ const DATA_TOML: &str = include_str!("../../rules/data/rust.toml");
 
 #[derive(Debug)]
 pub struct RustData {
-    lists: FxHashMap<(Rule, String), (Vec<CallPattern>, CallMatcher)>,
+    lists: RuleLists,
     /// What a call returns: one type, or the element types of a tuple.
     pub returns: FxHashMap<String, Vec<String>>,
     pub builder_types: FxHashSet<String>,
@@ -55,19 +55,17 @@ pub fn data() -> &'static RustData {
 
 fn load(text: &str) -> Result<RustData, String> {
     let raw: RawData = toml_edit::de::from_str(text).map_err(|error| error.to_string())?;
-    let lists = crate::matcher::rule_lists(raw.rules)?;
+    let lists = RuleLists::parse("rules/data/rust.toml", raw.rules)?;
     // Every path a list names, and each of its prefixes (`tokio`, `tokio::time`, ...).
     let mut known_paths = FxHashSet::default();
-    for (patterns, _) in lists.values() {
-        for pattern in patterns {
-            let mut prefix = String::new();
-            for segment in pattern.as_str().split("::") {
-                if !prefix.is_empty() {
-                    prefix.push_str("::");
-                }
-                prefix.push_str(segment);
-                known_paths.insert(prefix.clone());
+    for pattern in lists.all_patterns() {
+        let mut prefix = String::new();
+        for segment in pattern.as_str().split("::") {
+            if !prefix.is_empty() {
+                prefix.push_str("::");
             }
+            prefix.push_str(segment);
+            known_paths.insert(prefix.clone());
         }
     }
     let returns = raw
@@ -97,17 +95,11 @@ fn load(text: &str) -> Result<RustData, String> {
 impl RustData {
     /// A named list of a rule's section; a missing list is a bug caught by the data tests.
     pub fn list(&self, rule: Rule, list: &str) -> &CallMatcher {
-        &self.entry(rule, list).1
+        self.lists.list(rule, list)
     }
 
     fn patterns(&self, rule: Rule, list: &str) -> &[CallPattern] {
-        &self.entry(rule, list).0
-    }
-
-    fn entry(&self, rule: Rule, list: &str) -> &(Vec<CallPattern>, CallMatcher) {
-        self.lists
-            .get(&(rule, list.to_string()))
-            .unwrap_or_else(|| panic!("rules/data/rust.toml has no `{}.{list}`", rule.name()))
+        self.lists.patterns(rule, list)
     }
 
     /// Rewrites a re-exported path to the one the lists use (`futures_util::x` → `futures::x`).
@@ -145,10 +137,7 @@ impl CallTables {
                 continue;
             }
             // A rule may have no built-in Rust list: then the user's patterns are all it flags.
-            let builtin = data()
-                .lists
-                .get(&(rule, "calls".to_string()))
-                .map_or(&[][..], |(patterns, _)| patterns.as_slice());
+            let builtin = data().lists.patterns_or_empty(rule, "calls");
             extended.insert(rule, CallMatcher::new(builtin.iter().chain(rust)));
         }
         if matches!(
