@@ -70,6 +70,22 @@ pub struct Findings {
     pub comments: Vec<TextRange>,
 }
 
+impl Findings {
+    /// A file nested too deeply to analyse: LG003 when enabled, its comments kept so that its
+    /// suppressions still count.
+    pub fn too_deep(message: String, rules: RuleSet, comments: Vec<TextRange>) -> Findings {
+        let diagnostics = rules
+            .contains(Rule::UnlintableFile)
+            .then(|| Diagnostic::new(Rule::UnlintableFile, message, TextRange::default()))
+            .into_iter()
+            .collect();
+        Findings {
+            diagnostics,
+            comments,
+        }
+    }
+}
+
 #[derive(Debug)]
 pub struct FileReport {
     pub path: PathBuf,

@@ -32,20 +32,7 @@ pub fn lint(source: &SourceText, settings: &Settings, rules: RuleSet) -> Finding
     crate::lint::with_stack_for(depth::estimate(&source.text), || {
         check(source, settings, rules)
     })
-    .unwrap_or_else(|message| Findings {
-        diagnostics: rules
-            .contains(Rule::UnlintableFile)
-            .then(|| {
-                Diagnostic::new(
-                    Rule::UnlintableFile,
-                    message,
-                    ruff_text_size::TextRange::default(),
-                )
-            })
-            .into_iter()
-            .collect(),
-        comments: Vec::new(),
-    })
+    .unwrap_or_else(|message| Findings::too_deep(message, rules, Vec::new()))
 }
 
 fn check(source: &SourceText, settings: &Settings, rules: RuleSet) -> Findings {

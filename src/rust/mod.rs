@@ -36,20 +36,7 @@ pub fn lint(source: &SourceText, settings: &Settings, rules: RuleSet) -> Finding
     // syn, the checker and dropping the tree recurse once per level.
     let unlintable_comments = comments.clone();
     crate::lint::with_stack_for(max_nesting, || check(source, settings, rules, comments))
-        .unwrap_or_else(|message| Findings {
-            diagnostics: rules
-                .contains(Rule::UnlintableFile)
-                .then(|| {
-                    Diagnostic::new(
-                        Rule::UnlintableFile,
-                        message,
-                        ruff_text_size::TextRange::default(),
-                    )
-                })
-                .into_iter()
-                .collect(),
-            comments: unlintable_comments,
-        })
+        .unwrap_or_else(|message| Findings::too_deep(message, rules, unlintable_comments))
 }
 
 fn check(
