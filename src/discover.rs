@@ -91,6 +91,20 @@ fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
         .unwrap_or_else(std::sync::PoisonError::into_inner)
 }
 
+/// `path` (taken relative to `cwd` when it is not absolute) made absolute without `.`
+/// components, then relative to `base`: `Ok(relative)` when it lies inside `base`, otherwise
+/// `Err(absolute)`.
+pub fn relative_to(path: &Path, cwd: &Path, base: &Path) -> Result<PathBuf, PathBuf> {
+    let absolute: PathBuf = absolute(cwd, path)
+        .components()
+        .filter(|component| !matches!(component, std::path::Component::CurDir))
+        .collect();
+    match absolute.strip_prefix(base) {
+        Ok(relative) => Ok(relative.to_path_buf()),
+        Err(_) => Err(absolute),
+    }
+}
+
 fn absolute(cwd: &Path, path: &Path) -> PathBuf {
     if path.is_absolute() {
         path.to_path_buf()

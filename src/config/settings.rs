@@ -176,19 +176,8 @@ impl Settings {
     /// Globs are written relative to the config file's directory, whatever directory the
     /// linted path was given relative to.
     fn relative_to_root(&self, path: &Path) -> PathBuf {
-        let absolute: PathBuf = if path.is_absolute() {
-            path.to_path_buf()
-        } else {
-            self.cwd.join(path)
-        };
-        let normalized: PathBuf = absolute
-            .components()
-            .filter(|component| !matches!(component, std::path::Component::CurDir))
-            .collect();
-        match normalized.strip_prefix(&self.root) {
-            Ok(relative) => relative.to_path_buf(),
-            Err(_) => normalized,
-        }
+        crate::discover::relative_to(path, &self.cwd, &self.root)
+            .unwrap_or_else(|absolute| absolute)
     }
 
     /// The rules enabled for one file, after `per-file-ignores`.

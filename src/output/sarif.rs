@@ -132,18 +132,9 @@ fn region(start: SourceLocation, end: SourceLocation) -> Region {
 
 /// The artifact's URI: relative to `%SRCROOT%` when the file is inside the working directory.
 fn uri_path(path: &Path, cwd: &Path) -> (String, bool) {
-    let absolute = if path.is_absolute() {
-        path.to_path_buf()
-    } else {
-        cwd.join(path)
-    };
-    let absolute: std::path::PathBuf = absolute
-        .components()
-        .filter(|component| !matches!(component, std::path::Component::CurDir))
-        .collect();
-    match absolute.strip_prefix(cwd) {
+    match crate::discover::relative_to(path, cwd, cwd) {
         Ok(relative) => (relative.to_string_lossy().replace('\\', "/"), true),
-        Err(_) => (absolute.to_string_lossy().replace('\\', "/"), false),
+        Err(absolute) => (absolute.to_string_lossy().replace('\\', "/"), false),
     }
 }
 
