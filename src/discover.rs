@@ -7,7 +7,7 @@ use std::sync::{Arc, Mutex};
 
 use rustc_hash::FxHashMap;
 
-use crate::config::{find_config_file, CliOverrides, ConfigError, ConfigFile, Settings};
+use crate::config::{config_file_in, CliOverrides, ConfigError, ConfigFile, Settings};
 use crate::registry::Language;
 
 #[derive(Debug, Clone)]
@@ -43,6 +43,8 @@ pub struct SettingsResolver {
     cli: CliOverrides,
     cwd: PathBuf,
     by_directory: Mutex<FxHashMap<PathBuf, Arc<Settings>>>,
+    /// [`Self::nearest`]'s memo, keyed by absolute directory.
+    by_ancestor: Mutex<FxHashMap<PathBuf, Arc<Settings>>>,
     by_config: Mutex<FxHashMap<Option<PathBuf>, Arc<Settings>>>,
 }
 
@@ -53,6 +55,7 @@ impl SettingsResolver {
             cli,
             cwd,
             by_directory: Mutex::new(FxHashMap::default()),
+            by_ancestor: Mutex::new(FxHashMap::default()),
             by_config: Mutex::new(FxHashMap::default()),
         }
     }
@@ -61,19 +64,41 @@ impl SettingsResolver {
         if let Some(settings) = lock(&self.by_directory).get(directory) {
             return Ok(Arc::clone(settings));
         }
-        let config = match &self.source {
-            ConfigSource::Isolated => None,
-            ConfigSource::Explicit(config) => Some(config.as_ref().clone()),
-            ConfigSource::Hierarchical => find_config_file(&absolute(&self.cwd, directory))?,
+        let settings = match &self.source {
+            ConfigSource::Isolated => self.settings_for(None),
+            ConfigSource::Explicit(config) => self.settings_for(Some(config)),
+            ConfigSource::Hierarchical => self.nearest(&absolute(&self.cwd, directory))?,
         };
-        let key = config.as_ref().map(|config| config.path.clone());
-        let settings = Arc::clone(
-            lock(&self.by_config)
-                .entry(key)
-                .or_insert_with(|| Arc::new(Settings::new(config.as_ref(), &self.cli, &self.cwd))),
-        );
         lock(&self.by_directory).insert(directory.to_path_buf(), Arc::clone(&settings));
         Ok(settings)
+    }
+
+    /// The settings of the closest config file in or above the absolute `directory`. Memoised
+    /// per directory, so each directory is searched for config files once, not once per
+    /// descendant.
+    fn nearest(&self, directory: &Path) -> Result<Arc<Settings>, ConfigError> {
+        if let Some(settings) = lock(&self.by_ancestor).get(directory) {
+            return Ok(Arc::clone(settings));
+        }
+        let settings = match config_file_in(directory)? {
+            Some(config) => self.settings_for(Some(&config)),
+            None => match directory.parent() {
+                Some(parent) => self.nearest(parent)?,
+                None => self.settings_for(None),
+            },
+        };
+        lock(&self.by_ancestor).insert(directory.to_path_buf(), Arc::clone(&settings));
+        Ok(settings)
+    }
+
+    /// One `Settings` per config file, shared by every directory it governs.
+    fn settings_for(&self, config: Option<&ConfigFile>) -> Arc<Settings> {
+        let key = config.map(|config| config.path.clone());
+        let mut by_config = lock(&self.by_config);
+        let settings = by_config
+            .entry(key)
+            .or_insert_with(|| Arc::new(Settings::new(config, &self.cli, &self.cwd)));
+        Arc::clone(settings)
     }
 
     fn for_file(&self, file: &Path) -> Result<Arc<Settings>, ConfigError> {

@@ -124,7 +124,8 @@ impl CallMatcher {
 pub struct RuleLists {
     /// The data file, for the message when a list a rule asks for is missing.
     file: &'static str,
-    lists: FxHashMap<(Rule, String), (Vec<CallPattern>, CallMatcher)>,
+    /// Nested so that a look-up by `&str` list name allocates nothing (it runs per call site).
+    lists: FxHashMap<Rule, FxHashMap<String, (Vec<CallPattern>, CallMatcher)>>,
 }
 
 impl RuleLists {
@@ -133,7 +134,7 @@ impl RuleLists {
         file: &'static str,
         sections: FxHashMap<String, FxHashMap<String, Vec<String>>>,
     ) -> Result<RuleLists, String> {
-        let mut lists = FxHashMap::default();
+        let mut lists: FxHashMap<Rule, FxHashMap<_, _>> = FxHashMap::default();
         for (rule_name, rule_lists) in sections {
             let rule = Rule::from_code_or_name(&rule_name)
                 .ok_or_else(|| format!("{file}: section `{rule_name}` is not a rule name"))?;
@@ -143,7 +144,10 @@ impl RuleLists {
                     .map(|entry| CallPattern::parse(entry))
                     .collect::<Result<Vec<_>, _>>()?;
                 let matcher = CallMatcher::new(&patterns);
-                lists.insert((rule, list_name), (patterns, matcher));
+                lists
+                    .entry(rule)
+                    .or_default()
+                    .insert(list_name, (patterns, matcher));
             }
         }
         Ok(RuleLists { file, lists })
@@ -161,18 +165,23 @@ impl RuleLists {
     /// A list's patterns, or none when the rule's section does not have it.
     pub fn patterns_or_empty(&self, rule: Rule, list: &str) -> &[CallPattern] {
         self.lists
-            .get(&(rule, list.to_string()))
+            .get(&rule)
+            .and_then(|lists| lists.get(list))
             .map_or(&[][..], |(patterns, _)| patterns.as_slice())
     }
 
     /// Every pattern of every list.
     pub fn all_patterns(&self) -> impl Iterator<Item = &CallPattern> {
-        self.lists.values().flat_map(|(patterns, _)| patterns)
+        self.lists
+            .values()
+            .flat_map(FxHashMap::values)
+            .flat_map(|(patterns, _)| patterns)
     }
 
     fn entry(&self, rule: Rule, list: &str) -> &(Vec<CallPattern>, CallMatcher) {
         self.lists
-            .get(&(rule, list.to_string()))
+            .get(&rule)
+            .and_then(|lists| lists.get(list))
             .unwrap_or_else(|| panic!("{} has no `{}.{list}`", self.file, rule.name()))
     }
 }

@@ -7,6 +7,7 @@
 use std::fmt;
 use std::io::Read;
 use std::path::Path;
+use std::sync::OnceLock;
 
 use ruff_source_file::{LineIndex, OneIndexed};
 use ruff_text_size::{TextRange, TextSize};
@@ -21,7 +22,9 @@ pub struct SourceText {
     pub text: String,
     /// The PEP 263 encoding the file was decoded from, when it is not UTF-8.
     pub declared_encoding: Option<String>,
-    pub line_index: LineIndex,
+    /// Built on first use: most files are never asked for a location (no findings), and
+    /// counting their lines needs no index.
+    line_index: OnceLock<LineIndex>,
 }
 
 /// A 1-based line and character column.
@@ -33,17 +36,21 @@ pub struct Location {
 
 impl SourceText {
     pub fn new(text: String, declared_encoding: Option<String>) -> Self {
-        let line_index = LineIndex::from_source_text(&text);
         SourceText {
             text,
             declared_encoding,
-            line_index,
+            line_index: OnceLock::new(),
         }
+    }
+
+    fn line_index(&self) -> &LineIndex {
+        self.line_index
+            .get_or_init(|| LineIndex::from_source_text(&self.text))
     }
 
     pub fn location(&self, offset: TextSize) -> Location {
         let offset = offset.min(self.text_len());
-        let line_column = self.line_index.line_column(offset, &self.text);
+        let line_column = self.line_index().line_column(offset, &self.text);
         Location {
             row: line_column.line.get(),
             column: line_column.column.get(),
@@ -56,7 +63,7 @@ impl SourceText {
 
     /// The 1-based line number of a byte offset.
     pub fn line_of(&self, offset: TextSize) -> usize {
-        self.line_index
+        self.line_index()
             .line_index(offset.min(self.text_len()))
             .get()
     }
@@ -64,14 +71,22 @@ impl SourceText {
     /// The byte range of a 1-based line, without its line terminator.
     pub fn line_range(&self, row: usize) -> TextRange {
         let row = OneIndexed::new(row.clamp(1, self.line_count())).unwrap_or(OneIndexed::MIN);
-        let full = self.line_index.line_range(row, &self.text);
+        let full = self.line_index().line_range(row, &self.text);
         let line = &self.text[full];
         let trimmed = line.trim_end_matches(['\n', '\r']);
         TextRange::at(full.start(), TextSize::of(trimmed))
     }
 
+    /// Lines as [`LineIndex`] counts them (`\n`, `\r\n` and a lone `\r` each end one; the
+    /// text after the last terminator is a line, even when empty).
     pub fn line_count(&self) -> usize {
-        self.line_index.line_count()
+        if let Some(index) = self.line_index.get() {
+            return index.line_count();
+        }
+        let bytes = self.text.as_bytes();
+        1 + memchr::memchr2_iter(b'\n', b'\r', bytes)
+            .filter(|&at| !(bytes[at] == b'\r' && bytes.get(at + 1) == Some(&b'\n')))
+            .count()
     }
 
     /// Byte offset of a 1-based line and 0-based character column (as proc-macro2 reports them).
@@ -283,6 +298,26 @@ mod tests {
 
     fn python(bytes: &[u8]) -> Result<SourceText, Unlintable> {
         decode(bytes.to_vec(), Language::Python)
+    }
+
+    #[test]
+    fn lines_are_counted_as_the_line_index_counts_them() {
+        for text in [
+            "",
+            "a",
+            "a\n",
+            "a\nb",
+            "a\r\nb\r\n",
+            "a\rb",
+            "\r",
+            "\r\n",
+            "\n\n",
+            "a\r\r\nb\n\r",
+        ] {
+            let counted = SourceText::new(text.to_string(), None).line_count();
+            let indexed = LineIndex::from_source_text(text).line_count();
+            assert_eq!(counted, indexed, "{text:?}");
+        }
     }
 
     #[test]

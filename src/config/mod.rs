@@ -515,15 +515,15 @@ impl Parser<'_> {
     }
 }
 
-/// The closest configuration file at or above `directory`, if any.
-pub fn find_config_file(directory: &Path) -> Result<Option<ConfigFile>, ConfigError> {
-    for ancestor in directory.ancestors() {
-        for name in CONFIG_FILE_NAMES {
-            let candidate = ancestor.join(name);
-            if candidate.is_file() {
-                if let Some(config) = ConfigFile::load(&candidate)? {
-                    return Ok(Some(config));
-                }
+/// The config file of `directory` itself (not its ancestors): the first of
+/// [`CONFIG_FILE_NAMES`] that exists there and configures loopguard (a `pyproject.toml` without
+/// a `[tool.loopguard]` table does not).
+pub fn config_file_in(directory: &Path) -> Result<Option<ConfigFile>, ConfigError> {
+    for name in CONFIG_FILE_NAMES {
+        let candidate = directory.join(name);
+        if candidate.is_file() {
+            if let Some(config) = ConfigFile::load(&candidate)? {
+                return Ok(Some(config));
             }
         }
     }
