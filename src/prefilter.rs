@@ -5,7 +5,11 @@
 //! Syntax errors in a skipped file are not reported. `LOOPGUARD_NO_PREFILTER=1` parses every
 //! file, for comparing outputs.
 
-use std::sync::LazyLock;
+use std::sync::{Arc, LazyLock, Mutex};
+
+use rustc_hash::FxHashMap;
+
+use crate::registry::{Language, RuleSet};
 
 static ENABLED: LazyLock<bool> = LazyLock::new(|| {
     std::env::var_os("LOOPGUARD_NO_PREFILTER").is_none_or(|value| value.is_empty())
@@ -16,27 +20,72 @@ pub fn enabled() -> bool {
     *ENABLED
 }
 
-/// Whether `text` contains any of `words`. A word that contains another of the words (`asyncio`
-/// when `async` is there) is not searched for; the rest are searched in the given order, one
-/// `memmem` pass each, which for a dozen short words beats a single automaton.
-pub fn contains_any(text: &str, mut words: Vec<&str>) -> bool {
-    let mut kept = 0;
-    for index in 0..words.len() {
-        let word = words[index];
-        let covered = words.iter().enumerate().any(|(other, shorter)| {
-            other != index
-                && word.contains(shorter)
-                && (shorter.len() < word.len() || other < index)
-        });
-        if !covered {
-            words[kept] = word;
-            kept += 1;
-        }
+/// A set of trigger words, compiled once per enabled rule set (see [`Memo`]) and searched in
+/// every file. A word that contains another of the words (`asyncio` when `async` is there) is
+/// dropped; the rest are searched in the given order, one `memmem` pass each, which for a dozen
+/// short words beats a single automaton.
+pub struct Words {
+    finders: Vec<memchr::memmem::Finder<'static>>,
+}
+
+impl Words {
+    pub fn new(words: &[&str]) -> Words {
+        let covered = |index: usize, word: &str| {
+            words.iter().enumerate().any(|(other, shorter)| {
+                other != index
+                    && word.contains(shorter)
+                    && (shorter.len() < word.len() || other < index)
+            })
+        };
+        let finders = words
+            .iter()
+            .enumerate()
+            .filter(|(index, word)| !covered(*index, word))
+            .map(|(_, word)| memchr::memmem::Finder::new(word.as_bytes()).into_owned())
+            .collect();
+        Words { finders }
     }
-    words.truncate(kept);
-    words
-        .iter()
-        .any(|word| memchr::memmem::find(text.as_bytes(), word.as_bytes()).is_some())
+
+    pub fn found_in(&self, text: &str) -> bool {
+        self.finders
+            .iter()
+            .any(|finder| finder.find(text.as_bytes()).is_some())
+    }
+}
+
+/// The trigger words of each (language, enabled rule set) a run meets, computed on first use:
+/// building them per file cost as much as parsing a tenth of the files. `None`: some enabled
+/// rule cannot be pre-filtered, so every file is parsed.
+#[derive(Default)]
+pub struct Memo {
+    compiled: Mutex<FxHashMap<(Language, RuleSet), CompiledWords>>,
+}
+
+/// `None`: some enabled rule cannot be pre-filtered.
+type CompiledWords = Option<Arc<Words>>;
+
+impl Memo {
+    pub fn words<'w>(
+        &self,
+        language: Language,
+        rules: RuleSet,
+        build: impl FnOnce() -> Option<Vec<&'w str>>,
+    ) -> CompiledWords {
+        let mut compiled = self
+            .compiled
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        compiled
+            .entry((language, rules))
+            .or_insert_with(|| build().map(|words| Arc::new(Words::new(&words))))
+            .clone()
+    }
+}
+
+impl std::fmt::Debug for Memo {
+    fn fmt(&self, formatter: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        formatter.write_str("prefilter::Memo")
+    }
 }
 
 /// Whether a Python text may hold a suppression comment (`noqa` in any case, `loopguard:`):
@@ -59,16 +108,14 @@ mod tests {
 
     #[test]
     fn finds_any_word_and_skips_words_covered_by_shorter_ones() {
-        assert!(contains_any("import asyncio", vec!["asyncio", "async"]));
-        assert!(contains_any(
-            "x = Client()",
-            vec!["async", "Client", "Client"]
-        ));
-        assert!(!contains_any(
-            "def f(): pass",
-            vec!["async", "asyncio", "thread"]
-        ));
-        assert!(!contains_any("anything", Vec::new()));
+        let words = Words::new(&["asyncio", "async"]);
+        assert_eq!(words.finders.len(), 1);
+        assert!(words.found_in("import asyncio"));
+        let words = Words::new(&["async", "Client", "Client"]);
+        assert_eq!(words.finders.len(), 2);
+        assert!(words.found_in("x = Client()"));
+        assert!(!Words::new(&["async", "asyncio", "thread"]).found_in("def f(): pass"));
+        assert!(!Words::new(&[]).found_in("anything"));
     }
 
     #[test]

@@ -61,6 +61,8 @@ pub struct Settings {
     pub python: crate::python::CallTables,
     pub rust: crate::rust::CallTables,
     pub fixes: FixSettings,
+    /// The pre-filter's compiled trigger words, shared by every file these settings govern.
+    pub prefilter: crate::prefilter::Memo,
 }
 
 /// Which rules' fixes apply, and the fix-safety overrides, from `fixable`/`unfixable` and
@@ -157,6 +159,7 @@ impl Settings {
             python,
             rust,
             fixes: FixSettings::new(file),
+            prefilter: crate::prefilter::Memo::default(),
         }
     }
 

@@ -128,16 +128,25 @@ pub fn triggers(rule: Rule) -> Option<Vec<&'static str>> {
 /// Whether any enabled rule can fire in `text`: false only when the text contains none of the
 /// enabled rules' trigger words.
 pub(super) fn may_fire(text: &str, settings: &Settings, rules: RuleSet) -> bool {
+    settings
+        .prefilter
+        .words(Language::Python, rules, || trigger_words(settings, rules))
+        .is_none_or(|words| words.found_in(text))
+}
+
+/// The words one of which a file must contain for some rule of `rules` to fire in it, `None`
+/// when some rule cannot be pre-filtered.
+fn trigger_words(settings: &Settings, rules: RuleSet) -> Option<Vec<&str>> {
     // User-extended data lists (`extend-client-constructors`) match names the built-in words
     // do not cover.
     if settings.python.extends_data_lists() {
-        return true;
+        return None;
     }
     if rules
         .iter()
         .any(|rule| is_python_rule(rule) && !TRIGGERS.iter().any(|(listed, _)| *listed == rule))
     {
-        return true;
+        return None;
     }
     // In table order: `async`, in most files that pass, is searched first.
     let mut words: Vec<&str> = TRIGGERS
@@ -148,13 +157,10 @@ pub(super) fn may_fire(text: &str, settings: &Settings, rules: RuleSet) -> bool 
     if rules.contains(Rule::UnguardedCall) {
         // The configured `[[guarded-calls]]` patterns are this rule's triggers.
         for guarded in &settings.guarded_calls {
-            match guarded.call.called_name() {
-                Some(name) => words.push(name),
-                None => return true,
-            }
+            words.push(guarded.call.called_name()?);
         }
     }
-    crate::prefilter::contains_any(text, words)
+    Some(words)
 }
 
 /// A rule with a Python detector that needs trigger words (tool diagnostics need none, and

@@ -50,27 +50,13 @@ pub fn estimate(text: &str) -> usize {
                 depth.link();
                 index += 1;
             }
-            byte if byte == b'_' || byte.is_ascii_alphanumeric() || byte >= 0x80 => {
+            byte if is_identifier_byte(byte) => {
                 let start = index;
-                while index < bytes.len()
-                    && (bytes[index] == b'_'
-                        || bytes[index].is_ascii_alphanumeric()
-                        || bytes[index] >= 0x80)
-                {
-                    index += 1;
-                }
-                if matches!(
-                    &text.as_bytes()[start..index],
-                    b"and"
-                        | b"or"
-                        | b"not"
-                        | b"if"
-                        | b"else"
-                        | b"lambda"
-                        | b"await"
-                        | b"in"
-                        | b"is"
-                ) {
+                index += bytes[index..]
+                    .iter()
+                    .position(|&b| !is_identifier_byte(b))
+                    .unwrap_or(bytes.len() - index);
+                if is_keyword_operator(&bytes[start..index]) {
                     depth.link();
                 }
                 // A string prefix (`f"`, `rb'`) is followed by its string.
@@ -79,6 +65,33 @@ pub fn estimate(text: &str) -> usize {
         }
     }
     depth.max
+}
+
+const fn identifier_bytes() -> [bool; 256] {
+    let mut table = [false; 256];
+    let mut byte = 0;
+    while byte < 256 {
+        let b = byte as u8;
+        table[byte] = b == b'_' || b.is_ascii_alphanumeric() || b >= 0x80;
+        byte += 1;
+    }
+    table
+}
+
+/// This scan runs over every file that is parsed: a table beats three comparisons per byte.
+static IDENTIFIER_BYTES: [bool; 256] = identifier_bytes();
+
+fn is_identifier_byte(byte: u8) -> bool {
+    IDENTIFIER_BYTES[usize::from(byte)]
+}
+
+/// Keywords that join two operands into one nested node, as an operator does.
+fn is_keyword_operator(word: &[u8]) -> bool {
+    (2..=6).contains(&word.len())
+        && matches!(
+            word,
+            b"and" | b"or" | b"not" | b"if" | b"else" | b"lambda" | b"await" | b"in" | b"is"
+        )
 }
 
 /// The offset after a string literal starting at `index` (single or triple quoted); escapes

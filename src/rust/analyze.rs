@@ -2,7 +2,8 @@
 //! Adding a Rust detector means adding its line here and its trigger tokens below.
 
 use super::checker::{CallSite, Checker};
-use crate::registry::{Rule, RuleSet};
+use crate::config::Settings;
+use crate::registry::{Language, Rule, RuleSet};
 use crate::rules::{
     blocking_database, blocking_file_io, blocking_http, blocking_sleep, blocking_subprocess,
     blocking_wait, client_per_request, connection_per_operation, daemon_thread, dangling_task,
@@ -83,13 +84,21 @@ pub fn triggers(rule: Rule) -> Option<&'static [&'static str]> {
         .map(|(_, tokens)| *tokens)
 }
 
-pub(super) fn may_fire(text: &str, rules: RuleSet) -> bool {
-    let tokens: Vec<&str> = TRIGGERS
+/// Whether any enabled rule can fire in `text`: false only when the text contains none of the
+/// enabled rules' trigger words.
+pub(super) fn may_fire(text: &str, settings: &Settings, rules: RuleSet) -> bool {
+    settings
+        .prefilter
+        .words(Language::Rust, rules, || Some(trigger_words(rules)))
+        .is_none_or(|words| words.found_in(text))
+}
+
+fn trigger_words(rules: RuleSet) -> Vec<&'static str> {
+    TRIGGERS
         .iter()
         .filter(|(rule, _)| rules.contains(*rule))
         .flat_map(|(_, tokens)| tokens.iter().copied())
-        .collect();
-    crate::prefilter::contains_any(text, tokens)
+        .collect()
 }
 
 pub(super) fn call(checker: &mut Checker, site: &CallSite) {
@@ -151,7 +160,7 @@ mod tests {
                 let mut only = RuleSet::empty();
                 only.insert(*rule);
                 assert!(
-                    may_fire(&text, only),
+                    crate::prefilter::Words::new(&trigger_words(only)).found_in(&text),
                     "{} fires {} but has none of its trigger words",
                     file.display(),
                     rule.code()
