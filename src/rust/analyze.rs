@@ -2,12 +2,13 @@
 //! Adding a Rust detector means adding its line here and its trigger tokens below.
 
 use super::checker::{CallSite, Checker};
+use crate::config::Settings;
 use crate::registry::{Rule, RuleSet};
 use crate::rules::{
     blocking_database, blocking_file_io, blocking_http, blocking_sleep, blocking_subprocess,
     blocking_wait, client_per_request, connection_per_operation, daemon_thread, dangling_task,
     missing_timeout, nested_event_loop, retry_without_jitter, spawn_in_loop,
-    sync_lock_across_await, unbounded_gather, unbounded_queue, unmanaged_executor,
+    sync_lock_across_await, unbounded_gather, unbounded_queue, unguarded_call, unmanaged_executor,
 };
 
 /// Call rules, each with the detector the checker runs for a call when the rule is enabled.
@@ -32,6 +33,7 @@ const CALL_RULES: &[CallRule] = &[
         connection_per_operation::rust_call,
     ),
     (Rule::ClientPerRequest, client_per_request::rust_call),
+    (Rule::UnguardedCall, unguarded_call::rust_call),
 ];
 
 /// Statement rules: what happens to a statement's value (a handle dropped on the spot).
@@ -83,12 +85,21 @@ pub fn triggers(rule: Rule) -> Option<&'static [&'static str]> {
         .map(|(_, tokens)| *tokens)
 }
 
-pub(super) fn may_fire(text: &str, rules: RuleSet) -> bool {
-    let tokens: Vec<&str> = TRIGGERS
+pub(super) fn may_fire(text: &str, settings: &Settings, rules: RuleSet) -> bool {
+    let mut tokens: Vec<&str> = TRIGGERS
         .iter()
         .filter(|(rule, _)| rules.contains(*rule))
         .flat_map(|(_, tokens)| tokens.iter().copied())
         .collect();
+    if rules.contains(Rule::UnguardedCall) {
+        // The configured Rust `[[guarded-calls]]` patterns are this rule's triggers.
+        for guarded in settings.guarded_calls.iter().filter(|g| g.call.is_rust()) {
+            match guarded.call.called_name() {
+                Some(name) => tokens.push(name),
+                None => return true,
+            }
+        }
+    }
     crate::prefilter::contains_any(text, tokens)
 }
 
@@ -142,16 +153,26 @@ mod tests {
         let mut files = Vec::new();
         rust_files(&root, &mut files);
         let mut checked = 0;
+        let settings = Settings::new(
+            None,
+            &crate::config::CliOverrides::default(),
+            Path::new("."),
+        );
         for file in files {
             let text = std::fs::read_to_string(&file).unwrap();
             for rule in Rule::ALL {
                 if !text.contains(&format!("expect: {}", rule.code())) {
                     continue;
                 }
+                if *rule == Rule::UnguardedCall {
+                    // Its triggers are the configured patterns' names: the fixture comparison
+                    // runs with the prefilter and checks them.
+                    continue;
+                }
                 let mut only = RuleSet::empty();
                 only.insert(*rule);
                 assert!(
-                    may_fire(&text, only),
+                    may_fire(&text, &settings, only),
                     "{} fires {} but has none of its trigger words",
                     file.display(),
                     rule.code()
@@ -168,7 +189,7 @@ mod tests {
             .iter()
             .map(|(rule, _)| *rule)
             .chain(STATEMENT_RULES.iter().map(|(rule, _)| *rule));
-        for rule in rules {
+        for rule in rules.filter(|rule| *rule != Rule::UnguardedCall) {
             assert!(
                 TRIGGERS.iter().any(|(triggered, _)| *triggered == rule),
                 "{} has no trigger words",

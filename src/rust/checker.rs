@@ -103,6 +103,10 @@ const PER_ITEM_COMBINATORS: &[&str] = &[
     "try_for_each_concurrent",
 ];
 
+/// Methods of a circuit breaker or limiter that run the closure or future they are given under
+/// it (`breaker.call(|| client.send())`, `limiter.run(async { .. })`).
+const GUARD_METHODS: &[&str] = &["call", "call_with", "run"];
+
 #[derive(Clone, Copy)]
 pub enum CallKind<'a> {
     Function(&'a syn::ExprCall),
@@ -165,6 +169,8 @@ pub struct Checker<'s> {
     /// Names of the enclosing `fn`s, innermost last, for line-independent fingerprints.
     functions: Vec<String>,
     next_call_in_chain: bool,
+    /// Whether guards are tracked: only `unguarded-call` with Rust `[[guarded-calls]]` asks.
+    tracks_guards: bool,
 }
 
 impl<'s> Checker<'s> {
@@ -182,6 +188,11 @@ impl<'s> Checker<'s> {
             next_call_awaited: false,
             functions: Vec::new(),
             next_call_in_chain: false,
+            tracks_guards: rules.contains(Rule::UnguardedCall)
+                && settings
+                    .guarded_calls
+                    .iter()
+                    .any(|guarded| guarded.call.is_rust()),
         }
     }
 
@@ -253,6 +264,42 @@ impl<'s> Checker<'s> {
             if let Stmt::Local(local) = statement {
                 analyze::local(self, local, &statements[index + 1..]);
             }
+            if self.tracks_guards {
+                self.track_guards(statement);
+            }
+        }
+    }
+
+    /// Guards a statement puts in force for the rest of its block (`let _permit =
+    /// sem.acquire().await?;`, `limiter.until_ready().await;`) or releases (`drop(permit);`).
+    /// `let _ = sem.acquire().await` and a bare `sem.acquire().await;` drop the permit at once.
+    fn track_guards(&mut self, statement: &Stmt) {
+        use super::facts::{acquisition, dropped_binding, permit_binding, Acquisition};
+        match statement {
+            Stmt::Local(local) => {
+                let Some(init) = &local.init else { return };
+                let Some((guard, kind)) = acquisition(&init.expr) else {
+                    return;
+                };
+                let binding = match kind {
+                    Acquisition::Permit => match permit_binding(&local.pat) {
+                        Some(binding) => Some(binding),
+                        None => return,
+                    },
+                    Acquisition::Wait => None,
+                };
+                let spellings = self.semantic.spellings(guard);
+                self.semantic.hold_guard(spellings, binding);
+            }
+            Stmt::Expr(expr, _) => {
+                if let Some(binding) = dropped_binding(expr) {
+                    self.semantic.release_guard(&binding);
+                } else if let Some((guard, Acquisition::Wait)) = acquisition(expr) {
+                    let spellings = self.semantic.spellings(guard);
+                    self.semantic.hold_guard(spellings, None);
+                }
+            }
+            _ => {}
         }
     }
 
@@ -512,6 +559,11 @@ impl<'ast> Visit<'ast> for Checker<'_> {
         self.visit_expr(&call.receiver);
         self.next_call_in_chain = false;
         let method = call.method.to_string();
+        let guard = self.tracks_guards && GUARD_METHODS.contains(&method.as_str());
+        if guard {
+            let spellings = self.semantic.spellings(&call.receiver);
+            self.semantic.begin_guard(spellings);
+        }
         let role = INLINE_COMBINATORS
             .contains(&method.as_str())
             .then(|| ClosureRole {
@@ -529,6 +581,9 @@ impl<'ast> Visit<'ast> for Checker<'_> {
             }
             self.visit_expr(argument);
             self.next_closure_role = None;
+        }
+        if guard {
+            self.semantic.end_guard();
         }
     }
 

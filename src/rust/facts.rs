@@ -46,6 +46,93 @@ pub fn is_literal_collection(expr: &Expr) -> bool {
     }
 }
 
+/// Methods of semaphores and limiters that hand back a permit, released when it is dropped.
+const PERMIT_METHODS: &[&str] = &[
+    "acquire",
+    "acquire_owned",
+    "acquire_many",
+    "acquire_many_owned",
+    "try_acquire",
+    "try_acquire_owned",
+    "try_acquire_many",
+    "try_acquire_many_owned",
+];
+
+/// Methods of rate limiters (governor) that wait for capacity and hold nothing afterwards.
+const WAIT_METHODS: &[&str] = &[
+    "until_ready",
+    "until_n_ready",
+    "until_key_ready",
+    "until_ready_with_jitter",
+    "until_n_ready_with_jitter",
+    "until_key_ready_with_jitter",
+];
+
+/// Calls after the acquiring one that unwrap its result without giving up the permit.
+const RESULT_UNWRAPS: &[&str] = &[
+    "unwrap",
+    "expect",
+    "ok",
+    "map_err",
+    "context",
+    "with_context",
+    "wrap_err",
+    "wrap_err_with",
+];
+
+/// How a value is obtained from a guard object.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Acquisition {
+    /// A permit, in force while the value is alive (`sem.acquire().await?`).
+    Permit,
+    /// A wait for capacity, in force for the rest of the block (`limiter.until_ready().await`).
+    Wait,
+}
+
+/// `sem.acquire().await?` → (`sem`, permit); `limiter.until_ready().await` → (`limiter`, wait).
+pub fn acquisition(expr: &Expr) -> Option<(&Expr, Acquisition)> {
+    let (_, calls) = method_chain(expr);
+    let acquiring = calls
+        .iter()
+        .rposition(|call| !RESULT_UNWRAPS.contains(&call.method.to_string().as_str()))?;
+    let call = calls[acquiring];
+    let method = call.method.to_string();
+    let kind = if PERMIT_METHODS.contains(&method.as_str()) {
+        Acquisition::Permit
+    } else if WAIT_METHODS.contains(&method.as_str()) {
+        Acquisition::Wait
+    } else {
+        return None;
+    };
+    Some((&call.receiver, kind))
+}
+
+/// The name a `let` pattern binds a permit to: `permit`, `_permit`, `Ok(permit)`,
+/// `permit: SemaphorePermit`; `None` for `_`, which drops the value at once.
+pub fn permit_binding(pattern: &syn::Pat) -> Option<String> {
+    match pattern {
+        syn::Pat::Ident(ident) => Some(ident.ident.to_string()),
+        syn::Pat::Type(typed) => permit_binding(&typed.pat),
+        syn::Pat::TupleStruct(tuple) if tuple.elems.len() == 1 => permit_binding(&tuple.elems[0]),
+        _ => None,
+    }
+}
+
+/// `drop(permit)` / `std::mem::drop(permit)`: the name whose value is dropped.
+pub fn dropped_binding(expr: &Expr) -> Option<String> {
+    let Expr::Call(call) = expr else { return None };
+    let Expr::Path(function) = call.func.as_ref() else {
+        return None;
+    };
+    if function.path.segments.last()?.ident != "drop" || call.args.len() != 1 {
+        return None;
+    }
+    match &call.args[0] {
+        Expr::Path(argument) => argument.path.get_ident().map(ToString::to_string),
+        _ => None,
+    }
+}
+
 /// Iterator adaptors that turn each element into a new value (here: a future).
 const PER_ITEM_ADAPTORS: &[&str] = &["map", "filter_map", "flat_map", "then", "map_ok"];
 
@@ -109,5 +196,36 @@ mod tests {
         );
         assert_eq!(classify("handles"), FanOut::Opaque);
         assert_eq!(classify("handles.into_iter()"), FanOut::Opaque);
+    }
+
+    /// The guard object's outermost name or method (`sem`, `clone`) and the acquisition kind.
+    fn acquired(source: &str) -> Option<(String, Acquisition)> {
+        let expr: Expr = syn::parse_str(source).unwrap();
+        acquisition(&expr).map(|(guard, kind)| {
+            let name = match guard {
+                Expr::Path(path) => path.path.get_ident().unwrap().to_string(),
+                Expr::MethodCall(call) => call.method.to_string(),
+                _ => panic!("unexpected guard shape in {source}"),
+            };
+            (name, kind)
+        })
+    }
+
+    #[test]
+    fn acquisitions_see_through_awaits_and_unwraps() {
+        assert_eq!(
+            acquired("sem.acquire().await?"),
+            Some(("sem".into(), Acquisition::Permit))
+        );
+        assert_eq!(
+            acquired("self.sem.clone().acquire_owned().await.expect(\"open\")"),
+            Some(("clone".into(), Acquisition::Permit))
+        );
+        assert_eq!(
+            acquired("limiter.until_ready().await"),
+            Some(("limiter".into(), Acquisition::Wait))
+        );
+        assert_eq!(acquired("sem.acquire().await.unwrap().forget()"), None);
+        assert_eq!(acquired("client.send().await?"), None);
     }
 }
