@@ -67,7 +67,7 @@ const TRIGGERS: &[(Rule, &[&str])] = &[
     ),
     (
         Rule::RetryWithoutJitter,
-        &["sleep", "tokio_retry", "backon"],
+        &["sleep", "tokio_retry", "backon", "backoff::"],
     ),
     (Rule::MissingTimeout, &["reqwest"]),
     (
@@ -116,6 +116,18 @@ pub(super) fn statement(checker: &mut Checker, statement: &syn::Stmt) {
         if checker.enabled(*rule) {
             detector(checker, statement);
         }
+    }
+}
+
+pub(super) fn struct_literal(checker: &mut Checker, literal: &syn::ExprStruct) {
+    if checker.enabled(Rule::RetryWithoutJitter) {
+        retry_without_jitter::rust_struct(checker, literal);
+    }
+}
+
+pub(super) fn assignment(checker: &mut Checker, assignment: &syn::ExprAssign) {
+    if checker.enabled(Rule::RetryWithoutJitter) {
+        retry_without_jitter::rust_assignment(checker, assignment);
     }
 }
 

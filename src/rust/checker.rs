@@ -506,6 +506,16 @@ impl<'ast> Visit<'ast> for Checker<'_> {
         self.semantic.pop_scope();
     }
 
+    fn visit_expr_struct(&mut self, literal: &'ast syn::ExprStruct) {
+        analyze::struct_literal(self, literal);
+        visit::visit_expr_struct(self, literal);
+    }
+
+    fn visit_expr_assign(&mut self, assignment: &'ast syn::ExprAssign) {
+        analyze::assignment(self, assignment);
+        visit::visit_expr_assign(self, assignment);
+    }
+
     fn visit_expr_await(&mut self, await_expr: &'ast syn::ExprAwait) {
         self.next_call_awaited = matches!(*await_expr.base, Expr::Call(_) | Expr::MethodCall(_));
         self.visit_expr(&await_expr.base);
