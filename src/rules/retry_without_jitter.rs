@@ -204,7 +204,7 @@ pub(crate) fn rust_call(checker: &mut RustChecker, site: &RustCallSite) {
 /// A sleep in the error branch of a loop (`Err(e) => sleep(d).await`) with a delay that involves
 /// no randomness.
 fn rust_retry_sleep(checker: &mut RustChecker, site: &RustCallSite, name: &str) {
-    if !checker.settings.python.flag(Rule::RetryWithoutJitter, INCLUDE_RUST_RETRY_LOOPS) {
+    if !checker.settings.flag(Rule::RetryWithoutJitter, INCLUDE_RUST_RETRY_LOOPS) {
         return;
     }
     let CallKind::Function(call) = site.kind else { return };

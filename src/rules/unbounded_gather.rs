@@ -51,7 +51,6 @@ pub(crate) fn python_call(checker: &mut Checker, site: &CallSite) {
     let spawns = lists.list(Rule::SpawnInLoop, "spawns");
     let include_opaque = checker
         .settings
-        .python
         .flag(Rule::UnboundedGather, INCLUDE_OPAQUE_COLLECTIONS);
     let collection = if is_gather {
         // Only a starred argument has a runtime width; fixed arguments are bounded.
@@ -138,7 +137,7 @@ fn gather_bounded_fix(checker: &Checker, site: &CallSite, limit: u32) -> Option<
 /// `join_all(xs.iter().map(f))`, `FuturesUnordered::from_iter(..)`, `set.extend(..)` over a
 /// runtime collection, and `set.push(f)` in a loop that never checks `set.len()`.
 pub(crate) fn rust_call(checker: &mut RustChecker, site: &RustCallSite) {
-    if !checker.settings.python.flag(Rule::UnboundedGather, INCLUDE_RUST_FAN_OUT) {
+    if !checker.settings.flag(Rule::UnboundedGather, INCLUDE_RUST_FAN_OUT) {
         return;
     }
     let Some(name) = site.target() else { return };
@@ -179,7 +178,7 @@ pub(crate) fn rust_call(checker: &mut RustChecker, site: &RustCallSite) {
 /// `let set: FuturesUnordered<_> = xs.iter().map(f).collect();` and the turbofish form
 /// `.collect::<FuturesUnordered<_>>()`.
 pub(crate) fn rust_local(checker: &mut RustChecker, local: &syn::Local) {
-    if !checker.settings.python.flag(Rule::UnboundedGather, INCLUDE_RUST_FAN_OUT) {
+    if !checker.settings.flag(Rule::UnboundedGather, INCLUDE_RUST_FAN_OUT) {
         return;
     }
     let Some(init) = &local.init else { return };
@@ -207,7 +206,7 @@ fn rust_is_unbounded(checker: &RustChecker, futures: &syn::Expr) -> bool {
     match rust_facts::fan_out(futures) {
         RustFanOut::Unbounded => true,
         RustFanOut::Opaque => {
-            matches!(futures, syn::Expr::Path(_)) && checker.settings.python.flag(Rule::UnboundedGather, INCLUDE_OPAQUE_COLLECTIONS)
+            matches!(futures, syn::Expr::Path(_)) && checker.settings.flag(Rule::UnboundedGather, INCLUDE_OPAQUE_COLLECTIONS)
         }
         RustFanOut::Bounded => false,
     }
