@@ -133,6 +133,56 @@ pub fn dropped_binding(expr: &Expr) -> Option<String> {
     }
 }
 
+/// `0..MAX` (a constant end), or a range whose first per-item closure ignores the item.
+fn is_count(root: &Expr, calls: &[&syn::ExprMethodCall]) -> bool {
+    let mut root = root;
+    while let Expr::Paren(paren) = root {
+        root = &paren.expr;
+    }
+    let Expr::Range(range) = root else {
+        return false;
+    };
+    let constant_end = range.end.as_deref().is_some_and(|end| match end {
+        Expr::Path(path) => path
+            .path
+            .segments
+            .last()
+            .is_some_and(|segment| is_constant_name(&segment.ident.to_string())),
+        _ => false,
+    });
+    let ignores_item = calls
+        .iter()
+        .find(|call| PER_ITEM_ADAPTORS.contains(&call.method.to_string().as_str()))
+        .and_then(|call| match call.args.first() {
+            Some(Expr::Closure(closure)) => closure.inputs.first(),
+            _ => None,
+        })
+        .is_some_and(|input| match input {
+            syn::Pat::Wild(_) => true,
+            syn::Pat::Ident(ident) => ident.ident.to_string().starts_with('_'),
+            _ => false,
+        });
+    constant_end || ignores_item
+}
+
+/// `MAX_CONNECTIONS`: the naming of a `const` or `static`.
+fn is_constant_name(name: &str) -> bool {
+    name.chars().any(|c| c.is_ascii_uppercase())
+        && name
+            .chars()
+            .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == '_')
+}
+
+/// `self.services`, `self.inner.pool`: a collection a struct owns.
+pub fn is_self_field(expr: &Expr) -> bool {
+    match expr {
+        Expr::Field(field) => super::semantic::is_self(&field.base) || is_self_field(&field.base),
+        Expr::Paren(paren) => is_self_field(&paren.expr),
+        Expr::Reference(reference) => is_self_field(&reference.expr),
+        _ => false,
+    }
+}
+
 /// Iterator adaptors that turn each element into a new value (here: a future).
 const PER_ITEM_ADAPTORS: &[&str] = &["map", "filter_map", "flat_map", "then", "map_ok"];
 
@@ -152,10 +202,18 @@ pub enum FanOut {
 
 /// Classifies the argument of `join_all`, `FuturesUnordered::from_iter`, `extend` or the
 /// receiver of `.collect()`.
+///
+/// A range is a count, not a collection of items, when its items are ignored
+/// (`(0..workers).map(|_| ..)`: a worker pool) or its end is a constant (`0..MAX_CONNECTIONS`).
+/// A field of `self` is opaque: a struct's collections are its configuration (registered routes,
+/// pool members, backends), sized when it was built, not per request.
 pub fn fan_out(expr: &Expr) -> FanOut {
     let (root, calls) = method_chain(expr);
-    if is_literal_collection(root) {
+    if is_literal_collection(root) || is_count(root, &calls) {
         return FanOut::Bounded;
+    }
+    if is_self_field(root) {
+        return FanOut::Opaque;
     }
     let method = |call: &&syn::ExprMethodCall| call.method.to_string();
     if calls
@@ -187,6 +245,13 @@ mod tests {
     fn fan_out_sees_literals_adaptors_and_bounded_streams() {
         assert_eq!(classify("urls.iter().map(|u| fetch(u))"), FanOut::Unbounded);
         assert_eq!(classify("(0..n).map(fetch)"), FanOut::Unbounded);
+        assert_eq!(classify("(0..n).map(|i| fetch(i))"), FanOut::Unbounded);
+        assert_eq!(classify("(0..workers).map(|_| worker())"), FanOut::Bounded);
+        assert_eq!(classify("(0..MAX_CONNECTIONS).map(fetch)"), FanOut::Bounded);
+        assert_eq!(
+            classify("self.services.iter().map(|s| s.start())"),
+            FanOut::Opaque
+        );
         assert_eq!(classify("(0..4).map(fetch)"), FanOut::Bounded);
         assert_eq!(classify("[a, b].into_iter().map(fetch)"), FanOut::Bounded);
         assert_eq!(classify("vec![a(), b()]"), FanOut::Bounded);
