@@ -3,12 +3,16 @@
 //! `loopguard check --fix --unsafe-fixes`, then `cargo check`ed offline. Exactly the lines marked
 //! `// expect: <CODE>` must change, and a second run must change nothing; each fixed file is
 //! snapshotted. The crates it needs beyond the workspace's lock file (tokio-retry, reqwest) come
-//! from the local registry cache, or are fetched; without either the test says so and skips.
+//! from the local registry cache, or are fetched; without either the test says so and skips
+//! (fails when `LOOPGUARD_REQUIRE_FIX_CRATE` is set).
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use assert_cmd::Command as BinaryCommand;
+
+/// Set to make missing dependencies a failure instead of a skip.
+const REQUIRED: &str = "LOOPGUARD_REQUIRE_FIX_CRATE";
 
 /// The crate's manifest names the shim by its path inside the repository.
 const SHIM_PATH_IN_MANIFEST: &str = "path = \"../../runtime-shim\"";
@@ -160,6 +164,11 @@ fn fixed_fixture_crate_compiles() {
     let directory = crate_copy();
     let crate_root = directory.path();
     if let Err(errors) = fetch_dependencies(crate_root) {
+        // CI that has the crates (or a network) sets this, so that a broken manifest fails
+        // rather than skips.
+        if std::env::var_os(REQUIRED).is_some() {
+            panic!("{REQUIRED} is set but the fixture crate's dependencies cannot be fetched:\n{errors}");
+        }
         eprintln!(
             "SKIPPED fixed_fixture_crate_compiles: the fixture crate's dependencies are neither in \
              the local registry cache nor fetchable, so the fixed crate cannot be compiled:\n{errors}"
