@@ -260,7 +260,12 @@ impl<'s> Checker<'s> {
                 _ => None,
             }));
         for (index, statement) in statements.iter().enumerate() {
+            let handed_to_guard = self.tracks_guards
+                && self.begin_guard_of_future(statement, &statements[index + 1..]);
             self.visit_stmt(statement);
+            if handed_to_guard {
+                self.semantic.end_guard();
+            }
             if let Stmt::Local(local) = statement {
                 analyze::local(self, local, &statements[index + 1..]);
             }
@@ -268,6 +273,25 @@ impl<'s> Checker<'s> {
                 self.track_guards(statement);
             }
         }
+    }
+
+    /// `let reply = client.send(); breaker.call(reply).await`: a future is lazy, so a call
+    /// bound by `let` and later handed to a guard's `.call(..)`/`.run(..)` in the same block runs
+    /// under that guard. Puts the guard in force for the `let` and says whether it did.
+    fn begin_guard_of_future(&mut self, statement: &Stmt, following: &[Stmt]) -> bool {
+        let Stmt::Local(local) = statement else {
+            return false;
+        };
+        let syn::Pat::Ident(binding) = &local.pat else {
+            return false;
+        };
+        let Some(guard) = super::facts::guard_receiving(following, &binding.ident, GUARD_METHODS)
+        else {
+            return false;
+        };
+        let spellings = self.semantic.spellings(guard);
+        self.semantic.begin_guard(spellings);
+        true
     }
 
     /// Guards a statement puts in force for the rest of its block (`let _permit =

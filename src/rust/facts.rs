@@ -183,6 +183,65 @@ pub fn is_self_field(expr: &Expr) -> bool {
     }
 }
 
+/// The receiver of the first `guard.<method>(name)` among `statements` (`breaker.call(reply)`,
+/// also `breaker.call(Box::pin(reply))`), for one of `methods`; closures and nested items are not
+/// searched, since a name there may be another binding.
+pub fn guard_receiving<'s>(
+    statements: &'s [syn::Stmt],
+    name: &syn::Ident,
+    methods: &[&str],
+) -> Option<&'s Expr> {
+    use syn::visit::Visit;
+
+    struct Finder<'s, 'n> {
+        name: &'n syn::Ident,
+        methods: &'n [&'n str],
+        found: Option<&'s Expr>,
+    }
+
+    fn names(expr: &Expr, name: &syn::Ident) -> bool {
+        match expr {
+            Expr::Path(path) => path.path.is_ident(name),
+            Expr::Call(call) => call.args.len() == 1 && names(&call.args[0], name),
+            Expr::Reference(reference) => names(&reference.expr, name),
+            Expr::Paren(paren) => names(&paren.expr, name),
+            _ => false,
+        }
+    }
+
+    impl<'s> Visit<'s> for Finder<'s, '_> {
+        fn visit_expr_method_call(&mut self, call: &'s syn::ExprMethodCall) {
+            if self.found.is_some() {
+                return;
+            }
+            let method = call.method.to_string();
+            if self.methods.contains(&method.as_str())
+                && call.args.iter().any(|argument| names(argument, self.name))
+            {
+                self.found = Some(&call.receiver);
+                return;
+            }
+            syn::visit::visit_expr_method_call(self, call);
+        }
+
+        fn visit_expr_closure(&mut self, _: &'s syn::ExprClosure) {}
+        fn visit_item(&mut self, _: &'s syn::Item) {}
+    }
+
+    let mut finder = Finder {
+        name,
+        methods,
+        found: None,
+    };
+    for statement in statements {
+        finder.visit_stmt(statement);
+        if finder.found.is_some() {
+            break;
+        }
+    }
+    finder.found
+}
+
 /// Iterator adaptors that turn each element into a new value (here: a future).
 const PER_ITEM_ADAPTORS: &[&str] = &["map", "filter_map", "flat_map", "then", "map_ok"];
 
