@@ -135,7 +135,8 @@ fn gather_bounded_fix(checker: &Checker, site: &CallSite, limit: u32) -> Option<
 }
 
 /// `join_all(xs.iter().map(f))`, `FuturesUnordered::from_iter(..)`, `set.extend(..)` over a
-/// runtime collection, and `set.push(f)` in a loop that never checks `set.len()`.
+/// runtime collection, and `set.push(f)` in a loop that neither checks `set.len()` nor drains
+/// the set.
 pub(crate) fn rust_call(checker: &mut RustChecker, site: &RustCallSite) {
     if !checker.settings.flag(Rule::UnboundedGather, INCLUDE_RUST_FAN_OUT) {
         return;
