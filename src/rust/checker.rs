@@ -107,6 +107,10 @@ const PER_ITEM_COMBINATORS: &[&str] = &[
 /// it (`breaker.call(|| client.send())`, `limiter.run(async { .. })`).
 const GUARD_METHODS: &[&str] = &["call", "call_with", "run"];
 
+/// How many statements after `let fut = ..` are searched for `guard.call(fut)`: a future is
+/// handed on soon after it is made, and the bound keeps huge blocks linear.
+const FUTURE_LOOKAHEAD: usize = 16;
+
 #[derive(Clone, Copy)]
 pub enum CallKind<'a> {
     Function(&'a syn::ExprCall),
@@ -285,7 +289,8 @@ impl<'s> Checker<'s> {
         let syn::Pat::Ident(binding) = &local.pat else {
             return false;
         };
-        let Some(guard) = super::facts::guard_receiving(following, &binding.ident, GUARD_METHODS)
+        let window = &following[..following.len().min(FUTURE_LOOKAHEAD)];
+        let Some(guard) = super::facts::guard_receiving(window, &binding.ident, GUARD_METHODS)
         else {
             return false;
         };
