@@ -1,12 +1,18 @@
 //! The proof that loopguard's Rust fixes produce code that compiles: a copy of the fixture crate
 //! `fixtures/rust-crate/` (tokio, and `loopguard-shim` as a path dependency) is fixed with
 //! `loopguard check --fix --unsafe-fixes`, then `cargo check`ed offline. Exactly the lines marked
-//! `// expect: <CODE>` must change, and a second run must change nothing.
+//! `// expect: <CODE>` must change, and a second run must change nothing; each fixed file is
+//! snapshotted. The crates it needs beyond the workspace's lock file (tokio-retry, reqwest) come
+//! from the local registry cache, or are fetched; without either the test says so and skips
+//! (fails when `LOOPGUARD_REQUIRE_FIX_CRATE` is set).
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use assert_cmd::Command as BinaryCommand;
+
+/// Set to make missing dependencies a failure instead of a skip.
+const REQUIRED: &str = "LOOPGUARD_REQUIRE_FIX_CRATE";
 
 /// The crate's manifest names the shim by its path inside the repository.
 const SHIM_PATH_IN_MANIFEST: &str = "path = \"../../runtime-shim\"";
@@ -103,6 +109,29 @@ fn cargo_check(crate_root: &Path) -> Result<(), String> {
     }
 }
 
+/// Makes every dependency of the crate available locally: resolved from the registry cache
+/// (`--offline`), else fetched. `Err` with cargo's output when neither works.
+fn fetch_dependencies(crate_root: &Path) -> Result<(), String> {
+    let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
+    let fetch = |offline: bool| {
+        let mut command = Command::new(&cargo);
+        command.args(["fetch", "--quiet"]).current_dir(crate_root);
+        if offline {
+            command.arg("--offline");
+        }
+        command.output().expect("cargo runs")
+    };
+    if fetch(true).status.success() {
+        return Ok(());
+    }
+    let online = fetch(false);
+    if online.status.success() {
+        Ok(())
+    } else {
+        Err(String::from_utf8_lossy(&online.stderr).into_owned())
+    }
+}
+
 fn fix_all(crate_root: &Path) -> std::process::Output {
     BinaryCommand::cargo_bin("loopguard")
         .unwrap()
@@ -134,6 +163,18 @@ fn fix_marker(line: &str) -> Option<&str> {
 fn fixed_fixture_crate_compiles() {
     let directory = crate_copy();
     let crate_root = directory.path();
+    if let Err(errors) = fetch_dependencies(crate_root) {
+        // CI that has the crates (or a network) sets this, so that a broken manifest fails
+        // rather than skips.
+        if std::env::var_os(REQUIRED).is_some() {
+            panic!("{REQUIRED} is set but the fixture crate's dependencies cannot be fetched:\n{errors}");
+        }
+        eprintln!(
+            "SKIPPED fixed_fixture_crate_compiles: the fixture crate's dependencies are neither in \
+             the local registry cache nor fetchable, so the fixed crate cannot be compiled:\n{errors}"
+        );
+        return;
+    }
     if let Err(errors) = cargo_check(crate_root) {
         panic!("the fixture crate does not compile before fixing:\n{errors}");
     }
@@ -178,6 +219,13 @@ fn fixed_fixture_crate_compiles() {
         fixed_lines > 0,
         "the fixture crate has no `// expect:` lines"
     );
+
+    for ((file, before), (_, after)) in original.iter().zip(&fixed) {
+        if before != after {
+            let stem = file.file_stem().unwrap().to_string_lossy();
+            insta::assert_snapshot!(format!("fixed__{stem}"), after);
+        }
+    }
 
     let again = fix_all(crate_root);
     assert_eq!(

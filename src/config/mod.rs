@@ -421,15 +421,18 @@ impl Parser<'_> {
                     .strings(&guards_key, guards_item)?
                     .into_iter()
                     .map(|(guard, span)| {
+                        // Rust guards may be paths (`limits::API`, a type such as
+                        // `tokio::sync::Semaphore`) as well as dotted fields (`self.breaker`).
+                        let separator = if guard.contains("::") { "::" } else { "." };
                         let valid = !guard.is_empty()
-                            && guard.split('.').all(|segment| {
+                            && guard.split(separator).all(|segment| {
                                 segment.chars().next().is_some_and(|c| c == '_' || c.is_alphabetic())
                                     && segment.chars().all(|c| c == '_' || c.is_alphanumeric())
                             });
                         if valid {
                             Ok(guard)
                         } else {
-                            Err(self.error(span, &guards_key, format!("`{guard}` is not a name (expected an identifier or dotted name such as `breaker` or `self.limiter`)")))
+                            Err(self.error(span, &guards_key, format!("`{guard}` is not a name (expected an identifier, a dotted name such as `self.limiter` or a Rust path such as `limits::API`)")))
                         }
                     })
                     .collect::<Result<_, _>>()?;
@@ -708,6 +711,30 @@ extend-blocking-calls = ["mylib.fetch"]
             "{}",
             error.message
         );
+
+        let config = parse(
+            "loopguard.toml",
+            "[[guarded-calls]]\ncall = \"payments::Client::charge\"\nguards = [\"limits::API\", \"self.breaker\"]\n",
+        )
+        .unwrap()
+        .unwrap();
+        assert!(config.guarded_calls[0].call.is_rust());
+        assert_eq!(
+            config.guarded_calls[0].guards,
+            ["limits::API", "self.breaker"]
+        );
+        for invalid in ["limits::", "self.limits::API", "a b"] {
+            let error = parse(
+                "loopguard.toml",
+                &format!("[[guarded-calls]]\ncall = \"a::b\"\nguards = [\"{invalid}\"]\n"),
+            )
+            .unwrap_err();
+            assert!(
+                error.message.contains("is not a name"),
+                "{invalid}: {}",
+                error.message
+            );
+        }
 
         assert!(parse("loopguard.toml", "guarded-calls = 3\n")
             .unwrap_err()

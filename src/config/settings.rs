@@ -60,6 +60,8 @@ pub struct Settings {
     per_file_ignores: Vec<(GlobSet, RuleSet)>,
     pub python: crate::python::CallTables,
     pub rust: crate::rust::CallTables,
+    /// Boolean rule options (`include-rust-fan-out`, ...), for either language.
+    flags: FxHashMap<(Rule, &'static str), bool>,
     pub fixes: FixSettings,
     /// The pre-filter's compiled trigger words, shared by every file these settings govern.
     pub prefilter: crate::prefilter::Memo,
@@ -139,6 +141,13 @@ impl Settings {
             .collect();
         let python = crate::python::CallTables::new(&rule_options);
         let rust = crate::rust::CallTables::new(&rule_options);
+        let flags = rule_options
+            .iter()
+            .filter_map(|(&key, value)| match value {
+                OptionValue::Bool(flag) => Some((key, *flag)),
+                OptionValue::Patterns(_) => None,
+            })
+            .collect();
 
         Settings {
             rules,
@@ -158,9 +167,15 @@ impl Settings {
             per_file_ignores,
             python,
             rust,
+            flags,
             fixes: FixSettings::new(file),
             prefilter: crate::prefilter::Memo::default(),
         }
+    }
+
+    /// A boolean option of a rule; `false` unless the config sets it.
+    pub fn flag(&self, rule: Rule, option: &'static str) -> bool {
+        self.flags.get(&(rule, option)).copied().unwrap_or(false)
     }
 
     /// Whether `path` (a file or directory) matches `exclude`/`extend-exclude`, by its path
@@ -230,6 +245,16 @@ mod tests {
         assert!(settings.is_excluded(Path::new("/project/.venv")));
         assert!(settings.is_excluded(Path::new("/project/sub/node_modules")));
         assert!(!settings.is_excluded(Path::new("/project/app/main.py")));
+    }
+
+    #[test]
+    fn boolean_rule_options_are_flags_for_both_languages() {
+        let settings = settings(
+            "[rules.unbounded-gather]\ninclude-opaque-collections = true\ninclude-rust-fan-out = false\n",
+        );
+        assert!(settings.flag(Rule::UnboundedGather, "include-opaque-collections"));
+        assert!(!settings.flag(Rule::UnboundedGather, "include-rust-fan-out"));
+        assert!(!settings.flag(Rule::SpawnInLoop, "include-opaque-collections"));
     }
 
     #[test]

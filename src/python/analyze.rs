@@ -155,8 +155,8 @@ fn trigger_words(settings: &Settings, rules: RuleSet) -> Option<Vec<&str>> {
         .flat_map(|(_, words)| words.iter().copied())
         .collect();
     if rules.contains(Rule::UnguardedCall) {
-        // The configured `[[guarded-calls]]` patterns are this rule's triggers.
-        for guarded in &settings.guarded_calls {
+        // The configured Python `[[guarded-calls]]` patterns are this rule's triggers.
+        for guarded in settings.guarded_calls.iter().filter(|g| !g.call.is_rust()) {
             words.push(guarded.call.called_name()?);
         }
     }

@@ -74,13 +74,12 @@ impl PythonData {
 
 /// The rules' lists as the user's config extends them: each blocking rule's `calls` list plus
 /// `extend-blocking-calls`, a data list `<name>` plus an option `extend-<name>`, and the other
-/// pattern and flag options (`limiters`, `bounded-wrappers`, ...).
+/// pattern options (`limiters`, `bounded-wrappers`, ...).
 #[derive(Debug, Default)]
 pub struct CallTables {
     extended: FxHashMap<Rule, CallMatcher>,
     extended_lists: FxHashMap<(Rule, &'static str), CallMatcher>,
     pattern_options: FxHashMap<(Rule, &'static str), CallMatcher>,
-    flags: FxHashMap<(Rule, &'static str), bool>,
 }
 
 pub const EXTEND_BLOCKING_CALLS: &str = "extend-blocking-calls";
@@ -91,12 +90,9 @@ impl CallTables {
         let mut extended = FxHashMap::default();
         let mut extended_lists = FxHashMap::default();
         let mut pattern_options = FxHashMap::default();
-        let mut flags = FxHashMap::default();
         for (&(rule, option), value) in options {
             match value {
-                OptionValue::Bool(flag) => {
-                    flags.insert((rule, option), *flag);
-                }
+                OptionValue::Bool(_) => {}
                 OptionValue::Patterns(patterns) if option != EXTEND_BLOCKING_CALLS => {
                     let python: Vec<CallPattern> =
                         patterns.iter().filter(|p| !p.is_rust()).cloned().collect();
@@ -139,7 +135,6 @@ impl CallTables {
             extended,
             extended_lists,
             pattern_options,
-            flags,
         }
     }
 
@@ -159,11 +154,6 @@ impl CallTables {
     /// A pattern-list option of a rule, when the config sets it.
     pub fn patterns(&self, rule: Rule, option: &'static str) -> Option<&CallMatcher> {
         self.pattern_options.get(&(rule, option))
-    }
-
-    /// A boolean option of a rule; `false` unless the config sets it.
-    pub fn flag(&self, rule: Rule, option: &'static str) -> bool {
-        self.flags.get(&(rule, option)).copied().unwrap_or(false)
     }
 
     /// The calls a blocking rule flags: its built-in `calls` list plus user extensions.
@@ -244,10 +234,6 @@ mod tests {
             (Rule::UnboundedGather, "limiters"),
             OptionValue::Patterns(vec![CallPattern::parse("guard").unwrap()]),
         );
-        options.insert(
-            (Rule::UnboundedGather, "include-opaque-collections"),
-            OptionValue::Bool(true),
-        );
         let tables = CallTables::new(&options);
         let constructors = tables.list(Rule::ConnectionPerOperation, "connection-constructors");
         assert!(constructors.matches("mydb.connect"));
@@ -259,8 +245,6 @@ mod tests {
             .patterns(Rule::UnboundedGather, "limiters")
             .is_some_and(|limiters| limiters.matches("guard")));
         assert!(tables.patterns(Rule::SpawnInLoop, "limiters").is_none());
-        assert!(tables.flag(Rule::UnboundedGather, "include-opaque-collections"));
-        assert!(!tables.flag(Rule::SpawnInLoop, "include-opaque-collections"));
     }
 
     #[test]

@@ -44,7 +44,7 @@ pub(crate) fn python_expression_statement(checker: &mut Checker, statement: &ast
 /// `tokio::spawn(..);` or `let _ = tokio::spawn(..)`, only with this option (detached tasks are
 /// idiomatic in many tokio servers).
 pub(crate) fn rust_statement(checker: &mut RustChecker, statement: &syn::Stmt) {
-    if !checker.settings.python.flag(Rule::DanglingTask, INCLUDE_RUST_SPAWNS) {
+    if !checker.settings.flag(Rule::DanglingTask, INCLUDE_RUST_SPAWNS) {
         return;
     }
     let Some((call, name)) = rust_discarded_call(checker, statement) else { return };

@@ -26,7 +26,7 @@ pub const META: RuleMeta = RuleMeta {
         RuleOption {
             name: INCLUDE_RUST_FAN_OUT,
             kind: OptionKind::Bool,
-            doc: "Also run the Rust detector (`join_all`, `try_join_all`, `FuturesUnordered`/`FuturesOrdered` over runtime collections); off by default because its triaged precision on real crates (9 of 15) is below the 90% a default-on rule needs.",
+            doc: "Also run the Rust detector (`join_all`, `try_join_all`, `FuturesUnordered`/`FuturesOrdered` over runtime collections); off by default because its triaged precision on real crates (1 of 5) is below the 90% a default-on rule needs.",
         },
         RuleOption {
             name: INCLUDE_OPAQUE_COLLECTIONS,
@@ -51,7 +51,6 @@ pub(crate) fn python_call(checker: &mut Checker, site: &CallSite) {
     let spawns = lists.list(Rule::SpawnInLoop, "spawns");
     let include_opaque = checker
         .settings
-        .python
         .flag(Rule::UnboundedGather, INCLUDE_OPAQUE_COLLECTIONS);
     let collection = if is_gather {
         // Only a starred argument has a runtime width; fixed arguments are bounded.
@@ -136,9 +135,10 @@ fn gather_bounded_fix(checker: &Checker, site: &CallSite, limit: u32) -> Option<
 }
 
 /// `join_all(xs.iter().map(f))`, `FuturesUnordered::from_iter(..)`, `set.extend(..)` over a
-/// runtime collection, and `set.push(f)` in a loop that never checks `set.len()`.
+/// runtime collection, and `set.push(f)` in a loop that neither checks `set.len()` nor drains
+/// the set.
 pub(crate) fn rust_call(checker: &mut RustChecker, site: &RustCallSite) {
-    if !checker.settings.python.flag(Rule::UnboundedGather, INCLUDE_RUST_FAN_OUT) {
+    if !checker.settings.flag(Rule::UnboundedGather, INCLUDE_RUST_FAN_OUT) {
         return;
     }
     let Some(name) = site.target() else { return };
@@ -168,7 +168,7 @@ pub(crate) fn rust_call(checker: &mut RustChecker, site: &RustCallSite) {
     let unbounded = match (site.kind, method) {
         (CallKind::Function(call), "from_iter") => call.args.first().is_some_and(|futures| rust_is_unbounded(checker, futures)),
         (CallKind::Method(call), "extend") => call.args.first().is_some_and(|futures| rust_is_unbounded(checker, futures)),
-        (CallKind::Method(_), "push" | "push_back") => pushes_without_draining(checker),
+        (CallKind::Method(call), "push" | "push_back") => !rust_facts::is_self_field(&call.receiver) && pushes_without_draining(checker, &call.receiver),
         _ => false,
     };
     if unbounded {
@@ -179,7 +179,7 @@ pub(crate) fn rust_call(checker: &mut RustChecker, site: &RustCallSite) {
 /// `let set: FuturesUnordered<_> = xs.iter().map(f).collect();` and the turbofish form
 /// `.collect::<FuturesUnordered<_>>()`.
 pub(crate) fn rust_local(checker: &mut RustChecker, local: &syn::Local) {
-    if !checker.settings.python.flag(Rule::UnboundedGather, INCLUDE_RUST_FAN_OUT) {
+    if !checker.settings.flag(Rule::UnboundedGather, INCLUDE_RUST_FAN_OUT) {
         return;
     }
     let Some(init) = &local.init else { return };
@@ -207,22 +207,28 @@ fn rust_is_unbounded(checker: &RustChecker, futures: &syn::Expr) -> bool {
     match rust_facts::fan_out(futures) {
         RustFanOut::Unbounded => true,
         RustFanOut::Opaque => {
-            matches!(futures, syn::Expr::Path(_)) && checker.settings.python.flag(Rule::UnboundedGather, INCLUDE_OPAQUE_COLLECTIONS)
+            matches!(futures, syn::Expr::Path(_)) && checker.settings.flag(Rule::UnboundedGather, INCLUDE_OPAQUE_COLLECTIONS)
         }
         RustFanOut::Bounded => false,
     }
 }
 
-/// A push in a loop body that neither runs a fixed number of times nor checks the set's
-/// `len()` (to drain it with `next().await` when full).
-fn pushes_without_draining(checker: &RustChecker) -> bool {
+/// Calls on a future set that take finished futures out of it.
+const DRAINS: &[&str] = &["next()", "select_next_some()", "try_next()"];
+
+/// A push in a loop body that neither runs a fixed number of times, nor checks the set's
+/// `len()`, nor takes finished futures out of the set in the same loop (`set.next()` in a
+/// `select!` arm): then nothing limits how many are pending. A set that is a field of `self` is
+/// an executor's or pool's own queue, bounded (or not) by its owner, and is not judged here.
+fn pushes_without_draining(checker: &RustChecker, set: &syn::Expr) -> bool {
     if !checker.semantic.in_loop() || checker.semantic.loop_is_fixed() {
         return false;
     }
-    checker
-        .semantic
-        .loop_body()
-        .is_some_and(|body| !checker.text(body).contains(".len()"))
+    let set = checker.node_text(set);
+    checker.semantic.loop_body().is_some_and(|body| {
+        let body = checker.text(body);
+        !body.contains(".len()") && !DRAINS.iter().any(|drain| body.contains(&format!("{set}.{drain}")))
+    })
 }
 
 fn report_future_set(checker: &mut RustChecker, span: proc_macro2::Span, set: &str) {

@@ -10,7 +10,7 @@ pub const META: RuleMeta = RuleMeta {
     enablement: Enablement::Default,
     severity: Severity::Error,
     fm043: Some(7),
-    languages: &[Language::Python],
+    languages: &[Language::Python, Language::Rust],
     fix: FixKind::DisplayOnly,
     options: &[],
     doc: include_str!("../../rules/LG801-unguarded-call.md"),
@@ -25,7 +25,7 @@ pub(crate) fn python_call(checker: &mut Checker, site: &CallSite) {
         .settings
         .guarded_calls
         .iter()
-        .find(|guarded| guarded.call.matches(name))
+        .find(|guarded| !guarded.call.is_rust() && guarded.call.matches(name))
     else {
         return;
     };
@@ -90,4 +90,42 @@ fn spellings(checker: &Checker, expr: &ast::Expr) -> Vec<String> {
         other => add(other),
     }
     names
+}
+
+/// A call a Rust `[[guarded-calls]]` pattern (one with `::`) names, outside every guard's
+/// `.call(...)`/`.run(...)` and every permit held in this function.
+pub(crate) fn rust_call(checker: &mut RustChecker, site: &RustCallSite) {
+    let Some(name) = site.target() else { return };
+    let Some(rule) = checker
+        .settings
+        .guarded_calls
+        .iter()
+        .find(|guarded| guarded.call.is_rust() && guarded.call.matches(name))
+    else {
+        return;
+    };
+    let guards = &rule.guards;
+    if checker
+        .semantic
+        .guards_in_force()
+        .any(|spellings| spellings.iter().any(|spelling| guards.contains(spelling)))
+    {
+        return;
+    }
+    let listed = guards.iter().map(|g| format!("`{g}`")).collect::<Vec<_>>().join(", ");
+    let diagnostic = Diagnostic::new(
+        Rule::UnguardedCall,
+        format!("`{name}` must run under one of {listed} (`[[guarded-calls]]` pattern `{}`), but it is neither inside a guard's `.call(...)`/`.run(...)` nor in a block holding a permit from one: failures here bypass the breaker or limiter", rule.call.as_str()),
+        checker.range(site.span()),
+    )
+    .with_help(format!("run it through the guard (`{0}.call(|| ...)`), or hold a permit first (`let _permit = {0}.acquire().await?;`)", guard_to_show(guards)));
+    checker.report(diagnostic);
+}
+
+/// A guard to write in the help: a name or field rather than a type path, when there is one.
+fn guard_to_show(guards: &[String]) -> &str {
+    guards
+        .iter()
+        .find(|guard| !guard.contains("::"))
+        .unwrap_or(&guards[0])
 }

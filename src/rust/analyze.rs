@@ -8,7 +8,7 @@ use crate::rules::{
     blocking_database, blocking_file_io, blocking_http, blocking_sleep, blocking_subprocess,
     blocking_wait, client_per_request, connection_per_operation, daemon_thread, dangling_task,
     missing_timeout, nested_event_loop, retry_without_jitter, spawn_in_loop,
-    sync_lock_across_await, unbounded_gather, unbounded_queue, unmanaged_executor,
+    sync_lock_across_await, unbounded_gather, unbounded_queue, unguarded_call, unmanaged_executor,
 };
 
 /// Call rules, each with the detector the checker runs for a call when the rule is enabled.
@@ -33,6 +33,7 @@ const CALL_RULES: &[CallRule] = &[
         connection_per_operation::rust_call,
     ),
     (Rule::ClientPerRequest, client_per_request::rust_call),
+    (Rule::UnguardedCall, unguarded_call::rust_call),
 ];
 
 /// Statement rules: what happens to a statement's value (a handle dropped on the spot).
@@ -66,7 +67,7 @@ const TRIGGERS: &[(Rule, &[&str])] = &[
     ),
     (
         Rule::RetryWithoutJitter,
-        &["sleep", "tokio_retry", "backon"],
+        &["sleep", "tokio_retry", "backon", "backoff::"],
     ),
     (Rule::MissingTimeout, &["reqwest"]),
     (
@@ -89,16 +90,25 @@ pub fn triggers(rule: Rule) -> Option<&'static [&'static str]> {
 pub(super) fn may_fire(text: &str, settings: &Settings, rules: RuleSet) -> bool {
     settings
         .prefilter
-        .words(Language::Rust, rules, || Some(trigger_words(rules)))
+        .words(Language::Rust, rules, || trigger_words(settings, rules))
         .is_none_or(|words| words.found_in(text))
 }
 
-fn trigger_words(rules: RuleSet) -> Vec<&'static str> {
-    TRIGGERS
+/// The words one of which a file must contain for some rule of `rules` to fire in it, `None`
+/// when some rule cannot be pre-filtered.
+fn trigger_words(settings: &Settings, rules: RuleSet) -> Option<Vec<&str>> {
+    let mut tokens: Vec<&str> = TRIGGERS
         .iter()
         .filter(|(rule, _)| rules.contains(*rule))
         .flat_map(|(_, tokens)| tokens.iter().copied())
-        .collect()
+        .collect();
+    if rules.contains(Rule::UnguardedCall) {
+        // The configured Rust `[[guarded-calls]]` patterns are this rule's triggers.
+        for guarded in settings.guarded_calls.iter().filter(|g| g.call.is_rust()) {
+            tokens.push(guarded.call.called_name()?);
+        }
+    }
+    Some(tokens)
 }
 
 pub(super) fn call(checker: &mut Checker, site: &CallSite) {
@@ -114,6 +124,18 @@ pub(super) fn statement(checker: &mut Checker, statement: &syn::Stmt) {
         if checker.enabled(*rule) {
             detector(checker, statement);
         }
+    }
+}
+
+pub(super) fn struct_literal(checker: &mut Checker, literal: &syn::ExprStruct) {
+    if checker.enabled(Rule::RetryWithoutJitter) {
+        retry_without_jitter::rust_struct(checker, literal);
+    }
+}
+
+pub(super) fn assignment(checker: &mut Checker, assignment: &syn::ExprAssign) {
+    if checker.enabled(Rule::RetryWithoutJitter) {
+        retry_without_jitter::rust_assignment(checker, assignment);
     }
 }
 
@@ -151,16 +173,26 @@ mod tests {
         let mut files = Vec::new();
         rust_files(&root, &mut files);
         let mut checked = 0;
+        let settings = Settings::new(
+            None,
+            &crate::config::CliOverrides::default(),
+            Path::new("."),
+        );
         for file in files {
             let text = std::fs::read_to_string(&file).unwrap();
             for rule in Rule::ALL {
                 if !text.contains(&format!("expect: {}", rule.code())) {
                     continue;
                 }
+                if *rule == Rule::UnguardedCall {
+                    // Its triggers are the configured patterns' names: the fixture comparison
+                    // runs with the prefilter and checks them.
+                    continue;
+                }
                 let mut only = RuleSet::empty();
                 only.insert(*rule);
                 assert!(
-                    crate::prefilter::Words::new(&trigger_words(only)).found_in(&text),
+                    may_fire(&text, &settings, only),
                     "{} fires {} but has none of its trigger words",
                     file.display(),
                     rule.code()
@@ -177,7 +209,7 @@ mod tests {
             .iter()
             .map(|(rule, _)| *rule)
             .chain(STATEMENT_RULES.iter().map(|(rule, _)| *rule));
-        for rule in rules {
+        for rule in rules.filter(|rule| *rule != Rule::UnguardedCall) {
             assert!(
                 TRIGGERS.iter().any(|(triggered, _)| *triggered == rule),
                 "{} has no trigger words",

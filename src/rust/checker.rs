@@ -103,6 +103,14 @@ const PER_ITEM_COMBINATORS: &[&str] = &[
     "try_for_each_concurrent",
 ];
 
+/// Methods of a circuit breaker or limiter that run the closure or future they are given under
+/// it (`breaker.call(|| client.send())`, `limiter.run(async { .. })`).
+const GUARD_METHODS: &[&str] = &["call", "call_with", "run"];
+
+/// How many statements after `let fut = ..` are searched for `guard.call(fut)`: a future is
+/// handed on soon after it is made, and the bound keeps huge blocks linear.
+const FUTURE_LOOKAHEAD: usize = 16;
+
 #[derive(Clone, Copy)]
 pub enum CallKind<'a> {
     Function(&'a syn::ExprCall),
@@ -165,6 +173,8 @@ pub struct Checker<'s> {
     /// Names of the enclosing `fn`s, innermost last, for line-independent fingerprints.
     functions: Vec<String>,
     next_call_in_chain: bool,
+    /// Whether guards are tracked: only `unguarded-call` with Rust `[[guarded-calls]]` asks.
+    tracks_guards: bool,
 }
 
 impl<'s> Checker<'s> {
@@ -182,6 +192,11 @@ impl<'s> Checker<'s> {
             next_call_awaited: false,
             functions: Vec::new(),
             next_call_in_chain: false,
+            tracks_guards: rules.contains(Rule::UnguardedCall)
+                && settings
+                    .guarded_calls
+                    .iter()
+                    .any(|guarded| guarded.call.is_rust()),
         }
     }
 
@@ -249,10 +264,71 @@ impl<'s> Checker<'s> {
                 _ => None,
             }));
         for (index, statement) in statements.iter().enumerate() {
+            let handed_to_guard = self.tracks_guards
+                && self.begin_guard_of_future(statement, &statements[index + 1..]);
             self.visit_stmt(statement);
+            if handed_to_guard {
+                self.semantic.end_guard();
+            }
             if let Stmt::Local(local) = statement {
                 analyze::local(self, local, &statements[index + 1..]);
             }
+            if self.tracks_guards {
+                self.track_guards(statement);
+            }
+        }
+    }
+
+    /// `let reply = client.send(); breaker.call(reply).await`: a future is lazy, so a call
+    /// bound by `let` and later handed to a guard's `.call(..)`/`.run(..)` in the same block runs
+    /// under that guard. Puts the guard in force for the `let` and says whether it did.
+    fn begin_guard_of_future(&mut self, statement: &Stmt, following: &[Stmt]) -> bool {
+        let Stmt::Local(local) = statement else {
+            return false;
+        };
+        let syn::Pat::Ident(binding) = &local.pat else {
+            return false;
+        };
+        let window = &following[..following.len().min(FUTURE_LOOKAHEAD)];
+        let Some(guard) = super::facts::guard_receiving(window, &binding.ident, GUARD_METHODS)
+        else {
+            return false;
+        };
+        let spellings = self.semantic.spellings(guard);
+        self.semantic.begin_guard(spellings);
+        true
+    }
+
+    /// Guards a statement puts in force for the rest of its block (`let _permit =
+    /// sem.acquire().await?;`, `limiter.until_ready().await;`) or releases (`drop(permit);`).
+    /// `let _ = sem.acquire().await` and a bare `sem.acquire().await;` drop the permit at once.
+    fn track_guards(&mut self, statement: &Stmt) {
+        use super::facts::{acquisition, dropped_binding, permit_binding, Acquisition};
+        match statement {
+            Stmt::Local(local) => {
+                let Some(init) = &local.init else { return };
+                let Some((guard, kind)) = acquisition(&init.expr) else {
+                    return;
+                };
+                let binding = match kind {
+                    Acquisition::Permit => match permit_binding(&local.pat) {
+                        Some(binding) => Some(binding),
+                        None => return,
+                    },
+                    Acquisition::Wait => None,
+                };
+                let spellings = self.semantic.spellings(guard);
+                self.semantic.hold_guard(spellings, binding);
+            }
+            Stmt::Expr(expr, _) => {
+                if let Some(binding) = dropped_binding(expr) {
+                    self.semantic.release_guard(&binding);
+                } else if let Some((guard, Acquisition::Wait)) = acquisition(expr) {
+                    let spellings = self.semantic.spellings(guard);
+                    self.semantic.hold_guard(spellings, None);
+                }
+            }
+            _ => {}
         }
     }
 
@@ -459,6 +535,16 @@ impl<'ast> Visit<'ast> for Checker<'_> {
         self.semantic.pop_scope();
     }
 
+    fn visit_expr_struct(&mut self, literal: &'ast syn::ExprStruct) {
+        analyze::struct_literal(self, literal);
+        visit::visit_expr_struct(self, literal);
+    }
+
+    fn visit_expr_assign(&mut self, assignment: &'ast syn::ExprAssign) {
+        analyze::assignment(self, assignment);
+        visit::visit_expr_assign(self, assignment);
+    }
+
     fn visit_expr_await(&mut self, await_expr: &'ast syn::ExprAwait) {
         self.next_call_awaited = matches!(*await_expr.base, Expr::Call(_) | Expr::MethodCall(_));
         self.visit_expr(&await_expr.base);
@@ -512,6 +598,11 @@ impl<'ast> Visit<'ast> for Checker<'_> {
         self.visit_expr(&call.receiver);
         self.next_call_in_chain = false;
         let method = call.method.to_string();
+        let guard = self.tracks_guards && GUARD_METHODS.contains(&method.as_str());
+        if guard {
+            let spellings = self.semantic.spellings(&call.receiver);
+            self.semantic.begin_guard(spellings);
+        }
         let role = INLINE_COMBINATORS
             .contains(&method.as_str())
             .then(|| ClosureRole {
@@ -529,6 +620,9 @@ impl<'ast> Visit<'ast> for Checker<'_> {
             }
             self.visit_expr(argument);
             self.next_closure_role = None;
+        }
+        if guard {
+            self.semantic.end_guard();
         }
     }
 

@@ -55,6 +55,17 @@ struct Scope {
     poll_method: bool,
     /// The branch that handles an error (`Err(e) =>`, `if let Err(..)`, `if r.is_err()`).
     error_branch: bool,
+    /// Guards in force here: the arguments of a guard's `.call(...)` being walked, permits
+    /// held by `let` bindings of this block, and rate limiters waited on earlier in it.
+    guards: Vec<Guard>,
+}
+
+/// A guard in force: the names its guard object can be spelled by (see
+/// [`SemanticModel::spellings`]), and the binding that holds it, if a binding does.
+#[derive(Debug)]
+struct Guard {
+    spellings: Vec<String>,
+    binding: Option<String>,
 }
 
 impl Scope {
@@ -70,6 +81,7 @@ impl Scope {
             per_element: false,
             poll_method: false,
             error_branch: false,
+            guards: Vec::new(),
         }
     }
 }
@@ -238,6 +250,41 @@ impl SemanticModel {
 
     pub(super) fn pop_impl(&mut self) {
         self.impl_types.pop();
+    }
+
+    /// Puts a guard in force in the current scope until [`Self::end_guard`]: the checker walks
+    /// the arguments of `guard.call(...)` between the two.
+    pub(super) fn begin_guard(&mut self, spellings: Vec<String>) {
+        if let Some(scope) = self.scopes.last_mut() {
+            scope.guards.push(Guard {
+                spellings,
+                binding: None,
+            });
+        }
+    }
+
+    pub(super) fn end_guard(&mut self) {
+        if let Some(scope) = self.scopes.last_mut() {
+            scope.guards.pop();
+        }
+    }
+
+    /// A guard in force for the rest of the current block: a permit held by `binding`, or (no
+    /// binding) a rate limiter already waited on.
+    pub(super) fn hold_guard(&mut self, spellings: Vec<String>, binding: Option<String>) {
+        if let Some(scope) = self.scopes.last_mut() {
+            scope.guards.push(Guard { spellings, binding });
+        }
+    }
+
+    /// `drop(binding)`: the permit it held is released. Only a drop in the block that holds the
+    /// permit counts; one in a nested branch may not run.
+    pub(super) fn release_guard(&mut self, binding: &str) {
+        if let Some(scope) = self.scopes.last_mut() {
+            scope
+                .guards
+                .retain(|guard| guard.binding.as_deref() != Some(binding));
+        }
     }
 
     /// Binds the names a pattern introduces; `types` are what the bound value is known to be
@@ -418,6 +465,79 @@ impl SemanticModel {
             .rev()
             .find(|scope| matches!(scope.kind, ScopeKind::Function { .. }))
             .is_some_and(|scope| scope.poll_method)
+    }
+
+    /// The spellings of each guard in force here, innermost first: those of this function's
+    /// blocks, closures and async blocks (a closure or async block created under a guard runs
+    /// under it, or is handed the permit), not those outside the enclosing `fn`.
+    pub fn guards_in_force(&self) -> impl Iterator<Item = &[String]> {
+        let function = self
+            .scopes
+            .iter()
+            .rposition(|scope| {
+                matches!(
+                    scope.kind,
+                    ScopeKind::Function { .. } | ScopeKind::Module { .. }
+                )
+            })
+            .unwrap_or(0);
+        self.scopes[function..]
+            .iter()
+            .rev()
+            .flat_map(|scope| scope.guards.iter().rev())
+            .map(|guard| guard.spellings.as_slice())
+    }
+
+    /// The names a guard object can be spelled by in `[[guarded-calls]]` `guards`: as written
+    /// (`self.breaker`, `limits::API`) and by its last segment (`breaker`, `API`), seeing
+    /// through `&`, `*`, parentheses and `.clone()`/`.as_ref()`; the full path of a path
+    /// (`crate::` paths excepted); and the type the file states for it
+    /// (`tokio::sync::Semaphore`).
+    pub fn spellings(&self, expr: &Expr) -> Vec<String> {
+        let expr = strip_pass_through(expr);
+        let mut names = Vec::new();
+        let written = match expr {
+            Expr::Path(path) if path.qself.is_none() => {
+                if let Some(resolved) = self.resolve_path(&path.path) {
+                    names.push(resolved);
+                }
+                let segments: Vec<String> = path
+                    .path
+                    .segments
+                    .iter()
+                    .map(|segment| segment.ident.to_string())
+                    .collect();
+                Some(segments.join("::"))
+            }
+            Expr::Field(_) => dotted_fields(expr),
+            Expr::Call(call) => match strip_pass_through(&call.func) {
+                Expr::Path(path) if path.qself.is_none() => Some(
+                    path.path
+                        .segments
+                        .iter()
+                        .map(|segment| segment.ident.to_string())
+                        .collect::<Vec<_>>()
+                        .join("::"),
+                ),
+                _ => None,
+            },
+            _ => None,
+        };
+        if let Some(written) = written {
+            let last = written
+                .rsplit(['.', ':'])
+                .next()
+                .unwrap_or(&written)
+                .to_string();
+            if last != written {
+                names.push(last);
+            }
+            names.push(written);
+        }
+        if let Some(type_name) = self.type_of(expr) {
+            names.push(type_name);
+        }
+        names
     }
 
     /// The source range of the innermost enclosing function's body.
@@ -673,6 +793,40 @@ impl SemanticModel {
 /// How many receivers deep a value's type is followed (`a.b().c()…`): builder chains are far
 /// shorter, and a generated chain of 100,000 calls stays linear.
 const MAX_TYPED_CHAIN: usize = 64;
+
+/// `x` in `&x`, `*x`, `(x)`, `x.clone()`, `x.as_ref()`.
+fn strip_pass_through(expr: &Expr) -> &Expr {
+    match expr {
+        Expr::Reference(reference) => strip_pass_through(&reference.expr),
+        Expr::Unary(unary) if matches!(unary.op, syn::UnOp::Deref(_)) => {
+            strip_pass_through(&unary.expr)
+        }
+        Expr::Paren(paren) => strip_pass_through(&paren.expr),
+        Expr::Group(group) => strip_pass_through(&group.expr),
+        Expr::MethodCall(call)
+            if call.args.is_empty()
+                && PASS_THROUGH_METHODS.contains(&call.method.to_string().as_str()) =>
+        {
+            strip_pass_through(&call.receiver)
+        }
+        _ => expr,
+    }
+}
+
+/// `self.inner.breaker` for a chain of named fields on a plain name.
+fn dotted_fields(expr: &Expr) -> Option<String> {
+    match expr {
+        Expr::Field(field) => {
+            let syn::Member::Named(member) = &field.member else {
+                return None;
+            };
+            Some(format!("{}.{member}", dotted_fields(&field.base)?))
+        }
+        Expr::Path(path) if path.qself.is_none() => path.path.get_ident().map(ToString::to_string),
+        Expr::Paren(paren) => dotted_fields(&paren.expr),
+        _ => None,
+    }
+}
 
 pub fn is_self(expr: &Expr) -> bool {
     matches!(expr, Expr::Path(path) if path.qself.is_none() && path.path.is_ident("self"))
