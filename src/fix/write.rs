@@ -2,9 +2,29 @@
 //! directory, renamed over the original, so a reader sees the old or the new file and never a
 //! half-written one), with the original permissions, and never through a symbolic link that
 //! leads out of the linted paths.
+//!
+//! A run killed between creating a temporary file and renaming it (SIGKILL, power loss) leaves
+//! that file behind. Its name says which process wrote it — `.loopguard-fix-<pid>-<6 letters or
+//! digits>.tmp` — so the next `--fix` run that writes into the same directory removes it once
+//! it is abandoned: its process no longer exists (Linux, by `/proc/<pid>`), or it is older than
+//! [`ABANDONED_AFTER`] (every platform; also covers a reused process id). Only regular files
+//! whose whole name matches that scheme are touched, never one of the running process, and no
+//! linted extension ends such a name, so discovery never lints one.
 
+use std::collections::HashSet;
+use std::ffi::OsStr;
 use std::io::Write;
 use std::path::{Path, PathBuf};
+use std::sync::{Mutex, OnceLock};
+use std::time::Duration;
+
+const TEMPORARY_PREFIX: &str = ".loopguard-fix-";
+const TEMPORARY_SUFFIX: &str = ".tmp";
+const TEMPORARY_RANDOM_CHARS: usize = 6;
+
+/// A temporary file lives for the few milliseconds it takes to write one file: one this old
+/// belongs to no running write, whatever its process id says.
+pub const ABANDONED_AFTER: Duration = Duration::from_secs(60 * 60);
 
 /// Writes `text` to `path`; the error says why the file was left as it was.
 pub fn write_fixed(
@@ -30,9 +50,13 @@ pub fn write_fixed(
         return Err("the file is read-only".to_string());
     }
     let directory = target.parent().unwrap_or(Path::new("."));
+    remove_abandoned_once(directory);
     let cannot_write = |error: std::io::Error| format!("cannot write the file: {error}");
+    let prefix = format!("{TEMPORARY_PREFIX}{}-", std::process::id());
     let mut temporary = tempfile::Builder::new()
-        .prefix(".loopguard-fix-")
+        .prefix(&prefix)
+        .rand_bytes(TEMPORARY_RANDOM_CHARS)
+        .suffix(TEMPORARY_SUFFIX)
         .tempfile_in(directory)
         .map_err(cannot_write)?;
     temporary.write_all(&bytes).map_err(cannot_write)?;
@@ -42,6 +66,73 @@ pub fn write_fixed(
         .persist(&target)
         .map_err(|error| cannot_write(error.error))?;
     Ok(())
+}
+
+/// The process id in a temporary file's name, when the whole name follows the scheme.
+fn writer_of(name: &OsStr) -> Option<u32> {
+    let rest = name.to_str()?.strip_prefix(TEMPORARY_PREFIX)?;
+    let rest = rest.strip_suffix(TEMPORARY_SUFFIX)?;
+    let (pid, random) = rest.split_once('-')?;
+    let well_formed = !pid.is_empty()
+        && pid.bytes().all(|byte| byte.is_ascii_digit())
+        && random.len() == TEMPORARY_RANDOM_CHARS
+        && random.bytes().all(|byte| byte.is_ascii_alphanumeric());
+    well_formed.then(|| pid.parse().ok()).flatten()
+}
+
+/// Cleans each directory once per run: a leftover cannot appear while this process runs,
+/// except from another, live, loopguard process.
+fn remove_abandoned_once(directory: &Path) {
+    static CLEANED: OnceLock<Mutex<HashSet<PathBuf>>> = OnceLock::new();
+    let mut cleaned = CLEANED
+        .get_or_init(Mutex::default)
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    if cleaned.insert(directory.to_path_buf()) {
+        drop(cleaned);
+        remove_abandoned(directory);
+    }
+}
+
+/// Removes the abandoned temporary files of earlier runs from `directory`. Best effort: a
+/// leftover that cannot be removed only takes space, so errors are ignored.
+pub fn remove_abandoned(directory: &Path) {
+    let Ok(entries) = std::fs::read_dir(directory) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        let Some(pid) = writer_of(&entry.file_name()) else {
+            continue;
+        };
+        // `DirEntry::metadata` does not follow symbolic links.
+        let Ok(metadata) = entry.metadata() else {
+            continue;
+        };
+        if !metadata.file_type().is_file() || pid == std::process::id() {
+            continue;
+        }
+        let old = metadata
+            .modified()
+            .ok()
+            .and_then(|modified| modified.elapsed().ok())
+            .is_some_and(|age| age >= ABANDONED_AFTER);
+        if old || !process_exists(pid) {
+            let _ = std::fs::remove_file(entry.path());
+        }
+    }
+}
+
+/// Whether a process with this id runs on this machine; `true` when that cannot be told, so
+/// that only the age rule applies.
+#[cfg(target_os = "linux")]
+fn process_exists(pid: u32) -> bool {
+    let proc_mounted = Path::new("/proc/self").exists();
+    !proc_mounted || Path::new("/proc").join(pid.to_string()).exists()
+}
+
+#[cfg(not(target_os = "linux"))]
+fn process_exists(_pid: u32) -> bool {
+    true
 }
 
 #[cfg(test)]
@@ -116,5 +207,77 @@ mod tests {
         );
         let error = write_fixed(&path, "s = '\u{20ac}'\n", Some("latin-1"), &[]).unwrap_err();
         assert!(error.contains("latin-1"), "{error}");
+    }
+
+    #[test]
+    fn only_names_of_the_exact_scheme_have_a_writer() {
+        let writer = |name: &str| writer_of(OsStr::new(name));
+        assert_eq!(writer(".loopguard-fix-4242-aZ09xy.tmp"), Some(4242));
+        for name in [
+            ".loopguard-fix-4242-aZ09x.tmp",
+            ".loopguard-fix-4242-aZ09xyz.tmp",
+            ".loopguard-fix-4242-aZ0_xy.tmp",
+            ".loopguard-fix--aZ09xy.tmp",
+            ".loopguard-fix-42a-aZ09xy.tmp",
+            ".loopguard-fix-4242-aZ09xy.tmp.py",
+            ".loopguard-fix-4242-aZ09xy",
+            ".loopguard-fix-aZ09xy",
+            "loopguard-fix-4242-aZ09xy.tmp",
+            "app.py",
+        ] {
+            assert_eq!(writer(name), None, "{name}");
+        }
+    }
+
+    #[cfg(target_os = "linux")]
+    #[test]
+    fn leftovers_of_dead_processes_go_and_everything_else_stays() {
+        let directory = tempfile::tempdir().unwrap();
+        let write = |name: &str| {
+            let path = directory.path().join(name);
+            std::fs::write(&path, "x").unwrap();
+            path
+        };
+        // Process ids above the kernel's maximum (4194304) never exist.
+        let dead = write(".loopguard-fix-99999999-abc123.tmp");
+        let live = write(&format!(".loopguard-fix-{}-abc123.tmp", std::process::id()));
+        let parent = write(&format!(
+            ".loopguard-fix-{}-abc123.tmp",
+            std::os::unix::process::parent_id()
+        ));
+        let user_file = write(".loopguard-fix-99999999-abc123.tmp.bak");
+        let dead_directory = directory.path().join(".loopguard-fix-99999998-abc123.tmp");
+        std::fs::create_dir(&dead_directory).unwrap();
+        remove_abandoned(directory.path());
+        assert!(!dead.exists());
+        for kept in [&live, &parent, &user_file, &dead_directory] {
+            assert!(kept.exists(), "{} was removed", kept.display());
+        }
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn an_hour_old_leftover_goes_even_when_its_process_id_is_in_use() {
+        let directory = tempfile::tempdir().unwrap();
+        let parent = std::os::unix::process::parent_id();
+        let fresh = directory
+            .path()
+            .join(format!(".loopguard-fix-{parent}-fresh1.tmp"));
+        let stale = directory
+            .path()
+            .join(format!(".loopguard-fix-{parent}-stale1.tmp"));
+        for path in [&fresh, &stale] {
+            std::fs::write(path, "x").unwrap();
+        }
+        let long_ago = std::time::SystemTime::now() - ABANDONED_AFTER - Duration::from_secs(60);
+        std::fs::File::options()
+            .write(true)
+            .open(&stale)
+            .unwrap()
+            .set_modified(long_ago)
+            .unwrap();
+        remove_abandoned(directory.path());
+        assert!(fresh.exists());
+        assert!(!stale.exists());
     }
 }
