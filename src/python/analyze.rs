@@ -74,6 +74,9 @@ const TRIGGERS: &[(Rule, &[&str])] = &[
     // `nest_asyncio.apply()` fires outside async context too.
     (Rule::NestedEventLoop, &["async", "nest_asyncio"]),
     (Rule::UnawaitedCoroutine, &["async"]),
+    // With the words of every blocking call (see `may_fire`): a sync helper that blocks is a
+    // link of a chain.
+    (Rule::TransitiveBlockingCall, &["async"]),
     (Rule::UnboundedGather, &["gather", "wait", "as_completed"]),
     (Rule::SpawnInLoop, &["create_task", "ensure_future"]),
     (Rule::DanglingTask, &["create_task", "ensure_future"]),
@@ -155,6 +158,7 @@ pub(super) fn may_fire(text: &str, settings: &Settings, rules: RuleSet) -> bool 
         }
     }
     crate::prefilter::contains_any(text, words)
+        || (rules.contains(Rule::TransitiveBlockingCall) && settings.python.may_call_blocking(text))
 }
 
 /// A rule with a Python detector that needs trigger words (tool diagnostics need none, and
@@ -177,6 +181,7 @@ pub(super) fn call<'a>(checker: &mut Checker<'a>, call: &'a ExprCall) {
             detector(checker, &site);
         }
     }
+    super::project::call(checker, &site);
 }
 
 pub(super) fn statement(checker: &mut Checker, statement: &Stmt) {

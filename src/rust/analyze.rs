@@ -2,6 +2,7 @@
 //! Adding a Rust detector means adding its line here and its trigger tokens below.
 
 use super::checker::{CallSite, Checker};
+use crate::config::Settings;
 use crate::registry::{Rule, RuleSet};
 use crate::rules::{
     blocking_database, blocking_file_io, blocking_http, blocking_sleep, blocking_subprocess,
@@ -54,6 +55,9 @@ const TRIGGERS: &[(Rule, &[&str])] = &[
     (Rule::SyncLockAcrossAwait, &["async"]),
     (Rule::BlockingWait, &["async"]),
     (Rule::NestedEventLoop, &["async"]),
+    // With the words of every blocking call (see `may_fire`): a sync helper that blocks is a
+    // link of a chain.
+    (Rule::TransitiveBlockingCall, &["async"]),
     (Rule::UnboundedGather, &["join_all", "Futures"]),
     (Rule::SpawnInLoop, &["spawn"]),
     (Rule::UnboundedQueue, &["channel", "unbounded"]),
@@ -83,13 +87,14 @@ pub fn triggers(rule: Rule) -> Option<&'static [&'static str]> {
         .map(|(_, tokens)| *tokens)
 }
 
-pub(super) fn may_fire(text: &str, rules: RuleSet) -> bool {
+pub(super) fn may_fire(text: &str, settings: &Settings, rules: RuleSet) -> bool {
     let tokens: Vec<&str> = TRIGGERS
         .iter()
         .filter(|(rule, _)| rules.contains(*rule))
         .flat_map(|(_, tokens)| tokens.iter().copied())
         .collect();
     crate::prefilter::contains_any(text, tokens)
+        || (rules.contains(Rule::TransitiveBlockingCall) && settings.rust.may_call_blocking(text))
 }
 
 pub(super) fn call(checker: &mut Checker, site: &CallSite) {
@@ -150,8 +155,9 @@ mod tests {
                 }
                 let mut only = RuleSet::empty();
                 only.insert(*rule);
+                let settings = Settings::new(None, &crate::config::CliOverrides::default(), &root);
                 assert!(
-                    may_fire(&text, only),
+                    may_fire(&text, &settings, only),
                     "{} fires {} but has none of its trigger words",
                     file.display(),
                     rule.code()
