@@ -109,14 +109,6 @@ impl CallMatcher {
         matcher
     }
 
-    /// The text of every pattern, in no particular order.
-    pub fn pattern_texts(&self) -> impl Iterator<Item = &str> {
-        self.exact
-            .iter()
-            .map(String::as_str)
-            .chain(self.wildcards.iter().map(CallPattern::as_str))
-    }
-
     pub fn matches(&self, qualified_name: &str) -> bool {
         self.exact.contains(qualified_name)
             || self

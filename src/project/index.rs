@@ -2,7 +2,8 @@
 //! to the function it reaches (or dropped when the code does not say), and for every sync
 //! function the shortest chain of calls to a direct blocking call.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use rustc_hash::FxHashMap;
 
@@ -10,10 +11,10 @@ use super::modules::ModulePath;
 use super::summary::{BlockingCall, FileSummary, FunctionSummary, ProjectCall, Target};
 
 /// One file as the index sees it.
-pub struct IndexedFile<'a> {
-    pub path: &'a Path,
+pub struct IndexedFile {
+    pub path: PathBuf,
     pub module: ModulePath,
-    pub summary: &'a FileSummary,
+    pub summary: Arc<FileSummary>,
 }
 
 /// A function of the project: `file` and `function` index its summary.
@@ -27,8 +28,16 @@ enum Definition<T> {
     Ambiguous,
 }
 
-/// Names live in one namespace per language and Rust crate.
-type Key = (u32, String);
+/// Resolution follows re-exports and base classes; this bounds cycles among them.
+const MAX_RESOLUTION_DEPTH: u8 = 16;
+
+/// Names of one language and crate (Python is one namespace; each Rust crate is one).
+#[derive(Default)]
+struct Namespace {
+    functions: FxHashMap<String, Definition<FunctionId>>,
+    classes: FxHashMap<String, Definition<ClassId>>,
+    aliases: FxHashMap<String, Definition<String>>,
+}
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 struct ClassId {
@@ -36,19 +45,22 @@ struct ClassId {
     class: u32,
 }
 
-/// Resolution follows re-exports and base classes; this bounds cycles among them.
-const MAX_RESOLUTION_DEPTH: u8 = 16;
-
-pub struct Index<'a> {
-    files: Vec<IndexedFile<'a>>,
-    namespaces: Vec<u32>,
+#[derive(Default)]
+pub struct Index {
+    files: Vec<IndexedFile>,
+    namespace_ids: FxHashMap<Option<PathBuf>, usize>,
+    namespace_of: Vec<usize>,
+    namespaces: Vec<Namespace>,
     functions: Vec<(u32, u32)>,
     names: Vec<String>,
-    by_name: FxHashMap<Key, Definition<FunctionId>>,
-    classes: FxHashMap<Key, Definition<ClassId>>,
-    aliases: FxHashMap<Key, Definition<String>>,
-    /// For each function, its calls resolved: (callee, index of the call in its summary).
+    /// The calls of each function reachable from async code, resolved: (callee, index of the
+    /// call in its summary). Functions no coroutine reaches are never resolved.
     edges: Vec<Vec<(FunctionId, u32)>>,
+    reachable: Vec<bool>,
+    /// Functions with a call whose target no indexed file defines (yet).
+    unresolved: Vec<bool>,
+    /// Names those calls reach: (namespace, project-wide name).
+    missing: Vec<(usize, String)>,
 }
 
 /// How a sync function blocks: the next function on its shortest chain (with the call that
@@ -59,47 +71,47 @@ pub enum Step {
     Blocks { call: u32 },
 }
 
-/// For every sync function that blocks, directly or through project calls.
+/// For every sync function async code reaches, whether and how it blocks.
 pub struct Solution {
     steps: Vec<Option<Step>>,
 }
 
-impl<'a> Index<'a> {
-    pub fn build(files: Vec<IndexedFile<'a>>) -> Self {
-        let mut crates: FxHashMap<&Path, u32> = FxHashMap::default();
-        let namespaces: Vec<u32> = files
-            .iter()
-            .map(|file| match &file.module {
-                ModulePath::Python { .. } => 0,
-                ModulePath::Rust { root, .. } => {
-                    let next = crates.len() as u32 + 1;
-                    *crates.entry(root.as_path()).or_insert(next)
-                }
-            })
-            .collect();
-        let mut index = Index {
-            files: Vec::new(),
-            namespaces,
-            functions: Vec::new(),
-            names: Vec::new(),
-            by_name: FxHashMap::default(),
-            classes: FxHashMap::default(),
-            aliases: FxHashMap::default(),
-            edges: Vec::new(),
-        };
-        for (file_index, file) in files.iter().enumerate() {
-            let namespace = index.namespaces[file_index];
+impl Index {
+    /// Indexes `files`, then resolves the calls of every function reachable from an async
+    /// function of a file for which `is_root` holds.
+    pub fn build(files: Vec<IndexedFile>, is_root: impl Fn(usize) -> bool) -> Self {
+        let mut index = Index::default();
+        index.add(files, is_root);
+        index
+    }
+
+    /// Adds files (`is_root` is asked with the positions they get), then resolves again the
+    /// calls that did not resolve before and follows what they now reach.
+    pub fn add(&mut self, files: Vec<IndexedFile>, is_root: impl Fn(usize) -> bool) {
+        let first_new_function = self.functions.len();
+        for file in files {
+            let file_index = self.files.len();
+            let key = match &file.module {
+                ModulePath::Python { .. } => None,
+                ModulePath::Rust { root, .. } => Some(root.clone()),
+            };
+            let next = self.namespace_ids.len();
+            let namespace_id = *self.namespace_ids.entry(key).or_insert(next);
+            if namespace_id == self.namespaces.len() {
+                self.namespaces.push(Namespace::default());
+            }
+            self.namespace_of.push(namespace_id);
+            let namespace = &mut self.namespaces[namespace_id];
             for (function_index, function) in file.summary.functions.iter().enumerate() {
-                let id = FunctionId(index.functions.len() as u32);
-                index
-                    .functions
+                let id = FunctionId(self.functions.len() as u32);
+                self.functions
                     .push((file_index as u32, function_index as u32));
                 let name = file
                     .module
                     .member(&function.name)
                     .unwrap_or_else(|| function.name.clone());
-                insert(&mut index.by_name, (namespace, name.clone()), id);
-                index.names.push(name);
+                insert(&mut namespace.functions, name.clone(), id);
+                self.names.push(name);
             }
             for (class_index, class) in file.summary.classes.iter().enumerate() {
                 if let Some(name) = file.module.member(&class.name) {
@@ -107,35 +119,62 @@ impl<'a> Index<'a> {
                         file: file_index as u32,
                         class: class_index as u32,
                     };
-                    insert(&mut index.classes, (namespace, name), id);
+                    insert(&mut namespace.classes, name, id);
                 }
             }
             for (local, target) in &file.summary.imports {
                 if let (Some(name), Some(target)) =
                     (file.module.member(local), file.module.absolute(target))
                 {
-                    insert(&mut index.aliases, (namespace, name), target);
+                    insert(&mut namespace.aliases, name, target);
                 }
             }
+            self.files.push(file);
         }
-        index.files = files;
-        index.edges = (0..index.functions.len())
-            .map(|id| {
-                let id = FunctionId(id as u32);
-                let file = index.file_of(id);
-                index
-                    .function(id)
-                    .calls
-                    .iter()
-                    .enumerate()
-                    .filter_map(|(call, project_call)| {
-                        let callee = index.resolve(file, &project_call.target)?;
-                        Some((callee, call as u32))
-                    })
-                    .collect()
-            })
+        let count = self.functions.len();
+        self.edges.resize(count, Vec::new());
+        self.reachable.resize(count, false);
+        self.unresolved.resize(count, false);
+        let mut pending: Vec<FunctionId> = (0..first_new_function)
+            .filter(|id| self.unresolved[*id])
+            .map(|id| FunctionId(id as u32))
             .collect();
-        index
+        for id in (first_new_function..count).map(|id| FunctionId(id as u32)) {
+            if self.function(id).is_async && is_root(self.file_of(id)) {
+                self.reachable[id.0 as usize] = true;
+                pending.push(id);
+            }
+        }
+        self.resolve_reachable(pending);
+    }
+
+    /// Resolves the calls of `pending` and of every sync function they newly reach.
+    fn resolve_reachable(&mut self, mut pending: Vec<FunctionId>) {
+        let mut missing = Vec::new();
+        while let Some(id) = pending.pop() {
+            let file = self.file_of(id);
+            let before = missing.len();
+            let edges: Vec<(FunctionId, u32)> = self
+                .function(id)
+                .calls
+                .iter()
+                .enumerate()
+                .filter_map(|(call, project_call)| {
+                    let callee = self.resolve(file, &project_call.target, &mut missing)?;
+                    Some((callee, call as u32))
+                })
+                .collect();
+            self.unresolved[id.0 as usize] = missing.len() > before;
+            for &(callee, _) in &edges {
+                let index = callee.0 as usize;
+                if !self.reachable[index] && !self.function(callee).is_async {
+                    self.reachable[index] = true;
+                    pending.push(callee);
+                }
+            }
+            self.edges[id.0 as usize] = edges;
+        }
+        self.missing = missing;
     }
 
     pub fn function(&self, id: FunctionId) -> &FunctionSummary {
@@ -147,8 +186,12 @@ impl<'a> Index<'a> {
         self.functions[id.0 as usize].0 as usize
     }
 
-    pub fn path_of(&self, id: FunctionId) -> &'a Path {
-        self.files[self.file_of(id)].path
+    pub fn path_of(&self, id: FunctionId) -> &Path {
+        &self.files[self.file_of(id)].path
+    }
+
+    pub fn is_rust(&self, id: FunctionId) -> bool {
+        matches!(self.files[self.file_of(id)].module, ModulePath::Rust { .. })
     }
 
     /// The project-wide name (`pkg.config.load`, `a::b::Type::f`).
@@ -156,15 +199,12 @@ impl<'a> Index<'a> {
         &self.names[id.0 as usize]
     }
 
-    pub fn is_rust(&self, id: FunctionId) -> bool {
-        matches!(self.files[self.file_of(id)].module, ModulePath::Rust { .. })
-    }
-
     pub fn function_ids(&self) -> impl Iterator<Item = FunctionId> {
         (0..self.functions.len() as u32).map(FunctionId)
     }
 
-    /// The calls of `id` whose target is a project function, with the call's index.
+    /// The calls of `id` whose target is a project function, with the call's index (resolved
+    /// only for the functions async code reaches).
     pub fn calls_of(&self, id: FunctionId) -> &[(FunctionId, u32)] {
         &self.edges[id.0 as usize]
     }
@@ -177,111 +217,72 @@ impl<'a> Index<'a> {
         &self.function(id).blocking[call as usize]
     }
 
-    fn resolve(&self, file: usize, target: &Target) -> Option<FunctionId> {
+    /// The names that calls from async code (directly or through sync functions) reach and no
+    /// indexed file defines, each with the file of the call: where a file that was not
+    /// analysed may hold the rest of a chain.
+    pub fn missing_names(&self) -> impl Iterator<Item = (usize, &str)> {
+        self.missing
+            .iter()
+            .map(|(namespace, name)| (*namespace, name.as_str()))
+    }
+
+    /// The namespace of an indexed file, for [`Index::missing_names`].
+    pub fn namespace_of_file(&self, file: usize) -> usize {
+        self.namespace_of[file]
+    }
+
+    fn resolve(
+        &self,
+        file: usize,
+        target: &Target,
+        missing: &mut Vec<(usize, String)>,
+    ) -> Option<FunctionId> {
         let module = &self.files[file].module;
-        let namespace = self.namespaces[file];
-        match target {
+        let namespace = self.namespace_of[file];
+        let mut lookup = Lookup {
+            index: self,
+            namespace: &self.namespaces[namespace],
+            missing: Vec::new(),
+        };
+        let found = match target {
             Target::Path(name) => {
                 let name = module.absolute(name)?;
                 match module {
-                    ModulePath::Python { .. } => self.python_callable(namespace, &name, 0),
-                    ModulePath::Rust { .. } => unique(self.by_name.get(&(namespace, name))?),
+                    ModulePath::Python { .. } => lookup.callable(&name, 0),
+                    ModulePath::Rust { .. } => {
+                        let found = lookup.namespace.functions.get(&name).and_then(unique);
+                        if found.is_none() {
+                            lookup.missing.push(name);
+                        }
+                        found
+                    }
                 }
             }
-            Target::Local(name) => self.python_callable(namespace, &module.member(name)?, 0),
+            Target::Local(name) => lookup.callable(&module.member(name)?, 0),
             Target::Inherited { class, method } => {
-                let class = unique(self.classes.get(&(namespace, module.member(class)?))?)?;
-                self.inherited_method(class, method, 0)
+                let class = unique(lookup.namespace.classes.get(&module.member(class)?)?)?;
+                lookup.inherited_method(class, method, 0)
             }
-        }
-    }
-
-    /// What calling the Python name `name` runs: a function, a class's `__init__`, or a method
-    /// of a class, following re-exports (`from .config import load` in `__init__.py`).
-    fn python_callable(&self, namespace: u32, name: &str, depth: u8) -> Option<FunctionId> {
-        if depth > MAX_RESOLUTION_DEPTH {
-            return None;
-        }
-        let key = (namespace, name.to_string());
-        if let Some(function) = self.by_name.get(&key) {
-            return unique(function);
-        }
-        if let Some(class) = self.classes.get(&key) {
-            return self.method(unique(class)?, "__init__", depth + 1);
-        }
-        if let Some(alias) = self.aliases.get(&key) {
-            return self.python_callable(namespace, unique_ref(alias)?, depth + 1);
-        }
-        let (owner, method) = name.rsplit_once('.')?;
-        let class = self.python_class(namespace, owner, depth + 1)?;
-        self.method(class, method, depth + 1)
-    }
-
-    fn python_class(&self, namespace: u32, name: &str, depth: u8) -> Option<ClassId> {
-        if depth > MAX_RESOLUTION_DEPTH {
-            return None;
-        }
-        let key = (namespace, name.to_string());
-        if let Some(class) = self.classes.get(&key) {
-            return unique(class);
-        }
-        let alias = unique_ref(self.aliases.get(&key)?)?;
-        self.python_class(namespace, alias, depth + 1)
-    }
-
-    /// A method of `class`, its own or, failing that, inherited.
-    fn method(&self, class: ClassId, method: &str, depth: u8) -> Option<FunctionId> {
-        let file = class.file as usize;
-        let summary = &self.files[file].summary.classes[class.class as usize];
-        let own = self.files[file]
-            .module
-            .member(&format!("{}.{method}", summary.name))?;
-        match self.by_name.get(&(self.namespaces[file], own)) {
-            Some(function) => unique(function),
-            None => self.inherited_method(class, method, depth + 1),
-        }
-    }
-
-    /// A method one of `class`'s project base classes defines: followed only when every base
-    /// that has it agrees on which function it is.
-    fn inherited_method(&self, class: ClassId, method: &str, depth: u8) -> Option<FunctionId> {
-        if depth > MAX_RESOLUTION_DEPTH {
-            return None;
-        }
-        let file = class.file as usize;
-        let module = &self.files[file].module;
-        let namespace = self.namespaces[file];
-        let summary = &self.files[file].summary.classes[class.class as usize];
-        let mut found = None;
-        for base in &summary.bases {
-            let base_name = match base {
-                Target::Path(name) => module.absolute(name),
-                Target::Local(name) => module.member(name),
-                Target::Inherited { .. } => None,
-            };
-            let Some(base) =
-                base_name.and_then(|name| self.python_class(namespace, &name, depth + 1))
-            else {
-                continue;
-            };
-            if let Some(function) = self.method(base, method, depth + 1) {
-                if found.is_some_and(|other| other != function) {
-                    return None;
-                }
-                found = Some(function);
-            }
+        };
+        if found.is_none() {
+            missing.extend(lookup.missing.into_iter().map(|name| (namespace, name)));
         }
         found
     }
 
-    /// For every sync function, the shortest chain to a direct blocking call: a breadth-first
-    /// search from the functions that block directly, backwards along the calls between sync
-    /// functions. Each function is reached once, so cycles and recursion end; of several
-    /// equally short chains the one through the callee with the smallest name wins.
+    /// For every sync function async code reaches, the shortest chain to a direct blocking
+    /// call: a breadth-first search from the functions that block directly, backwards along
+    /// the calls between sync functions. Each function is reached once, so cycles and
+    /// recursion end; of several equally short chains the one through the callee with the
+    /// smallest name wins.
     pub fn solve(&self) -> Solution {
         let count = self.functions.len();
         let mut callers: Vec<Vec<(FunctionId, u32)>> = vec![Vec::new(); count];
-        for caller in self.function_ids() {
+        let reached = || {
+            self.function_ids()
+                .filter(|id| self.reachable[id.0 as usize])
+        };
+        for caller in reached() {
             if self.function(caller).is_async {
                 continue;
             }
@@ -292,8 +293,7 @@ impl<'a> Index<'a> {
             }
         }
         let mut steps: Vec<Option<Step>> = vec![None; count];
-        let mut frontier: Vec<FunctionId> = self
-            .function_ids()
+        let mut frontier: Vec<FunctionId> = reached()
             .filter(|id| {
                 let function = self.function(*id);
                 !function.is_async && !function.blocking.is_empty()
@@ -325,13 +325,98 @@ impl<'a> Index<'a> {
     }
 }
 
+/// One resolution in one namespace, collecting the names it looked for in vain.
+struct Lookup<'i> {
+    index: &'i Index,
+    namespace: &'i Namespace,
+    missing: Vec<String>,
+}
+
+impl Lookup<'_> {
+    /// What calling the Python name `name` runs: a function, a class's `__init__`, or a method
+    /// of a class, following re-exports (`from .config import load` in `__init__.py`).
+    fn callable(&mut self, name: &str, depth: u8) -> Option<FunctionId> {
+        if depth > MAX_RESOLUTION_DEPTH {
+            return None;
+        }
+        if let Some(function) = self.namespace.functions.get(name) {
+            return unique(function);
+        }
+        if let Some(class) = self.namespace.classes.get(name) {
+            return self.method(unique(class)?, "__init__", depth + 1);
+        }
+        if let Some(alias) = self.namespace.aliases.get(name) {
+            return self.callable(unique_ref(alias)?, depth + 1);
+        }
+        self.missing.push(name.to_string());
+        let (owner, method) = name.rsplit_once('.')?;
+        let class = self.class(owner, depth + 1)?;
+        self.method(class, method, depth + 1)
+    }
+
+    fn class(&mut self, name: &str, depth: u8) -> Option<ClassId> {
+        if depth > MAX_RESOLUTION_DEPTH {
+            return None;
+        }
+        if let Some(class) = self.namespace.classes.get(name) {
+            return unique(class);
+        }
+        match self.namespace.aliases.get(name) {
+            Some(alias) => self.class(unique_ref(alias)?, depth + 1),
+            None => {
+                self.missing.push(name.to_string());
+                None
+            }
+        }
+    }
+
+    /// A method of `class`, its own or, failing that, inherited.
+    fn method(&mut self, class: ClassId, method: &str, depth: u8) -> Option<FunctionId> {
+        let file = &self.index.files[class.file as usize];
+        let summary = &file.summary.classes[class.class as usize];
+        let own = file.module.member(&format!("{}.{method}", summary.name))?;
+        match self.namespace.functions.get(&own) {
+            Some(function) => unique(function),
+            None => self.inherited_method(class, method, depth + 1),
+        }
+    }
+
+    /// A method one of `class`'s project base classes defines: followed only when every base
+    /// that has it agrees on which function it is.
+    fn inherited_method(&mut self, class: ClassId, method: &str, depth: u8) -> Option<FunctionId> {
+        if depth > MAX_RESOLUTION_DEPTH {
+            return None;
+        }
+        let file = &self.index.files[class.file as usize];
+        let summary = &file.summary.classes[class.class as usize];
+        let mut found = None;
+        for base in &summary.bases {
+            let base_name = match base {
+                Target::Path(name) => file.module.absolute(name),
+                Target::Local(name) => file.module.member(name),
+                Target::Inherited { .. } => None,
+            };
+            let Some(base) = base_name.and_then(|name| self.class(&name, depth + 1)) else {
+                continue;
+            };
+            if let Some(function) = self.method(base, method, depth + 1) {
+                if found.is_some_and(|other| other != function) {
+                    return None;
+                }
+                found = Some(function);
+            }
+        }
+        found
+    }
+}
+
 impl Solution {
     pub fn step(&self, id: FunctionId) -> Option<Step> {
         self.steps[id.0 as usize]
     }
 }
 
-fn insert<K: std::hash::Hash + Eq, T>(map: &mut FxHashMap<K, Definition<T>>, key: K, value: T) {
+fn insert<T>(map: &mut FxHashMap<String, Definition<T>>, key: String, value: T) {
     map.entry(key)
         .and_modify(|existing| *existing = Definition::Ambiguous)
         .or_insert(Definition::Unique(value));
@@ -386,19 +471,26 @@ mod tests {
         }
     }
 
-    fn solve(functions: Vec<FunctionSummary>) -> Vec<(String, Option<String>)> {
+    /// Solves `functions` with an async `root` that calls each of them.
+    fn solve(mut functions: Vec<FunctionSummary>) -> Vec<(String, Option<String>)> {
+        let names: Vec<String> = functions.iter().map(|f| f.name.clone()).collect();
+        let names: Vec<&str> = names.iter().map(String::as_str).collect();
+        functions.push(function("root", true, &names, false));
         let summary = FileSummary {
             functions,
             ..FileSummary::default()
         };
-        let index = Index::build(vec![IndexedFile {
-            path: Path::new("m.py"),
-            module: ModulePath::Python {
-                name: "m".to_string(),
-                is_package: false,
-            },
-            summary: &summary,
-        }]);
+        let index = Index::build(
+            vec![IndexedFile {
+                path: PathBuf::from("m.py"),
+                module: ModulePath::Python {
+                    name: "m".to_string(),
+                    is_package: false,
+                },
+                summary: Arc::new(summary),
+            }],
+            |_| true,
+        );
         let solution = index.solve();
         index
             .function_ids()

@@ -3,24 +3,24 @@
 //! file (LG208 transitive-blocking-call) report from it.
 //!
 //! Files the pre-filter skipped were never parsed, yet a sync helper without any trigger word
-//! may still be a hop on a chain (`def load(): return _read()`). Those files are searched for
-//! the names of the functions known to block, and only the ones that mention one are parsed;
-//! this repeats until no new file is parsed (usually once).
+//! may still be a link of a chain (`def load(): return _read()`). The calls that async code
+//! reaches, directly or through sync functions, name the modules they go to: a skipped file
+//! that is such a module is analysed in a further round, until no call reaches a skipped file
+//! (usually after one or two rounds). Files no coroutine calls into are never parsed.
 
 pub mod index;
 pub mod modules;
 pub mod summary;
 
+use std::path::PathBuf;
 use std::sync::Arc;
 
-use aho_corasick::AhoCorasick;
 use rayon::prelude::*;
-use rustc_hash::FxHashSet;
+use rustc_hash::FxHashMap;
 
 use crate::diagnostic::Diagnostic;
 use crate::discover::DiscoveredFile;
 use crate::lint::FileReport;
-use crate::matcher::CallMatcher;
 use crate::registry::{Language, Rule, RuleSet};
 use crate::source::read_source;
 use index::{Index, IndexedFile};
@@ -45,55 +45,6 @@ pub fn summarises(rules: RuleSet) -> bool {
     PROJECT_RULES.iter().any(|rule| rules.contains(*rule))
 }
 
-/// The words one of which the source of a call a blocking list matches must contain: per
-/// pattern, the longer of the root module (absent for builtins) and the called name, so that
-/// the pre-filter lets through the files whose functions block directly.
-#[derive(Default)]
-pub struct BlockingWords {
-    words: Vec<String>,
-    automaton: Option<AhoCorasick>,
-}
-
-impl BlockingWords {
-    pub fn new<'m>(matchers: impl IntoIterator<Item = &'m CallMatcher>, separator: &str) -> Self {
-        let mut words: Vec<String> = matchers
-            .into_iter()
-            .flat_map(|matcher| matcher.pattern_texts())
-            .filter_map(|pattern| trigger_word(pattern, separator))
-            .map(str::to_string)
-            .collect();
-        words.sort();
-        words.dedup();
-        let automaton = AhoCorasick::new(&words).ok();
-        BlockingWords { words, automaton }
-    }
-
-    pub fn found_in(&self, text: &str) -> bool {
-        self.automaton
-            .as_ref()
-            .is_some_and(|automaton| automaton.is_match(text))
-    }
-}
-
-impl std::fmt::Debug for BlockingWords {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_list().entries(&self.words).finish()
-    }
-}
-
-fn trigger_word<'p>(pattern: &'p str, separator: &str) -> Option<&'p str> {
-    let mut segments = pattern.split(separator);
-    let root = segments
-        .next()
-        .filter(|root| *root != "builtins" && *root != "*");
-    let called = pattern.rsplit(separator).next().filter(|name| *name != "*");
-    match (root, called) {
-        (Some(root), Some(called)) if root.len() > called.len() => Some(root),
-        (_, Some(called)) => Some(called),
-        (root, None) => root,
-    }
-}
-
 /// One file's part in the project phase.
 pub struct ProjectFile<'r> {
     pub file: &'r DiscoveredFile,
@@ -103,8 +54,11 @@ pub struct ProjectFile<'r> {
 /// Runs the project rules over all files and adds their findings to `reports` (one per file,
 /// in the order of `files`).
 pub fn check(reports: &mut [FileReport], mut files: Vec<ProjectFile>) {
-    let enabled = |file: &DiscoveredFile| summarises(file.settings.rules_for(&file.path));
-    if !files.iter().any(|entry| enabled(entry.file)) {
+    let enabled: Vec<bool> = files
+        .iter()
+        .map(|entry| summarises(entry.file.settings.rules_for(&entry.file.path)))
+        .collect();
+    if !enabled.contains(&true) {
         return;
     }
     let mut finder = ModuleFinder::default();
@@ -115,101 +69,146 @@ pub fn check(reports: &mut [FileReport], mut files: Vec<ProjectFile>) {
             Language::Rust => modules::rust_module(&entry.file.path),
         })
         .collect();
-    let mut searched_for: FxHashSet<String> = FxHashSet::default();
+    let by_module = ModuleTable::new(&modules);
+    let mut index = Index::default();
+    let mut positions: Vec<usize> = Vec::new();
+    let mut new: Vec<usize> = (0..files.len())
+        .filter(|position| files[*position].summary.is_some())
+        .collect();
     loop {
-        let names = blocking_names(&files, &modules);
-        let new_names: Vec<&String> = names.difference(&searched_for).collect();
-        if new_names.is_empty() {
-            break;
-        }
-        let Ok(automaton) = AhoCorasick::new(&new_names) else {
-            break;
-        };
-        let added: Vec<(usize, FileSummary)> = files
-            .par_iter()
-            .enumerate()
-            .filter(|(_, entry)| entry.summary.is_none() && enabled(entry.file))
-            .filter_map(|(position, entry)| {
-                let source = read_source(&entry.file.path, entry.file.language).ok()?;
-                if !automaton.is_match(&source.text) {
-                    return None;
-                }
-                Some((position, crate::lint::summarise(entry.file, &source)?))
+        positions.extend(&new);
+        let indexed = new
+            .iter()
+            .map(|position| IndexedFile {
+                path: files[*position].file.path.clone(),
+                module: modules[*position].clone(),
+                summary: Arc::clone(files[*position].summary.as_ref().expect("analysed")),
             })
             .collect();
-        searched_for = names;
-        if added.is_empty() {
+        index.add(indexed, |file| enabled[positions[file]]);
+        let demanded = demanded_files(&index, &positions, &modules, &by_module, &files);
+        if demanded.is_empty() {
             break;
         }
+        let added: Vec<(usize, Option<FileSummary>)> = demanded
+            .into_par_iter()
+            .map(|position| {
+                let entry = &files[position];
+                let summary = read_source(&entry.file.path, entry.file.language)
+                    .ok()
+                    .and_then(|source| crate::lint::summarise(entry.file, &source));
+                (position, summary)
+            })
+            .collect();
+        new = Vec::with_capacity(added.len());
         for (position, summary) in added {
-            files[position].summary = Some(Arc::new(summary));
+            // A file that cannot be analysed counts as analysed: it is not asked for again.
+            files[position].summary = Some(Arc::new(summary.unwrap_or_default()));
+            new.push(position);
         }
     }
-    transitive_blocking(reports, &files, modules);
-}
-
-/// The last name segment of every function known to block (a class's name for its
-/// `__init__`): what a skipped file must mention to call one of them.
-fn blocking_names(files: &[ProjectFile], modules: &[ModulePath]) -> FxHashSet<String> {
-    let index = build_index(files, modules.to_vec());
     let solution = index.solve();
-    index
-        .function_ids()
-        .filter(|id| solution.step(*id).is_some())
-        .filter_map(|id| {
-            let name = &index.function(id).name;
-            let mut segments = name.rsplit(['.', ':']).filter(|s| !s.is_empty());
-            let last = segments.next()?;
-            let called = if last == "__init__" {
-                segments.next()?
-            } else {
-                last
-            };
-            Some(called.to_string())
-        })
-        .collect()
+    report(reports, &files, &index, &positions, &solution);
 }
 
-fn build_index<'a>(files: &'a [ProjectFile], modules: Vec<ModulePath>) -> Index<'a> {
-    let indexed = files
-        .iter()
-        .zip(modules)
-        .filter_map(|(entry, module)| {
-            Some(IndexedFile {
-                path: &entry.file.path,
-                module,
-                summary: entry.summary.as_deref()?,
-            })
+/// Which file defines each module, per namespace (Python; each Rust crate).
+struct ModuleTable {
+    python: FxHashMap<String, usize>,
+    rust: FxHashMap<(PathBuf, String), usize>,
+}
+
+impl ModuleTable {
+    fn new(modules: &[ModulePath]) -> Self {
+        let mut table = ModuleTable {
+            python: FxHashMap::default(),
+            rust: FxHashMap::default(),
+        };
+        for (position, module) in modules.iter().enumerate() {
+            match module {
+                ModulePath::Python { name, .. } => {
+                    table.python.insert(name.clone(), position);
+                }
+                ModulePath::Rust { root, path } => {
+                    table.rust.insert((root.clone(), path.join("::")), position);
+                }
+            }
+        }
+        table
+    }
+
+    /// The file of the innermost module that `name` lies in (`app.config` for
+    /// `app.config.load`, `a::b` for `a::b::Type::f`), if a file defines one.
+    fn defining_file(&self, module: &ModulePath, name: &str) -> Option<usize> {
+        let separator = match module {
+            ModulePath::Python { .. } => ".",
+            ModulePath::Rust { .. } => "::",
+        };
+        let mut prefix = name;
+        loop {
+            let found = match module {
+                ModulePath::Python { .. } => self.python.get(prefix),
+                ModulePath::Rust { root, .. } => self.rust.get(&(root.clone(), prefix.to_string())),
+            };
+            if let Some(position) = found {
+                return Some(*position);
+            }
+            if prefix.is_empty() {
+                return None;
+            }
+            prefix = prefix.rsplit_once(separator).map_or("", |(head, _)| head);
+        }
+    }
+}
+
+/// The files the pre-filter skipped that define a name async code reaches and no analysed
+/// file does: the next round analyses them (a sync helper without any trigger word may still
+/// be a link of a chain).
+fn demanded_files(
+    index: &Index,
+    positions: &[usize],
+    modules: &[ModulePath],
+    by_module: &ModuleTable,
+    files: &[ProjectFile],
+) -> Vec<usize> {
+    // Any indexed file of a namespace tells how that namespace's names are laid out.
+    let mut namespace_module: FxHashMap<usize, &ModulePath> = FxHashMap::default();
+    for (file, position) in positions.iter().enumerate() {
+        namespace_module
+            .entry(index.namespace_of_file(file))
+            .or_insert(&modules[*position]);
+    }
+    let mut wanted: Vec<usize> = index
+        .missing_names()
+        .filter_map(|(namespace, name)| {
+            let position = by_module.defining_file(namespace_module.get(&namespace)?, name)?;
+            files[position].summary.is_none().then_some(position)
         })
         .collect();
-    Index::build(indexed)
+    wanted.sort_unstable();
+    wanted.dedup();
+    wanted
 }
 
-fn transitive_blocking(
+fn report(
     reports: &mut [FileReport],
     files: &[ProjectFile],
-    modules: Vec<ModulePath>,
+    index: &Index,
+    positions: &[usize],
+    solution: &index::Solution,
 ) {
-    let positions: Vec<usize> = files
-        .iter()
-        .enumerate()
-        .filter(|(_, entry)| entry.summary.is_some())
-        .map(|(position, _)| position)
-        .collect();
-    let index = build_index(files, modules);
-    let solution = index.solve();
     let mut by_file: Vec<Vec<Diagnostic>> = vec![Vec::new(); files.len()];
     for caller in index.function_ids() {
         let position = positions[index.file_of(caller)];
-        let rules = files[position]
-            .file
+        let file = files[position].file;
+        if !file
             .settings
-            .rules_for(&files[position].file.path);
-        if !rules.contains(Rule::TransitiveBlockingCall) {
+            .rules_for(&file.path)
+            .contains(Rule::TransitiveBlockingCall)
+        {
             continue;
         }
         by_file[position].extend(crate::rules::transitive_blocking_call::report(
-            &index, &solution, caller,
+            index, solution, caller,
         ));
     }
     for (position, diagnostics) in by_file.into_iter().enumerate() {

@@ -74,8 +74,7 @@ const TRIGGERS: &[(Rule, &[&str])] = &[
     // `nest_asyncio.apply()` fires outside async context too.
     (Rule::NestedEventLoop, &["async", "nest_asyncio"]),
     (Rule::UnawaitedCoroutine, &["async"]),
-    // With the words of every blocking call (see `may_fire`): a sync helper that blocks is a
-    // link of a chain.
+    // Chains start in async code; the project phase analyses the skipped files they reach.
     (Rule::TransitiveBlockingCall, &["async"]),
     (Rule::UnboundedGather, &["gather", "wait", "as_completed"]),
     (Rule::SpawnInLoop, &["create_task", "ensure_future"]),
@@ -158,7 +157,6 @@ pub(super) fn may_fire(text: &str, settings: &Settings, rules: RuleSet) -> bool 
         }
     }
     crate::prefilter::contains_any(text, words)
-        || (rules.contains(Rule::TransitiveBlockingCall) && settings.python.may_call_blocking(text))
 }
 
 /// A rule with a Python detector that needs trigger words (tool diagnostics need none, and

@@ -81,8 +81,6 @@ pub struct CallTables {
     extended_lists: FxHashMap<(Rule, &'static str), CallMatcher>,
     pattern_options: FxHashMap<(Rule, &'static str), CallMatcher>,
     flags: FxHashMap<(Rule, &'static str), bool>,
-    /// Trigger words of the blocking calls, for the project analysis (see `project`).
-    blocking_words: crate::project::BlockingWords,
 }
 
 pub const EXTEND_BLOCKING_CALLS: &str = "extend-blocking-calls";
@@ -137,25 +135,12 @@ impl CallTables {
             }
             extended.insert(Rule::BlockingFileIo, CallMatcher::new(&patterns));
         }
-        let mut tables = CallTables {
+        CallTables {
             extended,
             extended_lists,
             pattern_options,
             flags,
-            blocking_words: crate::project::BlockingWords::default(),
-        };
-        tables.blocking_words = crate::project::BlockingWords::new(
-            crate::project::BLOCKING_RULES
-                .iter()
-                .map(|rule| tables.calls(*rule)),
-            ".",
-        );
-        tables
-    }
-
-    /// Whether `text` may call something a blocking rule lists.
-    pub fn may_call_blocking(&self, text: &str) -> bool {
-        self.blocking_words.found_in(text)
+        }
     }
 
     /// A rule's data list `list`, plus what the user added with `extend-<list>`.

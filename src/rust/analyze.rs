@@ -2,7 +2,6 @@
 //! Adding a Rust detector means adding its line here and its trigger tokens below.
 
 use super::checker::{CallSite, Checker};
-use crate::config::Settings;
 use crate::registry::{Rule, RuleSet};
 use crate::rules::{
     blocking_database, blocking_file_io, blocking_http, blocking_sleep, blocking_subprocess,
@@ -55,8 +54,7 @@ const TRIGGERS: &[(Rule, &[&str])] = &[
     (Rule::SyncLockAcrossAwait, &["async"]),
     (Rule::BlockingWait, &["async"]),
     (Rule::NestedEventLoop, &["async"]),
-    // With the words of every blocking call (see `may_fire`): a sync helper that blocks is a
-    // link of a chain.
+    // Chains start in async code; the project phase analyses the skipped files they reach.
     (Rule::TransitiveBlockingCall, &["async"]),
     (Rule::UnboundedGather, &["join_all", "Futures"]),
     (Rule::SpawnInLoop, &["spawn"]),
@@ -87,14 +85,13 @@ pub fn triggers(rule: Rule) -> Option<&'static [&'static str]> {
         .map(|(_, tokens)| *tokens)
 }
 
-pub(super) fn may_fire(text: &str, settings: &Settings, rules: RuleSet) -> bool {
+pub(super) fn may_fire(text: &str, rules: RuleSet) -> bool {
     let tokens: Vec<&str> = TRIGGERS
         .iter()
         .filter(|(rule, _)| rules.contains(*rule))
         .flat_map(|(_, tokens)| tokens.iter().copied())
         .collect();
     crate::prefilter::contains_any(text, tokens)
-        || (rules.contains(Rule::TransitiveBlockingCall) && settings.rust.may_call_blocking(text))
 }
 
 pub(super) fn call(checker: &mut Checker, site: &CallSite) {
@@ -155,9 +152,8 @@ mod tests {
                 }
                 let mut only = RuleSet::empty();
                 only.insert(*rule);
-                let settings = Settings::new(None, &crate::config::CliOverrides::default(), &root);
                 assert!(
-                    may_fire(&text, &settings, only),
+                    may_fire(&text, only),
                     "{} fires {} but has none of its trigger words",
                     file.display(),
                     rule.code()

@@ -120,8 +120,6 @@ impl RustData {
 #[derive(Debug, Default)]
 pub struct CallTables {
     extended: FxHashMap<Rule, CallMatcher>,
-    /// Trigger words of the blocking calls, for the project analysis (see `project`).
-    blocking_words: crate::project::BlockingWords,
 }
 
 impl CallTables {
@@ -155,22 +153,7 @@ impl CallTables {
             }
             extended.insert(Rule::BlockingFileIo, CallMatcher::new(&patterns));
         }
-        let mut tables = CallTables {
-            extended,
-            blocking_words: crate::project::BlockingWords::default(),
-        };
-        tables.blocking_words = crate::project::BlockingWords::new(
-            crate::project::BLOCKING_RULES
-                .iter()
-                .map(|rule| tables.calls(*rule)),
-            "::",
-        );
-        tables
-    }
-
-    /// Whether `text` may call something a blocking rule lists.
-    pub fn may_call_blocking(&self, text: &str) -> bool {
-        self.blocking_words.found_in(text)
+        CallTables { extended }
     }
 
     /// The calls a blocking rule flags in Rust: its built-in `calls` list plus user extensions.

@@ -28,7 +28,7 @@ pub fn lint(source: &SourceText, settings: &Settings, rules: RuleSet) -> Finding
     } = comments::scan(&source.text);
     // Most Rust files cannot trigger any rule (no `async` at all): parsing is most of the cost,
     // so those are not parsed, and syntax errors in them are not reported.
-    if crate::prefilter::enabled() && !analyze::may_fire(&source.text, settings, rules) {
+    if crate::prefilter::enabled() && !analyze::may_fire(&source.text, rules) {
         return Findings {
             diagnostics: Vec::new(),
             comments,
