@@ -55,8 +55,10 @@ impl SummaryBuilder {
         match self.frames.last() {
             None => name.to_string(),
             Some(Frame::Class(class)) => format!("{class}.{name}"),
+            // Like `__qualname__`: a function's locals are not attributes of it, so no dotted
+            // name from another file (`make().cleanup()`) can reach them.
             Some(Frame::Function(index)) => {
-                format!("{}.{name}", self.summary.functions[*index].name)
+                format!("{}.<locals>.{name}", self.summary.functions[*index].name)
             }
         }
     }
