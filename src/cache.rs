@@ -19,12 +19,16 @@ use sha2::{Digest, Sha256};
 use crate::config::Settings;
 use crate::diagnostic::{Applicability, Diagnostic, Edit, Fix, Note};
 use crate::lint::Linted;
+use crate::project::summary::{
+    BlockingCall, ClassSummary, FileSummary, FunctionSummary, Position, ProjectCall, Target,
+};
 use crate::registry::{Language, Rule, RuleSet};
+use crate::source::Location;
 use crate::suppress::{Suppression, SuppressionKind};
 
 pub const DIRECTORY: &str = ".loopguard_cache";
 const FILE_NAME: &str = "results.bin";
-const MAGIC: &[u8] = b"loopguard-cache-1\n";
+const MAGIC: &[u8] = b"loopguard-cache-2\n";
 
 pub type Digest256 = [u8; 32];
 
@@ -61,6 +65,9 @@ pub struct Entry {
     pub key: Digest256,
     pub lines: usize,
     pub linted: Linted,
+    /// The file's project summary (it depends on the content alone), so that a warm run still
+    /// has the whole project index.
+    pub summary: Option<Arc<FileSummary>>,
 }
 
 pub struct Cache {
@@ -209,6 +216,7 @@ fn encode_file(started_ns: u128, entries: &FxHashMap<PathBuf, Entry>) -> Vec<u8>
         out.0.extend_from_slice(&entry.context);
         out.0.extend_from_slice(&entry.key);
         out.usize(entry.lines);
+        out.option(entry.summary.as_deref(), Writer::summary);
         out.linted(&entry.linted);
     }
     out.0
@@ -231,6 +239,7 @@ fn decode_file(bytes: &[u8]) -> Option<(u128, FxHashMap<PathBuf, Entry>)> {
             context: input.digest()?,
             key: input.digest()?,
             lines: input.usize()?,
+            summary: input.option(Reader::summary)?.map(Arc::new),
             linted: input.linted()?,
         };
         entries.insert(path, entry);
@@ -280,6 +289,70 @@ impl Writer {
 
     fn rule(&mut self, rule: Rule) {
         self.string(rule.code());
+    }
+
+    fn u32(&mut self, value: u32) {
+        self.u64(u64::from(value));
+    }
+
+    fn position(&mut self, position: &Position) {
+        self.u32(u32::from(position.offset));
+        self.usize(position.location.row);
+        self.usize(position.location.column);
+    }
+
+    fn target(&mut self, target: &Target) {
+        match target {
+            Target::Path(name) => {
+                self.0.push(0);
+                self.string(name);
+            }
+            Target::Local(name) => {
+                self.0.push(1);
+                self.string(name);
+            }
+            Target::Inherited { class, method } => {
+                self.0.push(2);
+                self.string(class);
+                self.string(method);
+            }
+        }
+    }
+
+    fn summary(&mut self, summary: &FileSummary) {
+        self.usize(summary.functions.len());
+        for function in &summary.functions {
+            self.string(&function.name);
+            self.bool(function.is_async);
+            self.position(&function.at);
+            self.bool(function.acquires_limiter);
+            self.usize(function.blocking.len());
+            for call in &function.blocking {
+                self.rule(call.rule);
+                self.string(&call.name);
+                self.position(&call.at);
+            }
+            self.usize(function.calls.len());
+            for call in &function.calls {
+                self.target(&call.target);
+                self.range(call.range);
+                self.option(call.statement_start, |out, start| out.u32(u32::from(start)));
+                self.position(&call.at);
+            }
+        }
+        self.usize(summary.classes.len());
+        for class in &summary.classes {
+            self.string(&class.name);
+            self.usize(class.bases.len());
+            for base in &class.bases {
+                self.target(base);
+            }
+        }
+        self.usize(summary.imports.len());
+        for (local, target) in &summary.imports {
+            self.string(local);
+            self.string(target);
+        }
     }
 
     fn linted(&mut self, linted: &Linted) {
@@ -423,6 +496,84 @@ impl Reader<'_> {
         Rule::from_code_or_name(&self.string()?)
     }
 
+    fn position(&mut self) -> Option<Position> {
+        Some(Position {
+            offset: TextSize::from(self.u32()?),
+            location: Location {
+                row: self.usize()?,
+                column: self.usize()?,
+            },
+        })
+    }
+
+    fn target(&mut self) -> Option<Target> {
+        Some(match self.byte()? {
+            0 => Target::Path(self.string()?),
+            1 => Target::Local(self.string()?),
+            2 => Target::Inherited {
+                class: self.string()?,
+                method: self.string()?,
+            },
+            _ => return None,
+        })
+    }
+
+    fn summary(&mut self) -> Option<FileSummary> {
+        let functions = (0..self.count()?)
+            .map(|_| {
+                let name = self.string()?;
+                let is_async = self.bool()?;
+                let at = self.position()?;
+                let acquires_limiter = self.bool()?;
+                let blocking = (0..self.count()?)
+                    .map(|_| {
+                        Some(BlockingCall {
+                            rule: self.rule()?,
+                            name: self.string()?,
+                            at: self.position()?,
+                        })
+                    })
+                    .collect::<Option<Vec<_>>>()?;
+                let calls = (0..self.count()?)
+                    .map(|_| {
+                        Some(ProjectCall {
+                            target: self.target()?,
+                            range: self.range()?,
+                            statement_start: self
+                                .option(|input| input.u32().map(TextSize::from))?,
+                            at: self.position()?,
+                        })
+                    })
+                    .collect::<Option<Vec<_>>>()?;
+                Some(FunctionSummary {
+                    name,
+                    is_async,
+                    at,
+                    blocking,
+                    calls,
+                    acquires_limiter,
+                })
+            })
+            .collect::<Option<Vec<_>>>()?;
+        let classes = (0..self.count()?)
+            .map(|_| {
+                let name = self.string()?;
+                let bases = (0..self.count()?)
+                    .map(|_| self.target())
+                    .collect::<Option<Vec<_>>>()?;
+                Some(ClassSummary { name, bases })
+            })
+            .collect::<Option<Vec<_>>>()?;
+        let imports = (0..self.count()?)
+            .map(|_| Some((self.string()?, self.string()?)))
+            .collect::<Option<Vec<_>>>()?;
+        Some(FileSummary {
+            functions,
+            classes,
+            imports,
+        })
+    }
+
     fn linted(&mut self) -> Option<Linted> {
         let diagnostics = (0..self.count()?)
             .map(|_| self.diagnostic())
@@ -446,6 +597,7 @@ impl Reader<'_> {
                 Some(Note {
                     message: self.string()?,
                     range: self.option(Self::range)?,
+                    file: None,
                 })
             })
             .collect::<Option<Vec<_>>>()?;
@@ -566,6 +718,44 @@ mod tests {
             key: [2; 32],
             lines: 7,
             linted,
+            summary: Some(Arc::new(sample_summary())),
+        }
+    }
+
+    fn sample_summary() -> FileSummary {
+        let at = Position {
+            offset: TextSize::from(3),
+            location: Location { row: 2, column: 4 },
+        };
+        FileSummary {
+            functions: vec![FunctionSummary {
+                name: "Client.load".to_string(),
+                is_async: false,
+                at,
+                blocking: vec![BlockingCall {
+                    rule: Rule::BlockingFileIo,
+                    name: "builtins.open".to_string(),
+                    at,
+                }],
+                calls: vec![ProjectCall {
+                    target: Target::Inherited {
+                        class: "Client".to_string(),
+                        method: "read".to_string(),
+                    },
+                    range: TextRange::new(TextSize::from(5), TextSize::from(9)),
+                    statement_start: Some(TextSize::from(4)),
+                    at,
+                }],
+                acquires_limiter: true,
+            }],
+            classes: vec![ClassSummary {
+                name: "Client".to_string(),
+                bases: vec![
+                    Target::Path(".base.Base".to_string()),
+                    Target::Local("Mixin".to_string()),
+                ],
+            }],
+            imports: vec![("load".to_string(), ".config.load".to_string())],
         }
     }
 
@@ -580,6 +770,7 @@ mod tests {
         assert_eq!(decoded.len(), 2);
         let restored = &decoded[Path::new("a/b.py")];
         assert_eq!(restored.lines, 7);
+        assert_eq!(restored.summary.as_deref(), Some(&sample_summary()));
         assert_eq!(restored.linted.diagnostics, sample().diagnostics);
         assert_eq!(
             format!("{:?}", restored.linted.suppressions),

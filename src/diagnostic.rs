@@ -99,6 +99,16 @@ pub struct Note {
     pub message: String,
     /// Where the note points in the same file, if anywhere.
     pub range: Option<TextRange>,
+    /// Where the note points in another file (the hops of a cross-file call chain).
+    pub file: Option<NoteFile>,
+}
+
+/// A position in a file other than the diagnostic's own, kept as a line and column because that
+/// file's text is not at hand when the diagnostic is rendered.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NoteFile {
+    pub path: std::path::PathBuf,
+    pub location: crate::source::Location,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -141,6 +151,18 @@ impl Diagnostic {
         self.notes.push(Note {
             message: message.into(),
             range,
+            file: None,
+        });
+        self
+    }
+
+    /// A note pointing at a line and column of any file (which may be this one).
+    #[must_use]
+    pub fn with_note_at(mut self, message: impl Into<String>, file: NoteFile) -> Self {
+        self.notes.push(Note {
+            message: message.into(),
+            range: None,
+            file: Some(file),
         });
         self
     }

@@ -3,8 +3,9 @@
 //! The pipeline, in the order the modules run:
 //! `cli` → `discover` (files and their settings) → `lint` (per file, in parallel:
 //! `source` → `python` or `rust` front end: parse, semantic facts, `rules`) → `diagnostic`s →
-//! `suppress` → `fix` (re-lint loop, atomic writes) → `output` (and `audit`, the report built
-//! from the same results).
+//! `suppress` → `fix` (re-lint loop, atomic writes) → `project` (the files' summaries merged,
+//! the rules that follow calls across files) → `output` (and `audit`, the report built from
+//! the same results).
 
 pub mod audit;
 pub mod baseline;
@@ -19,6 +20,7 @@ pub mod lint;
 pub mod matcher;
 pub mod output;
 pub mod prefilter;
+pub mod project;
 pub mod python;
 pub mod registry;
 pub mod rules;

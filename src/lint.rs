@@ -13,6 +13,8 @@ use crate::cache::{Cache, Entry, Stamp};
 use crate::diagnostic::Diagnostic;
 use crate::discover::{DiscoveredFile, Discovery};
 use crate::fix::{FileFix, FixRequest, Fixed};
+use crate::project::summary::FileSummary;
+use crate::project::ProjectFile;
 use crate::registry::{Language, Rule, RuleSet};
 use crate::source::{read_source, SourceText};
 use crate::suppress::{self, Suppression};
@@ -68,6 +70,9 @@ pub struct Findings {
     pub diagnostics: Vec<Diagnostic>,
     /// Comment ranges, for suppression directives; empty when the file did not parse.
     pub comments: Vec<TextRange>,
+    /// What the whole-project phase needs from the file, when a project rule is enabled and
+    /// the file was analysed (not skipped by the pre-filter).
+    pub summary: Option<FileSummary>,
 }
 
 impl Findings {
@@ -82,6 +87,7 @@ impl Findings {
         Findings {
             diagnostics,
             comments,
+            summary: Some(FileSummary::default()),
         }
     }
 }
@@ -142,6 +148,9 @@ pub fn lint_and_fix_all(
     run_pool(discovery, jobs, |file| lint_file(file, fix))
 }
 
+/// A file's report, and its summary for the project phase.
+type Linting = (FileReport, Option<Arc<FileSummary>>);
+
 /// [`lint_all`], taking unchanged files' results from `cache` and adding the new ones to it.
 pub fn lint_all_cached(
     discovery: Discovery,
@@ -154,7 +163,7 @@ pub fn lint_all_cached(
 fn run_pool(
     discovery: Discovery,
     jobs: Option<usize>,
-    lint: impl Fn(&DiscoveredFile) -> FileReport + Send + Sync,
+    lint: impl Fn(&DiscoveredFile) -> Linting + Send + Sync,
 ) -> Result<Vec<FileReport>, String> {
     install_panic_capture();
     let pool = rayon::ThreadPoolBuilder::new()
@@ -163,8 +172,18 @@ fn run_pool(
         .thread_name(|index| format!("loopguard-worker-{index}"))
         .build()
         .map_err(|error| format!("cannot start worker threads: {error}"))?;
-    let mut reports: Vec<FileReport> =
-        pool.install(|| discovery.files.par_iter().map(&lint).collect());
+    let mut reports = pool.install(|| {
+        let (mut reports, summaries): (Vec<FileReport>, Vec<_>) =
+            discovery.files.par_iter().map(&lint).unzip();
+        let files = discovery
+            .files
+            .iter()
+            .zip(summaries)
+            .map(|(file, summary)| ProjectFile { file, summary })
+            .collect();
+        crate::project::check(&mut reports, files);
+        reports
+    });
     reports.extend(discovery.unreadable.into_iter().map(|(path, message)| {
         let diagnostic = Diagnostic::new(Rule::UnlintableFile, message, TextRange::default());
         FileReport::without_source(path, Language::Python, diagnostic)
@@ -189,7 +208,7 @@ fn read_or_report(file: &DiscoveredFile, rules: RuleSet) -> Result<SourceText, B
     })
 }
 
-fn lint_file_cached(file: &DiscoveredFile, cache: &Cache) -> FileReport {
+fn lint_file_cached(file: &DiscoveredFile, cache: &Cache) -> Linting {
     let rules = file.settings.rules_for(&file.path);
     let context = cache.context(&file.settings, rules, file.language, &file.path);
     // Taken before reading: a change after this point makes the next run hash the file again.
@@ -200,13 +219,14 @@ fn lint_file_cached(file: &DiscoveredFile, cache: &Cache) -> FileReport {
     }
     let source = match read_or_report(file, rules) {
         Ok(source) => source,
-        Err(report) => return *report,
+        Err(report) => return (*report, None),
     };
     let key = Cache::key(&context, source.text.as_bytes());
     if let Some(entry) = cache.matching(&file.path, &key) {
         return cached_report(file, entry, Some(source));
     }
-    let linted = lint_source(file, rules, &source);
+    let (linted, summary) = lint_source_summarised(file, rules, &source);
+    let summary = summary.map(Arc::new);
     let crashed = linted
         .diagnostics
         .iter()
@@ -218,25 +238,27 @@ fn lint_file_cached(file: &DiscoveredFile, cache: &Cache) -> FileReport {
             key,
             lines: source.line_count(),
             linted: linted.clone(),
+            summary: summary.clone(),
         };
         cache.store(file.path.clone(), entry);
     }
-    report(
+    let report = report(
         file,
         Fixed {
             source,
             linted,
             fix: None,
         },
-    )
+    );
+    (report, summary)
 }
 
-fn cached_report(file: &DiscoveredFile, entry: &Entry, source: Option<SourceText>) -> FileReport {
+fn cached_report(file: &DiscoveredFile, entry: &Entry, source: Option<SourceText>) -> Linting {
     let Linted {
         diagnostics,
         suppressions,
     } = entry.linted.clone();
-    FileReport {
+    let report = FileReport {
         path: file.path.clone(),
         language: file.language,
         source: source.filter(|_| !diagnostics.is_empty()).map(Arc::new),
@@ -244,16 +266,18 @@ fn cached_report(file: &DiscoveredFile, entry: &Entry, source: Option<SourceText
         suppressions,
         lines: entry.lines,
         fix: None,
-    }
+    };
+    (report, entry.summary.clone())
 }
 
-pub fn lint_file(file: &DiscoveredFile, fix: Option<&FixRequest>) -> FileReport {
+/// Lints one file, fixing it as `fix` asks; the summary is of the text as finally fixed.
+pub fn lint_file(file: &DiscoveredFile, fix: Option<&FixRequest>) -> Linting {
     let rules = file.settings.rules_for(&file.path);
     let source = match read_or_report(file, rules) {
         Ok(source) => source,
-        Err(report) => return *report,
+        Err(report) => return (*report, None),
     };
-    let linted = lint_source(file, rules, &source);
+    let (linted, mut summary) = lint_source_summarised(file, rules, &source);
     let fixed = match fix {
         Some(request) if crate::fix::has_fixes(&linted, request) => {
             crate::fix::fix_file(&file.path, file.language, source, linted, request, |text| {
@@ -266,7 +290,25 @@ pub fn lint_file(file: &DiscoveredFile, fix: Option<&FixRequest>) -> FileReport 
             fix: None,
         },
     };
-    report(file, fixed)
+    if fixed.fix.is_some() && summary.is_some() {
+        summary = summarise(file, &fixed.source);
+    }
+    (report(file, fixed), summary.map(Arc::new))
+}
+
+/// The project summary of a text, parsed whatever the pre-filter would say (the project phase
+/// asks for the files that mention a function known to block). `None` when analysis fails.
+pub fn summarise(file: &DiscoveredFile, source: &SourceText) -> Option<FileSummary> {
+    let mut rules = RuleSet::empty();
+    for rule in crate::project::PROJECT_RULES {
+        rules.insert(*rule);
+    }
+    panic::catch_unwind(AssertUnwindSafe(|| match file.language {
+        Language::Python => crate::python::summarise(source, &file.settings, rules),
+        Language::Rust => crate::rust::summarise(source, &file.settings, rules),
+    }))
+    .ok()
+    .flatten()
 }
 
 fn report(file: &DiscoveredFile, fixed: Fixed) -> FileReport {
@@ -288,6 +330,16 @@ fn report(file: &DiscoveredFile, fixed: Fixed) -> FileReport {
 
 /// Runs the front end and suppressions over one text. A panic becomes an LG004 finding.
 fn lint_source(file: &DiscoveredFile, rules: RuleSet, source: &SourceText) -> Linted {
+    lint_source_summarised(file, rules, source).0
+}
+
+/// [`lint_source`], keeping the project summary the front end made.
+fn lint_source_summarised(
+    file: &DiscoveredFile,
+    rules: RuleSet,
+    source: &SourceText,
+) -> (Linted, Option<FileSummary>) {
+    let mut summary = None;
     let analysis = panic::catch_unwind(AssertUnwindSafe(|| {
         #[cfg(test)]
         tests::maybe_inject_panic(&file.path);
@@ -295,6 +347,7 @@ fn lint_source(file: &DiscoveredFile, rules: RuleSet, source: &SourceText) -> Li
             Language::Python => crate::python::lint(source, &file.settings, rules),
             Language::Rust => crate::rust::lint(source, &file.settings, rules),
         };
+        summary = findings.summary;
         let mut diagnostics = findings.diagnostics;
         let mut suppressions = suppress::collect(source, &findings.comments, file.language);
         suppress::apply(&mut diagnostics, &mut suppressions, source);
@@ -328,7 +381,7 @@ fn lint_source(file: &DiscoveredFile, rules: RuleSet, source: &SourceText) -> Li
             diagnostic.range.end(),
         )
     });
-    linted
+    (linted, summary)
 }
 
 thread_local! {

@@ -297,7 +297,14 @@ pub fn apply(
 }
 
 /// LG002 findings: suppressions of enabled rules that matched nothing, and unknown names.
+/// What an enabled project rule (LG208) may still use is left to [`unused_after_project`]:
+/// its findings come after every file was linted.
 pub fn unused(suppressions: &[Suppression], enabled: RuleSet) -> Vec<Diagnostic> {
+    let project_rules_enabled = crate::project::summarises(enabled);
+    let mut per_file = enabled;
+    for rule in crate::project::PROJECT_RULES {
+        per_file.remove(*rule);
+    }
     let mut findings = Vec::new();
     for suppression in suppressions {
         for name in &suppression.unknown {
@@ -308,33 +315,61 @@ pub fn unused(suppressions: &[Suppression], enabled: RuleSet) -> Vec<Diagnostic>
             ));
         }
         match &suppression.rules {
-            None if !suppression.used_bare => findings.push(Diagnostic::new(
-                Rule::UnusedSuppression,
-                "this blanket `noqa` suppresses nothing",
-                suppression.range,
-            )),
+            None if project_rules_enabled => {}
+            Some(_) => findings.extend(unused_rules(suppression, per_file)),
+            None if !suppression.used_bare => findings.push(blanket_noqa_unused(suppression)),
             None => {}
-            Some(rules) => {
-                let unused: Vec<&str> = rules
-                    .iter()
-                    .zip(&suppression.used)
-                    .filter(|(rule, used)| !**used && enabled.contains(**rule))
-                    .map(|(rule, _)| rule.code())
-                    .collect();
-                if !unused.is_empty() {
-                    findings.push(Diagnostic::new(
-                        Rule::UnusedSuppression,
-                        format!(
-                            "unused suppression: nothing here triggers {}",
-                            unused.join(", ")
-                        ),
-                        suppression.range,
-                    ));
-                }
-            }
         }
     }
     findings
+}
+
+/// The LG002 findings [`unused`] left to the project phase: suppressions of project rules,
+/// and blanket `noqa`s, that nothing used once the project findings were added.
+pub fn unused_after_project(suppressions: &[Suppression], enabled: RuleSet) -> Vec<Diagnostic> {
+    let project_rules: RuleSet = crate::project::PROJECT_RULES
+        .iter()
+        .copied()
+        .filter(|rule| enabled.contains(*rule))
+        .collect();
+    let mut findings = Vec::new();
+    for suppression in suppressions {
+        match &suppression.rules {
+            None if !suppression.used_bare => findings.push(blanket_noqa_unused(suppression)),
+            None => {}
+            Some(_) => findings.extend(unused_rules(suppression, project_rules)),
+        }
+    }
+    findings
+}
+
+fn blanket_noqa_unused(suppression: &Suppression) -> Diagnostic {
+    Diagnostic::new(
+        Rule::UnusedSuppression,
+        "this blanket `noqa` suppresses nothing",
+        suppression.range,
+    )
+}
+
+/// The finding for the rules of `checked` a suppression names and did not use.
+fn unused_rules(suppression: &Suppression, checked: RuleSet) -> Option<Diagnostic> {
+    let rules = suppression.rules.as_ref()?;
+    let unused: Vec<&str> = rules
+        .iter()
+        .zip(&suppression.used)
+        .filter(|(rule, used)| !**used && checked.contains(**rule))
+        .map(|(rule, _)| rule.code())
+        .collect();
+    (!unused.is_empty()).then(|| {
+        Diagnostic::new(
+            Rule::UnusedSuppression,
+            format!(
+                "unused suppression: nothing here triggers {}",
+                unused.join(", ")
+            ),
+            suppression.range,
+        )
+    })
 }
 
 #[cfg(test)]

@@ -550,3 +550,49 @@ fn a_50_mb_file_is_linted() {
         "{out}"
     );
 }
+
+const HELPER: &str = "def load():\n    with open('settings.toml') as f:\n        return f.read()\n";
+
+#[test]
+fn transitive_blocking_calls_are_seen_across_files_with_suppressions_and_the_cache() {
+    let handlers = "from helpers import load\n\n\nasync def a():\n    return load()\n\n\nasync def b():\n    return load()  # loopguard: allow(LG208) -- startup only\n\n\nasync def c():\n    return 1  # loopguard: allow(LG208)\n";
+    let directory = project(&[("helpers.py", HELPER), ("handlers.py", handlers)]);
+    let expected = "handlers.py:5:12: LG208 [transitive-blocking-call] `load` is a sync function that blocks: it calls `open` (LG203), stalling the event loop for every task on it\nhandlers.py:13:15: LG002 [unused-suppression] unused suppression: nothing here triggers LG208\n";
+    let args = ["--select", "LG208,LG002"];
+    // Cold, then warm: the cache keeps each file's summary, never a cross-file finding.
+    for _ in 0..2 {
+        let (stdout, code) = concise(directory.path(), &args);
+        assert_eq!(stdout, expected);
+        assert_eq!(code, 1);
+    }
+    fs::write(
+        directory.path().join("helpers.py"),
+        "def load():\n    return {}\n",
+    )
+    .unwrap();
+    let (stdout, _) = concise(directory.path(), &args);
+    assert_eq!(
+        stdout,
+        "handlers.py:9:20: LG002 [unused-suppression] unused suppression: nothing here triggers LG208\nhandlers.py:13:15: LG002 [unused-suppression] unused suppression: nothing here triggers LG208\n"
+    );
+}
+
+#[test]
+fn transitive_blocking_call_notes_name_each_hop_with_its_file() {
+    let handlers = "from helpers import load\n\n\nasync def a():\n    return load()\n";
+    let directory = project(&[("helpers.py", HELPER), ("handlers.py", handlers)]);
+    let output = loopguard(directory.path())
+        .args(["check", "--select", "LG208", "--no-cache"])
+        .env("NO_COLOR", "1")
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8(output.stdout).unwrap();
+    assert!(
+        stdout.contains("note: call chain: a -> load -> open"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("note: `load` calls `open`, which blocks (LG203) (helpers.py:2:10)"),
+        "{stdout}"
+    );
+}

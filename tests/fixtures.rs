@@ -1,9 +1,10 @@
 //! Runs every rule over its fixtures: `fixtures/<language>/<CODE>/**`.
 //!
 //! Each line that must produce a finding carries a `# expect: CODE` marker (`// expect: CODE`
-//! in Rust); every other line must produce none. Files are linted with only the directory's
-//! rule selected and with any `loopguard.toml` next to them, and the JSON output of each file is
-//! kept as an insta snapshot.
+//! in Rust); every other line must produce none. Each directory is linted as one project (one
+//! run over all its files, so calls across files are seen) with only the directory's rule
+//! selected and with any `loopguard.toml` next to them, and the JSON output of each file is kept
+//! as an insta snapshot.
 
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
@@ -77,21 +78,23 @@ fn check_language(language: &str) {
     let root = fixture_root();
     let mut failures = Vec::new();
     for (rule, directory) in rule_directories(language) {
-        for file in fixture_files(&directory) {
-            let cli = CliOverrides {
-                select: Some(vec![Selector::Rule(rule)]),
-                ..CliOverrides::default()
-            };
-            let reports = loopguard::check_paths(
-                std::slice::from_ref(&file),
-                ConfigSource::Hierarchical,
-                cli,
-                &root,
-                Some(1),
-            )
-            .unwrap();
-            let findings = loopguard::output::findings(&reports, &root);
-            let actual: BTreeSet<(usize, String)> = findings
+        // The directory is one project: a rule that follows calls across files sees them all.
+        let files = fixture_files(&directory);
+        let cli = CliOverrides {
+            select: Some(vec![Selector::Rule(rule)]),
+            ..CliOverrides::default()
+        };
+        let reports =
+            loopguard::check_paths(&files, ConfigSource::Hierarchical, cli, &root, Some(1))
+                .unwrap();
+        let findings = loopguard::output::findings(&reports, &root);
+        for file in files {
+            let in_file: Vec<_> = findings
+                .iter()
+                .filter(|finding| finding.path == file)
+                .cloned()
+                .collect();
+            let actual: BTreeSet<(usize, String)> = in_file
                 .iter()
                 .map(|finding| {
                     (
@@ -115,7 +118,7 @@ fn check_language(language: &str) {
                 .unwrap()
                 .to_string_lossy()
                 .replace(['/', '\\'], "__");
-            insta::assert_json_snapshot!(relative, loopguard::output::json::to_value(&findings));
+            insta::assert_json_snapshot!(relative, loopguard::output::json::to_value(&in_file));
         }
     }
     assert!(

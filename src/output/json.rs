@@ -43,6 +43,9 @@ struct JsonEdit<'a> {
 #[derive(Serialize)]
 struct JsonNote<'a> {
     message: &'a str,
+    /// Set when the note points into another file than the finding's (a call chain's hops).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    filename: Option<&'a str>,
     location: Option<Location>,
     end_location: Option<Location>,
 }
@@ -78,10 +81,20 @@ fn to_json<'a>(finding: &'a Finding) -> JsonDiagnostic<'a> {
         notes: diagnostic
             .notes
             .iter()
-            .map(|note| JsonNote {
-                message: &note.message,
-                location: note.range.map(|range| locate(range.start())),
-                end_location: note.range.map(|range| locate(range.end())),
+            .zip(&finding.note_paths)
+            .map(|(note, path)| match &note.file {
+                Some(file) => JsonNote {
+                    message: &note.message,
+                    filename: path.as_deref(),
+                    location: Some(file.location),
+                    end_location: Some(file.location),
+                },
+                None => JsonNote {
+                    message: &note.message,
+                    filename: None,
+                    location: note.range.map(|range| locate(range.start())),
+                    end_location: note.range.map(|range| locate(range.end())),
+                },
             })
             .collect(),
         url: meta.url(),

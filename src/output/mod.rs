@@ -51,11 +51,29 @@ pub struct Finding<'r> {
     pub diagnostic: &'r Diagnostic,
     pub start: Location,
     pub end: Location,
+    /// For each note of the diagnostic that points into a file, that file's path as shown.
+    pub note_paths: Vec<Option<String>>,
     /// Whether this run's `--fix` would apply the fix (`--unsafe-fixes` counts unsafe ones).
     fixable: bool,
 }
 
 impl Finding<'_> {
+    /// A note's message, followed by the file position it points at when it is in a file of
+    /// its own (`path:line:column`).
+    pub fn note_text(&self, index: usize) -> String {
+        let note = &self.diagnostic.notes[index];
+        match (
+            &note.file,
+            self.note_paths.get(index).and_then(Option::as_deref),
+        ) {
+            (Some(file), Some(path)) => format!(
+                "{} ({path}:{}:{})",
+                note.message, file.location.row, file.location.column
+            ),
+            _ => note.message.clone(),
+        }
+    }
+
     /// Marked `[*]` in the output.
     pub fn is_fixable(&self) -> bool {
         self.fixable
@@ -111,6 +129,11 @@ pub fn findings_with<'r>(
                 fix.applicability == Applicability::Safe
                     || (unsafe_fixes && fix.applicability == Applicability::Unsafe)
             });
+            let note_paths = diagnostic
+                .notes
+                .iter()
+                .map(|note| note.file.as_ref().map(|file| display_path(&file.path, cwd)))
+                .collect();
             findings.push(Finding {
                 path: &report.path,
                 display_path: display.clone(),
@@ -118,6 +141,7 @@ pub fn findings_with<'r>(
                 diagnostic,
                 start,
                 end,
+                note_paths,
                 fixable,
             });
         }

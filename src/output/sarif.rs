@@ -185,6 +185,19 @@ fn result(finding: &Finding, fingerprint: String, cwd: &Path) -> SarifResult {
         .notes
         .iter()
         .filter_map(|note| {
+            if let Some(file) = &note.file {
+                return Some(
+                    Location::builder()
+                        .message(Message::builder().text(note.message.clone()).build())
+                        .physical_location(
+                            PhysicalLocation::builder()
+                                .artifact_location(artifact(&file.path, cwd))
+                                .region(region(file.location, file.location))
+                                .build(),
+                        )
+                        .build(),
+                );
+            }
             let range = note.range?;
             Some(
                 Location::builder()

@@ -122,12 +122,14 @@ pub fn render(
     let mut rendered_text = String::new();
     for finding in findings {
         let diagnostic = finding.diagnostic;
-        let unranged_notes = diagnostic.notes.iter().filter(|note| note.range.is_none());
+        let unranged_notes = (0..diagnostic.notes.len())
+            .filter(|index| diagnostic.notes[*index].range.is_none())
+            .map(|index| format!("note: {}", finding.note_text(index)));
         let help = diagnostic
             .help
             .iter()
             .cloned()
-            .chain(unranged_notes.map(|note| format!("note: {}", note.message)))
+            .chain(unranged_notes)
             .reduce(|help, note| format!("{help}\n{note}"));
         let rendered = Rendered {
             finding,

@@ -74,6 +74,8 @@ const TRIGGERS: &[(Rule, &[&str])] = &[
     // `nest_asyncio.apply()` fires outside async context too.
     (Rule::NestedEventLoop, &["async", "nest_asyncio"]),
     (Rule::UnawaitedCoroutine, &["async"]),
+    // Chains start in async code; the project phase analyses the skipped files they reach.
+    (Rule::TransitiveBlockingCall, &["async"]),
     (Rule::UnboundedGather, &["gather", "wait", "as_completed"]),
     (Rule::SpawnInLoop, &["create_task", "ensure_future"]),
     (Rule::DanglingTask, &["create_task", "ensure_future"]),
@@ -183,6 +185,7 @@ pub(super) fn call<'a>(checker: &mut Checker<'a>, call: &'a ExprCall) {
             detector(checker, &site);
         }
     }
+    super::project::call(checker, &site);
 }
 
 pub(super) fn statement(checker: &mut Checker, statement: &Stmt) {

@@ -8,6 +8,7 @@ use rustc_hash::FxHashSet;
 
 use super::analyze;
 use super::facts;
+use super::project::{self, SummaryBuilder};
 use super::semantic::SemanticModel;
 use crate::config::Settings;
 use crate::diagnostic::Diagnostic;
@@ -44,6 +45,8 @@ pub struct Checker<'a> {
     reported_once: FxHashSet<(Rule, TextSize, String)>,
     /// Functions registered as route handlers by a call, computed on first use.
     registered_handlers: Option<FxHashSet<String>>,
+    /// The file's summary for the whole-project analysis, when a project rule is enabled.
+    summary: Option<SummaryBuilder>,
 }
 
 impl<'a> Checker<'a> {
@@ -62,12 +65,23 @@ impl<'a> Checker<'a> {
             diagnostics: Vec::new(),
             reported_once: FxHashSet::default(),
             registered_handlers: None,
+            summary: crate::project::summarises(rules).then(|| SummaryBuilder::new(module)),
         }
     }
 
-    pub fn run(mut self) -> Vec<Diagnostic> {
+    /// The findings, and the file's project summary when a project rule is enabled.
+    pub fn run(
+        mut self,
+    ) -> (
+        Vec<Diagnostic>,
+        Option<crate::project::summary::FileSummary>,
+    ) {
         self.visit_body(&self.module.body);
-        self.diagnostics
+        (self.diagnostics, self.summary.map(SummaryBuilder::finish))
+    }
+
+    pub(super) fn summary_builder(&mut self) -> Option<&mut SummaryBuilder> {
+        self.summary.as_mut()
     }
 
     pub fn enabled(&self, rule: Rule) -> bool {
@@ -165,7 +179,13 @@ impl<'a> Visitor<'a> for Checker<'a> {
                     }
                 }
                 self.semantic.push_function(function);
+                if let Some(summary) = &mut self.summary {
+                    summary.enter_function(function);
+                }
                 self.visit_body(&function.body);
+                if let Some(summary) = &mut self.summary {
+                    summary.exit();
+                }
                 self.semantic.pop_scope();
             }
             Stmt::ClassDef(class) => {
@@ -175,8 +195,15 @@ impl<'a> Visitor<'a> for Checker<'a> {
                 if let Some(arguments) = &class.arguments {
                     self.visit_arguments(arguments);
                 }
+                if let Some(summary) = &mut self.summary {
+                    let bases = project::class_bases(&self.semantic, summary.names(), class);
+                    summary.enter_class(class, bases);
+                }
                 self.semantic.push_class(class);
                 self.visit_body(&class.body);
+                if let Some(summary) = &mut self.summary {
+                    summary.exit();
+                }
                 self.semantic.pop_scope();
             }
             Stmt::For(for_stmt) => {

@@ -7,6 +7,7 @@ mod depth;
 pub mod edits;
 pub mod facts;
 pub mod parse;
+pub mod project;
 pub mod semantic;
 
 pub use data::{CallTables, EXTEND_BLOCKING_CALLS, INCLUDE_METADATA_CALLS};
@@ -35,6 +36,19 @@ pub fn lint(source: &SourceText, settings: &Settings, rules: RuleSet) -> Finding
     .unwrap_or_else(|message| Findings::too_deep(message, rules, Vec::new()))
 }
 
+/// The project summary of a text, which is parsed whatever the pre-filter would say.
+pub fn summarise(
+    source: &SourceText,
+    settings: &Settings,
+    rules: RuleSet,
+) -> Option<crate::project::summary::FileSummary> {
+    crate::lint::with_stack_for(depth::estimate(&source.text), || {
+        check(source, settings, rules)
+    })
+    .ok()?
+    .summary
+}
+
 fn check(source: &SourceText, settings: &Settings, rules: RuleSet) -> Findings {
     let parsed = parse::ParsedModule::parse(&source.text);
     if let Some(error) = parsed.syntax_error() {
@@ -45,11 +59,17 @@ fn check(source: &SourceText, settings: &Settings, rules: RuleSet) -> Findings {
         return Findings {
             diagnostics: vec![Diagnostic::new(Rule::ParseError, message, error.range)],
             comments: Vec::new(),
+            summary: crate::project::summarises(rules).then(Default::default),
         };
     }
-    let diagnostics = checker::Checker::new(parsed.module(), &source.text, settings, rules).run();
+    let (diagnostics, mut summary) =
+        checker::Checker::new(parsed.module(), &source.text, settings, rules).run();
+    if let Some(summary) = &mut summary {
+        summary.locate(source);
+    }
     Findings {
         diagnostics,
         comments: parsed.comment_ranges().collect(),
+        summary,
     }
 }

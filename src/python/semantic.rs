@@ -276,6 +276,16 @@ impl<'a> SemanticModel<'a> {
         false
     }
 
+    /// In the body of a `def` or `async def` itself (or a comprehension in it), not in a lambda
+    /// or class body nested in it.
+    pub fn in_function_body(&self) -> bool {
+        self.scopes
+            .iter()
+            .rev()
+            .find(|scope| scope.kind != ScopeKind::Comprehension)
+            .is_some_and(|scope| matches!(scope.kind, ScopeKind::Function { .. }))
+    }
+
     /// Inside a loop body or a comprehension's element expression, within the current function.
     pub fn in_loop(&self) -> bool {
         self.current_loop().is_some()

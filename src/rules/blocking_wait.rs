@@ -38,7 +38,7 @@ pub(crate) fn python_call(checker: &mut Checker, site: &CallSite) {
 }
 
 /// `join(timeout=0)`, `wait(0)`, `result(timeout=0)`: a poll that returns at once.
-fn has_zero_timeout(site: &CallSite, name: &str) -> bool {
+pub(crate) fn has_zero_timeout(site: &CallSite, name: &str) -> bool {
     let timeout_position = match name.rsplit('.').next() {
         Some("join" | "wait" | "result" | "exception") => 0,
         Some("get") => 1,

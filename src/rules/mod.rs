@@ -41,6 +41,7 @@ rules! {
     BlockingDatabase => blocking_database,
     SyncLockAcrossAwait => sync_lock_across_await,
     BlockingWait => blocking_wait,
+    TransitiveBlockingCall => transitive_blocking_call,
     DeprecatedGetEventLoop => deprecated_get_event_loop,
     NestedEventLoop => nested_event_loop,
     RemovedLoopArgument => removed_loop_argument,

@@ -56,6 +56,8 @@ const TRIGGERS: &[(Rule, &[&str])] = &[
     (Rule::SyncLockAcrossAwait, &["async"]),
     (Rule::BlockingWait, &["async"]),
     (Rule::NestedEventLoop, &["async"]),
+    // Chains start in async code; the project phase analyses the skipped files they reach.
+    (Rule::TransitiveBlockingCall, &["async"]),
     (Rule::UnboundedGather, &["join_all", "Futures"]),
     (Rule::SpawnInLoop, &["spawn"]),
     (Rule::UnboundedQueue, &["channel", "unbounded"]),

@@ -12,6 +12,7 @@ use super::analyze;
 use super::edits::ImportPoint;
 use super::macros::{self, MacroBody};
 use super::parse::Spans;
+use super::project::{self, SummaryBuilder};
 use super::semantic::{ScopeKind, SemanticModel};
 use crate::config::Settings;
 use crate::diagnostic::Diagnostic;
@@ -175,6 +176,8 @@ pub struct Checker<'s> {
     next_call_in_chain: bool,
     /// Whether guards are tracked: only `unguarded-call` with Rust `[[guarded-calls]]` asks.
     tracks_guards: bool,
+    /// The file's summary for the whole-project analysis, when a project rule is enabled.
+    summary: Option<SummaryBuilder>,
 }
 
 impl<'s> Checker<'s> {
@@ -197,13 +200,34 @@ impl<'s> Checker<'s> {
                     .guarded_calls
                     .iter()
                     .any(|guarded| guarded.call.is_rust()),
+            summary: crate::project::summarises(rules).then(SummaryBuilder::default),
         }
     }
 
-    pub fn run(mut self, file: &syn::File) -> Vec<Diagnostic> {
+    /// The findings, and the file's project summary when a project rule is enabled.
+    pub fn run(
+        mut self,
+        file: &syn::File,
+    ) -> (
+        Vec<Diagnostic>,
+        Option<crate::project::summary::FileSummary>,
+    ) {
         self.import_point = Some(ImportPoint::of(file, self.spans));
         self.visit_file(file);
-        self.diagnostics
+        (self.diagnostics, self.summary.map(SummaryBuilder::finish))
+    }
+
+    pub(super) fn summary_builder(&mut self) -> Option<&mut SummaryBuilder> {
+        self.summary.as_mut()
+    }
+
+    /// Where the innermost statement being visited starts.
+    pub(super) fn statement_start(&self) -> Option<ruff_text_size::TextSize> {
+        self.statements
+            .iter()
+            .rev()
+            .find_map(|start| *start)
+            .map(|span| self.spans.offset(span.start()))
     }
 
     pub fn enabled(&self, rule: Rule) -> bool {
@@ -213,12 +237,7 @@ impl<'s> Checker<'s> {
     /// Records a finding; a suppression on the first line of its statement covers it.
     pub fn report(&mut self, mut diagnostic: Diagnostic) {
         if diagnostic.statement_start.is_none() {
-            diagnostic.statement_start = self
-                .statements
-                .iter()
-                .rev()
-                .find_map(|start| *start)
-                .map(|span| self.spans.offset(span.start()));
+            diagnostic.statement_start = self.statement_start();
         }
         if diagnostic.function.is_none() {
             diagnostic.function = self.functions.last().cloned();
@@ -346,14 +365,42 @@ impl<'s> Checker<'s> {
                 self.semantic.bind(&typed.pat, stated);
             }
         }
+        if let Some(summary) = &mut self.summary {
+            let at = self.spans.offset(signature.ident.span().start());
+            summary.enter_function(
+                &signature.ident.to_string(),
+                signature.asyncness.is_some(),
+                at,
+            );
+        }
         self.functions.push(signature.ident.to_string());
         self.visit_statements(&body.stmts);
         self.functions.pop();
+        if let Some(summary) = &mut self.summary {
+            summary.exit();
+        }
         self.semantic.pop_scope();
     }
 
     fn visit_call_site(&mut self, site: CallSite) {
         analyze::call(self, &site);
+        if self.summary.is_some() {
+            project::call(self, &site);
+        }
+    }
+
+    /// Walks the items of an `impl` or `trait` block as methods of `owner`.
+    fn visit_owned_items(&mut self, self_type: Option<&syn::Type>, visit: impl FnOnce(&mut Self)) {
+        if self.summary.is_some() {
+            let owner = self_type.and_then(|ty| project::owner_path(self, ty));
+            if let Some(summary) = &mut self.summary {
+                summary.enter_owner(owner);
+            }
+        }
+        visit(self);
+        if let Some(summary) = &mut self.summary {
+            summary.exit();
+        }
     }
 
     fn block_range(&self, block: &syn::Block) -> TextRange {
@@ -390,8 +437,14 @@ impl<'ast> Visit<'ast> for Checker<'_> {
             inherits_parent: false,
         });
         self.semantic.declare_items(items.iter());
+        if let Some(summary) = &mut self.summary {
+            summary.enter_module(module.ident.to_string());
+        }
         for item in items {
             self.visit_item(item);
+        }
+        if let Some(summary) = &mut self.summary {
+            summary.exit();
         }
         self.semantic.pop_scope();
     }
@@ -402,10 +455,24 @@ impl<'ast> Visit<'ast> for Checker<'_> {
 
     fn visit_item_impl(&mut self, implementation: &'ast syn::ItemImpl) {
         self.semantic.push_impl(&implementation.self_ty);
-        for item in &implementation.items {
-            self.visit_impl_item(item);
-        }
+        self.visit_owned_items(Some(&implementation.self_ty), |checker| {
+            for item in &implementation.items {
+                checker.visit_impl_item(item);
+            }
+        });
         self.semantic.pop_impl();
+    }
+
+    fn visit_item_trait(&mut self, item: &'ast syn::ItemTrait) {
+        let path: syn::Type = syn::Type::Path(syn::TypePath {
+            qself: None,
+            path: item.ident.clone().into(),
+        });
+        self.visit_owned_items(Some(&path), |checker| {
+            for trait_item in &item.items {
+                checker.visit_trait_item(trait_item);
+            }
+        });
     }
 
     fn visit_impl_item_fn(&mut self, function: &'ast syn::ImplItemFn) {

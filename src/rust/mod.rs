@@ -9,6 +9,7 @@ pub mod edits;
 pub mod facts;
 pub mod macros;
 pub mod parse;
+pub mod project;
 pub mod semantic;
 
 pub use analyze::triggers;
@@ -31,12 +32,28 @@ pub fn lint(source: &SourceText, settings: &Settings, rules: RuleSet) -> Finding
         return Findings {
             diagnostics: Vec::new(),
             comments,
+            summary: None,
         };
     }
     // syn, the checker and dropping the tree recurse once per level.
     let unlintable_comments = comments.clone();
     crate::lint::with_stack_for(max_nesting, || check(source, settings, rules, comments))
         .unwrap_or_else(|message| Findings::too_deep(message, rules, unlintable_comments))
+}
+
+/// The project summary of a text, which is parsed whatever the pre-filter would say.
+pub fn summarise(
+    source: &SourceText,
+    settings: &Settings,
+    rules: RuleSet,
+) -> Option<crate::project::summary::FileSummary> {
+    let comments::Lexed {
+        comments,
+        max_nesting,
+    } = comments::scan(&source.text);
+    crate::lint::with_stack_for(max_nesting, || check(source, settings, rules, comments))
+        .ok()?
+        .summary
 }
 
 fn check(
@@ -47,11 +64,16 @@ fn check(
 ) -> Findings {
     let findings = match parse::parse_file(source) {
         Ok(file) => {
-            let diagnostics = checker::Checker::new(source, settings, rules).run(&file);
+            let (diagnostics, mut summary) =
+                checker::Checker::new(source, settings, rules).run(&file);
             drop(file);
+            if let Some(summary) = &mut summary {
+                summary.locate(source);
+            }
             Findings {
                 diagnostics,
                 comments,
+                summary,
             }
         }
         Err(error) => Findings {
@@ -61,6 +83,7 @@ fn check(
                 error.range,
             )],
             comments: Vec::new(),
+            summary: crate::project::summarises(rules).then(Default::default),
         },
     };
     parse::release_spans();

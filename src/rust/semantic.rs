@@ -374,6 +374,72 @@ impl SemanticModel {
         false
     }
 
+    /// In the body of a sync `fn` itself, or a closure that runs inline there; not in an async
+    /// block or a closure handed to another function (`thread::spawn`, `spawn_blocking`).
+    pub fn in_sync_function_body(&self) -> bool {
+        for scope in self.scopes.iter().rev() {
+            match scope.kind {
+                ScopeKind::Block | ScopeKind::LoopBody => continue,
+                ScopeKind::Closure {
+                    is_async: false,
+                    runs_inline: true,
+                    ..
+                } => continue,
+                ScopeKind::Function { is_async } => return !is_async,
+                _ => return false,
+            }
+        }
+        false
+    }
+
+    /// What a path names in the project, relative to the current module: `crate::` paths,
+    /// `self::`/`super::` paths, the module's own items and `use` items that lead to one of
+    /// these. `None` for locals, items of a block, and other crates.
+    pub fn project_path(&self, segments: &[String]) -> Option<ProjectPath> {
+        let (first, rest) = segments.split_first()?;
+        match first.as_str() {
+            "crate" => return Some(ProjectPath::Crate(rest.join("::"))),
+            "self" | "super" => return Some(relative_path(segments, 0)),
+            _ => {}
+        }
+        let mut locals_visible = segments.len() == 1;
+        let mut modules_crossed = 0;
+        for scope in self.scopes.iter().rev() {
+            if locals_visible && scope.locals.iter().any(|(local, _)| local == first) {
+                return None;
+            }
+            if let Some(path) = scope.uses.get(first) {
+                let mut full: Vec<String> = path.split("::").map(str::to_string).collect();
+                full.extend(rest.iter().cloned());
+                return match full[0].as_str() {
+                    "crate" => Some(ProjectPath::Crate(full[1..].join("::"))),
+                    "self" | "super" => Some(relative_path(&full, modules_crossed)),
+                    // `use self::helpers::load` is stored as `helpers::load`.
+                    head if scope.items.contains(head) => {
+                        Some(relative_path(&full, modules_crossed))
+                    }
+                    _ => None,
+                };
+            }
+            if scope.items.contains(first) {
+                return matches!(scope.kind, ScopeKind::Module { .. })
+                    .then(|| relative_path(segments, modules_crossed));
+            }
+            match scope.kind {
+                ScopeKind::Function { .. } => locals_visible = false,
+                ScopeKind::Module {
+                    inherits_parent: true,
+                } => {
+                    locals_visible = false;
+                    modules_crossed += 1;
+                }
+                ScopeKind::Module { .. } => break,
+                _ => {}
+            }
+        }
+        None
+    }
+
     /// Whether `.await` may be written here: directly in an async body, not in a closure.
     pub fn can_await(&self) -> bool {
         for scope in self.scopes.iter().rev() {
@@ -787,6 +853,33 @@ impl SemanticModel {
             }
         }
         None
+    }
+}
+
+/// A path into the project (see [`SemanticModel::project_path`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ProjectPath {
+    /// `crate::a::f` without the `crate`.
+    Crate(String),
+    /// `ups` modules above the current one (`super` is one), then `path`.
+    Relative { ups: usize, path: String },
+}
+
+/// `self::a::f`, `super::super::g` or `a::f` seen `ups` modules below where it was written.
+fn relative_path(segments: &[String], ups: usize) -> ProjectPath {
+    let mut ups = ups;
+    let mut rest = segments;
+    while let Some((first, tail)) = rest.split_first() {
+        match first.as_str() {
+            "self" => {}
+            "super" => ups += 1,
+            _ => break,
+        }
+        rest = tail;
+    }
+    ProjectPath::Relative {
+        ups,
+        path: rest.join("::"),
     }
 }
 

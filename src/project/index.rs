@@ -1,0 +1,559 @@
+//! The project index: every file's summary merged under project-wide names, each call resolved
+//! to the function it reaches (or dropped when the code does not say), and for every sync
+//! function the shortest chain of calls to a direct blocking call.
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use rustc_hash::FxHashMap;
+
+use super::modules::ModulePath;
+use super::summary::{BlockingCall, FileSummary, FunctionSummary, ProjectCall, Target};
+
+/// One file as the index sees it.
+pub struct IndexedFile {
+    pub path: PathBuf,
+    pub module: ModulePath,
+    pub summary: Arc<FileSummary>,
+}
+
+/// A function of the project: `file` and `function` index its summary.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct FunctionId(u32);
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Definition<T> {
+    Unique(T),
+    /// Two files (or two branches of one) define the name: calls of it are not followed.
+    Ambiguous,
+}
+
+/// Resolution follows re-exports and base classes; this bounds cycles among them.
+const MAX_RESOLUTION_DEPTH: u8 = 16;
+
+/// Names of one language and crate (Python is one namespace; each Rust crate is one).
+#[derive(Default)]
+struct Namespace {
+    functions: FxHashMap<String, Definition<FunctionId>>,
+    classes: FxHashMap<String, Definition<ClassId>>,
+    aliases: FxHashMap<String, Definition<String>>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct ClassId {
+    file: u32,
+    class: u32,
+}
+
+#[derive(Default)]
+pub struct Index {
+    files: Vec<IndexedFile>,
+    namespace_ids: FxHashMap<Option<PathBuf>, usize>,
+    namespace_of: Vec<usize>,
+    namespaces: Vec<Namespace>,
+    functions: Vec<(u32, u32)>,
+    names: Vec<String>,
+    /// The calls of each function reachable from async code, resolved: (callee, index of the
+    /// call in its summary). Functions no coroutine reaches are never resolved.
+    edges: Vec<Vec<(FunctionId, u32)>>,
+    reachable: Vec<bool>,
+    /// Functions with a call whose target no indexed file defines (yet).
+    unresolved: Vec<bool>,
+    /// Names those calls reach: (namespace, project-wide name).
+    missing: Vec<(usize, String)>,
+}
+
+/// How a sync function blocks: the next function on its shortest chain (with the call that
+/// reaches it), or its own first blocking call.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Step {
+    Calls { callee: FunctionId, call: u32 },
+    Blocks { call: u32 },
+}
+
+/// For every sync function async code reaches, whether and how it blocks.
+pub struct Solution {
+    steps: Vec<Option<Step>>,
+}
+
+impl Index {
+    /// Indexes `files`, then resolves the calls of every function reachable from an async
+    /// function of a file for which `is_root` holds.
+    pub fn build(files: Vec<IndexedFile>, is_root: impl Fn(usize) -> bool) -> Self {
+        let mut index = Index::default();
+        index.add(files, is_root);
+        index
+    }
+
+    /// Adds files (`is_root` is asked with the positions they get), then resolves again the
+    /// calls that did not resolve before and follows what they now reach.
+    pub fn add(&mut self, files: Vec<IndexedFile>, is_root: impl Fn(usize) -> bool) {
+        let first_new_function = self.functions.len();
+        for file in files {
+            let file_index = self.files.len();
+            let key = match &file.module {
+                ModulePath::Python { .. } => None,
+                ModulePath::Rust { root, .. } => Some(root.clone()),
+            };
+            let next = self.namespace_ids.len();
+            let namespace_id = *self.namespace_ids.entry(key).or_insert(next);
+            if namespace_id == self.namespaces.len() {
+                self.namespaces.push(Namespace::default());
+            }
+            self.namespace_of.push(namespace_id);
+            let namespace = &mut self.namespaces[namespace_id];
+            for (function_index, function) in file.summary.functions.iter().enumerate() {
+                let id = FunctionId(self.functions.len() as u32);
+                self.functions
+                    .push((file_index as u32, function_index as u32));
+                let name = file
+                    .module
+                    .member(&function.name)
+                    .unwrap_or_else(|| function.name.clone());
+                insert(&mut namespace.functions, name.clone(), id);
+                self.names.push(name);
+            }
+            for (class_index, class) in file.summary.classes.iter().enumerate() {
+                if let Some(name) = file.module.member(&class.name) {
+                    let id = ClassId {
+                        file: file_index as u32,
+                        class: class_index as u32,
+                    };
+                    insert(&mut namespace.classes, name, id);
+                }
+            }
+            for (local, target) in &file.summary.imports {
+                if let (Some(name), Some(target)) =
+                    (file.module.member(local), file.module.absolute(target))
+                {
+                    insert(&mut namespace.aliases, name, target);
+                }
+            }
+            self.files.push(file);
+        }
+        let count = self.functions.len();
+        self.edges.resize(count, Vec::new());
+        self.reachable.resize(count, false);
+        self.unresolved.resize(count, false);
+        let mut pending: Vec<FunctionId> = (0..first_new_function)
+            .filter(|id| self.unresolved[*id])
+            .map(|id| FunctionId(id as u32))
+            .collect();
+        for id in (first_new_function..count).map(|id| FunctionId(id as u32)) {
+            if self.function(id).is_async && is_root(self.file_of(id)) {
+                self.reachable[id.0 as usize] = true;
+                pending.push(id);
+            }
+        }
+        self.resolve_reachable(pending);
+    }
+
+    /// Resolves the calls of `pending` and of every sync function they newly reach.
+    fn resolve_reachable(&mut self, mut pending: Vec<FunctionId>) {
+        let mut missing = Vec::new();
+        while let Some(id) = pending.pop() {
+            let file = self.file_of(id);
+            let before = missing.len();
+            let edges: Vec<(FunctionId, u32)> = self
+                .function(id)
+                .calls
+                .iter()
+                .enumerate()
+                .filter_map(|(call, project_call)| {
+                    let callee = self.resolve(file, &project_call.target, &mut missing)?;
+                    Some((callee, call as u32))
+                })
+                .collect();
+            self.unresolved[id.0 as usize] = missing.len() > before;
+            for &(callee, _) in &edges {
+                let index = callee.0 as usize;
+                if !self.reachable[index] && !self.function(callee).is_async {
+                    self.reachable[index] = true;
+                    pending.push(callee);
+                }
+            }
+            self.edges[id.0 as usize] = edges;
+        }
+        self.missing = missing;
+    }
+
+    pub fn function(&self, id: FunctionId) -> &FunctionSummary {
+        let (file, function) = self.functions[id.0 as usize];
+        &self.files[file as usize].summary.functions[function as usize]
+    }
+
+    pub fn file_of(&self, id: FunctionId) -> usize {
+        self.functions[id.0 as usize].0 as usize
+    }
+
+    pub fn path_of(&self, id: FunctionId) -> &Path {
+        &self.files[self.file_of(id)].path
+    }
+
+    pub fn is_rust(&self, id: FunctionId) -> bool {
+        matches!(self.files[self.file_of(id)].module, ModulePath::Rust { .. })
+    }
+
+    /// The project-wide name (`pkg.config.load`, `a::b::Type::f`).
+    pub fn name(&self, id: FunctionId) -> &str {
+        &self.names[id.0 as usize]
+    }
+
+    pub fn function_ids(&self) -> impl Iterator<Item = FunctionId> {
+        (0..self.functions.len() as u32).map(FunctionId)
+    }
+
+    /// The calls of `id` whose target is a project function, with the call's index (resolved
+    /// only for the functions async code reaches).
+    pub fn calls_of(&self, id: FunctionId) -> &[(FunctionId, u32)] {
+        &self.edges[id.0 as usize]
+    }
+
+    pub fn call(&self, id: FunctionId, call: u32) -> &ProjectCall {
+        &self.function(id).calls[call as usize]
+    }
+
+    pub fn blocking_call(&self, id: FunctionId, call: u32) -> &BlockingCall {
+        &self.function(id).blocking[call as usize]
+    }
+
+    /// The names that calls from async code (directly or through sync functions) reach and no
+    /// indexed file defines, each with the file of the call: where a file that was not
+    /// analysed may hold the rest of a chain.
+    pub fn missing_names(&self) -> impl Iterator<Item = (usize, &str)> {
+        self.missing
+            .iter()
+            .map(|(namespace, name)| (*namespace, name.as_str()))
+    }
+
+    /// The namespace of an indexed file, for [`Index::missing_names`].
+    pub fn namespace_of_file(&self, file: usize) -> usize {
+        self.namespace_of[file]
+    }
+
+    fn resolve(
+        &self,
+        file: usize,
+        target: &Target,
+        missing: &mut Vec<(usize, String)>,
+    ) -> Option<FunctionId> {
+        let module = &self.files[file].module;
+        let namespace = self.namespace_of[file];
+        let mut lookup = Lookup {
+            index: self,
+            namespace: &self.namespaces[namespace],
+            missing: Vec::new(),
+        };
+        let found = match target {
+            Target::Path(name) => {
+                let name = module.absolute(name)?;
+                match module {
+                    ModulePath::Python { .. } => lookup.callable(&name, 0),
+                    ModulePath::Rust { .. } => {
+                        let found = lookup.namespace.functions.get(&name).and_then(unique);
+                        if found.is_none() {
+                            lookup.missing.push(name);
+                        }
+                        found
+                    }
+                }
+            }
+            Target::Local(name) => lookup.callable(&module.member(name)?, 0),
+            Target::Inherited { class, method } => {
+                let class = unique(lookup.namespace.classes.get(&module.member(class)?)?)?;
+                lookup.inherited_method(class, method, 0)
+            }
+        };
+        if found.is_none() {
+            missing.extend(lookup.missing.into_iter().map(|name| (namespace, name)));
+        }
+        found
+    }
+
+    /// For every sync function async code reaches, the shortest chain to a direct blocking
+    /// call: a breadth-first search from the functions that block directly, backwards along
+    /// the calls between sync functions. Each function is reached once, so cycles and
+    /// recursion end; of several equally short chains the one through the callee with the
+    /// smallest name wins.
+    pub fn solve(&self) -> Solution {
+        let count = self.functions.len();
+        let mut callers: Vec<Vec<(FunctionId, u32)>> = vec![Vec::new(); count];
+        let reached = || {
+            self.function_ids()
+                .filter(|id| self.reachable[id.0 as usize])
+        };
+        for caller in reached() {
+            if self.function(caller).is_async {
+                continue;
+            }
+            for &(callee, call) in self.calls_of(caller) {
+                if !self.function(callee).is_async {
+                    callers[callee.0 as usize].push((caller, call));
+                }
+            }
+        }
+        let mut steps: Vec<Option<Step>> = vec![None; count];
+        let mut frontier: Vec<FunctionId> = reached()
+            .filter(|id| {
+                let function = self.function(*id);
+                !function.is_async && !function.blocking.is_empty()
+            })
+            .collect();
+        for id in &frontier {
+            steps[id.0 as usize] = Some(Step::Blocks { call: 0 });
+        }
+        while !frontier.is_empty() {
+            self.sort_by_name(&mut frontier);
+            let mut next = Vec::new();
+            for &callee in &frontier {
+                for &(caller, call) in &callers[callee.0 as usize] {
+                    if steps[caller.0 as usize].is_none() {
+                        steps[caller.0 as usize] = Some(Step::Calls { callee, call });
+                        next.push(caller);
+                    }
+                }
+            }
+            frontier = next;
+        }
+        Solution { steps }
+    }
+
+    fn sort_by_name(&self, ids: &mut [FunctionId]) {
+        ids.sort_by(|a, b| {
+            (self.name(*a), self.path_of(*a), a).cmp(&(self.name(*b), self.path_of(*b), b))
+        });
+    }
+}
+
+/// One resolution in one namespace, collecting the names it looked for in vain.
+struct Lookup<'i> {
+    index: &'i Index,
+    namespace: &'i Namespace,
+    missing: Vec<String>,
+}
+
+impl Lookup<'_> {
+    /// What calling the Python name `name` runs: a function, a class's `__init__`, or a method
+    /// of a class, following re-exports (`from .config import load` in `__init__.py`).
+    fn callable(&mut self, name: &str, depth: u8) -> Option<FunctionId> {
+        if depth > MAX_RESOLUTION_DEPTH {
+            return None;
+        }
+        if let Some(function) = self.namespace.functions.get(name) {
+            return unique(function);
+        }
+        if let Some(class) = self.namespace.classes.get(name) {
+            return self.method(unique(class)?, "__init__", depth + 1);
+        }
+        if let Some(alias) = self.namespace.aliases.get(name) {
+            return self.callable(unique_ref(alias)?, depth + 1);
+        }
+        self.missing.push(name.to_string());
+        let (owner, method) = name.rsplit_once('.')?;
+        let class = self.class(owner, depth + 1)?;
+        self.method(class, method, depth + 1)
+    }
+
+    fn class(&mut self, name: &str, depth: u8) -> Option<ClassId> {
+        if depth > MAX_RESOLUTION_DEPTH {
+            return None;
+        }
+        if let Some(class) = self.namespace.classes.get(name) {
+            return unique(class);
+        }
+        match self.namespace.aliases.get(name) {
+            Some(alias) => self.class(unique_ref(alias)?, depth + 1),
+            None => {
+                self.missing.push(name.to_string());
+                None
+            }
+        }
+    }
+
+    /// A method of `class`, its own or, failing that, inherited.
+    fn method(&mut self, class: ClassId, method: &str, depth: u8) -> Option<FunctionId> {
+        let file = &self.index.files[class.file as usize];
+        let summary = &file.summary.classes[class.class as usize];
+        let own = file.module.member(&format!("{}.{method}", summary.name))?;
+        match self.namespace.functions.get(&own) {
+            Some(function) => unique(function),
+            None => self.inherited_method(class, method, depth + 1),
+        }
+    }
+
+    /// A method one of `class`'s project base classes defines: followed only when every base
+    /// that has it agrees on which function it is.
+    fn inherited_method(&mut self, class: ClassId, method: &str, depth: u8) -> Option<FunctionId> {
+        if depth > MAX_RESOLUTION_DEPTH {
+            return None;
+        }
+        let file = &self.index.files[class.file as usize];
+        let summary = &file.summary.classes[class.class as usize];
+        let mut found = None;
+        for base in &summary.bases {
+            let base_name = match base {
+                Target::Path(name) => file.module.absolute(name),
+                Target::Local(name) => file.module.member(name),
+                Target::Inherited { .. } => None,
+            };
+            let Some(base) = base_name.and_then(|name| self.class(&name, depth + 1)) else {
+                continue;
+            };
+            if let Some(function) = self.method(base, method, depth + 1) {
+                if found.is_some_and(|other| other != function) {
+                    return None;
+                }
+                found = Some(function);
+            }
+        }
+        found
+    }
+}
+
+impl Solution {
+    pub fn step(&self, id: FunctionId) -> Option<Step> {
+        self.steps[id.0 as usize]
+    }
+}
+
+fn insert<T>(map: &mut FxHashMap<String, Definition<T>>, key: String, value: T) {
+    map.entry(key)
+        .and_modify(|existing| *existing = Definition::Ambiguous)
+        .or_insert(Definition::Unique(value));
+}
+
+fn unique<T: Copy>(definition: &Definition<T>) -> Option<T> {
+    match definition {
+        Definition::Unique(value) => Some(*value),
+        Definition::Ambiguous => None,
+    }
+}
+
+fn unique_ref<T>(definition: &Definition<T>) -> Option<&T> {
+    match definition {
+        Definition::Unique(value) => Some(value),
+        Definition::Ambiguous => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use ruff_text_size::{TextRange, TextSize};
+
+    use super::*;
+    use crate::project::summary::Position;
+    use crate::registry::Rule;
+
+    fn function(name: &str, is_async: bool, calls: &[&str], blocks: bool) -> FunctionSummary {
+        let at = Position::at(TextSize::default());
+        FunctionSummary {
+            name: name.to_string(),
+            is_async,
+            at,
+            blocking: blocks
+                .then(|| BlockingCall {
+                    rule: Rule::BlockingSleep,
+                    name: "time.sleep".to_string(),
+                    at,
+                })
+                .into_iter()
+                .collect(),
+            calls: calls
+                .iter()
+                .map(|callee| ProjectCall {
+                    target: Target::Local(callee.to_string()),
+                    range: TextRange::default(),
+                    statement_start: None,
+                    at,
+                })
+                .collect(),
+            acquires_limiter: false,
+        }
+    }
+
+    /// Solves `functions` with an async `root` that calls each of them.
+    fn solve(mut functions: Vec<FunctionSummary>) -> Vec<(String, Option<String>)> {
+        let names: Vec<String> = functions.iter().map(|f| f.name.clone()).collect();
+        let names: Vec<&str> = names.iter().map(String::as_str).collect();
+        functions.push(function("root", true, &names, false));
+        let summary = FileSummary {
+            functions,
+            ..FileSummary::default()
+        };
+        let index = Index::build(
+            vec![IndexedFile {
+                path: PathBuf::from("m.py"),
+                module: ModulePath::Python {
+                    name: "m".to_string(),
+                    is_package: false,
+                },
+                summary: Arc::new(summary),
+            }],
+            |_| true,
+        );
+        let solution = index.solve();
+        index
+            .function_ids()
+            .map(|id| {
+                let step = solution.step(id).map(|step| match step {
+                    Step::Calls { callee, .. } => index.function(callee).name.clone(),
+                    Step::Blocks { .. } => "time.sleep".to_string(),
+                });
+                (index.function(id).name.clone(), step)
+            })
+            .collect()
+    }
+
+    fn step_of<'s>(solved: &'s [(String, Option<String>)], name: &str) -> Option<&'s str> {
+        solved
+            .iter()
+            .find(|(function, _)| function == name)
+            .and_then(|(_, step)| step.as_deref())
+    }
+
+    #[test]
+    fn cycles_and_recursion_terminate() {
+        let solved = solve(vec![
+            function("ping", false, &["pong"], false),
+            function("pong", false, &["ping"], true),
+            function("even", false, &["odd"], false),
+            function("odd", false, &["even"], false),
+            function("walk", false, &["walk"], false),
+        ]);
+        assert_eq!(step_of(&solved, "ping"), Some("pong"));
+        assert_eq!(step_of(&solved, "pong"), Some("time.sleep"));
+        assert_eq!(step_of(&solved, "even"), None);
+        assert_eq!(step_of(&solved, "odd"), None);
+        assert_eq!(step_of(&solved, "walk"), None);
+    }
+
+    #[test]
+    fn the_shortest_chain_wins_and_ties_go_to_the_first_name() {
+        let functions = || {
+            vec![
+                function("top", false, &["zeta", "long", "alpha"], false),
+                function("long", false, &["longer"], false),
+                function("longer", false, &[], true),
+                function("zeta", false, &[], true),
+                function("alpha", false, &[], true),
+            ]
+        };
+        let solved = solve(functions());
+        assert_eq!(step_of(&solved, "top"), Some("alpha"));
+        let mut reversed = functions();
+        reversed.reverse();
+        assert_eq!(step_of(&solve(reversed), "top"), Some("alpha"));
+    }
+
+    #[test]
+    fn async_functions_are_not_links_and_duplicates_are_not_followed() {
+        let solved = solve(vec![
+            function("handler", true, &["helper"], false),
+            function("helper", false, &["coroutine", "twice"], false),
+            function("coroutine", true, &[], true),
+            function("twice", false, &[], true),
+            function("twice", false, &[], false),
+        ]);
+        assert_eq!(step_of(&solved, "helper"), None);
+    }
+}

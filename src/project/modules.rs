@@ -1,0 +1,266 @@
+//! Where a file sits in its project: its Python module name or its Rust crate and module path,
+//! and how the names a file states (`.utils.load`, `super::io::read`) become project-wide ones.
+
+use std::path::{Path, PathBuf};
+
+use rustc_hash::FxHashMap;
+
+/// The module a file defines.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum ModulePath {
+    /// `pkg.sub.mod`; `is_package` for an `__init__.py` (relative imports start from it, not
+    /// from its parent).
+    Python { name: String, is_package: bool },
+    /// The crate's `src` directory (or the file itself when it is not under one) and the
+    /// module's path in it: `["a", "b"]` for `crate::a::b`.
+    Rust { root: PathBuf, path: Vec<String> },
+}
+
+/// Answers "is this directory a package" once per directory.
+#[derive(Default)]
+pub struct ModuleFinder {
+    packages: FxHashMap<PathBuf, bool>,
+}
+
+impl ModuleFinder {
+    fn is_package(&mut self, directory: &Path) -> bool {
+        if let Some(known) = self.packages.get(directory) {
+            return *known;
+        }
+        let package = directory.join("__init__.py").is_file();
+        self.packages.insert(directory.to_path_buf(), package);
+        package
+    }
+
+    /// The Python module name of `path`: its stem, preceded by every enclosing directory that
+    /// is a package (has an `__init__.py`). The first directory that is not a package (a
+    /// `src/` layout root, the project root) is not part of the name.
+    pub fn python_module(&mut self, path: &Path) -> ModulePath {
+        let stem = path
+            .file_stem()
+            .map(|stem| stem.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        let is_package = stem == "__init__";
+        let mut parts = Vec::new();
+        if !is_package {
+            parts.push(stem);
+        }
+        let mut directory = path.parent();
+        while let Some(current) = directory {
+            if !self.is_package(current) {
+                break;
+            }
+            let Some(name) = current.file_name() else {
+                break;
+            };
+            parts.push(name.to_string_lossy().into_owned());
+            directory = current.parent();
+        }
+        parts.reverse();
+        ModulePath::Python {
+            name: parts.join("."),
+            is_package,
+        }
+    }
+}
+
+/// The Rust module of `path`: under the nearest enclosing `src` directory that holds a crate
+/// root (`lib.rs` or `main.rs`), the file layout gives the path (`src/a/b.rs` and
+/// `src/a/b/mod.rs` are `crate::a::b`; `lib.rs`, `main.rs` are `crate`). A file outside any
+/// such directory is a crate of its own.
+pub fn rust_module(path: &Path) -> ModulePath {
+    let mut directory = path.parent();
+    while let Some(current) = directory {
+        let is_crate_src = current.file_name().is_some_and(|name| name == "src")
+            && (current.join("lib.rs").is_file() || current.join("main.rs").is_file());
+        if is_crate_src {
+            let relative = path.strip_prefix(current).unwrap_or(path);
+            let mut segments: Vec<String> = relative
+                .components()
+                .map(|component| component.as_os_str().to_string_lossy().into_owned())
+                .collect();
+            if let Some(file) = segments.pop() {
+                let stem = file.strip_suffix(".rs").unwrap_or(&file).to_string();
+                let is_root = segments.is_empty() && (stem == "lib" || stem == "main");
+                if stem != "mod" && !is_root {
+                    segments.push(stem);
+                }
+            }
+            return ModulePath::Rust {
+                root: current.to_path_buf(),
+                path: segments,
+            };
+        }
+        directory = current.parent();
+    }
+    ModulePath::Rust {
+        root: path.to_path_buf(),
+        path: Vec::new(),
+    }
+}
+
+impl ModulePath {
+    /// A name the file states, made project-wide: Python `.x.y` against the file's package,
+    /// `x.y` unchanged; Rust `self::`/`super::`/`crate::` heads against the module. `None` when
+    /// a relative name climbs above the top of the package or crate.
+    pub fn absolute(&self, name: &str) -> Option<String> {
+        match self {
+            ModulePath::Python {
+                name: module,
+                is_package,
+            } => {
+                let dots = name.len() - name.trim_start_matches('.').len();
+                if dots == 0 {
+                    return Some(name.to_string());
+                }
+                let mut package: Vec<&str> = module.split('.').filter(|s| !s.is_empty()).collect();
+                if !is_package {
+                    package.pop()?;
+                }
+                for _ in 1..dots {
+                    package.pop()?;
+                }
+                let rest = &name[dots..];
+                if !rest.is_empty() {
+                    package.push(rest);
+                }
+                Some(package.join("."))
+            }
+            ModulePath::Rust { path, .. } => {
+                let mut segments = name.split("::");
+                let mut module: Vec<&str> = match segments.next()? {
+                    "crate" => Vec::new(),
+                    "self" => path.iter().map(String::as_str).collect(),
+                    "super" => {
+                        let mut parent: Vec<&str> = path.iter().map(String::as_str).collect();
+                        parent.pop()?;
+                        parent
+                    }
+                    _ => return None,
+                };
+                let mut rest = segments.peekable();
+                while rest.peek() == Some(&"super") {
+                    rest.next();
+                    module.pop()?;
+                }
+                module.extend(rest);
+                Some(module.join("::"))
+            }
+        }
+    }
+
+    /// The project-wide name of something this file defines under `name` (a Python in-file
+    /// name, or a Rust path relative to the module).
+    pub fn member(&self, name: &str) -> Option<String> {
+        match self {
+            ModulePath::Python { name: module, .. } if module.is_empty() => Some(name.to_string()),
+            ModulePath::Python { name: module, .. } => Some(format!("{module}.{name}")),
+            ModulePath::Rust { .. } => self.absolute(name),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn touch(path: &Path) {
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(path, "").unwrap();
+    }
+
+    fn python(name: &str, is_package: bool) -> ModulePath {
+        ModulePath::Python {
+            name: name.to_string(),
+            is_package,
+        }
+    }
+
+    #[test]
+    fn python_modules_follow_packages_and_skip_a_src_root() {
+        let root = tempfile::tempdir().unwrap();
+        let base = root.path();
+        for file in [
+            "src/app/__init__.py",
+            "src/app/api/__init__.py",
+            "src/app/api/handlers.py",
+            "scripts/tool.py",
+        ] {
+            touch(&base.join(file));
+        }
+        let mut finder = ModuleFinder::default();
+        assert_eq!(
+            finder.python_module(&base.join("src/app/api/handlers.py")),
+            python("app.api.handlers", false)
+        );
+        assert_eq!(
+            finder.python_module(&base.join("src/app/api/__init__.py")),
+            python("app.api", true)
+        );
+        assert_eq!(
+            finder.python_module(&base.join("scripts/tool.py")),
+            python("tool", false)
+        );
+    }
+
+    #[test]
+    fn python_relative_names_resolve_against_the_package() {
+        let module = python("app.api.handlers", false);
+        assert_eq!(
+            module.absolute(".utils.load").unwrap(),
+            "app.api.utils.load"
+        );
+        assert_eq!(module.absolute("..config.read").unwrap(), "app.config.read");
+        assert_eq!(module.absolute("..").unwrap(), "app");
+        assert_eq!(module.absolute("os.path.join").unwrap(), "os.path.join");
+        assert_eq!(module.absolute("....too.far"), None);
+        let package = python("app.api", true);
+        assert_eq!(
+            package.absolute(".handlers.run").unwrap(),
+            "app.api.handlers.run"
+        );
+        assert_eq!(
+            module.member("Client.get").unwrap(),
+            "app.api.handlers.Client.get"
+        );
+    }
+
+    #[test]
+    fn rust_modules_follow_the_file_layout_under_src() {
+        let root = tempfile::tempdir().unwrap();
+        let base = root.path();
+        for file in ["src/lib.rs", "src/a/mod.rs", "src/a/b.rs", "tests/it.rs"] {
+            touch(&base.join(file));
+        }
+        let module = |file: &str| match rust_module(&base.join(file)) {
+            ModulePath::Rust { root, path } => (root, path.join("::")),
+            ModulePath::Python { .. } => unreachable!(),
+        };
+        let src = base.join("src");
+        assert_eq!(module("src/lib.rs"), (src.clone(), String::new()));
+        assert_eq!(module("src/a/mod.rs"), (src.clone(), "a".to_string()));
+        assert_eq!(module("src/a/b.rs"), (src, "a::b".to_string()));
+        assert_eq!(
+            module("tests/it.rs"),
+            (base.join("tests/it.rs"), String::new())
+        );
+    }
+
+    #[test]
+    fn rust_paths_resolve_against_the_module() {
+        let module = ModulePath::Rust {
+            root: PathBuf::from("src"),
+            path: vec!["a".to_string(), "b".to_string()],
+        };
+        assert_eq!(module.absolute("crate::io::read").unwrap(), "io::read");
+        assert_eq!(module.absolute("self::inner::f").unwrap(), "a::b::inner::f");
+        assert_eq!(module.absolute("super::c::g").unwrap(), "a::c::g");
+        assert_eq!(module.absolute("super::super::top").unwrap(), "top");
+        assert_eq!(
+            module.absolute("self::super::sibling").unwrap(),
+            "a::sibling"
+        );
+        assert_eq!(module.absolute("super::super::super::x"), None);
+        assert_eq!(module.absolute("std::fs::read"), None);
+    }
+}

@@ -1,0 +1,364 @@
+//! The Python side of the whole-project summary (`project::summary`): the checker calls these
+//! while it walks, so the summary costs no second walk of the tree.
+
+use ruff_python_ast::{self as ast, Expr, Stmt};
+use ruff_text_size::{Ranged, TextSize};
+use rustc_hash::FxHashMap;
+
+use super::checker::{CallSite, Checker};
+use super::semantic::{Resolved, SemanticModel};
+use crate::project::summary::{
+    BlockingCall, ClassSummary, FileSummary, FunctionSummary, Position, ProjectCall, Target,
+};
+use crate::project::BLOCKING_RULES;
+
+/// The summary being built, and where the walk is in the file's classes and functions.
+#[derive(Default)]
+pub struct SummaryBuilder {
+    summary: FileSummary,
+    frames: Vec<Frame>,
+    /// In-file names of the file's functions and classes by where their statement starts: a
+    /// call may name a function defined further down.
+    names: FxHashMap<TextSize, String>,
+    /// Calls of this file's functions and classes, resolved to their names at the end.
+    local_calls: Vec<(usize, usize, TextSize)>,
+}
+
+enum Frame {
+    Class(String),
+    Function(usize),
+}
+
+impl SummaryBuilder {
+    pub fn new(module: &ast::ModModule) -> Self {
+        let mut builder = SummaryBuilder::default();
+        for statement in &module.body {
+            if let Stmt::ImportFrom(import) = statement {
+                let dots = ".".repeat(import.level as usize);
+                let module = import.module.as_ref().map_or("", |module| module.as_str());
+                let separator = if module.is_empty() { "" } else { "." };
+                for alias in &import.names {
+                    let local = alias.asname.as_ref().unwrap_or(&alias.name);
+                    builder.summary.imports.push((
+                        local.to_string(),
+                        format!("{dots}{module}{separator}{}", alias.name),
+                    ));
+                }
+            }
+        }
+        builder
+    }
+
+    /// A name inside the innermost enclosing class or function (whose name is qualified
+    /// already).
+    fn qualified(&self, name: &str) -> String {
+        match self.frames.last() {
+            None => name.to_string(),
+            Some(Frame::Class(class)) => format!("{class}.{name}"),
+            // Like `__qualname__`: a function's locals are not attributes of it, so no dotted
+            // name from another file (`make().cleanup()`) can reach them.
+            Some(Frame::Function(index)) => {
+                format!("{}.<locals>.{name}", self.summary.functions[*index].name)
+            }
+        }
+    }
+
+    pub fn enter_function(&mut self, function: &ast::StmtFunctionDef) {
+        let name = self.qualified(function.name.as_str());
+        self.names.insert(function.start(), name.clone());
+        self.summary.functions.push(FunctionSummary {
+            name,
+            is_async: function.is_async,
+            at: Position::at(function.name.start()),
+            blocking: Vec::new(),
+            calls: Vec::new(),
+            acquires_limiter: false,
+        });
+        self.frames
+            .push(Frame::Function(self.summary.functions.len() - 1));
+    }
+
+    pub fn enter_class(&mut self, class: &ast::StmtClassDef, bases: Vec<Target>) {
+        let name = self.qualified(class.name.as_str());
+        self.names.insert(class.start(), name.clone());
+        self.summary.classes.push(ClassSummary {
+            name: name.clone(),
+            bases,
+        });
+        self.frames.push(Frame::Class(name));
+    }
+
+    pub fn names(&self) -> &FxHashMap<TextSize, String> {
+        &self.names
+    }
+
+    pub fn exit(&mut self) {
+        self.frames.pop();
+    }
+
+    pub fn mark_acquires_limiter(&mut self) {
+        if let Some(Frame::Function(index)) = self.frames.last() {
+            self.summary.functions[*index].acquires_limiter = true;
+        }
+    }
+
+    fn current_function(&self) -> Option<usize> {
+        match self.frames.last()? {
+            Frame::Function(index) => Some(*index),
+            Frame::Class(_) => None,
+        }
+    }
+
+    /// The class whose method is being visited.
+    fn current_class(&self) -> Option<&str> {
+        match self.frames.iter().rev().nth(1)? {
+            Frame::Class(class) => Some(class),
+            Frame::Function(_) => None,
+        }
+    }
+
+    pub fn finish(mut self) -> FileSummary {
+        for (function, call, definition) in std::mem::take(&mut self.local_calls) {
+            if let Some(name) = self.names.get(&definition) {
+                self.summary.functions[function].calls[call].target = Target::Local(name.clone());
+            }
+        }
+        for function in &mut self.summary.functions {
+            // A local call whose definition the walk never reached is not followed.
+            function
+                .calls
+                .retain(|call| !matches!(&call.target, Target::Local(name) if name.is_empty()));
+        }
+        self.summary
+    }
+}
+
+/// The base classes a class statement names, as far as the file resolves them.
+pub fn class_bases(
+    semantic: &SemanticModel,
+    names: &FxHashMap<TextSize, String>,
+    class: &ast::StmtClassDef,
+) -> Vec<Target> {
+    let Some(arguments) = &class.arguments else {
+        return Vec::new();
+    };
+    arguments
+        .args
+        .iter()
+        .filter_map(|base| match semantic.resolve(base)? {
+            Resolved::Qualified(name) => Some(Target::Path(name)),
+            Resolved::LocalClass(local) => names
+                .get(&local.start())
+                .map(|name| Target::Local(name.clone())),
+            _ => None,
+        })
+        .collect()
+}
+
+/// Records what a call means for the project analysis: a direct blocking call in a sync
+/// function, or a call that may reach a project function from the function's own body.
+pub fn call(checker: &mut Checker, site: &CallSite) {
+    let in_async_body = checker.semantic.in_async_context();
+    if !in_async_body && !checker.semantic.in_function_body() {
+        return;
+    }
+    let Some(builder) = checker.summary_builder() else {
+        return;
+    };
+    let Some(function) = builder.current_function() else {
+        return;
+    };
+    let settings = checker.settings;
+    let call = site.call;
+    if !in_async_body {
+        if let Some(name) = site.target() {
+            let rule = BLOCKING_RULES
+                .iter()
+                .find(|rule| settings.python.calls(**rule).matches(name))
+                // A zero timeout is a poll, as LG207 says.
+                .filter(|rule| {
+                    **rule != crate::registry::Rule::BlockingWait
+                        || !crate::rules::blocking_wait::has_zero_timeout(site, name)
+                });
+            if let Some(rule) = rule {
+                let blocking = BlockingCall {
+                    rule: *rule,
+                    name: name.to_string(),
+                    at: Position::at(call.start()),
+                };
+                let builder = checker.summary_builder().expect("checked above");
+                builder.summary.functions[function].blocking.push(blocking);
+                return;
+            }
+        }
+    }
+    let target = match site.target() {
+        // `super().m()` resolves to a method of `builtins.super`.
+        Some(name) if name.starts_with("builtins.super.") => {
+            match inherited_method(checker, &call.func) {
+                Some(target) => PendingTarget::Known(target),
+                None => return,
+            }
+        }
+        Some(name) if name.starts_with("builtins.") || is_standard_library(name) => return,
+        Some(name) => PendingTarget::Known(Target::Path(name.to_string())),
+        None => match checker.semantic.resolve(&call.func) {
+            Some(Resolved::LocalFunction(definition)) => PendingTarget::Local(definition.start()),
+            Some(Resolved::LocalClass(definition)) => PendingTarget::Local(definition.start()),
+            Some(_) => return,
+            None => match inherited_method(checker, &call.func) {
+                Some(target) => PendingTarget::Known(target),
+                None => return,
+            },
+        },
+    };
+    let statement_start = checker.semantic.current_statement().map(Ranged::start);
+    let builder = checker.summary_builder().expect("checked above");
+    let calls = &mut builder.summary.functions[function].calls;
+    let (target, definition) = match target {
+        PendingTarget::Known(target) => (target, None),
+        PendingTarget::Local(definition) => (Target::Local(String::new()), Some(definition)),
+    };
+    calls.push(ProjectCall {
+        target,
+        range: call.range(),
+        statement_start,
+        at: Position::at(call.start()),
+    });
+    if let Some(definition) = definition {
+        let index = calls.len() - 1;
+        builder.local_calls.push((function, index, definition));
+    }
+}
+
+enum PendingTarget {
+    Known(Target),
+    Local(TextSize),
+}
+
+/// `self.m()`/`cls.m()` for a method the class does not define itself, or `super().m()`: a
+/// method of a base class.
+fn inherited_method(checker: &mut Checker, callee: &Expr) -> Option<Target> {
+    let Expr::Attribute(attribute) = callee else {
+        return None;
+    };
+    let is_super = matches!(attribute.value.as_ref(), Expr::Call(call)
+        if matches!(call.func.as_ref(), Expr::Name(name) if name.id.as_str() == "super")
+            && call.arguments.args.is_empty());
+    let on_self = matches!(
+        checker.semantic.resolve(&attribute.value),
+        Some(Resolved::SelfInstance)
+    );
+    if !is_super && !on_self {
+        return None;
+    }
+    let class = checker.summary_builder()?.current_class()?.to_string();
+    Some(Target::Inherited {
+        class,
+        method: attribute.attr.to_string(),
+    })
+}
+
+/// Modules of the standard library that a project does not define: calls into them are never
+/// project calls, so the summary leaves them out (most calls of a typical file).
+const STANDARD_LIBRARY: &[&str] = &[
+    "abc",
+    "argparse",
+    "array",
+    "ast",
+    "asyncio",
+    "base64",
+    "binascii",
+    "bisect",
+    "builtins",
+    "calendar",
+    "codecs",
+    "collections",
+    "concurrent",
+    "contextlib",
+    "contextvars",
+    "copy",
+    "csv",
+    "ctypes",
+    "dataclasses",
+    "datetime",
+    "decimal",
+    "difflib",
+    "email",
+    "enum",
+    "errno",
+    "fnmatch",
+    "fractions",
+    "functools",
+    "gc",
+    "getpass",
+    "gettext",
+    "glob",
+    "gzip",
+    "hashlib",
+    "heapq",
+    "hmac",
+    "html",
+    "http",
+    "importlib",
+    "inspect",
+    "io",
+    "ipaddress",
+    "itertools",
+    "json",
+    "keyword",
+    "locale",
+    "logging",
+    "math",
+    "mimetypes",
+    "multiprocessing",
+    "numbers",
+    "operator",
+    "os",
+    "pathlib",
+    "pickle",
+    "platform",
+    "pprint",
+    "queue",
+    "random",
+    "re",
+    "secrets",
+    "select",
+    "selectors",
+    "shlex",
+    "shutil",
+    "signal",
+    "socket",
+    "sqlite3",
+    "ssl",
+    "stat",
+    "statistics",
+    "string",
+    "struct",
+    "subprocess",
+    "sys",
+    "tempfile",
+    "textwrap",
+    "threading",
+    "time",
+    "timeit",
+    "traceback",
+    "types",
+    "typing",
+    "typing_extensions",
+    "unicodedata",
+    "unittest",
+    "urllib",
+    "uuid",
+    "warnings",
+    "weakref",
+    "xml",
+    "zipfile",
+    "zlib",
+    "zoneinfo",
+];
+
+fn is_standard_library(name: &str) -> bool {
+    let root = name.split('.').next().unwrap_or(name);
+    STANDARD_LIBRARY.binary_search(&root).is_ok()
+}

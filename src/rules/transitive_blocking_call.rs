@@ -1,0 +1,124 @@
+//! LG208 transitive-blocking-call — docs: rules/LG208-transitive-blocking-call.md
+//!
+//! Reports from the solved project index (`project::index`): the detector only reads chains.
+
+use super::prelude::*;
+use crate::diagnostic::NoteFile;
+use crate::project::index::{FunctionId, Index, Solution, Step};
+
+pub const META: RuleMeta = RuleMeta {
+    code: "LG208",
+    name: "transitive-blocking-call",
+    summary: "An async function calls a sync function of the project that blocks, directly or through further calls, in any file",
+    enablement: Enablement::Default,
+    severity: Severity::Error,
+    fm043: Some(5),
+    languages: &[Language::Python, Language::Rust],
+    fix: FixKind::DisplayOnly,
+    options: &[],
+    doc: include_str!("../../rules/LG208-transitive-blocking-call.md"),
+};
+
+/// The findings for the calls `caller` makes, in async context, to sync project functions
+/// that block.
+pub(crate) fn report(index: &Index, solution: &Solution, caller: FunctionId) -> Vec<Diagnostic> {
+    if !index.function(caller).is_async {
+        return Vec::new();
+    }
+    index
+        .calls_of(caller)
+        .iter()
+        .filter(|(callee, _)| !index.function(*callee).is_async)
+        .filter_map(|&(callee, call)| {
+            solution.step(callee)?;
+            Some(diagnostic(index, solution, caller, callee, call))
+        })
+        .collect()
+}
+
+fn diagnostic(index: &Index, solution: &Solution, caller: FunctionId, callee: FunctionId, call: u32) -> Diagnostic {
+    let chain = chain(index, solution, callee);
+    let site = index.call(caller, call);
+    let helper = short_name(index, callee);
+    let (last, _) = chain.last().expect("a chain ends in a blocking call");
+    let Link::Blocks { rule, name } = last else { unreachable!("a chain ends in a blocking call") };
+    let through = match chain.len() - 1 {
+        0 => String::new(),
+        1 => " through 1 more project function".to_string(),
+        more => format!(" through {more} more project functions"),
+    };
+    let rust = index.is_rust(caller);
+    let message = if rust {
+        format!("`{helper}` is a sync function that blocks: it calls `{name}` ({}){through}, stalling the runtime's worker thread for every task on it", rule.code())
+    } else {
+        format!("`{helper}` is a sync function that blocks: it calls `{name}` ({}){through}, stalling the event loop for every task on it", rule.code())
+    };
+    // A method's receiver is not its owner's name: the offloading call is then sketched.
+    let plain_function = !helper.contains(['.', ':']);
+    let help = match (rust, plain_function) {
+        (true, true) => format!("run it with `tokio::task::spawn_blocking(move || {helper}(..)).await`, or make `{helper}` and the calls below it async"),
+        (true, false) => format!("run the call in `tokio::task::spawn_blocking(move || ..).await`, or make `{helper}` and the calls below it async"),
+        (false, true) => format!("run it with `await asyncio.to_thread({helper}, ...)`, or make `{helper}` and the calls below it async"),
+        (false, false) => format!("run the call with `await asyncio.to_thread(...)`, or make `{helper}` and the calls below it async"),
+    };
+    let mut names = vec![short_name(index, caller), helper];
+    names.extend(chain.iter().map(|(link, _)| match link {
+        Link::Calls(function) => short_name(index, *function),
+        Link::Blocks { name, .. } => name.clone(),
+    }));
+    let mut diagnostic = Diagnostic::new(Rule::TransitiveBlockingCall, message, site.range)
+        .with_help(help)
+        .with_note(format!("call chain: {}", names.join(" -> ")), None);
+    diagnostic.statement_start = site.statement_start;
+    diagnostic.function = Some(short_name(index, caller));
+    let mut from = callee;
+    for (link, file) in chain {
+        let hop = match &link {
+            Link::Calls(function) => format!("`{}` calls `{}`", short_name(index, from), short_name(index, *function)),
+            Link::Blocks { rule, name } => format!("`{}` calls `{name}`, which blocks ({})", short_name(index, from), rule.code()),
+        };
+        diagnostic = diagnostic.with_note_at(hop, file);
+        if let Link::Calls(function) = link {
+            from = function;
+        }
+    }
+    diagnostic
+}
+
+enum Link {
+    Calls(FunctionId),
+    Blocks { rule: Rule, name: String },
+}
+
+/// The hops from `start` to its blocking call, each with where its call is written.
+fn chain(index: &Index, solution: &Solution, start: FunctionId) -> Vec<(Link, NoteFile)> {
+    let mut links = Vec::new();
+    let mut current = start;
+    while let Some(step) = solution.step(current) {
+        let path = index.path_of(current).to_path_buf();
+        match step {
+            Step::Calls { callee, call } => {
+                let location = index.call(current, call).at.location;
+                links.push((Link::Calls(callee), NoteFile { path, location }));
+                current = callee;
+            }
+            Step::Blocks { call } => {
+                let blocking = index.blocking_call(current, call);
+                let link = Link::Blocks { rule: blocking.rule, name: display_call(&blocking.name) };
+                links.push((link, NoteFile { path, location: blocking.at.location }));
+                break;
+            }
+        }
+    }
+    links
+}
+
+fn display_call(name: &str) -> String {
+    name.strip_prefix("builtins.").unwrap_or(name).to_string()
+}
+
+/// A function as its file names it (`load_config`, `Store.read`, `io::read_all`).
+fn short_name(index: &Index, id: FunctionId) -> String {
+    let name = &index.function(id).name;
+    name.strip_prefix("self::").unwrap_or(name).to_string()
+}

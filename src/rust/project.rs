@@ -1,0 +1,241 @@
+//! The Rust side of the whole-project summary (`project::summary`): the checker calls these
+//! while it walks, so the summary costs no second walk of the tree.
+
+use ruff_text_size::TextSize;
+use syn::Expr;
+
+use super::checker::{CallKind, CallSite, Checker};
+use super::semantic::{is_self, ProjectPath};
+use crate::project::summary::{
+    BlockingCall, FileSummary, FunctionSummary, Position, ProjectCall, Target,
+};
+use crate::project::BLOCKING_RULES;
+
+/// The summary being built, and where the walk is among modules, `impl` blocks and functions.
+#[derive(Default)]
+pub struct SummaryBuilder {
+    summary: FileSummary,
+    frames: Vec<Frame>,
+}
+
+enum Frame {
+    /// An inline `mod`.
+    Module(String),
+    /// An `impl` or `trait` block, with the path of its type (`None` when it is not a path of
+    /// the project).
+    Owner(Option<String>),
+    Function(usize),
+}
+
+impl SummaryBuilder {
+    /// `self::inner::name`: a path relative to the file's module from the current inline
+    /// module, `ups` modules up.
+    fn module_path(&self, ups: usize, name: &str) -> String {
+        let modules: Vec<&str> = self
+            .frames
+            .iter()
+            .filter_map(|frame| match frame {
+                Frame::Module(module) => Some(module.as_str()),
+                _ => None,
+            })
+            .collect();
+        let mut path = String::from("self");
+        if ups > modules.len() {
+            path = std::iter::repeat_n("super", ups - modules.len())
+                .collect::<Vec<_>>()
+                .join("::");
+        }
+        for module in &modules[..modules.len().saturating_sub(ups)] {
+            path.push_str("::");
+            path.push_str(module);
+        }
+        if !name.is_empty() {
+            path.push_str("::");
+            path.push_str(name);
+        }
+        path
+    }
+
+    fn resolve(&self, path: ProjectPath) -> String {
+        match path {
+            ProjectPath::Crate(path) if path.is_empty() => "crate".to_string(),
+            ProjectPath::Crate(path) => format!("crate::{path}"),
+            ProjectPath::Relative { ups, path } => self.module_path(ups, &path),
+        }
+    }
+
+    /// The type of the `impl` block whose method is being visited.
+    fn owner(&self) -> Option<&str> {
+        let function = self
+            .frames
+            .iter()
+            .rposition(|frame| matches!(frame, Frame::Function(_)))?;
+        match self.frames[..function].last()? {
+            Frame::Owner(owner) => owner.as_deref(),
+            _ => None,
+        }
+    }
+
+    pub fn enter_module(&mut self, name: String) {
+        self.frames.push(Frame::Module(name));
+    }
+
+    pub fn enter_owner(&mut self, owner: Option<ProjectPath>) {
+        let owner = owner.map(|path| self.resolve(path));
+        self.frames.push(Frame::Owner(owner));
+    }
+
+    pub fn enter_function(&mut self, name: &str, is_async: bool, at: TextSize) {
+        let name = match self.frames.last() {
+            Some(Frame::Owner(Some(owner))) => format!("{owner}::{name}"),
+            // Not reachable by a path: a method of a type outside the project, a nested `fn`.
+            Some(Frame::Owner(None)) => format!("<impl>::{name}"),
+            Some(Frame::Function(index)) => {
+                format!("{}::<fn>::{name}", self.summary.functions[*index].name)
+            }
+            Some(Frame::Module(_)) | None => self.module_path(0, name),
+        };
+        self.summary.functions.push(FunctionSummary {
+            name,
+            is_async,
+            at: Position::at(at),
+            blocking: Vec::new(),
+            calls: Vec::new(),
+            acquires_limiter: false,
+        });
+        self.frames
+            .push(Frame::Function(self.summary.functions.len() - 1));
+    }
+
+    pub fn exit(&mut self) {
+        self.frames.pop();
+    }
+
+    fn current_function(&self) -> Option<usize> {
+        self.frames.iter().rev().find_map(|frame| match frame {
+            Frame::Function(index) => Some(*index),
+            _ => None,
+        })
+    }
+
+    pub fn finish(self) -> FileSummary {
+        self.summary
+    }
+}
+
+/// Records what a call means for the project analysis: a direct blocking call in a sync
+/// function, or a call that may reach a project function from the function's own body.
+pub fn call(checker: &mut Checker, site: &CallSite) {
+    let in_async_body = checker.semantic.in_async_context();
+    if !in_async_body && !checker.semantic.in_sync_function_body() {
+        return;
+    }
+    let blocking = if in_async_body {
+        None
+    } else {
+        blocking_rule(checker, site)
+    };
+    let callee = match blocking {
+        Some(_) => None,
+        None => callee(checker, site),
+    };
+    if blocking.is_none() && callee.is_none() {
+        return;
+    }
+    let range = checker.range(site.span());
+    let statement_start = checker.statement_start();
+    let Some(builder) = checker.summary_builder() else {
+        return;
+    };
+    let Some(function) = builder.current_function() else {
+        return;
+    };
+    if in_async_body && !builder.summary.functions[function].is_async {
+        // An `async` block in a sync `fn`: neither the function's own body nor a coroutine.
+        return;
+    }
+    let target = match callee {
+        Some(Callee::Path(path)) => Some(builder.resolve(path)),
+        Some(Callee::OwnMethod(method)) => {
+            builder.owner().map(|owner| format!("{owner}::{method}"))
+        }
+        None => None,
+    };
+    let summary = &mut builder.summary.functions[function];
+    if let Some((rule, name)) = blocking {
+        summary.blocking.push(BlockingCall {
+            rule,
+            name,
+            at: Position::at(range.start()),
+        });
+    } else if let Some(target) = target {
+        summary.calls.push(ProjectCall {
+            target: Target::Path(target),
+            range,
+            statement_start,
+            at: Position::at(range.start()),
+        });
+    }
+}
+
+enum Callee {
+    Path(ProjectPath),
+    /// `self.m()` or `Self::m()`: a method of the `impl` block's type.
+    OwnMethod(String),
+}
+
+/// The blocking rule whose list (with the user's extensions) names the call; an awaited call
+/// is an async API of the same name.
+fn blocking_rule(checker: &Checker, site: &CallSite) -> Option<(crate::registry::Rule, String)> {
+    if site.awaited {
+        return None;
+    }
+    let name = site.target()?;
+    let rule = BLOCKING_RULES
+        .iter()
+        .find(|rule| checker.settings.rust.calls(**rule).matches(name))?;
+    Some((*rule, name.to_string()))
+}
+
+fn callee(checker: &Checker, site: &CallSite) -> Option<Callee> {
+    match site.kind {
+        CallKind::Function(call) => {
+            let Expr::Path(path) = call.func.as_ref() else {
+                return None;
+            };
+            if path.qself.is_some() {
+                return None;
+            }
+            let segments: Vec<String> = path
+                .path
+                .segments
+                .iter()
+                .map(|segment| segment.ident.to_string())
+                .collect();
+            match segments.as_slice() {
+                [own, method] if own == "Self" => Some(Callee::OwnMethod(method.clone())),
+                _ => checker.semantic.project_path(&segments).map(Callee::Path),
+            }
+        }
+        CallKind::Method(call) => {
+            is_self(&call.receiver).then(|| Callee::OwnMethod(call.method.to_string()))
+        }
+    }
+}
+
+/// The path of an `impl` or `trait` block's type in the project, if it is one.
+pub fn owner_path(checker: &Checker, self_type: &syn::Type) -> Option<ProjectPath> {
+    let syn::Type::Path(path) = self_type else {
+        return None;
+    };
+    if path.qself.is_some() {
+        return None;
+    }
+    let segments: Vec<String> = path
+        .path
+        .segments
+        .iter()
+        .map(|segment| segment.ident.to_string())
+        .collect();
+    checker.semantic.project_path(&segments)
+}
