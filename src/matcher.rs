@@ -164,10 +164,12 @@ impl RuleLists {
 
     /// A list's patterns, or none when the rule's section does not have it.
     pub fn patterns_or_empty(&self, rule: Rule, list: &str) -> &[CallPattern] {
-        self.lists
-            .get(&rule)
-            .and_then(|lists| lists.get(list))
+        self.find(rule, list)
             .map_or(&[][..], |(patterns, _)| patterns.as_slice())
+    }
+
+    fn find(&self, rule: Rule, list: &str) -> Option<&(Vec<CallPattern>, CallMatcher)> {
+        self.lists.get(&rule)?.get(list)
     }
 
     /// Every pattern of every list.
@@ -179,9 +181,7 @@ impl RuleLists {
     }
 
     fn entry(&self, rule: Rule, list: &str) -> &(Vec<CallPattern>, CallMatcher) {
-        self.lists
-            .get(&rule)
-            .and_then(|lists| lists.get(list))
+        self.find(rule, list)
             .unwrap_or_else(|| panic!("{} has no `{}.{list}`", self.file, rule.name()))
     }
 }

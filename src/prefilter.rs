@@ -9,7 +9,8 @@ use std::sync::{Arc, LazyLock, Mutex};
 
 use rustc_hash::FxHashMap;
 
-use crate::registry::{Language, RuleSet};
+use crate::config::Settings;
+use crate::registry::{Language, Rule, RuleSet};
 
 static ENABLED: LazyLock<bool> = LazyLock::new(|| {
     std::env::var_os("LOOPGUARD_NO_PREFILTER").is_none_or(|value| value.is_empty())
@@ -18,6 +19,48 @@ static ENABLED: LazyLock<bool> = LazyLock::new(|| {
 /// Whether files may be skipped (unless `LOOPGUARD_NO_PREFILTER` is set).
 pub fn enabled() -> bool {
     *ENABLED
+}
+
+/// Whether a rule of `rules` may fire in `text`: false only when the text contains none of the
+/// words `words_of` gives for them, compiled once per rule set (`None` from it: every file is
+/// parsed).
+pub fn may_fire<'s>(
+    text: &str,
+    settings: &'s Settings,
+    language: Language,
+    rules: RuleSet,
+    words_of: impl FnOnce() -> Option<Vec<&'s str>>,
+) -> bool {
+    settings
+        .prefilter
+        .words(language, rules, words_of)
+        .is_none_or(|words| words.found_in(text))
+}
+
+/// The words of the enabled `rules` in a front end's trigger table (in table order), plus the
+/// called names of the `[[guarded-calls]]` patterns of `language` when `unguarded-call` is
+/// enabled, as its words come from the config; `None` when such a pattern ends in `*`.
+pub fn table_words<'s>(
+    table: &[(Rule, &'static [&'static str])],
+    rules: RuleSet,
+    settings: &'s Settings,
+    language: Language,
+) -> Option<Vec<&'s str>> {
+    let mut words: Vec<&str> = table
+        .iter()
+        .filter(|(rule, _)| rules.contains(*rule))
+        .flat_map(|(_, words)| words.iter().copied())
+        .collect();
+    if rules.contains(Rule::UnguardedCall) {
+        let of_language = settings
+            .guarded_calls
+            .iter()
+            .filter(|guarded| guarded.call.is_rust() == (language == Language::Rust));
+        for guarded in of_language {
+            words.push(guarded.call.called_name()?);
+        }
+    }
+    Some(words)
 }
 
 /// A set of trigger words, compiled once per enabled rule set (see [`Memo`]) and searched in

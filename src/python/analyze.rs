@@ -130,10 +130,9 @@ pub fn triggers(rule: Rule) -> Option<Vec<&'static str>> {
 /// Whether any enabled rule can fire in `text`: false only when the text contains none of the
 /// enabled rules' trigger words.
 pub(super) fn may_fire(text: &str, settings: &Settings, rules: RuleSet) -> bool {
-    settings
-        .prefilter
-        .words(Language::Python, rules, || trigger_words(settings, rules))
-        .is_none_or(|words| words.found_in(text))
+    crate::prefilter::may_fire(text, settings, Language::Python, rules, || {
+        trigger_words(settings, rules)
+    })
 }
 
 /// The words one of which a file must contain for some rule of `rules` to fire in it, `None`
@@ -151,18 +150,7 @@ fn trigger_words(settings: &Settings, rules: RuleSet) -> Option<Vec<&str>> {
         return None;
     }
     // In table order: `async`, in most files that pass, is searched first.
-    let mut words: Vec<&str> = TRIGGERS
-        .iter()
-        .filter(|(rule, _)| rules.contains(*rule))
-        .flat_map(|(_, words)| words.iter().copied())
-        .collect();
-    if rules.contains(Rule::UnguardedCall) {
-        // The configured Python `[[guarded-calls]]` patterns are this rule's triggers.
-        for guarded in settings.guarded_calls.iter().filter(|g| !g.call.is_rust()) {
-            words.push(guarded.call.called_name()?);
-        }
-    }
-    Some(words)
+    crate::prefilter::table_words(TRIGGERS, rules, settings, Language::Python)
 }
 
 /// A rule with a Python detector that needs trigger words (tool diagnostics need none, and

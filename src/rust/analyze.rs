@@ -90,27 +90,9 @@ pub fn triggers(rule: Rule) -> Option<&'static [&'static str]> {
 /// Whether any enabled rule can fire in `text`: false only when the text contains none of the
 /// enabled rules' trigger words.
 pub(super) fn may_fire(text: &str, settings: &Settings, rules: RuleSet) -> bool {
-    settings
-        .prefilter
-        .words(Language::Rust, rules, || trigger_words(settings, rules))
-        .is_none_or(|words| words.found_in(text))
-}
-
-/// The words one of which a file must contain for some rule of `rules` to fire in it, `None`
-/// when some rule cannot be pre-filtered.
-fn trigger_words(settings: &Settings, rules: RuleSet) -> Option<Vec<&str>> {
-    let mut tokens: Vec<&str> = TRIGGERS
-        .iter()
-        .filter(|(rule, _)| rules.contains(*rule))
-        .flat_map(|(_, tokens)| tokens.iter().copied())
-        .collect();
-    if rules.contains(Rule::UnguardedCall) {
-        // The configured Rust `[[guarded-calls]]` patterns are this rule's triggers.
-        for guarded in settings.guarded_calls.iter().filter(|g| g.call.is_rust()) {
-            tokens.push(guarded.call.called_name()?);
-        }
-    }
-    Some(tokens)
+    crate::prefilter::may_fire(text, settings, Language::Rust, rules, || {
+        crate::prefilter::table_words(TRIGGERS, rules, settings, Language::Rust)
+    })
 }
 
 pub(super) fn call(checker: &mut Checker, site: &CallSite) {

@@ -5,7 +5,7 @@ use ruff_text_size::TextSize;
 use syn::Expr;
 
 use super::checker::{CallKind, CallSite, Checker};
-use super::semantic::{is_self, ProjectPath};
+use super::semantic::{is_self, segment_names, ProjectPath};
 use crate::project::summary::{
     BlockingCall, FileSummary, FunctionSummary, Position, ProjectCall, Target,
 };
@@ -206,12 +206,7 @@ fn callee(checker: &Checker, site: &CallSite) -> Option<Callee> {
             if path.qself.is_some() {
                 return None;
             }
-            let segments: Vec<String> = path
-                .path
-                .segments
-                .iter()
-                .map(|segment| segment.ident.to_string())
-                .collect();
+            let segments = segment_names(&path.path);
             match segments.as_slice() {
                 [own, method] if own == "Self" => Some(Callee::OwnMethod(method.clone())),
                 _ => checker.semantic.project_path(&segments).map(Callee::Path),
@@ -231,11 +226,5 @@ pub fn owner_path(checker: &Checker, self_type: &syn::Type) -> Option<ProjectPat
     if path.qself.is_some() {
         return None;
     }
-    let segments: Vec<String> = path
-        .path
-        .segments
-        .iter()
-        .map(|segment| segment.ident.to_string())
-        .collect();
-    checker.semantic.project_path(&segments)
+    checker.semantic.project_path(&segment_names(&path.path))
 }

@@ -567,24 +567,13 @@ impl SemanticModel {
                 if let Some(resolved) = self.resolve_path(&path.path) {
                     names.push(resolved);
                 }
-                let segments: Vec<String> = path
-                    .path
-                    .segments
-                    .iter()
-                    .map(|segment| segment.ident.to_string())
-                    .collect();
-                Some(segments.join("::"))
+                Some(segment_names(&path.path).join("::"))
             }
             Expr::Field(_) => dotted_fields(expr),
             Expr::Call(call) => match strip_pass_through(&call.func) {
-                Expr::Path(path) if path.qself.is_none() => Some(
-                    path.path
-                        .segments
-                        .iter()
-                        .map(|segment| segment.ident.to_string())
-                        .collect::<Vec<_>>()
-                        .join("::"),
-                ),
+                Expr::Path(path) if path.qself.is_none() => {
+                    Some(segment_names(&path.path).join("::"))
+                }
                 _ => None,
             },
             _ => None,
@@ -618,12 +607,7 @@ impl SemanticModel {
     /// The full path a path refers to after `use` resolution (`thread::sleep` →
     /// `std::thread::sleep`); `None` for locals, the file's own items and `crate::` paths.
     pub fn resolve_path(&self, path: &syn::Path) -> Option<String> {
-        let segments: Vec<String> = path
-            .segments
-            .iter()
-            .map(|segment| segment.ident.to_string())
-            .collect();
-        self.resolve_segments(&segments, path.leading_colon.is_some())
+        self.resolve_segments(&segment_names(path), path.leading_colon.is_some())
     }
 
     fn resolve_segments(&self, segments: &[String], absolute: bool) -> Option<String> {
@@ -919,6 +903,14 @@ fn dotted_fields(expr: &Expr) -> Option<String> {
         Expr::Paren(paren) => dotted_fields(&paren.expr),
         _ => None,
     }
+}
+
+/// The names of a path's segments as written (`thread::sleep` → `["thread", "sleep"]`).
+pub fn segment_names(path: &syn::Path) -> Vec<String> {
+    path.segments
+        .iter()
+        .map(|segment| segment.ident.to_string())
+        .collect()
 }
 
 pub fn is_self(expr: &Expr) -> bool {
