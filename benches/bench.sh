@@ -49,7 +49,9 @@ if [ -z "${PY_CORPUS:-}" ]; then
     PY_CORPUS="$home/python"
     if [ ! -d "$PY_CORPUS" ]; then
         echo "downloading the Python wheels..." >&2
-        python3 -m pip download --quiet --no-deps --only-binary=:all: -d "$home/wheels" "${python_wheels[@]}"
+        # homeassistant 2026.2.3 requires Python >= 3.13.2: ask for wheels of that version
+        # whatever python3 runs pip (only their .py files are linted).
+        python3 -m pip download --quiet --no-deps --only-binary=:all: --python-version 3.13.2 -d "$home/wheels" "${python_wheels[@]}"
         mkdir -p "$PY_CORPUS.partial"
         for wheel in "$home"/wheels/*.whl; do
             name=$(basename "$wheel" | cut -d- -f1)

@@ -28,7 +28,7 @@ use crate::suppress::{Suppression, SuppressionKind};
 
 pub const DIRECTORY: &str = ".loopguard_cache";
 const FILE_NAME: &str = "results.bin";
-const MAGIC: &[u8] = b"loopguard-cache-2\n";
+const MAGIC: &[u8] = b"loopguard-cache-3\n";
 
 pub type Digest256 = [u8; 32];
 
@@ -393,6 +393,7 @@ impl Writer {
             out.u64(u64::from(u32::from(start)));
         });
         self.option(diagnostic.function.as_deref(), Self::string);
+        self.option(diagnostic.unless_bounded.as_ref(), Self::target);
     }
 
     fn suppression(&mut self, suppression: &Suppression) {
@@ -625,6 +626,7 @@ impl Reader<'_> {
         })?;
         let statement_start = self.option(|input| input.u32().map(TextSize::from))?;
         let function = self.option(Self::string)?;
+        let unless_bounded = self.option(Self::target)?;
         Some(Diagnostic {
             rule,
             message,
@@ -634,6 +636,7 @@ impl Reader<'_> {
             fix,
             statement_start,
             function,
+            unless_bounded,
         })
     }
 
@@ -689,7 +692,8 @@ mod tests {
                 TextRange::new(TextSize::from(3), TextSize::from(9)),
                 "await asyncio.sleep(1)",
             )],
-        )));
+        )))
+        .unless_bounded(Some(Target::Path(".net.fetch".to_string())));
         diagnostic.statement_start = Some(TextSize::from(2));
         diagnostic.function = Some("handler".to_string());
         let mut suppression = Suppression::restored(

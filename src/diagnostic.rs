@@ -3,6 +3,7 @@
 use ruff_text_size::TextRange;
 use serde::Serialize;
 
+use crate::project::summary::Target;
 use crate::registry::Rule;
 
 /// Source code quoted in a message: on one line (messages are one line in every output
@@ -124,6 +125,9 @@ pub struct Diagnostic {
     pub statement_start: Option<ruff_text_size::TextSize>,
     /// The enclosing function's name, for fingerprints that survive unrelated edits.
     pub function: Option<String>,
+    /// A fan-out whose coroutine function the file imports (LG101/LG102): the project phase
+    /// drops the finding when that function, defined in another file, acquires a limiter.
+    pub unless_bounded: Option<Target>,
 }
 
 impl Diagnostic {
@@ -137,6 +141,7 @@ impl Diagnostic {
             fix: None,
             statement_start: None,
             function: None,
+            unless_bounded: None,
         }
     }
 
@@ -164,6 +169,12 @@ impl Diagnostic {
             range: None,
             file: Some(file),
         });
+        self
+    }
+
+    #[must_use]
+    pub fn unless_bounded(mut self, coroutine: Option<Target>) -> Self {
+        self.unless_bounded = coroutine;
         self
     }
 

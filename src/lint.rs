@@ -8,12 +8,13 @@ use std::sync::{Arc, Once};
 
 use rayon::prelude::*;
 use ruff_text_size::TextRange;
+use rustc_hash::FxHashSet;
 
 use crate::cache::{Cache, Entry, Stamp};
 use crate::diagnostic::Diagnostic;
 use crate::discover::{DiscoveredFile, Discovery};
 use crate::fix::{FileFix, FixRequest, Fixed};
-use crate::project::summary::FileSummary;
+use crate::project::summary::{FileSummary, Target};
 use crate::project::ProjectFile;
 use crate::registry::{Language, Rule, RuleSet};
 use crate::source::{read_source, SourceText};
@@ -145,7 +146,7 @@ pub fn lint_and_fix_all(
     jobs: Option<usize>,
     fix: Option<&FixRequest>,
 ) -> Result<Vec<FileReport>, String> {
-    run_pool(discovery, jobs, |file| lint_file(file, fix))
+    run_pool(discovery, jobs, |file| lint_file(file, None), fix)
 }
 
 /// A file's report, and its summary for the project phase.
@@ -157,13 +158,14 @@ pub fn lint_all_cached(
     jobs: Option<usize>,
     cache: &Cache,
 ) -> Result<Vec<FileReport>, String> {
-    run_pool(discovery, jobs, |file| lint_file_cached(file, cache))
+    run_pool(discovery, jobs, |file| lint_file_cached(file, cache), None)
 }
 
 fn run_pool(
     discovery: Discovery,
     jobs: Option<usize>,
     lint: impl Fn(&DiscoveredFile) -> Linting + Send + Sync,
+    fix: Option<&FixRequest>,
 ) -> Result<Vec<FileReport>, String> {
     install_panic_capture();
     let pool = rayon::ThreadPoolBuilder::new()
@@ -173,15 +175,12 @@ fn run_pool(
         .build()
         .map_err(|error| format!("cannot start worker threads: {error}"))?;
     let mut reports = pool.install(|| {
-        let (mut reports, summaries): (Vec<FileReport>, Vec<_>) =
+        let (mut reports, mut summaries): (Vec<FileReport>, Vec<_>) =
             discovery.files.par_iter().map(&lint).unzip();
-        let files = discovery
-            .files
-            .iter()
-            .zip(summaries)
-            .map(|(file, summary)| ProjectFile { file, summary })
-            .collect();
-        crate::project::check(&mut reports, files);
+        if let Some(request) = fix {
+            fix_files(&discovery.files, &mut reports, &mut summaries, request);
+        }
+        crate::project::check(&mut reports, project_files(&discovery.files, summaries));
         reports
     });
     reports.extend(discovery.unreadable.into_iter().map(|(path, message)| {
@@ -190,6 +189,62 @@ fn run_pool(
     }));
     reports.sort_by(|a, b| a.path.cmp(&b.path));
     Ok(reports)
+}
+
+fn project_files(
+    files: &[DiscoveredFile],
+    summaries: Vec<Option<Arc<FileSummary>>>,
+) -> Vec<ProjectFile<'_>> {
+    files
+        .iter()
+        .zip(summaries)
+        .map(|(file, summary)| ProjectFile { file, summary })
+        .collect()
+}
+
+/// Fixes the files whose findings offer fixes `request` applies. Runs after every file was
+/// linted once, because whether a fan-out is bounded may depend on another file: the fixes of
+/// fan-outs that the project shows bounded are not applied.
+fn fix_files(
+    files: &[DiscoveredFile],
+    reports: &mut [FileReport],
+    summaries: &mut [Option<Arc<FileSummary>>],
+    request: &FixRequest,
+) {
+    let offers = |diagnostics: &[Diagnostic]| crate::fix::offers(diagnostics, request);
+    if !reports.iter().any(|report| offers(&report.diagnostics)) {
+        return;
+    }
+    let bounded =
+        crate::project::bounded_fan_outs(reports, project_files(files, summaries.to_vec()));
+    let wanted: Vec<usize> = (0..reports.len())
+        .filter(|position| {
+            let mut diagnostics = reports[*position].diagnostics.clone();
+            crate::project::drop_bounded(&mut diagnostics, &bounded[*position]);
+            offers(&diagnostics)
+        })
+        .collect();
+    let fixed: Vec<(usize, Linting)> = wanted
+        .into_par_iter()
+        .map(|position| {
+            let pass = FixPass {
+                request,
+                bounded: &bounded[position],
+            };
+            (position, lint_file(&files[position], Some(pass)))
+        })
+        .collect();
+    for (position, (report, summary)) in fixed {
+        reports[position] = report;
+        summaries[position] = summary;
+    }
+}
+
+/// A `--fix` run over one file: what to apply, and which fan-outs to leave alone.
+#[derive(Clone, Copy)]
+pub struct FixPass<'a> {
+    pub request: &'a FixRequest,
+    pub bounded: &'a FxHashSet<Target>,
 }
 
 /// The file's text, or the report that it could not be read (LG003, when enabled).
@@ -271,18 +326,28 @@ fn cached_report(file: &DiscoveredFile, entry: &Entry, source: Option<SourceText
 }
 
 /// Lints one file, fixing it as `fix` asks; the summary is of the text as finally fixed.
-pub fn lint_file(file: &DiscoveredFile, fix: Option<&FixRequest>) -> Linting {
+pub fn lint_file(file: &DiscoveredFile, fix: Option<FixPass>) -> Linting {
     let rules = file.settings.rules_for(&file.path);
     let source = match read_or_report(file, rules) {
         Ok(source) => source,
         Err(report) => return (*report, None),
     };
-    let (linted, mut summary) = lint_source_summarised(file, rules, &source);
+    let (mut linted, mut summary) = lint_source_summarised(file, rules, &source);
     let fixed = match fix {
-        Some(request) if crate::fix::has_fixes(&linted, request) => {
-            crate::fix::fix_file(&file.path, file.language, source, linted, request, |text| {
-                lint_source(file, rules, text)
-            })
+        Some(pass) => {
+            crate::project::drop_bounded(&mut linted.diagnostics, pass.bounded);
+            crate::fix::fix_file(
+                &file.path,
+                file.language,
+                source,
+                linted,
+                pass.request,
+                |text| {
+                    let mut linted = lint_source(file, rules, text);
+                    crate::project::drop_bounded(&mut linted.diagnostics, pass.bounded);
+                    linted
+                },
+            )
         }
         _ => Fixed {
             source,

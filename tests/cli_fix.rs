@@ -216,3 +216,56 @@ fn fix_settings_in_config_move_and_remove_fixes() {
             "loopguard.toml:1: key `fixable`: unknown rule selector `LG9`",
         ));
 }
+
+/// A gather of a coroutine that acquires a semaphore in another module is bounded: `--fix`
+/// leaves it alone, even though the file on its own cannot tell, and rewrites the unbounded one.
+#[test]
+fn unsafe_fixes_leave_fan_outs_that_another_module_bounds() {
+    let directory = project(&[
+        ("__init__.py", b""),
+        (
+            "limits.py",
+            b"import asyncio\n\nSEM = asyncio.Semaphore(8)\n\n\nasync def polite(url):\n    async with SEM:\n        return url\n\n\nasync def rude(url):\n    return url\n",
+        ),
+        (
+            "jobs.py",
+            b"import asyncio\n\nfrom .limits import polite, rude\n\n\nasync def bounded(urls):\n    return await asyncio.gather(*[polite(u) for u in urls])\n\n\nasync def unbounded(urls):\n    return await asyncio.gather(*[rude(u) for u in urls])\n",
+        ),
+    ]);
+    loopguard(directory.path())
+        .args([
+            "check",
+            "--isolated",
+            "--select",
+            "LG101",
+            "--unsafe-fixes",
+            "--fix",
+            "--output-format",
+            "concise",
+        ])
+        .assert()
+        .code(0);
+    let fixed = read(&directory, "jobs.py");
+    assert!(
+        fixed.contains("return await asyncio.gather(*[polite(u) for u in urls])"),
+        "{fixed}"
+    );
+    assert!(
+        fixed.contains(
+            "return await loopguard_shim.gather_bounded(*[rude(u) for u in urls], limit=16)"
+        ),
+        "{fixed}"
+    );
+    loopguard(directory.path())
+        .args([
+            "check",
+            "--isolated",
+            "--select",
+            "LG101",
+            "--unsafe-fixes",
+            "--diff",
+        ])
+        .assert()
+        .code(0)
+        .stdout("");
+}

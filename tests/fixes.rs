@@ -14,25 +14,33 @@ fn fixture_root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures")
 }
 
-fn python_files(directory: &Path) -> Vec<PathBuf> {
-    let mut files = Vec::new();
-    for entry in std::fs::read_dir(directory).unwrap() {
-        let path = entry.unwrap().path();
-        if path.is_dir() {
-            files.extend(python_files(&path));
-        } else if path.extension().is_some_and(|extension| extension == "py") {
-            files.push(path);
-        }
-    }
-    files.sort();
-    files
+/// `fixtures/python/<CODE>/` for every rule with Python fixtures.
+fn rule_directories() -> Vec<(Rule, PathBuf)> {
+    let mut directories: Vec<(Rule, PathBuf)> = std::fs::read_dir(fixture_root().join("python"))
+        .unwrap()
+        .map(|entry| entry.unwrap().path())
+        .filter(|path| path.is_dir())
+        .map(|path| {
+            let code = path.file_name().unwrap().to_str().unwrap().to_string();
+            (Rule::from_code_or_name(&code).unwrap(), path)
+        })
+        .collect();
+    directories.sort();
+    directories
 }
 
-/// The rule a fixture exercises: the `fixtures/python/<CODE>/` directory it sits in.
-fn fixture_rule(file: &Path) -> Rule {
-    let relative = file.strip_prefix(fixture_root().join("python")).unwrap();
-    let code = relative.components().next().unwrap().as_os_str();
-    Rule::from_code_or_name(code.to_str().unwrap()).unwrap()
+/// Copies `from` into `to`, directories included.
+fn copy_tree(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for entry in std::fs::read_dir(from).unwrap() {
+        let path = entry.unwrap().path();
+        let target = to.join(path.file_name().unwrap());
+        if path.is_dir() {
+            copy_tree(&path, &target);
+        } else {
+            std::fs::copy(&path, &target).unwrap();
+        }
+    }
 }
 
 fn only(rule: Rule) -> CliOverrides {
@@ -50,14 +58,15 @@ fn all_fixes(write: bool) -> FixRequest {
     }
 }
 
+/// Each rule's directory is fixed as one project, as the fixture test lints it: whether a
+/// fan-out is bounded may depend on another file.
 #[test]
 fn fixed_python_fixtures_compile_and_are_fixed_for_good() {
     let root = fixture_root();
     let mut fixed_files = 0;
-    for file in python_files(&root.join("python")) {
-        let rule = fixture_rule(&file);
+    for (rule, rule_directory) in rule_directories() {
         let reports = loopguard::fix_paths(
-            std::slice::from_ref(&file),
+            std::slice::from_ref(&rule_directory),
             ConfigSource::Hierarchical,
             only(rule),
             &root,
@@ -65,63 +74,67 @@ fn fixed_python_fixtures_compile_and_are_fixed_for_good() {
             &all_fixes(false),
         )
         .unwrap();
-        let report = &reports[0];
-        assert!(
-            report.diagnostics.iter().all(|d| d.rule != Rule::FixError),
-            "{}: {:?}",
-            file.display(),
-            report.diagnostics
-        );
-        let Some(fix) = &report.fix else { continue };
-        assert!(
-            fix.not_converged.is_empty(),
-            "{}: {:?}",
-            file.display(),
-            fix.not_converged
-        );
-        fixed_files += 1;
-        let fixed_text = report.source.as_ref().unwrap().text.clone();
-        let name = file
-            .strip_prefix(&root)
-            .unwrap()
-            .to_string_lossy()
-            .replace(['/', '\\'], "__");
-        insta::assert_snapshot!(format!("fixed__{name}"), fixed_text);
+        // The fixed project, beside copies of the fixtures' configs, must compile and stay as
+        // it is.
+        let copy = tempfile::tempdir().unwrap();
+        copy_tree(&rule_directory, copy.path());
+        for report in reports
+            .iter()
+            .filter(|report| report.path.extension().is_some_and(|e| e == "py"))
+        {
+            let file = &report.path;
+            assert!(
+                report.diagnostics.iter().all(|d| d.rule != Rule::FixError),
+                "{}: {:?}",
+                file.display(),
+                report.diagnostics
+            );
+            let Some(fix) = &report.fix else { continue };
+            assert!(
+                fix.not_converged.is_empty(),
+                "{}: {:?}",
+                file.display(),
+                fix.not_converged
+            );
+            fixed_files += 1;
+            let fixed_text = report.source.as_ref().unwrap().text.clone();
+            let relative = file.strip_prefix(&root).unwrap();
+            let name = relative.to_string_lossy().replace(['/', '\\'], "__");
+            insta::assert_snapshot!(format!("fixed__{name}"), fixed_text);
 
-        // The fixed file, beside a copy of the fixture's config, must compile and stay as it is.
-        let directory = tempfile::tempdir().unwrap();
-        let config = file.parent().unwrap().join("loopguard.toml");
-        if config.exists() {
-            std::fs::copy(&config, directory.path().join("loopguard.toml")).unwrap();
+            let copied = copy
+                .path()
+                .join(file.strip_prefix(&rule_directory).unwrap());
+            std::fs::write(&copied, &fixed_text).unwrap();
+            let compiled = Command::new("python3")
+                .args(["-m", "py_compile"])
+                .arg(&copied)
+                .output()
+                .expect("python3 is installed");
+            assert!(
+                compiled.status.success(),
+                "{} does not compile once fixed:\n{}\n{fixed_text}",
+                file.display(),
+                String::from_utf8_lossy(&compiled.stderr)
+            );
         }
-        let copy = directory.path().join(file.file_name().unwrap());
-        std::fs::write(&copy, &fixed_text).unwrap();
-        let compiled = Command::new("python3")
-            .args(["-m", "py_compile"])
-            .arg(&copy)
-            .output()
-            .expect("python3 is installed");
-        assert!(
-            compiled.status.success(),
-            "{} does not compile once fixed:\n{}\n{fixed_text}",
-            file.display(),
-            String::from_utf8_lossy(&compiled.stderr)
-        );
+        let copy_path = copy.path().to_path_buf();
         let again = loopguard::fix_paths(
-            std::slice::from_ref(&copy),
+            std::slice::from_ref(&copy_path),
             ConfigSource::Hierarchical,
             only(rule),
-            directory.path(),
+            copy.path(),
             Some(1),
             &all_fixes(true),
         )
         .unwrap();
-        assert!(
-            again[0].fix.is_none(),
-            "fixing {} twice changed it again",
-            file.display()
-        );
-        assert_eq!(std::fs::read_to_string(&copy).unwrap(), fixed_text);
+        for report in &again {
+            assert!(
+                report.fix.is_none(),
+                "fixing {} twice changed it again",
+                report.path.display()
+            );
+        }
     }
     assert!(fixed_files > 0, "no fixture has a fix");
 }

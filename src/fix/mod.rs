@@ -110,8 +110,14 @@ fn candidates<'d>(linted: &'d Linted, request: &FixRequest) -> Vec<(Rule, &'d Fi
     fixes
 }
 
-pub fn has_fixes(linted: &Linted, request: &FixRequest) -> bool {
-    !candidates(linted, request).is_empty()
+/// Whether any of these findings has a fix `request` applies.
+pub fn offers(diagnostics: &[Diagnostic], request: &FixRequest) -> bool {
+    diagnostics.iter().any(|diagnostic| {
+        diagnostic
+            .fix
+            .as_ref()
+            .is_some_and(|fix| request.applies(fix))
+    })
 }
 
 /// The syntax error a fixed text has, if any.

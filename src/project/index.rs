@@ -231,7 +231,9 @@ impl Index {
         self.namespace_of[file]
     }
 
-    fn resolve(
+    /// The function `target`, called in indexed file `file`, runs; names looked for in vain
+    /// go to `missing` (with their namespace), for [`Index::missing_names`]' purpose.
+    pub fn resolve(
         &self,
         file: usize,
         target: &Target,

@@ -16,7 +16,7 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 use rayon::prelude::*;
-use rustc_hash::FxHashMap;
+use rustc_hash::{FxHashMap, FxHashSet};
 
 use crate::diagnostic::Diagnostic;
 use crate::discover::DiscoveredFile;
@@ -25,7 +25,7 @@ use crate::registry::{Language, Rule, RuleSet};
 use crate::source::read_source;
 use index::{Index, IndexedFile};
 use modules::{ModuleFinder, ModulePath};
-use summary::FileSummary;
+use summary::{FileSummary, Target};
 
 /// The rules whose direct calls make a function block, for LG208.
 pub const BLOCKING_RULES: &[Rule] = &[
@@ -52,63 +52,168 @@ pub struct ProjectFile<'r> {
 }
 
 /// Runs the project rules over all files and adds their findings to `reports` (one per file,
-/// in the order of `files`).
-pub fn check(reports: &mut [FileReport], mut files: Vec<ProjectFile>) {
-    let enabled: Vec<bool> = files
-        .iter()
-        .map(|entry| summarises(entry.file.settings.rules_for(&entry.file.path)))
-        .collect();
-    if !enabled.contains(&true) {
+/// in the order of `files`); drops the fan-out findings whose coroutine, defined in another
+/// file, acquires a limiter.
+pub fn check(reports: &mut [FileReport], files: Vec<ProjectFile>) {
+    let Some(project) = Project::analyse(reports, files) else {
         return;
+    };
+    for (report, bounded) in reports.iter_mut().zip(&project.bounded) {
+        drop_bounded(&mut report.diagnostics, bounded);
     }
-    let mut finder = ModuleFinder::default();
-    let modules: Vec<ModulePath> = files
+    let solution = project.index.solve();
+    report(reports, &project, &solution);
+}
+
+/// For each file, the coroutines of its fan-out findings that are defined in another file and
+/// acquire a limiter: `--fix` must not rewrite those fan-outs.
+pub fn bounded_fan_outs(reports: &[FileReport], files: Vec<ProjectFile>) -> Vec<FxHashSet<Target>> {
+    let count = files.len();
+    Project::analyse(reports, files).map_or_else(
+        || vec![FxHashSet::default(); count],
+        |project| project.bounded,
+    )
+}
+
+/// Removes the fan-out findings whose coroutine is in `bounded`.
+pub fn drop_bounded(diagnostics: &mut Vec<Diagnostic>, bounded: &FxHashSet<Target>) {
+    if !bounded.is_empty() {
+        diagnostics.retain(|diagnostic| {
+            diagnostic
+                .unless_bounded
+                .as_ref()
+                .is_none_or(|coroutine| !bounded.contains(coroutine))
+        });
+    }
+}
+
+/// The project's index over the files that matter to it, and what it says of each file's
+/// fan-outs.
+struct Project<'r> {
+    files: Vec<ProjectFile<'r>>,
+    index: Index,
+    /// The position in `files` of each indexed file.
+    positions: Vec<usize>,
+    bounded: Vec<FxHashSet<Target>>,
+}
+
+impl<'r> Project<'r> {
+    /// Indexes the summarised files (more on demand, see the module docs); `None` when no file
+    /// has a project rule enabled or a fan-out finding that waits for the project.
+    fn analyse(reports: &[FileReport], mut files: Vec<ProjectFile<'r>>) -> Option<Self> {
+        let enabled: Vec<bool> = files
+            .iter()
+            .map(|entry| summarises(entry.file.settings.rules_for(&entry.file.path)))
+            .collect();
+        let queries = fan_out_queries(reports);
+        if !enabled.contains(&true) && queries.is_empty() {
+            return None;
+        }
+        let mut finder = ModuleFinder::default();
+        let modules: Vec<ModulePath> = files
+            .iter()
+            .map(|entry| match entry.file.language {
+                Language::Python => finder.python_module(&entry.file.path),
+                Language::Rust => modules::rust_module(&entry.file.path),
+            })
+            .collect();
+        let by_module = ModuleTable::new(&modules);
+        let mut index = Index::default();
+        let mut positions: Vec<usize> = Vec::new();
+        let mut index_of: Vec<Option<usize>> = vec![None; files.len()];
+        let mut new: Vec<usize> = (0..files.len())
+            .filter(|position| files[*position].summary.is_some())
+            .collect();
+        // A file with fan-outs to resolve must be indexed, summarised or not.
+        let mut demanded: Vec<usize> = queries
+            .iter()
+            .map(|(position, _)| *position)
+            .filter(|position| files[*position].summary.is_none())
+            .collect();
+        demanded.dedup();
+        loop {
+            summarise_demanded(&mut files, &demanded, &mut new);
+            for position in &new {
+                index_of[*position] = Some(positions.len());
+                positions.push(*position);
+            }
+            let indexed = new
+                .iter()
+                .map(|position| IndexedFile {
+                    path: files[*position].file.path.clone(),
+                    module: modules[*position].clone(),
+                    summary: Arc::clone(files[*position].summary.as_ref().expect("analysed")),
+                })
+                .collect();
+            index.add(indexed, |file| enabled[positions[file]]);
+            let mut missing: Vec<(usize, String)> = index
+                .missing_names()
+                .map(|(namespace, name)| (namespace, name.to_string()))
+                .collect();
+            for (position, coroutine) in &queries {
+                let file = index_of[*position].expect("indexed above");
+                index.resolve(file, coroutine, &mut missing);
+            }
+            demanded = demanded_files(&index, &positions, &modules, &by_module, &files, &missing);
+            if demanded.is_empty() {
+                break;
+            }
+            new = Vec::new();
+        }
+        let mut bounded = vec![FxHashSet::default(); files.len()];
+        for (position, coroutine) in queries {
+            let file = index_of[position].expect("indexed above");
+            let acquires = index
+                .resolve(file, &coroutine, &mut Vec::new())
+                .is_some_and(|function| index.function(function).acquires_limiter);
+            if acquires {
+                bounded[position].insert(coroutine);
+            }
+        }
+        Some(Project {
+            files,
+            index,
+            positions,
+            bounded,
+        })
+    }
+}
+
+/// Each file's fan-out findings that wait for the project: (file position, coroutine), once
+/// per coroutine and file, in file order.
+fn fan_out_queries(reports: &[FileReport]) -> Vec<(usize, Target)> {
+    let mut queries: Vec<(usize, Target)> = reports
         .iter()
-        .map(|entry| match entry.file.language {
-            Language::Python => finder.python_module(&entry.file.path),
-            Language::Rust => modules::rust_module(&entry.file.path),
+        .enumerate()
+        .flat_map(|(position, report)| {
+            report
+                .diagnostics
+                .iter()
+                .filter_map(move |diagnostic| Some((position, diagnostic.unless_bounded.clone()?)))
         })
         .collect();
-    let by_module = ModuleTable::new(&modules);
-    let mut index = Index::default();
-    let mut positions: Vec<usize> = Vec::new();
-    let mut new: Vec<usize> = (0..files.len())
-        .filter(|position| files[*position].summary.is_some())
+    queries.sort();
+    queries.dedup();
+    queries
+}
+
+/// Analyses the `demanded` files in parallel and appends them to `new`.
+fn summarise_demanded(files: &mut [ProjectFile], demanded: &[usize], new: &mut Vec<usize>) {
+    let added: Vec<(usize, Option<FileSummary>)> = demanded
+        .par_iter()
+        .map(|&position| {
+            let entry = &files[position];
+            let summary = read_source(&entry.file.path, entry.file.language)
+                .ok()
+                .and_then(|source| crate::lint::summarise(entry.file, &source));
+            (position, summary)
+        })
         .collect();
-    loop {
-        positions.extend(&new);
-        let indexed = new
-            .iter()
-            .map(|position| IndexedFile {
-                path: files[*position].file.path.clone(),
-                module: modules[*position].clone(),
-                summary: Arc::clone(files[*position].summary.as_ref().expect("analysed")),
-            })
-            .collect();
-        index.add(indexed, |file| enabled[positions[file]]);
-        let demanded = demanded_files(&index, &positions, &modules, &by_module, &files);
-        if demanded.is_empty() {
-            break;
-        }
-        let added: Vec<(usize, Option<FileSummary>)> = demanded
-            .into_par_iter()
-            .map(|position| {
-                let entry = &files[position];
-                let summary = read_source(&entry.file.path, entry.file.language)
-                    .ok()
-                    .and_then(|source| crate::lint::summarise(entry.file, &source));
-                (position, summary)
-            })
-            .collect();
-        new = Vec::with_capacity(added.len());
-        for (position, summary) in added {
-            // A file that cannot be analysed counts as analysed: it is not asked for again.
-            files[position].summary = Some(Arc::new(summary.unwrap_or_default()));
-            new.push(position);
-        }
+    for (position, summary) in added {
+        // A file that cannot be analysed counts as analysed: it is not asked for again.
+        files[position].summary = Some(Arc::new(summary.unwrap_or_default()));
+        new.push(position);
     }
-    let solution = index.solve();
-    report(reports, &files, &index, &positions, &solution);
 }
 
 /// Which file defines each module, per namespace (Python; each Rust crate).
@@ -169,6 +274,7 @@ fn demanded_files(
     modules: &[ModulePath],
     by_module: &ModuleTable,
     files: &[ProjectFile],
+    missing: &[(usize, String)],
 ) -> Vec<usize> {
     // Any indexed file of a namespace tells how that namespace's names are laid out.
     let mut namespace_module: FxHashMap<usize, &ModulePath> = FxHashMap::default();
@@ -177,10 +283,10 @@ fn demanded_files(
             .entry(index.namespace_of_file(file))
             .or_insert(&modules[*position]);
     }
-    let mut wanted: Vec<usize> = index
-        .missing_names()
+    let mut wanted: Vec<usize> = missing
+        .iter()
         .filter_map(|(namespace, name)| {
-            let position = by_module.defining_file(namespace_module.get(&namespace)?, name)?;
+            let position = by_module.defining_file(namespace_module.get(namespace)?, name)?;
             files[position].summary.is_none().then_some(position)
         })
         .collect();
@@ -189,13 +295,13 @@ fn demanded_files(
     wanted
 }
 
-fn report(
-    reports: &mut [FileReport],
-    files: &[ProjectFile],
-    index: &Index,
-    positions: &[usize],
-    solution: &index::Solution,
-) {
+fn report(reports: &mut [FileReport], project: &Project, solution: &index::Solution) {
+    let Project {
+        files,
+        index,
+        positions,
+        ..
+    } = project;
     let mut by_file: Vec<Vec<Diagnostic>> = vec![Vec::new(); files.len()];
     for caller in index.function_ids() {
         let position = positions[index.file_of(caller)];

@@ -177,6 +177,7 @@ pub(super) fn call<'a>(checker: &mut Checker<'a>, call: &'a ExprCall) {
 }
 
 pub(super) fn statement(checker: &mut Checker, statement: &Stmt) {
+    super::project::statement(checker, statement);
     match statement {
         Stmt::With(with) if checker.enabled(Rule::SyncLockAcrossAwait) => {
             sync_lock_across_await::python_with(checker, with);

@@ -232,35 +232,36 @@ fn is_bounded_wrapper(semantic: &SemanticModel, func: &Expr, bounds: Bounds) -> 
 // ---- fan-out -----------------------------------------------------------------------------
 
 /// How wide a collection of awaitables handed to `gather`/`wait` is.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum FanOut {
+#[derive(Debug, Clone, Copy)]
+pub enum FanOut<'a> {
     /// The code states the size, or each coroutine acquires a limiter.
     Bounded,
     /// Tasks already started elsewhere: waiting for them adds no concurrency.
     Tasks,
     /// The file does not show what is in it (a parameter, an attribute, a call's result).
     Opaque,
-    /// One coroutine per element of a runtime collection.
-    Unbounded,
+    /// One coroutine per element of a runtime collection; the call creating each, when the
+    /// file does not define its function (another file may bound it).
+    Unbounded(Option<&'a ast::ExprCall>),
 }
 
 /// Classifies the collection `expr` whose elements are awaited concurrently.
-pub fn fan_out(
-    semantic: &SemanticModel,
-    expr: &Expr,
+pub fn fan_out<'a>(
+    semantic: &SemanticModel<'a>,
+    expr: &'a Expr,
     bounds: Bounds,
     spawns: &CallMatcher,
-) -> FanOut {
+) -> FanOut<'a> {
     fan_out_with_depth(semantic, expr, bounds, spawns, 0)
 }
 
-fn fan_out_with_depth(
-    semantic: &SemanticModel,
-    expr: &Expr,
+fn fan_out_with_depth<'a>(
+    semantic: &SemanticModel<'a>,
+    expr: &'a Expr,
     bounds: Bounds,
     spawns: &CallMatcher,
     depth: u8,
-) -> FanOut {
+) -> FanOut<'a> {
     match expr {
         Expr::List(_) | Expr::Tuple(_) | Expr::Set(_) => FanOut::Bounded,
         Expr::ListComp(ast::ExprListComp {
@@ -297,7 +298,7 @@ fn fan_out_with_depth(
                     if body_acquires_limiter(semantic, &def.body, bounds, Some(def)) {
                         FanOut::Bounded
                     } else if def.is_async {
-                        FanOut::Unbounded
+                        FanOut::Unbounded(None)
                     } else {
                         FanOut::Opaque
                     }
@@ -318,12 +319,12 @@ fn fan_out_with_depth(
     }
 }
 
-fn element_fan_out(
-    semantic: &SemanticModel,
-    element: &Expr,
+fn element_fan_out<'a>(
+    semantic: &SemanticModel<'a>,
+    element: &'a Expr,
     bounds: Bounds,
     spawns: &CallMatcher,
-) -> FanOut {
+) -> FanOut<'a> {
     let Expr::Call(call) = element else {
         return FanOut::Opaque;
     };
@@ -336,7 +337,7 @@ fn element_fan_out(
     if coroutine_is_bounded(semantic, call, bounds) || is_bounded_by_nature(semantic, call) {
         return FanOut::Bounded;
     }
-    FanOut::Unbounded
+    FanOut::Unbounded(Some(call))
 }
 
 /// An executor offload (its pool caps the threads) or a wait on an event or condition (which
@@ -353,13 +354,13 @@ fn is_bounded_by_nature(semantic: &SemanticModel, call: &ast::ExprCall) -> bool 
 
 /// `tasks = []` filled by `tasks.append(coro(...))` before `name_at`: unbounded when an append
 /// runs once per element of a runtime collection, bounded when every append is outside loops.
-fn appended_fan_out(
-    semantic: &SemanticModel,
+fn appended_fan_out<'a>(
+    semantic: &SemanticModel<'a>,
     name: &str,
     name_at: TextSize,
     bounds: Bounds,
     spawns: &CallMatcher,
-) -> FanOut {
+) -> FanOut<'a> {
     let Some(function) = semantic.current_function() else {
         return FanOut::Opaque;
     };
@@ -374,7 +375,7 @@ fn appended_fan_out(
         match element_kind {
             FanOut::Tasks => return FanOut::Tasks,
             FanOut::Opaque if per_item => result = FanOut::Opaque,
-            FanOut::Unbounded if per_item => return FanOut::Unbounded,
+            FanOut::Unbounded(call) if per_item => return FanOut::Unbounded(call),
             _ => {}
         }
     }

@@ -6,11 +6,14 @@ use ruff_text_size::{Ranged, TextSize};
 use rustc_hash::FxHashMap;
 
 use super::checker::{CallSite, Checker};
+use super::facts::{self, Bounds};
 use super::semantic::{Resolved, SemanticModel};
 use crate::project::summary::{
     BlockingCall, ClassSummary, FileSummary, FunctionSummary, Position, ProjectCall, Target,
 };
 use crate::project::BLOCKING_RULES;
+use crate::registry::Rule;
+use crate::rules::LIMITERS;
 
 /// The summary being built, and where the walk is in the file's classes and functions.
 #[derive(Default)]
@@ -168,6 +171,9 @@ pub fn call(checker: &mut Checker, site: &CallSite) {
     let Some(function) = builder.current_function() else {
         return;
     };
+    if in_async_body {
+        acquire_call(checker, site.call);
+    }
     let settings = checker.settings;
     let call = site.call;
     if !in_async_body {
@@ -177,7 +183,7 @@ pub fn call(checker: &mut Checker, site: &CallSite) {
                 .find(|rule| settings.python.calls(**rule).matches(name))
                 // A zero timeout is a poll, as LG207 says.
                 .filter(|rule| {
-                    **rule != crate::registry::Rule::BlockingWait
+                    **rule != Rule::BlockingWait
                         || !crate::rules::blocking_wait::has_zero_timeout(site, name)
                 });
             if let Some(rule) = rule {
@@ -200,8 +206,10 @@ pub fn call(checker: &mut Checker, site: &CallSite) {
                 None => return,
             }
         }
-        Some(name) if name.starts_with("builtins.") || is_standard_library(name) => return,
-        Some(name) => PendingTarget::Known(Target::Path(name.to_string())),
+        Some(name) => match project_path(name) {
+            Some(target) => PendingTarget::Known(target),
+            None => return,
+        },
         None => match checker.semantic.resolve(&call.func) {
             Some(Resolved::LocalFunction(definition)) => PendingTarget::Local(definition.start()),
             Some(Resolved::LocalClass(definition)) => PendingTarget::Local(definition.start()),
@@ -228,6 +236,68 @@ pub fn call(checker: &mut Checker, site: &CallSite) {
     if let Some(definition) = definition {
         let index = calls.len() - 1;
         builder.local_calls.push((function, index, definition));
+    }
+}
+
+/// A qualified name that may be a project function's: not a builtin's, not the standard
+/// library's.
+fn project_path(name: &str) -> Option<Target> {
+    (!name.starts_with("builtins.") && !is_standard_library(name))
+        .then(|| Target::Path(name.to_string()))
+}
+
+/// The function a coroutine call runs when the file imports it rather than defines it: LG101
+/// and LG102 leave it to the project phase whether that function bounds itself.
+pub fn imported_coroutine(semantic: &SemanticModel, call: &ast::ExprCall) -> Option<Target> {
+    project_path(&semantic.call_target(call)?)
+}
+
+/// `async with limiter:` in a function's own body: a gathered or spawned call of the function
+/// is bounded (what `facts::body_acquires_limiter` finds, seen during the one walk).
+pub fn statement(checker: &mut Checker, statement: &Stmt) {
+    if let Stmt::With(with) = statement {
+        if with.is_async
+            && checker.summary_builder().is_some()
+            && with
+                .items
+                .iter()
+                .any(|item| is_limiter(checker, &item.context_expr))
+        {
+            mark_acquires_limiter(checker);
+        }
+    }
+}
+
+/// `await limiter.acquire()`, the other way a function holds a limiter.
+fn acquire_call(checker: &mut Checker, call: &ast::ExprCall) {
+    let Expr::Attribute(attribute) = call.func.as_ref() else {
+        return;
+    };
+    if attribute.attr.as_str() == "acquire"
+        && matches!(checker.semantic.parent_expression(), Some(Expr::Await(_)))
+        && is_limiter(checker, &attribute.value)
+    {
+        mark_acquires_limiter(checker);
+    }
+}
+
+/// A limiter of either fan-out rule's `limiters` option (or a known limiter type).
+fn is_limiter(checker: &Checker, expr: &Expr) -> bool {
+    let function = checker.semantic.current_function();
+    [Rule::UnboundedGather, Rule::SpawnInLoop]
+        .iter()
+        .any(|rule| {
+            let bounds = Bounds {
+                limiters: checker.settings.python.patterns(*rule, LIMITERS.name),
+                wrappers: None,
+            };
+            facts::is_limiter(&checker.semantic, expr, bounds, function)
+        })
+}
+
+fn mark_acquires_limiter(checker: &mut Checker) {
+    if let Some(builder) = checker.summary_builder() {
+        builder.mark_acquires_limiter();
     }
 }
 

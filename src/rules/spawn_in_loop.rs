@@ -4,6 +4,7 @@ use super::prelude::*;
 use super::{BOUNDED_WRAPPERS, LIMITERS};
 use crate::python::data::data;
 use crate::python::facts::{self, Bounds};
+use crate::python::project;
 use crate::python::semantic::LoopContext;
 
 pub const META: RuleMeta = RuleMeta {
@@ -47,11 +48,12 @@ pub(crate) fn python_call(checker: &mut Checker, site: &CallSite) {
         limiters: checker.settings.python.patterns(Rule::SpawnInLoop, LIMITERS.name),
         wrappers: checker.settings.python.patterns(Rule::SpawnInLoop, BOUNDED_WRAPPERS.name),
     };
-    let coroutine = site.call.arguments.args.first();
-    if let Some(ast::Expr::Call(coroutine)) = coroutine {
-        if facts::coroutine_is_bounded(semantic, coroutine, bounds) {
-            return;
-        }
+    let coroutine = match site.call.arguments.args.first() {
+        Some(ast::Expr::Call(coroutine)) => Some(coroutine),
+        _ => None,
+    };
+    if coroutine.is_some_and(|coroutine| facts::coroutine_is_bounded(semantic, coroutine, bounds)) {
+        return;
     }
     if facts::loop_bounds_spawn(semantic, bounds, assigned_task_name(checker, site)) {
         return;
@@ -69,7 +71,8 @@ pub(crate) fn python_call(checker: &mut Checker, site: &CallSite) {
     .with_help(format!(
         "spawn through `loopguard_shim.BoundedTaskGroup({})` (`await tg.create_task(...)` waits for a free slot), or acquire an `asyncio.Semaphore` in the loop or the spawned coroutine",
         checker.settings.default_limit
-    ));
+    ))
+    .unless_bounded(coroutine.and_then(|coroutine| project::imported_coroutine(&checker.semantic, coroutine)));
     checker.report(diagnostic);
 }
 

@@ -5,6 +5,7 @@ use super::{BOUNDED_WRAPPERS, LIMITERS};
 use crate::config::{OptionKind, RuleOption};
 use crate::python::data::data;
 use crate::python::facts::{self, Bounds, FanOut};
+use crate::python::project;
 use crate::rust::facts::FanOut as RustFanOut;
 
 pub const INCLUDE_OPAQUE_COLLECTIONS: &str = "include-opaque-collections";
@@ -65,11 +66,11 @@ pub(crate) fn python_call(checker: &mut Checker, site: &CallSite) {
         })
     };
     let Some(collection) = collection else { return };
-    match facts::fan_out(&checker.semantic, collection, bounds, spawns) {
-        FanOut::Unbounded => {}
-        FanOut::Opaque if include_opaque && is_gather => {}
+    let coroutine_call = match facts::fan_out(&checker.semantic, collection, bounds, spawns) {
+        FanOut::Unbounded(call) => call,
+        FanOut::Opaque if include_opaque && is_gather => None,
         _ => return,
-    }
+    };
     let limit = checker.settings.default_limit;
     let short = name.rsplit('.').next().unwrap_or(name);
     let coroutine = coroutine_name(checker, collection);
@@ -87,7 +88,8 @@ pub(crate) fn python_call(checker: &mut Checker, site: &CallSite) {
         .with_help(format!(
             "use `await loopguard_shim.gather_bounded(*coros, limit={limit})`, which runs at most {limit} at a time, {bound_hint}"
         ))
-        .with_fix(is_gather.then(|| gather_bounded_fix(checker, site, limit)).flatten());
+        .with_fix(is_gather.then(|| gather_bounded_fix(checker, site, limit)).flatten())
+        .unless_bounded(coroutine_call.and_then(|call| project::imported_coroutine(&checker.semantic, call)));
     checker.report(diagnostic);
 }
 

@@ -143,7 +143,7 @@ pub fn fix(data: &[u8]) {
             write: false,
             roots: Vec::new(),
         };
-        if !fix::has_fixes(&linted, &request) {
+        if !fix::offers(&linted.diagnostics, &request) {
             return;
         }
         let fixed = fix::fix_file(
