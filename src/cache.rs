@@ -8,6 +8,7 @@
 //! truncated or foreign cache file is ignored and rewritten; `--no-cache` bypasses it; `--fix`
 //! never uses it.
 
+use std::ops::Range;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 use std::time::{SystemTime, UNIX_EPOCH};
@@ -17,11 +18,12 @@ use rustc_hash::FxHashMap;
 use sha2::{Digest, Sha256};
 
 use crate::config::Settings;
-use crate::diagnostic::{Applicability, Diagnostic, Edit, Fix, Note};
+use crate::diagnostic::{Applicability, Diagnostic, Edit, Fix, Note, NoteFile};
 use crate::lint::Linted;
 use crate::project::summary::{
     BlockingCall, ClassSummary, FileSummary, FunctionSummary, Position, ProjectCall, Target,
 };
+use crate::project::{FileOutcome, Outcome};
 use crate::registry::{Language, Rule, RuleSet};
 use crate::source::Location;
 use crate::suppress::{Suppression, SuppressionKind};
@@ -67,16 +69,43 @@ pub struct Entry {
     pub linted: Linted,
     /// The file's project summary (it depends on the content alone), so that a warm run still
     /// has the whole project index.
-    pub summary: Option<Arc<FileSummary>>,
+    pub summary: CachedSummary,
+}
+
+/// A cached file's project summary, decoded only when the project phase needs it: a warm run
+/// whose project outcome is cached never does.
+#[derive(Debug, Clone)]
+pub enum CachedSummary {
+    None,
+    Decoded(Arc<FileSummary>),
+    /// Where its encoding lies in the loaded cache file.
+    Encoded(Range<usize>),
+}
+
+impl From<Option<Arc<FileSummary>>> for CachedSummary {
+    fn from(summary: Option<Arc<FileSummary>>) -> Self {
+        summary.map_or(CachedSummary::None, CachedSummary::Decoded)
+    }
+}
+
+/// The loaded cache file's contents.
+#[derive(Default)]
+struct Loaded {
+    bytes: Vec<u8>,
+    written_from_ns: u128,
+    entries: FxHashMap<PathBuf, Entry>,
+    project: Option<(Digest256, Outcome)>,
 }
 
 pub struct Cache {
     file: PathBuf,
-    /// When the run that wrote the loaded entries started (nanoseconds since the epoch).
-    written_from_ns: u128,
+    /// The file as loaded; `written_from_ns` is when the run that wrote it started
+    /// (nanoseconds since the epoch).
+    loaded: Loaded,
     started_ns: u128,
-    entries: FxHashMap<PathBuf, Entry>,
     updated: Mutex<Vec<(PathBuf, Entry)>>,
+    /// The project phase's outcome and the fingerprint of the tree it was computed for.
+    updated_project: Mutex<Option<(Digest256, Outcome)>>,
     settings_digests: Mutex<FxHashMap<usize, (Arc<Settings>, Digest256)>>,
 }
 
@@ -90,16 +119,16 @@ impl Cache {
     /// The cache under `root`; empty when there is none or it cannot be read.
     pub fn open(root: &Path) -> Cache {
         let file = root.join(DIRECTORY).join(FILE_NAME);
-        let (written_from_ns, entries) = std::fs::read(&file)
+        let loaded = std::fs::read(&file)
             .ok()
-            .and_then(|bytes| decode_file(&bytes))
+            .and_then(decode_file)
             .unwrap_or_default();
         Cache {
             file,
-            written_from_ns,
+            loaded,
             started_ns: now_ns(),
-            entries,
             updated: Mutex::new(Vec::new()),
+            updated_project: Mutex::new(None),
             settings_digests: Mutex::new(FxHashMap::default()),
         }
     }
@@ -147,20 +176,47 @@ impl Cache {
     /// The entry for `path` if its stamp and context match and it was written after the file
     /// last changed: the file need not be read.
     pub fn fresh(&self, path: &Path, stamp: Stamp, context: &Digest256) -> Option<&Entry> {
-        self.entries.get(path).filter(|entry| {
+        self.loaded.entries.get(path).filter(|entry| {
             entry.stamp == stamp
                 && entry.context == *context
-                && stamp.modified_ns < self.written_from_ns
+                && stamp.modified_ns < self.loaded.written_from_ns
         })
     }
 
     /// The entry for `path` if it was made from exactly this content and context.
     pub fn matching(&self, path: &Path, key: &Digest256) -> Option<&Entry> {
-        self.entries.get(path).filter(|entry| entry.key == *key)
+        self.loaded
+            .entries
+            .get(path)
+            .filter(|entry| entry.key == *key)
     }
 
     pub fn store(&self, path: PathBuf, entry: Entry) {
         lock(&self.updated).push((path, entry));
+    }
+
+    /// A cached summary, decoded.
+    pub fn summary(&self, summary: &CachedSummary) -> Option<Arc<FileSummary>> {
+        match summary {
+            CachedSummary::None => None,
+            CachedSummary::Decoded(summary) => Some(Arc::clone(summary)),
+            CachedSummary::Encoded(range) => {
+                let mut input = Reader(self.loaded.bytes.get(range.clone())?);
+                input.summary().map(Arc::new)
+            }
+        }
+    }
+
+    /// The project outcome computed for a tree with this fingerprint.
+    pub fn project(&self, fingerprint: &Digest256) -> Option<&Outcome> {
+        match &self.loaded.project {
+            Some((cached, outcome)) if cached == fingerprint => Some(outcome),
+            _ => None,
+        }
+    }
+
+    pub fn store_project(&self, fingerprint: Digest256, outcome: Outcome) {
+        *lock(&self.updated_project) = Some((fingerprint, outcome));
     }
 
     /// Writes the cache back (atomically), with a `.gitignore` that keeps it out of git.
@@ -168,24 +224,35 @@ impl Cache {
         let Cache {
             file,
             started_ns,
-            mut entries,
+            loaded,
             updated,
+            updated_project,
             ..
         } = self;
         let updated = updated
             .into_inner()
             .unwrap_or_else(std::sync::PoisonError::into_inner);
-        if updated.is_empty() {
+        let updated_project = updated_project
+            .into_inner()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        if updated.is_empty() && updated_project.is_none() {
             return Ok(());
         }
+        let Loaded {
+            bytes: loaded_bytes,
+            mut entries,
+            project,
+            ..
+        } = loaded;
         entries.extend(updated);
+        let project = updated_project.or(project);
         let directory = file.parent().unwrap_or(Path::new("."));
         std::fs::create_dir_all(directory)?;
         let gitignore = directory.join(".gitignore");
         if !gitignore.exists() {
             std::fs::write(&gitignore, "# Automatically created by loopguard.\n*\n")?;
         }
-        let bytes = encode_file(started_ns, &entries);
+        let bytes = encode_file(started_ns, &entries, &loaded_bytes, project.as_ref());
         let mut temporary = tempfile::NamedTempFile::new_in(directory)?;
         std::io::Write::write_all(&mut temporary, &bytes)?;
         temporary.persist(&file).map_err(|error| error.error)?;
@@ -202,7 +269,12 @@ fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
 // The file format: MAGIC, the writing run's start time, the entry count, then the entries; all
 // integers little-endian u64 (u128 for times), strings as a length and UTF-8 bytes.
 
-fn encode_file(started_ns: u128, entries: &FxHashMap<PathBuf, Entry>) -> Vec<u8> {
+fn encode_file(
+    started_ns: u128,
+    entries: &FxHashMap<PathBuf, Entry>,
+    loaded: &[u8],
+    project: Option<&(Digest256, Outcome)>,
+) -> Vec<u8> {
     let mut out = Writer(Vec::with_capacity(64 * entries.len()));
     out.0.extend_from_slice(MAGIC);
     out.u128(started_ns);
@@ -216,13 +288,39 @@ fn encode_file(started_ns: u128, entries: &FxHashMap<PathBuf, Entry>) -> Vec<u8>
         out.0.extend_from_slice(&entry.context);
         out.0.extend_from_slice(&entry.key);
         out.usize(entry.lines);
-        out.option(entry.summary.as_deref(), Writer::summary);
+        match &entry.summary {
+            CachedSummary::None => out.bool(false),
+            CachedSummary::Decoded(summary) => {
+                out.bool(true);
+                let mut encoded = Writer(Vec::new());
+                encoded.summary(summary);
+                out.bytes(&encoded.0);
+            }
+            CachedSummary::Encoded(range) => {
+                out.bool(true);
+                out.bytes(&loaded[range.clone()]);
+            }
+        }
         out.linted(&entry.linted);
     }
+    out.option(project, |out, (fingerprint, outcome)| {
+        out.0.extend_from_slice(fingerprint);
+        out.usize(outcome.files.len());
+        for file in &outcome.files {
+            out.usize(file.findings.len());
+            for finding in &file.findings {
+                out.diagnostic(finding);
+            }
+            out.usize(file.bounded.len());
+            for coroutine in &file.bounded {
+                out.target(coroutine);
+            }
+        }
+    });
     out.0
 }
 
-fn decode_file(bytes: &[u8]) -> Option<(u128, FxHashMap<PathBuf, Entry>)> {
+fn decode_file(bytes: Vec<u8>) -> Option<Loaded> {
     let mut input = Reader(bytes.strip_prefix(MAGIC)?);
     let written_from_ns = input.u128()?;
     let count = input.usize()?;
@@ -239,12 +337,42 @@ fn decode_file(bytes: &[u8]) -> Option<(u128, FxHashMap<PathBuf, Entry>)> {
             context: input.digest()?,
             key: input.digest()?,
             lines: input.usize()?,
-            summary: input.option(Reader::summary)?.map(Arc::new),
+            summary: match input.option(Reader::bytes)? {
+                None => CachedSummary::None,
+                Some(encoded) => {
+                    let start = encoded.as_ptr() as usize - bytes.as_ptr() as usize;
+                    CachedSummary::Encoded(start..start + encoded.len())
+                }
+            },
             linted: input.linted()?,
         };
         entries.insert(path, entry);
     }
-    input.0.is_empty().then_some((written_from_ns, entries))
+    let project = input.option(|input| {
+        let fingerprint = input.digest()?;
+        let files = (0..input.count()?)
+            .map(|_| {
+                Some(FileOutcome {
+                    findings: (0..input.count()?)
+                        .map(|_| input.diagnostic())
+                        .collect::<Option<_>>()?,
+                    bounded: (0..input.count()?)
+                        .map(|_| input.target())
+                        .collect::<Option<_>>()?,
+                })
+            })
+            .collect::<Option<_>>()?;
+        Some((fingerprint, Outcome { files }))
+    })?;
+    if !input.0.is_empty() {
+        return None;
+    }
+    Some(Loaded {
+        bytes,
+        written_from_ns,
+        entries,
+        project,
+    })
 }
 
 struct Writer(Vec<u8>);
@@ -375,6 +503,11 @@ impl Writer {
         for note in &diagnostic.notes {
             self.string(&note.message);
             self.option(note.range, Self::range);
+            self.option(note.file.as_ref(), |out, file| {
+                out.bytes(file.path.as_os_str().as_encoded_bytes());
+                out.usize(file.location.row);
+                out.usize(file.location.column);
+            });
         }
         self.option(diagnostic.fix.as_ref(), |out, fix| {
             out.0.push(match fix.applicability {
@@ -427,8 +560,8 @@ impl Writer {
 
 struct Reader<'a>(&'a [u8]);
 
-impl Reader<'_> {
-    fn take(&mut self, count: usize) -> Option<&[u8]> {
+impl<'a> Reader<'a> {
+    fn take(&mut self, count: usize) -> Option<&'a [u8]> {
         if self.0.len() < count {
             return None;
         }
@@ -472,6 +605,11 @@ impl Reader<'_> {
 
     fn digest(&mut self) -> Option<Digest256> {
         self.take(32)?.try_into().ok()
+    }
+
+    fn bytes(&mut self) -> Option<&'a [u8]> {
+        let length = self.usize()?;
+        self.take(length)
     }
 
     fn option<T>(&mut self, read: impl FnOnce(&mut Self) -> Option<T>) -> Option<Option<T>> {
@@ -598,7 +736,15 @@ impl Reader<'_> {
                 Some(Note {
                     message: self.string()?,
                     range: self.option(Self::range)?,
-                    file: None,
+                    file: self.option(|input| {
+                        Some(NoteFile {
+                            path: PathBuf::from(input.string()?),
+                            location: Location {
+                                row: input.usize()?,
+                                column: input.usize()?,
+                            },
+                        })
+                    })?,
                 })
             })
             .collect::<Option<Vec<_>>>()?;
@@ -722,7 +868,7 @@ mod tests {
             key: [2; 32],
             lines: 7,
             linted,
-            summary: Some(Arc::new(sample_summary())),
+            summary: Some(Arc::new(sample_summary())).into(),
         }
     }
 
@@ -768,35 +914,83 @@ mod tests {
         let mut entries = FxHashMap::default();
         entries.insert(PathBuf::from("a/b.py"), entry(sample()));
         entries.insert(PathBuf::from("c.rs"), entry(Linted::default()));
-        let bytes = encode_file(99, &entries);
-        let (written_from, decoded) = decode_file(&bytes).unwrap();
-        assert_eq!(written_from, 99);
-        assert_eq!(decoded.len(), 2);
-        let restored = &decoded[Path::new("a/b.py")];
+        let project = ([3; 32], sample_outcome());
+        let bytes = encode_file(99, &entries, &[], Some(&project));
+        let loaded = decode_file(bytes.clone()).unwrap();
+        assert_eq!(loaded.written_from_ns, 99);
+        assert_eq!(loaded.entries.len(), 2);
+        assert_eq!(loaded.project.as_ref(), Some(&project));
+        let restored = &loaded.entries[Path::new("a/b.py")];
         assert_eq!(restored.lines, 7);
-        assert_eq!(restored.summary.as_deref(), Some(&sample_summary()));
+        assert!(matches!(restored.summary, CachedSummary::Encoded(_)));
         assert_eq!(restored.linted.diagnostics, sample().diagnostics);
         assert_eq!(
             format!("{:?}", restored.linted.suppressions),
             format!("{:?}", sample().suppressions)
         );
+        let cache = Cache {
+            file: PathBuf::new(),
+            loaded,
+            started_ns: 0,
+            updated: Mutex::new(Vec::new()),
+            updated_project: Mutex::new(None),
+            settings_digests: Mutex::new(FxHashMap::default()),
+        };
+        let summary = cache.summary(&cache.loaded.entries[Path::new("a/b.py")].summary);
+        assert_eq!(summary.as_deref(), Some(&sample_summary()));
+        // Summaries still encoded are written back as they were read.
+        let again = encode_file(
+            99,
+            &cache.loaded.entries,
+            &cache.loaded.bytes,
+            cache.loaded.project.as_ref(),
+        );
+        assert_eq!(again, bytes);
+    }
+
+    /// An LG208 finding whose chain goes through another file, and a bounded fan-out.
+    fn sample_outcome() -> Outcome {
+        let finding = Diagnostic::new(
+            Rule::TransitiveBlockingCall,
+            "blocks",
+            TextRange::new(TextSize::from(1), TextSize::from(4)),
+        )
+        .with_note_at(
+            "calls `load`",
+            NoteFile {
+                path: PathBuf::from("pkg/config.py"),
+                location: Location { row: 3, column: 5 },
+            },
+        );
+        Outcome {
+            files: vec![
+                FileOutcome::default(),
+                FileOutcome {
+                    findings: vec![finding],
+                    bounded: vec![Target::Path(".limits.polite".to_string())],
+                },
+            ],
+        }
     }
 
     #[test]
     fn corrupt_truncated_or_foreign_files_are_ignored() {
         let mut entries = FxHashMap::default();
         entries.insert(PathBuf::from("a.py"), entry(sample()));
-        let bytes = encode_file(1, &entries);
+        let bytes = encode_file(1, &entries, &[], Some(&([3; 32], sample_outcome())));
         for cut in 0..bytes.len() {
-            assert!(decode_file(&bytes[..cut]).is_none(), "truncated at {cut}");
+            assert!(
+                decode_file(bytes[..cut].to_vec()).is_none(),
+                "truncated at {cut}"
+            );
         }
         let mut trailing = bytes.clone();
         trailing.push(0);
-        assert!(decode_file(&trailing).is_none());
-        assert!(decode_file(b"something else entirely").is_none());
+        assert!(decode_file(trailing).is_none());
+        assert!(decode_file(b"something else entirely".to_vec()).is_none());
         let mut flipped = bytes;
         let last = flipped.len() - 1;
-        flipped[last] = 7;
-        assert!(decode_file(&flipped).is_none());
+        flipped[last] = 0xFF;
+        assert!(decode_file(flipped).is_none());
     }
 }

@@ -8,9 +8,8 @@ use std::sync::{Arc, Once};
 
 use rayon::prelude::*;
 use ruff_text_size::TextRange;
-use rustc_hash::FxHashSet;
 
-use crate::cache::{Cache, Entry, Stamp};
+use crate::cache::{Cache, CachedSummary, Digest256, Entry, Stamp};
 use crate::diagnostic::Diagnostic;
 use crate::discover::{DiscoveredFile, Discovery};
 use crate::fix::{FileFix, FixRequest, Fixed};
@@ -146,11 +145,25 @@ pub fn lint_and_fix_all(
     jobs: Option<usize>,
     fix: Option<&FixRequest>,
 ) -> Result<Vec<FileReport>, String> {
-    run_pool(discovery, jobs, |file| lint_file(file, None), fix)
+    run_pool(
+        discovery,
+        jobs,
+        |file| lint_file(file, None),
+        |files, reports, mut summaries| {
+            if let Some(request) = fix {
+                fix_files(files, reports, &mut summaries, request);
+            }
+            crate::project::check(reports, project_files(files, summaries));
+        },
+    )
 }
 
 /// A file's report, and its summary for the project phase.
 type Linting = (FileReport, Option<Arc<FileSummary>>);
+
+/// A file's report, its summary as the cache holds it, and its cache key (`None` when it could
+/// not be read).
+type CachedLinting = (FileReport, (CachedSummary, Option<Digest256>));
 
 /// [`lint_all`], taking unchanged files' results from `cache` and adding the new ones to it.
 pub fn lint_all_cached(
@@ -158,14 +171,47 @@ pub fn lint_all_cached(
     jobs: Option<usize>,
     cache: &Cache,
 ) -> Result<Vec<FileReport>, String> {
-    run_pool(discovery, jobs, |file| lint_file_cached(file, cache), None)
+    run_pool(
+        discovery,
+        jobs,
+        |file| lint_file_cached(file, cache),
+        |files, reports, linted| cached_project_phase(files, reports, linted, cache),
+    )
 }
 
-fn run_pool(
+/// The project phase of a cached run: over a tree whose files and layout are as the cache last
+/// saw them, its outcome is the cached one, and no summary is even decoded.
+fn cached_project_phase(
+    files: &[DiscoveredFile],
+    reports: &mut [FileReport],
+    linted: Vec<(CachedSummary, Option<Digest256>)>,
+    cache: &Cache,
+) {
+    let (summaries, keys): (Vec<CachedSummary>, Vec<Option<Digest256>>) =
+        linted.into_iter().unzip();
+    let fingerprint = crate::project::fingerprint(files, &keys);
+    let discovered: Vec<&DiscoveredFile> = files.iter().collect();
+    if let Some(outcome) = cache.project(&fingerprint) {
+        crate::project::apply(reports, &discovered, outcome);
+        return;
+    }
+    let summaries = summaries
+        .par_iter()
+        .map(|summary| cache.summary(summary))
+        .collect();
+    let outcome =
+        crate::project::analyse(reports, project_files(files, summaries)).unwrap_or_default();
+    crate::project::apply(reports, &discovered, &outcome);
+    cache.store_project(fingerprint, outcome);
+}
+
+/// Lints every file in parallel (`lint`), then runs the whole-project phase over the results
+/// (`project_phase`, on the same pool).
+fn run_pool<T: Send>(
     discovery: Discovery,
     jobs: Option<usize>,
-    lint: impl Fn(&DiscoveredFile) -> Linting + Send + Sync,
-    fix: Option<&FixRequest>,
+    lint: impl Fn(&DiscoveredFile) -> (FileReport, T) + Send + Sync,
+    project_phase: impl FnOnce(&[DiscoveredFile], &mut [FileReport], Vec<T>) + Send,
 ) -> Result<Vec<FileReport>, String> {
     install_panic_capture();
     let pool = rayon::ThreadPoolBuilder::new()
@@ -175,12 +221,9 @@ fn run_pool(
         .build()
         .map_err(|error| format!("cannot start worker threads: {error}"))?;
     let mut reports = pool.install(|| {
-        let (mut reports, mut summaries): (Vec<FileReport>, Vec<_>) =
+        let (mut reports, per_file): (Vec<FileReport>, Vec<T>) =
             discovery.files.par_iter().map(&lint).unzip();
-        if let Some(request) = fix {
-            fix_files(&discovery.files, &mut reports, &mut summaries, request);
-        }
-        crate::project::check(&mut reports, project_files(&discovery.files, summaries));
+        project_phase(&discovery.files, &mut reports, per_file);
         reports
     });
     reports.extend(discovery.unreadable.into_iter().map(|(path, message)| {
@@ -244,7 +287,7 @@ fn fix_files(
 #[derive(Clone, Copy)]
 pub struct FixPass<'a> {
     pub request: &'a FixRequest,
-    pub bounded: &'a FxHashSet<Target>,
+    pub bounded: &'a [Target],
 }
 
 /// The file's text, or the report that it could not be read (LG003, when enabled).
@@ -263,7 +306,7 @@ fn read_or_report(file: &DiscoveredFile, rules: RuleSet) -> Result<SourceText, B
     })
 }
 
-fn lint_file_cached(file: &DiscoveredFile, cache: &Cache) -> Linting {
+fn lint_file_cached(file: &DiscoveredFile, cache: &Cache) -> CachedLinting {
     let rules = file.settings.rules_for(&file.path);
     let context = cache.context(&file.settings, rules, file.language, &file.path);
     // Taken before reading: a change after this point makes the next run hash the file again.
@@ -274,7 +317,7 @@ fn lint_file_cached(file: &DiscoveredFile, cache: &Cache) -> Linting {
     }
     let source = match read_or_report(file, rules) {
         Ok(source) => source,
-        Err(report) => return (*report, None),
+        Err(report) => return (*report, (CachedSummary::None, None)),
     };
     let key = Cache::key(&context, source.text.as_bytes());
     if let Some(entry) = cache.matching(&file.path, &key) {
@@ -293,7 +336,7 @@ fn lint_file_cached(file: &DiscoveredFile, cache: &Cache) -> Linting {
             key,
             lines: source.line_count(),
             linted: linted.clone(),
-            summary: summary.clone(),
+            summary: summary.clone().into(),
         };
         cache.store(file.path.clone(), entry);
     }
@@ -305,10 +348,14 @@ fn lint_file_cached(file: &DiscoveredFile, cache: &Cache) -> Linting {
             fix: None,
         },
     );
-    (report, summary)
+    (report, (summary.into(), Some(key)))
 }
 
-fn cached_report(file: &DiscoveredFile, entry: &Entry, source: Option<SourceText>) -> Linting {
+fn cached_report(
+    file: &DiscoveredFile,
+    entry: &Entry,
+    source: Option<SourceText>,
+) -> CachedLinting {
     let Linted {
         diagnostics,
         suppressions,
@@ -322,7 +369,7 @@ fn cached_report(file: &DiscoveredFile, entry: &Entry, source: Option<SourceText
         lines: entry.lines,
         fix: None,
     };
-    (report, entry.summary.clone())
+    (report, (entry.summary.clone(), Some(entry.key)))
 }
 
 /// Lints one file, fixing it as `fix` asks; the summary is of the text as finally fixed.

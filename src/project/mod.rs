@@ -12,12 +12,14 @@ pub mod index;
 pub mod modules;
 pub mod summary;
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use rayon::prelude::*;
-use rustc_hash::{FxHashMap, FxHashSet};
+use rustc_hash::FxHashMap;
+use sha2::{Digest, Sha256};
 
+use crate::cache::Digest256;
 use crate::diagnostic::Diagnostic;
 use crate::discover::DiscoveredFile;
 use crate::lint::FileReport;
@@ -55,34 +57,117 @@ pub struct ProjectFile<'r> {
 /// in the order of `files`); drops the fan-out findings whose coroutine, defined in another
 /// file, acquires a limiter.
 pub fn check(reports: &mut [FileReport], files: Vec<ProjectFile>) {
-    let Some(project) = Project::analyse(reports, files) else {
-        return;
-    };
-    for (report, bounded) in reports.iter_mut().zip(&project.bounded) {
-        drop_bounded(&mut report.diagnostics, bounded);
+    let discovered: Vec<&DiscoveredFile> = files.iter().map(|entry| entry.file).collect();
+    if let Some(outcome) = analyse(reports, files) {
+        apply(reports, &discovered, &outcome);
     }
+}
+
+/// What the project phase found in each file (in the order of the files): it depends only on
+/// the files' contents, settings and places, so a run over an unchanged tree takes it from the
+/// cache.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Outcome {
+    pub files: Vec<FileOutcome>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct FileOutcome {
+    /// The project rules' findings, before the file's suppressions.
+    pub findings: Vec<Diagnostic>,
+    /// The coroutines of the file's fan-out findings that bound themselves (sorted).
+    pub bounded: Vec<Target>,
+}
+
+/// What the project phase's outcome depends on besides the files' cache keys (their paths,
+/// contents, settings and enabled rules): the layout that makes modules of them, the
+/// `__init__.py` files and crate roots, which need not be linted files themselves.
+pub fn fingerprint(files: &[DiscoveredFile], keys: &[Option<Digest256>]) -> Digest256 {
+    let mut finder = ModuleFinder::default();
+    let mut crate_roots: FxHashMap<&Path, bool> = FxHashMap::default();
+    let mut hasher = Sha256::new();
+    hasher.update(env!("CARGO_PKG_VERSION").as_bytes());
+    for (file, key) in files.iter().zip(keys) {
+        hasher.update([0]);
+        hasher.update(file.path.as_os_str().as_encoded_bytes());
+        hasher.update(key.unwrap_or_default());
+        match file.language {
+            Language::Python => {
+                if let ModulePath::Python { name, is_package } = finder.python_module(&file.path) {
+                    hasher.update(name.as_bytes());
+                    hasher.update([u8::from(is_package)]);
+                }
+            }
+            Language::Rust => {
+                for directory in file.path.ancestors().skip(1) {
+                    if directory.file_name().is_some_and(|name| name == "src") {
+                        let is_root = *crate_roots.entry(directory).or_insert_with(|| {
+                            directory.join("lib.rs").is_file()
+                                || directory.join("main.rs").is_file()
+                        });
+                        hasher.update([u8::from(is_root)]);
+                    }
+                }
+            }
+        }
+    }
+    hasher.finalize().into()
+}
+
+/// The project phase over the files' summaries; `None` when no file has a project rule enabled
+/// or a fan-out finding that waits for the project.
+pub fn analyse(reports: &[FileReport], files: Vec<ProjectFile>) -> Option<Outcome> {
+    let project = Project::analyse(reports, files)?;
     let solution = project.index.solve();
-    report(reports, &project, &solution);
+    let mut outcome = Outcome {
+        files: vec![FileOutcome::default(); project.files.len()],
+    };
+    for caller in project.index.function_ids() {
+        let position = project.positions[project.index.file_of(caller)];
+        let file = project.files[position].file;
+        if file
+            .settings
+            .rules_for(&file.path)
+            .contains(Rule::TransitiveBlockingCall)
+        {
+            outcome.files[position].findings.extend(
+                crate::rules::transitive_blocking_call::report(&project.index, &solution, caller),
+            );
+        }
+    }
+    for (file, bounded) in outcome.files.iter_mut().zip(project.bounded) {
+        file.bounded = bounded;
+    }
+    Some(outcome)
+}
+
+/// Adds an [`Outcome`]'s findings to the reports (after each file's suppressions) and drops the
+/// fan-out findings it shows bounded.
+pub fn apply(reports: &mut [FileReport], files: &[&DiscoveredFile], outcome: &Outcome) {
+    for ((report, file), file_outcome) in reports.iter_mut().zip(files).zip(&outcome.files) {
+        drop_bounded(&mut report.diagnostics, &file_outcome.bounded);
+        if !file_outcome.findings.is_empty() || has_project_suppression(report) {
+            add_findings(report, file, file_outcome.findings.clone());
+        }
+    }
 }
 
 /// For each file, the coroutines of its fan-out findings that are defined in another file and
 /// acquire a limiter: `--fix` must not rewrite those fan-outs.
-pub fn bounded_fan_outs(reports: &[FileReport], files: Vec<ProjectFile>) -> Vec<FxHashSet<Target>> {
+pub fn bounded_fan_outs(reports: &[FileReport], files: Vec<ProjectFile>) -> Vec<Vec<Target>> {
     let count = files.len();
-    Project::analyse(reports, files).map_or_else(
-        || vec![FxHashSet::default(); count],
-        |project| project.bounded,
-    )
+    Project::analyse(reports, files)
+        .map_or_else(|| vec![Vec::new(); count], |project| project.bounded)
 }
 
 /// Removes the fan-out findings whose coroutine is in `bounded`.
-pub fn drop_bounded(diagnostics: &mut Vec<Diagnostic>, bounded: &FxHashSet<Target>) {
+pub fn drop_bounded(diagnostics: &mut Vec<Diagnostic>, bounded: &[Target]) {
     if !bounded.is_empty() {
         diagnostics.retain(|diagnostic| {
             diagnostic
                 .unless_bounded
                 .as_ref()
-                .is_none_or(|coroutine| !bounded.contains(coroutine))
+                .is_none_or(|coroutine| bounded.binary_search(coroutine).is_err())
         });
     }
 }
@@ -94,7 +179,8 @@ struct Project<'r> {
     index: Index,
     /// The position in `files` of each indexed file.
     positions: Vec<usize>,
-    bounded: Vec<FxHashSet<Target>>,
+    /// Per file, sorted.
+    bounded: Vec<Vec<Target>>,
 }
 
 impl<'r> Project<'r> {
@@ -160,14 +246,15 @@ impl<'r> Project<'r> {
             }
             new = Vec::new();
         }
-        let mut bounded = vec![FxHashSet::default(); files.len()];
+        // The queries are sorted, so each file's list is too.
+        let mut bounded = vec![Vec::new(); files.len()];
         for (position, coroutine) in queries {
             let file = index_of[position].expect("indexed above");
             let acquires = index
                 .resolve(file, &coroutine, &mut Vec::new())
                 .is_some_and(|function| index.function(function).acquires_limiter);
             if acquires {
-                bounded[position].insert(coroutine);
+                bounded[position].push(coroutine);
             }
         }
         Some(Project {
@@ -293,35 +380,6 @@ fn demanded_files(
     wanted.sort_unstable();
     wanted.dedup();
     wanted
-}
-
-fn report(reports: &mut [FileReport], project: &Project, solution: &index::Solution) {
-    let Project {
-        files,
-        index,
-        positions,
-        ..
-    } = project;
-    let mut by_file: Vec<Vec<Diagnostic>> = vec![Vec::new(); files.len()];
-    for caller in index.function_ids() {
-        let position = positions[index.file_of(caller)];
-        let file = files[position].file;
-        if !file
-            .settings
-            .rules_for(&file.path)
-            .contains(Rule::TransitiveBlockingCall)
-        {
-            continue;
-        }
-        by_file[position].extend(crate::rules::transitive_blocking_call::report(
-            index, solution, caller,
-        ));
-    }
-    for (position, diagnostics) in by_file.into_iter().enumerate() {
-        if !diagnostics.is_empty() || has_project_suppression(&reports[position]) {
-            add_findings(&mut reports[position], files[position].file, diagnostics);
-        }
-    }
 }
 
 fn has_project_suppression(report: &FileReport) -> bool {
