@@ -5,7 +5,8 @@
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use rustc_hash::FxHashMap;
+use rayon::prelude::*;
+use rustc_hash::{FxHashMap, FxHashSet};
 
 use super::modules::ModulePath;
 use super::summary::{BlockingCall, FileSummary, FunctionSummary, ProjectCall, Target};
@@ -36,7 +37,12 @@ const MAX_RESOLUTION_DEPTH: u8 = 16;
 struct Namespace {
     functions: FxHashMap<String, Definition<FunctionId>>,
     classes: FxHashMap<String, Definition<ClassId>>,
-    aliases: FxHashMap<String, Definition<String>>,
+    /// The files of each Python module that imports names (usually one): an alias
+    /// (`pkg.mod.load` for `from .config import load` in `pkg/mod.py`) is looked up in its
+    /// module's imports when a call needs it, since few of the many imports are ever asked for.
+    importing_modules: FxHashMap<String, Vec<u32>>,
+    /// Between a module and its members: `.` or `::`.
+    separator: &'static str,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -52,16 +58,19 @@ pub struct Index {
     namespace_of: Vec<usize>,
     namespaces: Vec<Namespace>,
     functions: Vec<(u32, u32)>,
-    names: Vec<String>,
     /// The calls of each function reachable from async code, resolved: (callee, index of the
     /// call in its summary). Functions no coroutine reaches are never resolved.
     edges: Vec<Vec<(FunctionId, u32)>>,
     reachable: Vec<bool>,
-    /// Functions with a call whose target no indexed file defines (yet).
-    unresolved: Vec<bool>,
-    /// Names those calls reach: (namespace, project-wide name).
-    missing: Vec<(usize, String)>,
+    /// Names that calls reach and no indexed file defines (yet): (the calling function,
+    /// namespace, project-wide name).
+    missing: Vec<(FunctionId, usize, String)>,
+    /// Where the names the last resolution added start in `missing`.
+    fresh_missing: usize,
 }
+
+/// A function with its resolved calls and the names its calls looked for in vain.
+type Resolved = (FunctionId, Vec<(FunctionId, u32)>, Vec<(usize, String)>);
 
 /// How a sync function blocks: the next function on its shortest chain (with the call that
 /// reaches it), or its own first blocking call.
@@ -89,7 +98,25 @@ impl Index {
     /// calls that did not resolve before and follows what they now reach.
     pub fn add(&mut self, files: Vec<IndexedFile>, is_root: impl Fn(usize) -> bool) {
         let first_new_function = self.functions.len();
-        for file in files {
+        let first_new_file = self.files.len();
+        // Formatting the project-wide names is most of the work of adding a file, and no file's
+        // names depend on another's.
+        let names: Vec<(Vec<String>, Vec<Option<String>>)> = files
+            .par_iter()
+            .map(|file| {
+                let functions = file.summary.functions.iter();
+                let classes = file.summary.classes.iter();
+                (
+                    functions
+                        .map(|function| file.module.member_of(&function.name))
+                        .collect(),
+                    classes
+                        .map(|class| file.module.member(&class.name))
+                        .collect(),
+                )
+            })
+            .collect();
+        for (file, (function_names, class_names)) in files.into_iter().zip(names) {
             let file_index = self.files.len();
             let key = match &file.module {
                 ModulePath::Python { .. } => None,
@@ -98,23 +125,22 @@ impl Index {
             let next = self.namespace_ids.len();
             let namespace_id = *self.namespace_ids.entry(key).or_insert(next);
             if namespace_id == self.namespaces.len() {
-                self.namespaces.push(Namespace::default());
+                self.namespaces.push(Namespace {
+                    separator: file.module.separator(),
+                    ..Namespace::default()
+                });
             }
             self.namespace_of.push(namespace_id);
             let namespace = &mut self.namespaces[namespace_id];
-            for (function_index, function) in file.summary.functions.iter().enumerate() {
+            namespace.functions.reserve(file.summary.functions.len());
+            for (function_index, name) in function_names.into_iter().enumerate() {
                 let id = FunctionId(self.functions.len() as u32);
                 self.functions
                     .push((file_index as u32, function_index as u32));
-                let name = file
-                    .module
-                    .member(&function.name)
-                    .unwrap_or_else(|| function.name.clone());
-                insert(&mut namespace.functions, name.clone(), id);
-                self.names.push(name);
+                insert(&mut namespace.functions, name, id);
             }
-            for (class_index, class) in file.summary.classes.iter().enumerate() {
-                if let Some(name) = file.module.member(&class.name) {
+            for (class_index, name) in class_names.into_iter().enumerate() {
+                if let Some(name) = name {
                     let id = ClassId {
                         file: file_index as u32,
                         class: class_index as u32,
@@ -122,23 +148,21 @@ impl Index {
                     insert(&mut namespace.classes, name, id);
                 }
             }
-            for (local, target) in &file.summary.imports {
-                if let (Some(name), Some(target)) =
-                    (file.module.member(local), file.module.absolute(target))
-                {
-                    insert(&mut namespace.aliases, name, target);
-                }
+            if let (ModulePath::Python { name, .. }, false) =
+                (&file.module, file.summary.imports.is_empty())
+            {
+                namespace
+                    .importing_modules
+                    .entry(name.clone())
+                    .or_default()
+                    .push(file_index as u32);
             }
             self.files.push(file);
         }
         let count = self.functions.len();
         self.edges.resize(count, Vec::new());
         self.reachable.resize(count, false);
-        self.unresolved.resize(count, false);
-        let mut pending: Vec<FunctionId> = (0..first_new_function)
-            .filter(|id| self.unresolved[*id])
-            .map(|id| FunctionId(id as u32))
-            .collect();
+        let mut pending = self.take_retries(first_new_file);
         for id in (first_new_function..count).map(|id| FunctionId(id as u32)) {
             if self.function(id).is_async && is_root(self.file_of(id)) {
                 self.reachable[id.0 as usize] = true;
@@ -148,33 +172,77 @@ impl Index {
         self.resolve_reachable(pending);
     }
 
+    /// The functions with a call of a name that the files from `first_new_file` on may
+    /// define, forgetting the names they missed: they are resolved again. The other calls
+    /// that missed stay unresolved, as no new file is where their names would be.
+    fn take_retries(&mut self, first_new_file: usize) -> Vec<FunctionId> {
+        let mut new_modules: Vec<FxHashSet<String>> =
+            vec![FxHashSet::default(); self.namespaces.len()];
+        for (file, namespace) in self
+            .files
+            .iter()
+            .zip(&self.namespace_of)
+            .skip(first_new_file)
+        {
+            new_modules[*namespace].insert(file.module.joined());
+        }
+        let mut retried: FxHashSet<FunctionId> = FxHashSet::default();
+        for (function, namespace, name) in &self.missing {
+            let separator = self.namespaces[*namespace].separator;
+            if module_prefixes(name, separator)
+                .any(|module| new_modules[*namespace].contains(module))
+            {
+                retried.insert(*function);
+            }
+        }
+        self.missing
+            .retain(|(function, _, _)| !retried.contains(function));
+        let mut retried: Vec<FunctionId> = retried.into_iter().collect();
+        retried.sort_unstable();
+        retried
+    }
+
     /// Resolves the calls of `pending` and of every sync function they newly reach.
     fn resolve_reachable(&mut self, mut pending: Vec<FunctionId>) {
-        let mut missing = Vec::new();
-        while let Some(id) = pending.pop() {
-            let file = self.file_of(id);
-            let before = missing.len();
-            let edges: Vec<(FunctionId, u32)> = self
-                .function(id)
-                .calls
-                .iter()
-                .enumerate()
-                .filter_map(|(call, project_call)| {
-                    let callee = self.resolve(file, &project_call.target, &mut missing)?;
-                    Some((callee, call as u32))
+        self.fresh_missing = self.missing.len();
+        while !pending.is_empty() {
+            // A function's calls resolve against the index alone, so each round of newly
+            // reached functions resolves in parallel; only marking what they reach is serial.
+            let resolved: Vec<Resolved> = pending
+                .par_iter()
+                .map(|&id| {
+                    let file = self.file_of(id);
+                    let mut missing = Vec::new();
+                    let edges = self
+                        .function(id)
+                        .calls
+                        .iter()
+                        .enumerate()
+                        .filter_map(|(call, project_call)| {
+                            let callee = self.resolve(file, &project_call.target, &mut missing)?;
+                            Some((callee, call as u32))
+                        })
+                        .collect();
+                    (id, edges, missing)
                 })
                 .collect();
-            self.unresolved[id.0 as usize] = missing.len() > before;
-            for &(callee, _) in &edges {
-                let index = callee.0 as usize;
-                if !self.reachable[index] && !self.function(callee).is_async {
-                    self.reachable[index] = true;
-                    pending.push(callee);
+            pending = Vec::new();
+            for (id, edges, missing) in resolved {
+                self.missing.extend(
+                    missing
+                        .into_iter()
+                        .map(|(namespace, name)| (id, namespace, name)),
+                );
+                for &(callee, _) in &edges {
+                    let index = callee.0 as usize;
+                    if !self.reachable[index] && !self.function(callee).is_async {
+                        self.reachable[index] = true;
+                        pending.push(callee);
+                    }
                 }
+                self.edges[id.0 as usize] = edges;
             }
-            self.edges[id.0 as usize] = edges;
         }
-        self.missing = missing;
     }
 
     pub fn function(&self, id: FunctionId) -> &FunctionSummary {
@@ -195,8 +263,9 @@ impl Index {
     }
 
     /// The project-wide name (`pkg.config.load`, `a::b::Type::f`).
-    pub fn name(&self, id: FunctionId) -> &str {
-        &self.names[id.0 as usize]
+    pub fn name(&self, id: FunctionId) -> String {
+        let file = &self.files[self.file_of(id)];
+        file.module.member_of(&self.function(id).name)
     }
 
     pub fn function_ids(&self) -> impl Iterator<Item = FunctionId> {
@@ -221,9 +290,9 @@ impl Index {
     /// indexed file defines, each with the file of the call: where a file that was not
     /// analysed may hold the rest of a chain.
     pub fn missing_names(&self) -> impl Iterator<Item = (usize, &str)> {
-        self.missing
+        self.missing[self.fresh_missing..]
             .iter()
-            .map(|(namespace, name)| (*namespace, name.as_str()))
+            .map(|(_, namespace, name)| (*namespace, name.as_str()))
     }
 
     /// The namespace of an indexed file, for [`Index::missing_names`].
@@ -321,9 +390,7 @@ impl Index {
     }
 
     fn sort_by_name(&self, ids: &mut [FunctionId]) {
-        ids.sort_by(|a, b| {
-            (self.name(*a), self.path_of(*a), a).cmp(&(self.name(*b), self.path_of(*b), b))
-        });
+        ids.sort_by_cached_key(|id| (self.name(*id), self.path_of(*id), *id));
     }
 }
 
@@ -347,8 +414,8 @@ impl Lookup<'_> {
         if let Some(class) = self.namespace.classes.get(name) {
             return self.method(unique(class)?, "__init__", depth + 1);
         }
-        if let Some(alias) = self.namespace.aliases.get(name) {
-            return self.callable(unique_ref(alias)?, depth + 1);
+        if let Some(alias) = self.alias(name) {
+            return self.callable(unique_ref(&alias)?, depth + 1);
         }
         self.missing.push(name.to_string());
         let (owner, method) = name.rsplit_once('.')?;
@@ -363,13 +430,38 @@ impl Lookup<'_> {
         if let Some(class) = self.namespace.classes.get(name) {
             return unique(class);
         }
-        match self.namespace.aliases.get(name) {
-            Some(alias) => self.class(unique_ref(alias)?, depth + 1),
+        match self.alias(name) {
+            Some(alias) => self.class(unique_ref(&alias)?, depth + 1),
             None => {
                 self.missing.push(name.to_string());
                 None
             }
         }
+    }
+
+    /// What the Python name `name` stands for when a module imported it under that name
+    /// (`from .config import load` makes `pkg.mod.load` stand for `pkg.config.load`): ambiguous
+    /// when it is imported more than once (by two files of the same module, or twice in one).
+    fn alias(&self, name: &str) -> Option<Definition<String>> {
+        // An imported name has no dot: the module is everything before the last one.
+        let (module, local) = name.rsplit_once('.').unwrap_or(("", name));
+        let mut found = None;
+        for &file in self.namespace.importing_modules.get(module)? {
+            let file = &self.index.files[file as usize];
+            let targets = file
+                .summary
+                .imports
+                .iter()
+                .filter(|(imported, _)| imported == local)
+                .filter_map(|(_, target)| file.module.absolute(target));
+            for target in targets {
+                found = Some(match found {
+                    None => Definition::Unique(target),
+                    Some(_) => Definition::Ambiguous,
+                });
+            }
+        }
+        found
     }
 
     /// A method of `class`, its own or, failing that, inherited.
@@ -416,6 +508,13 @@ impl Solution {
     pub fn step(&self, id: FunctionId) -> Option<Step> {
         self.steps[id.0 as usize]
     }
+}
+
+/// `name`'s enclosing modules, innermost first, down to the empty name.
+fn module_prefixes<'n>(name: &'n str, separator: &'n str) -> impl Iterator<Item = &'n str> {
+    std::iter::successors(Some(name), move |prefix| {
+        (!prefix.is_empty()).then(|| prefix.rsplit_once(separator).map_or("", |(head, _)| head))
+    })
 }
 
 fn insert<T>(map: &mut FxHashMap<String, Definition<T>>, key: String, value: T) {

@@ -122,14 +122,17 @@ pub fn analyse(reports: &[FileReport], files: Vec<ProjectFile>) -> Option<Outcom
     let mut outcome = Outcome {
         files: vec![FileOutcome::default(); project.files.len()],
     };
+    // Asked once per file, not once per function.
+    let mut reports_file: Vec<Option<bool>> = vec![None; project.files.len()];
     for caller in project.index.function_ids() {
         let position = project.positions[project.index.file_of(caller)];
-        let file = project.files[position].file;
-        if file
-            .settings
-            .rules_for(&file.path)
-            .contains(Rule::TransitiveBlockingCall)
-        {
+        let reported = *reports_file[position].get_or_insert_with(|| {
+            let file = project.files[position].file;
+            file.settings
+                .rules_for(&file.path)
+                .contains(Rule::TransitiveBlockingCall)
+        });
+        if reported {
             outcome.files[position].findings.extend(
                 crate::rules::transitive_blocking_call::report(&project.index, &solution, caller),
             );
@@ -195,12 +198,14 @@ impl<'r> Project<'r> {
         if !enabled.contains(&true) && queries.is_empty() {
             return None;
         }
-        let mut finder = ModuleFinder::default();
+        // Each thread asks the file system about the directories it meets once.
         let modules: Vec<ModulePath> = files
-            .iter()
-            .map(|entry| match entry.file.language {
-                Language::Python => finder.python_module(&entry.file.path),
-                Language::Rust => modules::rust_module(&entry.file.path),
+            .par_iter()
+            .map_init(ModuleFinder::default, |finder, entry| {
+                match entry.file.language {
+                    Language::Python => finder.python_module(&entry.file.path),
+                    Language::Rust => modules::rust_module(&entry.file.path),
+                }
             })
             .collect();
         let by_module = ModuleTable::new(&modules);

@@ -158,6 +158,28 @@ impl ModulePath {
             ModulePath::Rust { .. } => self.absolute(name),
         }
     }
+
+    /// The module's project-wide name (`pkg.sub`, `a::b`).
+    pub fn joined(&self) -> String {
+        match self {
+            ModulePath::Python { name, .. } => name.clone(),
+            ModulePath::Rust { path, .. } => path.join("::"),
+        }
+    }
+
+    /// What separates a module from its members in names.
+    pub fn separator(&self) -> &'static str {
+        match self {
+            ModulePath::Python { .. } => ".",
+            ModulePath::Rust { .. } => "::",
+        }
+    }
+
+    /// [`ModulePath::member`], or `name` as it is when no path reaches it (a Rust
+    /// `<impl>::f`, a function nested in another).
+    pub fn member_of(&self, name: &str) -> String {
+        self.member(name).unwrap_or_else(|| name.to_string())
+    }
 }
 
 #[cfg(test)]
