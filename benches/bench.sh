@@ -162,6 +162,13 @@ for corpus in "homeassistant:$HA_CORPUS" "python (all):$PY_CORPUS"; do
         "$RUFF" check --isolated --select ASYNC,RUF006 --exit-zero --quiet "${paths[@]}"
 done
 
+# What the whole-project rule LG208 costs: the same cold run with it off.
+for corpus in "homeassistant:$HA_CORPUS" "python (all):$PY_CORPUS"; do
+    name=${corpus%%:*}; paths=("${corpus#*:}")
+    compare "$name" "cold (other: --ignore LG208)" -- "${lint[@]}" --no-cache "${paths[@]}" -- \
+        "${lint[@]}" --no-cache --ignore LG208 "${paths[@]}"
+done
+
 paths=("$PY_CORPUS")
 compare "python (all)" "--jobs 1 (other: --jobs 2)" -- "$loopguard" check --isolated --exit-zero --quiet \
     --output-format concise --no-cache --jobs 1 "${paths[@]}" -- \

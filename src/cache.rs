@@ -8,6 +8,7 @@
 //! truncated or foreign cache file is ignored and rewritten; `--no-cache` bypasses it; `--fix`
 //! never uses it.
 
+use std::ffi::OsString;
 use std::ops::Range;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
@@ -91,9 +92,10 @@ impl From<Option<Arc<FileSummary>>> for CachedSummary {
 /// The loaded cache file's contents.
 #[derive(Default)]
 struct Loaded {
-    bytes: Vec<u8>,
+    bytes: FileBytes,
     written_from_ns: u128,
-    entries: FxHashMap<PathBuf, Entry>,
+    /// Keyed by the path's bytes: hashing a `Path` walks its components.
+    entries: FxHashMap<OsString, Entry>,
     project: Option<(Digest256, Outcome)>,
 }
 
@@ -119,8 +121,7 @@ impl Cache {
     /// The cache under `root`; empty when there is none or it cannot be read.
     pub fn open(root: &Path) -> Cache {
         let file = root.join(DIRECTORY).join(FILE_NAME);
-        let loaded = std::fs::read(&file)
-            .ok()
+        let loaded = FileBytes::read(&file)
             .and_then(decode_file)
             .unwrap_or_default();
         Cache {
@@ -176,7 +177,7 @@ impl Cache {
     /// The entry for `path` if its stamp and context match and it was written after the file
     /// last changed: the file need not be read.
     pub fn fresh(&self, path: &Path, stamp: Stamp, context: &Digest256) -> Option<&Entry> {
-        self.loaded.entries.get(path).filter(|entry| {
+        self.loaded.entries.get(path.as_os_str()).filter(|entry| {
             entry.stamp == stamp
                 && entry.context == *context
                 && stamp.modified_ns < self.loaded.written_from_ns
@@ -187,7 +188,7 @@ impl Cache {
     pub fn matching(&self, path: &Path, key: &Digest256) -> Option<&Entry> {
         self.loaded
             .entries
-            .get(path)
+            .get(path.as_os_str())
             .filter(|entry| entry.key == *key)
     }
 
@@ -244,7 +245,11 @@ impl Cache {
             project,
             ..
         } = loaded;
-        entries.extend(updated);
+        entries.extend(
+            updated
+                .into_iter()
+                .map(|(path, entry)| (path.into_os_string(), entry)),
+        );
         let project = updated_project.or(project);
         let directory = file.parent().unwrap_or(Path::new("."));
         std::fs::create_dir_all(directory)?;
@@ -271,7 +276,7 @@ fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
 
 fn encode_file(
     started_ns: u128,
-    entries: &FxHashMap<PathBuf, Entry>,
+    entries: &FxHashMap<OsString, Entry>,
     loaded: &[u8],
     project: Option<&(Digest256, Outcome)>,
 ) -> Vec<u8> {
@@ -282,7 +287,7 @@ fn encode_file(
     let mut sorted: Vec<_> = entries.iter().collect();
     sorted.sort_by(|a, b| a.0.cmp(b.0));
     for (path, entry) in sorted {
-        out.bytes(path.as_os_str().as_encoded_bytes());
+        out.bytes(path.as_encoded_bytes());
         out.u64(entry.stamp.size);
         out.u128(entry.stamp.modified_ns);
         out.0.extend_from_slice(&entry.context);
@@ -320,14 +325,51 @@ fn encode_file(
     out.0
 }
 
-fn decode_file(bytes: Vec<u8>) -> Option<Loaded> {
+/// The cache file's bytes. Mapped rather than read where the file system allows: most of the
+/// file is encoded summaries that a warm run never looks at, and copying them into fresh
+/// memory was most of such a run.
+enum FileBytes {
+    Mapped(memmap2::Mmap),
+    Owned(Vec<u8>),
+}
+
+impl Default for FileBytes {
+    fn default() -> Self {
+        FileBytes::Owned(Vec::new())
+    }
+}
+
+impl FileBytes {
+    fn read(path: &Path) -> Option<FileBytes> {
+        let file = std::fs::File::open(path).ok()?;
+        // SAFETY: loopguard replaces the cache file by renaming a new one over it and never
+        // writes into it, so the mapped bytes do not change while this run reads them.
+        match unsafe { memmap2::Mmap::map(&file) } {
+            Ok(mapped) => Some(FileBytes::Mapped(mapped)),
+            Err(_) => std::fs::read(path).ok().map(FileBytes::Owned),
+        }
+    }
+}
+
+impl std::ops::Deref for FileBytes {
+    type Target = [u8];
+
+    fn deref(&self) -> &[u8] {
+        match self {
+            FileBytes::Mapped(mapped) => mapped,
+            FileBytes::Owned(bytes) => bytes,
+        }
+    }
+}
+
+fn decode_file(bytes: FileBytes) -> Option<Loaded> {
     let mut input = Reader(bytes.strip_prefix(MAGIC)?);
     let written_from_ns = input.u128()?;
     let count = input.usize()?;
     let mut entries = FxHashMap::default();
     entries.reserve(count.min(1 << 20));
     for _ in 0..count {
-        let path = PathBuf::from(input.string()?);
+        let path = OsString::from(input.string()?);
         let stamp = Stamp {
             size: input.u64()?,
             modified_ns: input.u128()?,
@@ -912,15 +954,15 @@ mod tests {
     #[test]
     fn entries_round_trip() {
         let mut entries = FxHashMap::default();
-        entries.insert(PathBuf::from("a/b.py"), entry(sample()));
-        entries.insert(PathBuf::from("c.rs"), entry(Linted::default()));
+        entries.insert(OsString::from("a/b.py"), entry(sample()));
+        entries.insert(OsString::from("c.rs"), entry(Linted::default()));
         let project = ([3; 32], sample_outcome());
         let bytes = encode_file(99, &entries, &[], Some(&project));
-        let loaded = decode_file(bytes.clone()).unwrap();
+        let loaded = decode_file(FileBytes::Owned(bytes.clone())).unwrap();
         assert_eq!(loaded.written_from_ns, 99);
         assert_eq!(loaded.entries.len(), 2);
         assert_eq!(loaded.project.as_ref(), Some(&project));
-        let restored = &loaded.entries[Path::new("a/b.py")];
+        let restored = &loaded.entries[std::ffi::OsStr::new("a/b.py")];
         assert_eq!(restored.lines, 7);
         assert!(matches!(restored.summary, CachedSummary::Encoded(_)));
         assert_eq!(restored.linted.diagnostics, sample().diagnostics);
@@ -936,7 +978,7 @@ mod tests {
             updated_project: Mutex::new(None),
             settings_digests: Mutex::new(FxHashMap::default()),
         };
-        let summary = cache.summary(&cache.loaded.entries[Path::new("a/b.py")].summary);
+        let summary = cache.summary(&cache.loaded.entries[std::ffi::OsStr::new("a/b.py")].summary);
         assert_eq!(summary.as_deref(), Some(&sample_summary()));
         // Summaries still encoded are written back as they were read.
         let again = encode_file(
@@ -976,21 +1018,21 @@ mod tests {
     #[test]
     fn corrupt_truncated_or_foreign_files_are_ignored() {
         let mut entries = FxHashMap::default();
-        entries.insert(PathBuf::from("a.py"), entry(sample()));
+        entries.insert(OsString::from("a.py"), entry(sample()));
         let bytes = encode_file(1, &entries, &[], Some(&([3; 32], sample_outcome())));
         for cut in 0..bytes.len() {
             assert!(
-                decode_file(bytes[..cut].to_vec()).is_none(),
+                decode_file(FileBytes::Owned(bytes[..cut].to_vec())).is_none(),
                 "truncated at {cut}"
             );
         }
         let mut trailing = bytes.clone();
         trailing.push(0);
-        assert!(decode_file(trailing).is_none());
-        assert!(decode_file(b"something else entirely".to_vec()).is_none());
+        assert!(decode_file(FileBytes::Owned(trailing)).is_none());
+        assert!(decode_file(FileBytes::Owned(b"something else entirely".to_vec())).is_none());
         let mut flipped = bytes;
         let last = flipped.len() - 1;
         flipped[last] = 0xFF;
-        assert!(decode_file(flipped).is_none());
+        assert!(decode_file(FileBytes::Owned(flipped)).is_none());
     }
 }

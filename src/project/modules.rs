@@ -1,6 +1,7 @@
 //! Where a file sits in its project: its Python module name or its Rust crate and module path,
 //! and how the names a file states (`.utils.load`, `super::io::read`) become project-wide ones.
 
+use std::ffi::OsString;
 use std::path::{Path, PathBuf};
 
 use rustc_hash::FxHashMap;
@@ -19,16 +20,18 @@ pub enum ModulePath {
 /// Answers "is this directory a package" once per directory.
 #[derive(Default)]
 pub struct ModuleFinder {
-    packages: FxHashMap<PathBuf, bool>,
+    /// Keyed by the path's bytes: hashing and comparing a `Path` walks its components.
+    packages: FxHashMap<OsString, bool>,
 }
 
 impl ModuleFinder {
     fn is_package(&mut self, directory: &Path) -> bool {
-        if let Some(known) = self.packages.get(directory) {
+        if let Some(known) = self.packages.get(directory.as_os_str()) {
             return *known;
         }
         let package = directory.join("__init__.py").is_file();
-        self.packages.insert(directory.to_path_buf(), package);
+        self.packages
+            .insert(directory.as_os_str().to_owned(), package);
         package
     }
 
