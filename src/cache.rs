@@ -746,7 +746,7 @@ impl<'a> Reader<'a> {
             })
             .collect::<Option<Vec<_>>>()?;
         let imports = (0..self.count()?)
-            .map(|_| Some((self.string()?, self.string()?)))
+            .map(|_| Some((self.string()?.into(), self.string()?.into())))
             .collect::<Option<Vec<_>>>()?;
         Some(FileSummary {
             functions,
@@ -947,7 +947,7 @@ mod tests {
                     Target::Local("Mixin".to_string()),
                 ],
             }],
-            imports: vec![("load".to_string(), ".config.load".to_string())],
+            imports: vec![("load".into(), ".config.load".into())],
         }
     }
 

@@ -452,7 +452,7 @@ impl Lookup<'_> {
                 .summary
                 .imports
                 .iter()
-                .filter(|(imported, _)| imported == local)
+                .filter(|(imported, _)| &**imported == local)
                 .filter_map(|(_, target)| file.module.absolute(target));
             for target in targets {
                 found = Some(match found {

@@ -18,7 +18,7 @@ pub struct FileSummary {
     /// Python classes with the base classes the file names.
     pub classes: Vec<ClassSummary>,
     /// Python module-level imports (`load` → `.utils.load`): what the module re-exports.
-    pub imports: Vec<(String, String)>,
+    pub imports: Vec<(Box<str>, Box<str>)>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -90,8 +90,10 @@ pub enum Target {
 }
 
 impl FileSummary {
-    /// Turns the byte offsets of every position into lines and columns.
-    pub fn locate(&mut self, source: &SourceText) {
+    /// Turns the byte offsets of every position into lines and columns, and gives back the
+    /// spare capacity of every list: the summary outlives the file's walk until the project
+    /// phase, and the summaries of a large project are most of a run's memory.
+    pub fn finish(&mut self, source: &SourceText) {
         let locate = |position: &mut Position| {
             position.location = source.location(position.offset);
         };
@@ -105,7 +107,12 @@ impl FileSummary {
                 .calls
                 .iter_mut()
                 .for_each(|call| locate(&mut call.at));
+            function.blocking.shrink_to_fit();
+            function.calls.shrink_to_fit();
         }
+        self.functions.shrink_to_fit();
+        self.classes.shrink_to_fit();
+        self.imports.shrink_to_fit();
     }
 
     pub fn is_empty(&self) -> bool {

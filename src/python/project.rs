@@ -43,8 +43,8 @@ impl SummaryBuilder {
                 for alias in &import.names {
                     let local = alias.asname.as_ref().unwrap_or(&alias.name);
                     builder.summary.imports.push((
-                        local.to_string(),
-                        format!("{dots}{module}{separator}{}", alias.name),
+                        local.as_str().into(),
+                        format!("{dots}{module}{separator}{}", alias.name).into(),
                     ));
                 }
             }

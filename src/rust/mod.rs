@@ -68,7 +68,7 @@ fn check(
                 checker::Checker::new(source, settings, rules).run(&file);
             drop(file);
             if let Some(summary) = &mut summary {
-                summary.locate(source);
+                summary.finish(source);
             }
             Findings {
                 diagnostics,
