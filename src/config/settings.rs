@@ -201,6 +201,10 @@ impl Settings {
     /// The rules enabled for one file, after `per-file-ignores`.
     pub fn rules_for(&self, path: &Path) -> RuleSet {
         let mut rules = self.rules;
+        // Asked for every file, often more than once: most configs have no per-file ignores.
+        if self.per_file_ignores.is_empty() {
+            return rules;
+        }
         let relative = self.relative_to_root(path);
         for (globs, ignored) in &self.per_file_ignores {
             let matches = globs.is_match(&relative)
