@@ -254,17 +254,21 @@ fn fix_files(
     summaries: &mut [Option<Arc<FileSummary>>],
     request: &FixRequest,
 ) {
-    let offers = |diagnostics: &[Diagnostic]| crate::fix::offers(diagnostics, request);
-    if !reports.iter().any(|report| offers(&report.diagnostics)) {
+    if !reports
+        .iter()
+        .any(|report| crate::fix::offers(&report.diagnostics, request))
+    {
         return;
     }
     let bounded =
         crate::project::bounded_fan_outs(reports, project_files(files, summaries.to_vec()));
     let wanted: Vec<usize> = (0..reports.len())
         .filter(|position| {
-            let mut diagnostics = reports[*position].diagnostics.clone();
-            crate::project::drop_bounded(&mut diagnostics, &bounded[*position]);
-            offers(&diagnostics)
+            let unbounded = reports[*position]
+                .diagnostics
+                .iter()
+                .filter(|diagnostic| !crate::project::is_bounded(diagnostic, &bounded[*position]));
+            crate::fix::offers(unbounded, request)
         })
         .collect();
     let fixed: Vec<(usize, Linting)> = wanted

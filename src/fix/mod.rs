@@ -111,8 +111,11 @@ fn candidates<'d>(linted: &'d Linted, request: &FixRequest) -> Vec<(Rule, &'d Fi
 }
 
 /// Whether any of these findings has a fix `request` applies.
-pub fn offers(diagnostics: &[Diagnostic], request: &FixRequest) -> bool {
-    diagnostics.iter().any(|diagnostic| {
+pub fn offers<'d>(
+    diagnostics: impl IntoIterator<Item = &'d Diagnostic>,
+    request: &FixRequest,
+) -> bool {
+    diagnostics.into_iter().any(|diagnostic| {
         diagnostic
             .fix
             .as_ref()

@@ -8,7 +8,7 @@ use std::sync::Arc;
 use rayon::prelude::*;
 use rustc_hash::{FxHashMap, FxHashSet};
 
-use super::modules::ModulePath;
+use super::modules::{module_prefixes, ModulePath};
 use super::summary::{BlockingCall, FileSummary, FunctionSummary, ProjectCall, Target};
 
 /// One file as the index sees it.
@@ -508,13 +508,6 @@ impl Solution {
     pub fn step(&self, id: FunctionId) -> Option<Step> {
         self.steps[id.0 as usize]
     }
-}
-
-/// `name`'s enclosing modules, innermost first, down to the empty name.
-fn module_prefixes<'n>(name: &'n str, separator: &'n str) -> impl Iterator<Item = &'n str> {
-    std::iter::successors(Some(name), move |prefix| {
-        (!prefix.is_empty()).then(|| prefix.rsplit_once(separator).map_or("", |(head, _)| head))
-    })
 }
 
 fn insert<T>(map: &mut FxHashMap<String, Definition<T>>, key: String, value: T) {

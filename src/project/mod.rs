@@ -122,17 +122,9 @@ pub fn analyse(reports: &[FileReport], files: Vec<ProjectFile>) -> Option<Outcom
     let mut outcome = Outcome {
         files: vec![FileOutcome::default(); project.files.len()],
     };
-    // Asked once per file, not once per function.
-    let mut reports_file: Vec<Option<bool>> = vec![None; project.files.len()];
     for caller in project.index.function_ids() {
         let position = project.positions[project.index.file_of(caller)];
-        let reported = *reports_file[position].get_or_insert_with(|| {
-            let file = project.files[position].file;
-            file.settings
-                .rules_for(&file.path)
-                .contains(Rule::TransitiveBlockingCall)
-        });
-        if reported {
+        if project.rules[position].contains(Rule::TransitiveBlockingCall) {
             outcome.files[position].findings.extend(
                 crate::rules::transitive_blocking_call::report(&project.index, &solution, caller),
             );
@@ -166,19 +158,24 @@ pub fn bounded_fan_outs(reports: &[FileReport], files: Vec<ProjectFile>) -> Vec<
 /// Removes the fan-out findings whose coroutine is in `bounded`.
 pub fn drop_bounded(diagnostics: &mut Vec<Diagnostic>, bounded: &[Target]) {
     if !bounded.is_empty() {
-        diagnostics.retain(|diagnostic| {
-            diagnostic
-                .unless_bounded
-                .as_ref()
-                .is_none_or(|coroutine| bounded.binary_search(coroutine).is_err())
-        });
+        diagnostics.retain(|diagnostic| !is_bounded(diagnostic, bounded));
     }
+}
+
+/// Whether `diagnostic` is a fan-out finding whose coroutine is in `bounded` (sorted).
+pub fn is_bounded(diagnostic: &Diagnostic, bounded: &[Target]) -> bool {
+    diagnostic
+        .unless_bounded
+        .as_ref()
+        .is_some_and(|coroutine| bounded.binary_search(coroutine).is_ok())
 }
 
 /// The project's index over the files that matter to it, and what it says of each file's
 /// fan-outs.
 struct Project<'r> {
     files: Vec<ProjectFile<'r>>,
+    /// The rules enabled for each file.
+    rules: Vec<RuleSet>,
     index: Index,
     /// The position in `files` of each indexed file.
     positions: Vec<usize>,
@@ -190,10 +187,11 @@ impl<'r> Project<'r> {
     /// Indexes the summarised files (more on demand, see the module docs); `None` when no file
     /// has a project rule enabled or a fan-out finding that waits for the project.
     fn analyse(reports: &[FileReport], mut files: Vec<ProjectFile<'r>>) -> Option<Self> {
-        let enabled: Vec<bool> = files
+        let rules: Vec<RuleSet> = files
             .iter()
-            .map(|entry| summarises(entry.file.settings.rules_for(&entry.file.path)))
+            .map(|entry| entry.file.settings.rules_for(&entry.file.path))
             .collect();
+        let enabled: Vec<bool> = rules.iter().map(|rules| summarises(*rules)).collect();
         let queries = fan_out_queries(reports);
         if !enabled.contains(&true) && queries.is_empty() {
             return None;
@@ -264,6 +262,7 @@ impl<'r> Project<'r> {
         }
         Some(Project {
             files,
+            rules,
             index,
             positions,
             bounded,
@@ -325,8 +324,8 @@ impl ModuleTable {
                 ModulePath::Python { name, .. } => {
                     table.python.insert(name.clone(), position);
                 }
-                ModulePath::Rust { root, path } => {
-                    table.rust.insert((root.clone(), path.join("::")), position);
+                ModulePath::Rust { root, .. } => {
+                    table.rust.insert((root.clone(), module.joined()), position);
                 }
             }
         }
@@ -336,24 +335,12 @@ impl ModuleTable {
     /// The file of the innermost module that `name` lies in (`app.config` for
     /// `app.config.load`, `a::b` for `a::b::Type::f`), if a file defines one.
     fn defining_file(&self, module: &ModulePath, name: &str) -> Option<usize> {
-        let separator = match module {
-            ModulePath::Python { .. } => ".",
-            ModulePath::Rust { .. } => "::",
-        };
-        let mut prefix = name;
-        loop {
-            let found = match module {
-                ModulePath::Python { .. } => self.python.get(prefix),
-                ModulePath::Rust { root, .. } => self.rust.get(&(root.clone(), prefix.to_string())),
-            };
-            if let Some(position) = found {
-                return Some(*position);
+        modules::module_prefixes(name, module.separator()).find_map(|prefix| match module {
+            ModulePath::Python { .. } => self.python.get(prefix).copied(),
+            ModulePath::Rust { root, .. } => {
+                self.rust.get(&(root.clone(), prefix.to_string())).copied()
             }
-            if prefix.is_empty() {
-                return None;
-            }
-            prefix = prefix.rsplit_once(separator).map_or("", |(head, _)| head);
-        }
+        })
     }
 }
 

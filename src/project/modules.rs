@@ -102,6 +102,14 @@ pub fn rust_module(path: &Path) -> ModulePath {
     }
 }
 
+/// The modules `name` may lie in, innermost first, down to the empty name: `a.b.c`, `a.b`,
+/// `a`, ``.
+pub fn module_prefixes<'n>(name: &'n str, separator: &'n str) -> impl Iterator<Item = &'n str> {
+    std::iter::successors(Some(name), move |prefix| {
+        (!prefix.is_empty()).then(|| prefix.rsplit_once(separator).map_or("", |(head, _)| head))
+    })
+}
+
 impl ModulePath {
     /// A name the file states, made project-wide: Python `.x.y` against the file's package,
     /// `x.y` unchanged; Rust `self::`/`super::`/`crate::` heads against the module. `None` when
