@@ -269,3 +269,40 @@ fn unsafe_fixes_leave_fan_outs_that_another_module_bounds() {
         .code(0)
         .stdout("");
 }
+
+#[test]
+fn unsafe_fixes_leave_rust_fan_outs_that_another_module_bounds() {
+    let directory = project(&[(
+        "loopguard.toml",
+        b"[rules.unbounded-gather]\ninclude-rust-fan-out = true\n",
+    )]);
+    fs::create_dir(directory.path().join("src")).unwrap();
+    for (name, content) in [
+        ("src/lib.rs", "pub mod jobs;\npub mod limits;\n"),
+        (
+            "src/limits.rs",
+            "use tokio::sync::Semaphore;\n\npub static SEM: Semaphore = Semaphore::const_new(8);\n\npub async fn polite(id: u64) -> u64 {\n    let _permit = SEM.acquire().await.unwrap();\n    id\n}\n\npub async fn rude(id: u64) -> u64 {\n    id\n}\n",
+        ),
+        (
+            "src/jobs.rs",
+            "use futures::future::join_all;\n\nuse crate::limits::{polite, rude};\n\npub async fn bounded(ids: Vec<u64>) -> Vec<u64> {\n    join_all(ids.iter().map(|id| polite(*id))).await\n}\n\npub async fn unbounded(ids: Vec<u64>) -> Vec<u64> {\n    join_all(ids.iter().map(|id| rude(*id))).await\n}\n",
+        ),
+    ] {
+        fs::write(directory.path().join(name), content).unwrap();
+    }
+    loopguard(directory.path())
+        .args(["check", "--select", "LG101", "--unsafe-fixes", "--fix"])
+        .assert()
+        .code(0);
+    let fixed = read(&directory, "src/jobs.rs");
+    assert!(
+        fixed.contains("    join_all(ids.iter().map(|id| polite(*id))).await\n"),
+        "{fixed}"
+    );
+    assert!(
+        fixed.contains(
+            "    loopguard_shim::join_all_bounded(ids.iter().map(|id| rude(*id)), 16).await\n"
+        ),
+        "{fixed}"
+    );
+}

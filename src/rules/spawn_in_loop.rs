@@ -5,6 +5,7 @@ use super::{BOUNDED_WRAPPERS, LIMITERS};
 use crate::python::data::data;
 use crate::python::facts::{self, Bounds};
 use crate::python::project;
+use crate::rust::project as rust_project;
 use crate::python::semantic::LoopContext;
 
 pub const META: RuleMeta = RuleMeta {
@@ -94,6 +95,14 @@ fn assigned_task_name<'a>(checker: &Checker<'a>, site: &CallSite) -> Option<&'a 
     }
 }
 
+/// The future a spawn call is given: its first argument.
+fn spawned_future<'a>(site: &RustCallSite<'a>) -> Option<&'a syn::Expr> {
+    match site.kind {
+        CallKind::Function(call) => call.args.first(),
+        CallKind::Method(call) => call.args.first(),
+    }
+}
+
 /// What in a loop body bounds the tasks it spawns: a semaphore permit, or a look at the join
 /// set's size (`len()`) or a drain of it (`join_next`).
 const RUST_LOOP_BOUNDS: &[&str] = &[".acquire", "acquire_owned", ".len()", "join_next"];
@@ -124,6 +133,7 @@ pub(crate) fn rust_call(checker: &mut RustChecker, site: &RustCallSite) {
     .with_help(format!(
         "spawn through `loopguard_shim::BoundedJoinSet::new({})` (`spawn(..).await` waits for a free slot), or acquire a `tokio::sync::Semaphore` permit in the loop",
         checker.settings.default_limit
-    ));
+    ))
+    .unless_bounded(spawned_future(site).and_then(|future| rust_project::spawned_coroutine(checker, future)));
     checker.report(diagnostic);
 }

@@ -5,7 +5,9 @@ use super::{BOUNDED_WRAPPERS, LIMITERS};
 use crate::config::{OptionKind, RuleOption};
 use crate::python::data::data;
 use crate::python::facts::{self, Bounds, FanOut};
+use crate::project::summary::Target;
 use crate::python::project;
+use crate::rust::project as rust_project;
 use crate::rust::facts::FanOut as RustFanOut;
 
 pub const INCLUDE_OPAQUE_COLLECTIONS: &str = "include-opaque-collections";
@@ -159,7 +161,8 @@ pub(crate) fn rust_call(checker: &mut RustChecker, site: &RustCallSite) {
             checker.range(site.span()),
         )
         .with_help(format!("use `loopguard_shim::{short}_bounded(futures, {limit})`, which runs at most {limit} at a time, or `stream::iter(..).buffer_unordered({limit})`"))
-        .with_fix(join_all_bounded_fix(checker, call, short, limit));
+        .with_fix(join_all_bounded_fix(checker, call, short, limit))
+        .unless_bounded(mapped_coroutine(checker, futures));
         checker.report(diagnostic);
         return;
     }
@@ -167,14 +170,17 @@ pub(crate) fn rust_call(checker: &mut RustChecker, site: &RustCallSite) {
     if !lists.list(Rule::UnboundedGather, "future-sets").matches(owner) {
         return;
     }
+    let many = |futures: Option<&syn::Expr>| futures.filter(|futures| rust_is_unbounded(checker, futures)).map(|futures| mapped_coroutine(checker, futures));
     let unbounded = match (site.kind, method) {
-        (CallKind::Function(call), "from_iter") => call.args.first().is_some_and(|futures| rust_is_unbounded(checker, futures)),
-        (CallKind::Method(call), "extend") => call.args.first().is_some_and(|futures| rust_is_unbounded(checker, futures)),
-        (CallKind::Method(call), "push" | "push_back") => !rust_facts::is_self_field(&call.receiver) && pushes_without_draining(checker, &call.receiver),
-        _ => false,
+        (CallKind::Function(call), "from_iter") => many(call.args.first()),
+        (CallKind::Method(call), "extend") => many(call.args.first()),
+        (CallKind::Method(call), "push" | "push_back") if !rust_facts::is_self_field(&call.receiver) && pushes_without_draining(checker, &call.receiver) => {
+            Some(call.args.first().and_then(|future| rust_project::spawned_coroutine(checker, future)))
+        }
+        _ => None,
     };
-    if unbounded {
-        report_future_set(checker, site.span(), owner);
+    if let Some(coroutine) = unbounded {
+        report_future_set(checker, site.span(), owner, coroutine);
     }
 }
 
@@ -202,7 +208,7 @@ pub(crate) fn rust_local(checker: &mut RustChecker, local: &syn::Local) {
         return;
     }
     let span = collect.method.span().join(collect.paren_token.span.close()).unwrap_or_else(|| collect.method.span());
-    report_future_set(checker, span, &set);
+    report_future_set(checker, span, &set, mapped_coroutine(checker, &collect.receiver));
 }
 
 fn rust_is_unbounded(checker: &RustChecker, futures: &syn::Expr) -> bool {
@@ -233,7 +239,20 @@ fn pushes_without_draining(checker: &RustChecker, set: &syn::Expr) -> bool {
     })
 }
 
-fn report_future_set(checker: &mut RustChecker, span: proc_macro2::Span, set: &str) {
+/// The project function each future of `xs.iter().map(f)` runs: `f`, or what the closure
+/// returns (`|u| fetch(u)`, `|u| async move { fetch(u).await }`).
+fn mapped_coroutine(checker: &RustChecker, futures: &syn::Expr) -> Option<Target> {
+    let (_, calls) = rust_facts::method_chain(futures);
+    let map = calls.iter().rev().find(|call| call.method == "map")?;
+    match map.args.first()? {
+        syn::Expr::Path(function) => rust_project::project_function(checker, function),
+        syn::Expr::Closure(closure) => rust_project::spawned_coroutine(checker, &closure.body),
+        _ => None,
+    }
+}
+
+/// `coroutine`: the project function the set's futures run, if one does.
+fn report_future_set(checker: &mut RustChecker, span: proc_macro2::Span, set: &str, coroutine: Option<Target>) {
     let short = set.rsplit("::").next().unwrap_or(set);
     let limit = checker.settings.default_limit;
     let diagnostic = Diagnostic::new(
@@ -241,7 +260,8 @@ fn report_future_set(checker: &mut RustChecker, span: proc_macro2::Span, set: &s
         format!("this `{short}` is filled from a runtime collection with no bound: every future in it is polled at once"),
         checker.range(span),
     )
-    .with_help(format!("drain it with `next().await` while `len() >= {limit}` before pushing more, or use `stream::iter(..).buffer_unordered({limit})`"));
+    .with_help(format!("drain it with `next().await` while `len() >= {limit}` before pushing more, or use `stream::iter(..).buffer_unordered({limit})`"))
+    .unless_bounded(coroutine);
     checker.report(diagnostic);
 }
 

@@ -178,6 +178,9 @@ pub struct Checker<'s> {
     tracks_guards: bool,
     /// The file's summary for the whole-project analysis, when a project rule is enabled.
     summary: Option<SummaryBuilder>,
+    /// The inline `mod`s being walked, outermost first: project paths are named from the
+    /// file's module.
+    modules: Vec<String>,
 }
 
 impl<'s> Checker<'s> {
@@ -201,6 +204,7 @@ impl<'s> Checker<'s> {
                     .iter()
                     .any(|guarded| guarded.call.is_rust()),
             summary: crate::project::summarises(rules).then(SummaryBuilder::default),
+            modules: Vec::new(),
         }
     }
 
@@ -215,6 +219,10 @@ impl<'s> Checker<'s> {
         self.import_point = Some(ImportPoint::of(file, self.spans));
         self.visit_file(file);
         (self.diagnostics, self.summary.map(SummaryBuilder::finish))
+    }
+
+    pub(super) fn modules(&self) -> &[String] {
+        &self.modules
     }
 
     pub(super) fn summary_builder(&mut self) -> Option<&mut SummaryBuilder> {
@@ -371,7 +379,11 @@ impl<'s> Checker<'s> {
                 &signature.ident.to_string(),
                 signature.asyncness.is_some(),
                 at,
+                &self.modules,
             );
+            if signature.asyncness.is_some() && super::facts::holds_limiter(&body.stmts) {
+                summary.mark_acquires_limiter();
+            }
         }
         self.functions.push(signature.ident.to_string());
         self.visit_statements(&body.stmts);
@@ -437,8 +449,9 @@ impl<'ast> Visit<'ast> for Checker<'_> {
             inherits_parent: false,
         });
         self.semantic.declare_items(items.iter());
+        self.modules.push(module.ident.to_string());
         if let Some(summary) = &mut self.summary {
-            summary.enter_module(module.ident.to_string());
+            summary.enter_module();
         }
         for item in items {
             self.visit_item(item);
@@ -446,6 +459,7 @@ impl<'ast> Visit<'ast> for Checker<'_> {
         if let Some(summary) = &mut self.summary {
             summary.exit();
         }
+        self.modules.pop();
         self.semantic.pop_scope();
     }
 

@@ -118,6 +118,27 @@ pub fn permit_binding(pattern: &syn::Pat) -> Option<String> {
     }
 }
 
+/// Whether one of a function body's own `statements` takes a limiter for the code after it:
+/// `let _permit = sem.acquire().await?;` (not `let _ = ..`, which drops the permit at once) or
+/// `limiter.until_ready().await;`. A spawned or joined call of such a function is bounded, as
+/// in Python a coroutine with `async with semaphore:` in it is.
+pub fn holds_limiter(statements: &[syn::Stmt]) -> bool {
+    statements.iter().any(|statement| match statement {
+        syn::Stmt::Local(local) => {
+            local
+                .init
+                .as_ref()
+                .is_some_and(|init| match acquisition(&init.expr) {
+                    Some((_, Acquisition::Permit)) => permit_binding(&local.pat).is_some(),
+                    Some((_, Acquisition::Wait)) => true,
+                    None => false,
+                })
+        }
+        syn::Stmt::Expr(expr, _) => matches!(acquisition(expr), Some((_, Acquisition::Wait))),
+        _ => false,
+    })
+}
+
 /// `drop(permit)` / `std::mem::drop(permit)`: the name whose value is dropped.
 pub fn dropped_binding(expr: &Expr) -> Option<String> {
     let Expr::Call(call) = expr else { return None };

@@ -19,51 +19,46 @@ pub struct SummaryBuilder {
 }
 
 enum Frame {
-    /// An inline `mod`.
-    Module(String),
+    /// An inline `mod` (its name is in the checker's module list).
+    Module,
     /// An `impl` or `trait` block, with the path of its type (`None` when it is not a path of
     /// the project).
     Owner(Option<String>),
     Function(usize),
 }
 
+/// `self::inner::name`: `name` (nothing for the module itself) in the inline module `ups`
+/// modules above the innermost of `modules` (the file's inline modules being walked, outermost
+/// first), as a path from the file's module.
+fn module_path(modules: &[String], ups: usize, name: &str) -> String {
+    let mut path = String::from("self");
+    if ups > modules.len() {
+        path = std::iter::repeat_n("super", ups - modules.len())
+            .collect::<Vec<_>>()
+            .join("::");
+    }
+    for module in &modules[..modules.len().saturating_sub(ups)] {
+        path.push_str("::");
+        path.push_str(module);
+    }
+    if !name.is_empty() {
+        path.push_str("::");
+        path.push_str(name);
+    }
+    path
+}
+
+/// The name a summary gives `path`, seen inside the inline `modules`: `crate::a::f`, or
+/// relative to the file's module (`self::a::f`, `super::g`).
+pub fn project_name(modules: &[String], path: ProjectPath) -> String {
+    match path {
+        ProjectPath::Crate(path) if path.is_empty() => "crate".to_string(),
+        ProjectPath::Crate(path) => format!("crate::{path}"),
+        ProjectPath::Relative { ups, path } => module_path(modules, ups, &path),
+    }
+}
+
 impl SummaryBuilder {
-    /// `self::inner::name`: a path relative to the file's module from the current inline
-    /// module, `ups` modules up.
-    fn module_path(&self, ups: usize, name: &str) -> String {
-        let modules: Vec<&str> = self
-            .frames
-            .iter()
-            .filter_map(|frame| match frame {
-                Frame::Module(module) => Some(module.as_str()),
-                _ => None,
-            })
-            .collect();
-        let mut path = String::from("self");
-        if ups > modules.len() {
-            path = std::iter::repeat_n("super", ups - modules.len())
-                .collect::<Vec<_>>()
-                .join("::");
-        }
-        for module in &modules[..modules.len().saturating_sub(ups)] {
-            path.push_str("::");
-            path.push_str(module);
-        }
-        if !name.is_empty() {
-            path.push_str("::");
-            path.push_str(name);
-        }
-        path
-    }
-
-    fn resolve(&self, path: ProjectPath) -> String {
-        match path {
-            ProjectPath::Crate(path) if path.is_empty() => "crate".to_string(),
-            ProjectPath::Crate(path) => format!("crate::{path}"),
-            ProjectPath::Relative { ups, path } => self.module_path(ups, &path),
-        }
-    }
-
     /// The type of the `impl` block whose method is being visited.
     fn owner(&self) -> Option<&str> {
         let function = self
@@ -76,16 +71,17 @@ impl SummaryBuilder {
         }
     }
 
-    pub fn enter_module(&mut self, name: String) {
-        self.frames.push(Frame::Module(name));
+    pub fn enter_module(&mut self) {
+        self.frames.push(Frame::Module);
     }
 
-    pub fn enter_owner(&mut self, owner: Option<ProjectPath>) {
-        let owner = owner.map(|path| self.resolve(path));
+    /// An `impl` or `trait` block of the type named `owner` in the project.
+    pub fn enter_owner(&mut self, owner: Option<String>) {
         self.frames.push(Frame::Owner(owner));
     }
 
-    pub fn enter_function(&mut self, name: &str, is_async: bool, at: TextSize) {
+    /// A function, in the inline `modules` being walked.
+    pub fn enter_function(&mut self, name: &str, is_async: bool, at: TextSize, modules: &[String]) {
         let name = match self.frames.last() {
             Some(Frame::Owner(Some(owner))) => format!("{owner}::{name}"),
             // Not reachable by a path: a method of a type outside the project, a nested `fn`.
@@ -93,7 +89,7 @@ impl SummaryBuilder {
             Some(Frame::Function(index)) => {
                 format!("{}::<fn>::{name}", self.summary.functions[*index].name)
             }
-            Some(Frame::Module(_)) | None => self.module_path(0, name),
+            Some(Frame::Module) | None => module_path(modules, 0, name),
         };
         self.summary.functions.push(FunctionSummary {
             name,
@@ -105,6 +101,13 @@ impl SummaryBuilder {
         });
         self.frames
             .push(Frame::Function(self.summary.functions.len() - 1));
+    }
+
+    /// The function being visited holds a limiter for its whole body.
+    pub fn mark_acquires_limiter(&mut self) {
+        if let Some(function) = self.current_function() {
+            self.summary.functions[function].acquires_limiter = true;
+        }
     }
 
     pub fn exit(&mut self) {
@@ -155,7 +158,7 @@ pub fn call(checker: &mut Checker, site: &CallSite) {
         return;
     }
     let target = match callee {
-        Some(Callee::Path(path)) => Some(builder.resolve(path)),
+        Some(Callee::Path(name)) => Some(name),
         Some(Callee::OwnMethod(method)) => {
             builder.owner().map(|owner| format!("{owner}::{method}"))
         }
@@ -179,7 +182,8 @@ pub fn call(checker: &mut Checker, site: &CallSite) {
 }
 
 enum Callee {
-    Path(ProjectPath),
+    /// A project path, by its summary name (see [`project_name`]).
+    Path(String),
     /// `self.m()` or `Self::m()`: a method of the `impl` block's type.
     OwnMethod(String),
 }
@@ -209,7 +213,10 @@ fn callee(checker: &Checker, site: &CallSite) -> Option<Callee> {
             let segments = segment_names(&path.path);
             match segments.as_slice() {
                 [own, method] if own == "Self" => Some(Callee::OwnMethod(method.clone())),
-                _ => checker.semantic.project_path(&segments).map(Callee::Path),
+                _ => checker
+                    .semantic
+                    .project_path(&segments)
+                    .map(|path| Callee::Path(project_name(checker.modules(), path))),
             }
         }
         CallKind::Method(call) => {
@@ -218,13 +225,60 @@ fn callee(checker: &Checker, site: &CallSite) -> Option<Callee> {
     }
 }
 
-/// The path of an `impl` or `trait` block's type in the project, if it is one.
-pub fn owner_path(checker: &Checker, self_type: &syn::Type) -> Option<ProjectPath> {
+/// The project function whose future a spawn or join is given — `fetch(url)`, or an `async`
+/// block that only awaits it (`async move { fetch(&url).await }`) — when a path names it: LG101
+/// and LG102 leave it to the project phase whether that function bounds itself.
+pub fn spawned_coroutine(checker: &Checker, future: &Expr) -> Option<Target> {
+    let call = match future {
+        Expr::Call(call) => call,
+        Expr::Async(block) => match block.block.stmts.as_slice() {
+            [syn::Stmt::Expr(expr, _)] => awaited_call(expr)?,
+            _ => return None,
+        },
+        _ => return None,
+    };
+    let Expr::Path(function) = call.func.as_ref() else {
+        return None;
+    };
+    project_function(checker, function)
+}
+
+/// The project function a path names (`fetch`, `crate::net::fetch`), if it names one.
+pub fn project_function(checker: &Checker, function: &syn::ExprPath) -> Option<Target> {
+    if function.qself.is_some() {
+        return None;
+    }
+    let path = checker
+        .semantic
+        .project_path(&segment_names(&function.path))?;
+    Some(Target::Path(project_name(checker.modules(), path)))
+}
+
+/// `f(..).await`, also behind `?` and the unwrapping calls.
+fn awaited_call(expr: &Expr) -> Option<&syn::ExprCall> {
+    match expr {
+        Expr::Await(awaited) => match awaited.base.as_ref() {
+            Expr::Call(call) => Some(call),
+            _ => None,
+        },
+        Expr::Try(tried) => awaited_call(&tried.expr),
+        Expr::MethodCall(call)
+            if matches!(call.method.to_string().as_str(), "unwrap" | "expect") =>
+        {
+            awaited_call(&call.receiver)
+        }
+        _ => None,
+    }
+}
+
+/// The summary name of an `impl` or `trait` block's type in the project, if it is one.
+pub fn owner_path(checker: &Checker, self_type: &syn::Type) -> Option<String> {
     let syn::Type::Path(path) = self_type else {
         return None;
     };
     if path.qself.is_some() {
         return None;
     }
-    checker.semantic.project_path(&segment_names(&path.path))
+    let path = checker.semantic.project_path(&segment_names(&path.path))?;
+    Some(project_name(checker.modules(), path))
 }
