@@ -22,7 +22,8 @@ use crate::config::Settings;
 use crate::diagnostic::{Applicability, Diagnostic, Edit, Fix, Note, NoteFile};
 use crate::lint::Linted;
 use crate::project::summary::{
-    BlockingCall, ClassSummary, FileSummary, FunctionSummary, Position, ProjectCall, Target,
+    BlockingCall, ClassSummary, FileSummary, FunctionSummary, Imports, Position, ProjectCall,
+    Target,
 };
 use crate::project::{FileOutcome, Outcome};
 use crate::registry::{Language, Rule, RuleSet};
@@ -31,7 +32,7 @@ use crate::suppress::{Suppression, SuppressionKind};
 
 pub const DIRECTORY: &str = ".loopguard_cache";
 const FILE_NAME: &str = "results.bin";
-const MAGIC: &[u8] = b"loopguard-cache-3\n";
+const MAGIC: &[u8] = b"loopguard-cache-4\n";
 
 pub type Digest256 = [u8; 32];
 
@@ -518,11 +519,7 @@ impl Writer {
                 self.target(base);
             }
         }
-        self.usize(summary.imports.len());
-        for (local, target) in &summary.imports {
-            self.string(local);
-            self.string(target);
-        }
+        self.string(summary.imports.as_str());
     }
 
     fn linted(&mut self, linted: &Linted) {
@@ -745,9 +742,7 @@ impl<'a> Reader<'a> {
                 Some(ClassSummary { name, bases })
             })
             .collect::<Option<Vec<_>>>()?;
-        let imports = (0..self.count()?)
-            .map(|_| Some((self.string()?.into(), self.string()?.into())))
-            .collect::<Option<Vec<_>>>()?;
+        let imports = Imports::from_encoded(self.string()?);
         Some(FileSummary {
             functions,
             classes,
@@ -947,7 +942,11 @@ mod tests {
                     Target::Local("Mixin".to_string()),
                 ],
             }],
-            imports: vec![("load".into(), ".config.load".into())],
+            imports: {
+                let mut imports = Imports::default();
+                imports.add_statement(".config", [("load", "load"), ("dump", "save")]);
+                imports
+            },
         }
     }
 

@@ -451,9 +451,8 @@ impl Lookup<'_> {
             let targets = file
                 .summary
                 .imports
-                .iter()
-                .filter(|(imported, _)| &**imported == local)
-                .filter_map(|(_, target)| file.module.absolute(target));
+                .targets(local)
+                .filter_map(|target| file.module.absolute(&target));
             for target in targets {
                 found = Some(match found {
                     None => Definition::Unique(target),

@@ -133,7 +133,20 @@ pub fn analyse(reports: &[FileReport], files: Vec<ProjectFile>) -> Option<Outcom
     for (file, bounded) in outcome.files.iter_mut().zip(project.bounded) {
         file.bounded = bounded;
     }
+    let summaries: Vec<Option<Arc<FileSummary>>> =
+        project.files.into_iter().map(|file| file.summary).collect();
+    release_in_background((project.index, solution, summaries));
     Some(outcome)
+}
+
+/// Frees `value` on a thread of its own: freeing the index and the summaries of a large project
+/// (hundreds of thousands of small allocations) takes longer than printing the findings, which
+/// need none of it. The process may exit before that thread is done, which is as good.
+fn release_in_background<T: Send + 'static>(value: T) {
+    // When no thread can be started, the closure and `value` with it are dropped right here.
+    let _ = std::thread::Builder::new()
+        .name("loopguard-release".to_string())
+        .spawn(move || drop(value));
 }
 
 /// Adds an [`Outcome`]'s findings to the reports (after each file's suppressions) and drops the

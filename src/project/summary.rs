@@ -18,7 +18,63 @@ pub struct FileSummary {
     /// Python classes with the base classes the file names.
     pub classes: Vec<ClassSummary>,
     /// Python module-level imports (`load` → `.utils.load`): what the module re-exports.
-    pub imports: Vec<(Box<str>, Box<str>)>,
+    pub imports: Imports,
+}
+
+/// A Python module's `from … import …` names: `load` → `.utils.load`. One string, a line per
+/// statement (`.utils\tload\tdump=save` for `from .utils import load, dump as save`), since a
+/// module may import hundreds of names, few of which are ever asked for.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Imports(String);
+
+impl Imports {
+    /// Adds `from {module} import {name} as {local}, …` (`module` with its leading dots; `local`
+    /// is `name` unless renamed).
+    pub fn add_statement<'n>(
+        &mut self,
+        module: &str,
+        names: impl IntoIterator<Item = (&'n str, &'n str)>,
+    ) {
+        self.0.push_str(module);
+        for (name, local) in names {
+            self.0.push('\t');
+            self.0.push_str(name);
+            if local != name {
+                self.0.push('=');
+                self.0.push_str(local);
+            }
+        }
+        self.0.push('\n');
+    }
+
+    /// What `local` is imported as, once per import of it: `.utils.load`.
+    pub fn targets<'s>(&'s self, local: &'s str) -> impl Iterator<Item = String> + 's {
+        self.0.lines().flat_map(move |line| {
+            let mut parts = line.split('\t');
+            let module = parts.next().unwrap_or_default();
+            parts.filter_map(move |part| {
+                let (name, imported_as) = part.split_once('=').unwrap_or((part, part));
+                (imported_as == local).then(|| match module.trim_start_matches('.') {
+                    "" => format!("{module}{name}"),
+                    _ => format!("{module}.{name}"),
+                })
+            })
+        })
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    /// The encoded form, for the cache.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    /// From [`Imports::as_str`]'s form.
+    pub fn from_encoded(text: String) -> Self {
+        Imports(text)
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -112,10 +168,31 @@ impl FileSummary {
         }
         self.functions.shrink_to_fit();
         self.classes.shrink_to_fit();
-        self.imports.shrink_to_fit();
+        self.imports.0.shrink_to_fit();
     }
 
     pub fn is_empty(&self) -> bool {
         self.functions.is_empty() && self.classes.is_empty() && self.imports.is_empty()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Imports;
+
+    #[test]
+    fn imports_answer_each_local_name_with_what_it_was_imported_as() {
+        let mut imports = Imports::default();
+        imports.add_statement(".utils", [("load", "load"), ("dump", "save")]);
+        imports.add_statement(".", [("config", "config")]);
+        imports.add_statement("..", [("base", "parent")]);
+        imports.add_statement("pkg.io", [("load", "load")]);
+        let targets = |local| imports.targets(local).collect::<Vec<_>>();
+        assert_eq!(targets("load"), [".utils.load", "pkg.io.load"]);
+        assert_eq!(targets("save"), [".utils.dump"]);
+        assert!(targets("dump").is_empty());
+        assert_eq!(targets("config"), [".config"]);
+        assert_eq!(targets("parent"), ["..base"]);
+        assert!(Imports::default().is_empty());
     }
 }

@@ -37,16 +37,15 @@ impl SummaryBuilder {
         let mut builder = SummaryBuilder::default();
         for statement in &module.body {
             if let Stmt::ImportFrom(import) = statement {
-                let dots = ".".repeat(import.level as usize);
                 let module = import.module.as_ref().map_or("", |module| module.as_str());
-                let separator = if module.is_empty() { "" } else { "." };
-                for alias in &import.names {
-                    let local = alias.asname.as_ref().unwrap_or(&alias.name);
-                    builder.summary.imports.push((
-                        local.as_str().into(),
-                        format!("{dots}{module}{separator}{}", alias.name).into(),
-                    ));
-                }
+                let from = format!("{}{module}", ".".repeat(import.level as usize));
+                builder.summary.imports.add_statement(
+                    &from,
+                    import.names.iter().map(|alias| {
+                        let local = alias.asname.as_ref().unwrap_or(&alias.name);
+                        (alias.name.as_str(), local.as_str())
+                    }),
+                );
             }
         }
         builder
