@@ -116,23 +116,28 @@ impl Index {
                 )
             })
             .collect();
-        for (file, (function_names, class_names)) in files.into_iter().zip(names) {
+        let namespaces: Vec<usize> = files
+            .iter()
+            .map(|file| self.namespace_for(&file.module))
+            .collect();
+        // Each table grows once, not by doubling as the files come.
+        let mut added: Vec<(usize, usize)> = vec![(0, 0); self.namespaces.len()];
+        for (file, namespace) in files.iter().zip(&namespaces) {
+            added[*namespace].0 += file.summary.functions.len();
+            added[*namespace].1 += file.summary.classes.len();
+        }
+        self.functions
+            .reserve(added.iter().map(|(functions, _)| functions).sum());
+        for (namespace, (functions, classes)) in self.namespaces.iter_mut().zip(added) {
+            namespace.functions.reserve(functions);
+            namespace.classes.reserve(classes);
+        }
+        for ((file, (function_names, class_names)), namespace_id) in
+            files.into_iter().zip(names).zip(namespaces)
+        {
             let file_index = self.files.len();
-            let key = match &file.module {
-                ModulePath::Python { .. } => None,
-                ModulePath::Rust { root, .. } => Some(root.clone()),
-            };
-            let next = self.namespace_ids.len();
-            let namespace_id = *self.namespace_ids.entry(key).or_insert(next);
-            if namespace_id == self.namespaces.len() {
-                self.namespaces.push(Namespace {
-                    separator: file.module.separator(),
-                    ..Namespace::default()
-                });
-            }
             self.namespace_of.push(namespace_id);
             let namespace = &mut self.namespaces[namespace_id];
-            namespace.functions.reserve(file.summary.functions.len());
             for (function_index, name) in function_names.into_iter().enumerate() {
                 let id = FunctionId(self.functions.len() as u32);
                 self.functions
@@ -170,6 +175,24 @@ impl Index {
             }
         }
         self.resolve_reachable(pending);
+    }
+
+    /// The namespace of a file in `module` (Python is one; each Rust crate is one), added when
+    /// it is the first file of it.
+    fn namespace_for(&mut self, module: &ModulePath) -> usize {
+        let key = match module {
+            ModulePath::Python { .. } => None,
+            ModulePath::Rust { root, .. } => Some(root.clone()),
+        };
+        let next = self.namespace_ids.len();
+        let id = *self.namespace_ids.entry(key).or_insert(next);
+        if id == self.namespaces.len() {
+            self.namespaces.push(Namespace {
+                separator: module.separator(),
+                ..Namespace::default()
+            });
+        }
+        id
     }
 
     /// The functions with a call of a name that the files from `first_new_file` on may

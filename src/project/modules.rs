@@ -165,7 +165,14 @@ impl ModulePath {
     pub fn member(&self, name: &str) -> Option<String> {
         match self {
             ModulePath::Python { name: module, .. } if module.is_empty() => Some(name.to_string()),
-            ModulePath::Python { name: module, .. } => Some(format!("{module}.{name}")),
+            ModulePath::Python { name: module, .. } => {
+                // Exactly sized: the index keeps one such name per function of the project.
+                let mut member = String::with_capacity(module.len() + 1 + name.len());
+                member.push_str(module);
+                member.push('.');
+                member.push_str(name);
+                Some(member)
+            }
             ModulePath::Rust { .. } => self.absolute(name),
         }
     }
