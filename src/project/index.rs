@@ -2,6 +2,7 @@
 //! to the function it reaches (or dropped when the code does not say), and for every sync
 //! function the shortest chain of calls to a direct blocking call.
 
+use std::borrow::Cow;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
@@ -41,8 +42,21 @@ struct Namespace {
     /// (`pkg.mod.load` for `from .config import load` in `pkg/mod.py`) is looked up in its
     /// module's imports when a call needs it, since few of the many imports are ever asked for.
     importing_modules: FxHashMap<String, Vec<u32>>,
+    /// The project's modules with files not indexed yet ([`Index::expect`]), with how many: a
+    /// name that lies in none of them is not defined by any file still to come, so a lookup of
+    /// it that fails is final and not recorded as missing.
+    unindexed: FxHashMap<String, u32>,
     /// Between a module and its members: `.` or `::`.
     separator: &'static str,
+}
+
+impl Namespace {
+    /// Whether a file not indexed yet may define `name`.
+    fn may_come(&self, name: &str) -> bool {
+        !self.unindexed.is_empty()
+            && module_prefixes(name, self.separator)
+                .any(|module| self.unindexed.contains_key(module))
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -94,6 +108,19 @@ impl Index {
         index
     }
 
+    /// Makes known the modules of every file of the project, indexed later or never: calls
+    /// that miss are recorded (for [`Index::missing_names`] and later rounds) only when one of
+    /// these modules, not indexed yet, may define them.
+    pub fn expect<'m>(&mut self, modules: impl IntoIterator<Item = &'m ModulePath>) {
+        for module in modules {
+            let namespace = self.namespace_for(module);
+            *self.namespaces[namespace]
+                .unindexed
+                .entry(module.joined())
+                .or_default() += 1;
+        }
+    }
+
     /// Adds files (`is_root` is asked with the positions they get), then resolves again the
     /// calls that did not resolve before and follows what they now reach.
     pub fn add(&mut self, files: Vec<IndexedFile>, is_root: impl Fn(usize) -> bool) {
@@ -138,6 +165,12 @@ impl Index {
             let file_index = self.files.len();
             self.namespace_of.push(namespace_id);
             let namespace = &mut self.namespaces[namespace_id];
+            if let Some(count) = namespace.unindexed.get_mut(&file.module.joined()) {
+                *count -= 1;
+                if *count == 0 {
+                    namespace.unindexed.remove(&file.module.joined());
+                }
+            }
             for (function_index, name) in function_names.into_iter().enumerate() {
                 let id = FunctionId(self.functions.len() as u32);
                 self.functions
@@ -344,9 +377,9 @@ impl Index {
                 match module {
                     ModulePath::Python { .. } => lookup.callable(&name, 0),
                     ModulePath::Rust { .. } => {
-                        let found = lookup.namespace.functions.get(&name).and_then(unique);
+                        let found = lookup.namespace.functions.get(&*name).and_then(unique);
                         if found.is_none() {
-                            lookup.missing.push(name);
+                            lookup.miss(&name);
                         }
                         found
                     }
@@ -425,6 +458,13 @@ struct Lookup<'i> {
 }
 
 impl Lookup<'_> {
+    /// A name looked for in vain, recorded when a file still to come may define it.
+    fn miss(&mut self, name: &str) {
+        if self.namespace.may_come(name) {
+            self.missing.push(name.to_string());
+        }
+    }
+
     /// What calling the Python name `name` runs: a function, a class's `__init__`, or a method
     /// of a class, following re-exports (`from .config import load` in `__init__.py`).
     fn callable(&mut self, name: &str, depth: u8) -> Option<FunctionId> {
@@ -440,7 +480,7 @@ impl Lookup<'_> {
         if let Some(alias) = self.alias(name) {
             return self.callable(unique_ref(&alias)?, depth + 1);
         }
-        self.missing.push(name.to_string());
+        self.miss(name);
         let (owner, method) = name.rsplit_once('.')?;
         let class = self.class(owner, depth + 1)?;
         self.method(class, method, depth + 1)
@@ -456,7 +496,7 @@ impl Lookup<'_> {
         match self.alias(name) {
             Some(alias) => self.class(unique_ref(&alias)?, depth + 1),
             None => {
-                self.missing.push(name.to_string());
+                self.miss(name);
                 None
             }
         }
@@ -475,7 +515,7 @@ impl Lookup<'_> {
                 .summary
                 .imports
                 .targets(local)
-                .filter_map(|target| file.module.absolute(&target));
+                .filter_map(|target| file.module.absolute(&target).map(Cow::into_owned));
             for target in targets {
                 found = Some(match found {
                     None => Definition::Unique(target),
@@ -509,7 +549,7 @@ impl Lookup<'_> {
         for base in &summary.bases {
             let base_name = match base {
                 Target::Path(name) => file.module.absolute(name),
-                Target::Local(name) => file.module.member(name),
+                Target::Local(name) => file.module.member(name).map(Cow::Owned),
                 Target::Inherited { .. } => None,
             };
             let Some(base) = base_name.and_then(|name| self.class(&name, depth + 1)) else {

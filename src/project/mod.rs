@@ -221,6 +221,7 @@ impl<'r> Project<'r> {
             .collect();
         let by_module = ModuleTable::new(&modules);
         let mut index = Index::default();
+        index.expect(&modules);
         let mut positions: Vec<usize> = Vec::new();
         let mut index_of: Vec<Option<usize>> = vec![None; files.len()];
         let mut new: Vec<usize> = (0..files.len())

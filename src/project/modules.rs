@@ -1,6 +1,7 @@
 //! Where a file sits in its project: its Python module name or its Rust crate and module path,
 //! and how the names a file states (`.utils.load`, `super::io::read`) become project-wide ones.
 
+use std::borrow::Cow;
 use std::ffi::OsString;
 use std::path::{Path, PathBuf};
 
@@ -114,7 +115,7 @@ impl ModulePath {
     /// A name the file states, made project-wide: Python `.x.y` against the file's package,
     /// `x.y` unchanged; Rust `self::`/`super::`/`crate::` heads against the module. `None` when
     /// a relative name climbs above the top of the package or crate.
-    pub fn absolute(&self, name: &str) -> Option<String> {
+    pub fn absolute<'n>(&self, name: &'n str) -> Option<Cow<'n, str>> {
         match self {
             ModulePath::Python {
                 name: module,
@@ -122,7 +123,7 @@ impl ModulePath {
             } => {
                 let dots = name.len() - name.trim_start_matches('.').len();
                 if dots == 0 {
-                    return Some(name.to_string());
+                    return Some(Cow::Borrowed(name));
                 }
                 let mut package: Vec<&str> = module.split('.').filter(|s| !s.is_empty()).collect();
                 if !is_package {
@@ -135,7 +136,7 @@ impl ModulePath {
                 if !rest.is_empty() {
                     package.push(rest);
                 }
-                Some(package.join("."))
+                Some(Cow::Owned(package.join(".")))
             }
             ModulePath::Rust { path, .. } => {
                 let mut segments = name.split("::");
@@ -155,7 +156,7 @@ impl ModulePath {
                     module.pop()?;
                 }
                 module.extend(rest);
-                Some(module.join("::"))
+                Some(Cow::Owned(module.join("::")))
             }
         }
     }
@@ -173,7 +174,7 @@ impl ModulePath {
                 member.push_str(name);
                 Some(member)
             }
-            ModulePath::Rust { .. } => self.absolute(name),
+            ModulePath::Rust { .. } => self.absolute(name).map(Cow::into_owned),
         }
     }
 
