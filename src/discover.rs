@@ -3,7 +3,7 @@
 //! A file named on the command line is always linted.
 
 use std::ffi::OsString;
-use std::path::{Path, PathBuf};
+use std::path::{Component, Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
 use rustc_hash::FxHashMap;
@@ -148,6 +148,28 @@ pub struct Discovery {
     pub unreadable: Vec<(PathBuf, String)>,
 }
 
+/// Bytes that sort as `Path`'s `Ord` sorts paths: component by component (the kind of each, then
+/// its bytes), a path before the longer paths it begins. Comparing `Path`s parses their
+/// components on every comparison, which made sorting a large tree most of a warm run.
+fn path_order_key(path: &Path) -> Vec<u8> {
+    let mut key = Vec::with_capacity(path.as_os_str().len() + 8);
+    for component in path.components() {
+        // In the order of `Component`'s variants, which is how `Ord` ranks different kinds.
+        let kind: u8 = match component {
+            Component::Prefix(_) => 1,
+            Component::RootDir => 2,
+            Component::CurDir => 3,
+            Component::ParentDir => 4,
+            Component::Normal(_) => 5,
+        };
+        key.push(kind);
+        key.extend_from_slice(component.as_os_str().as_encoded_bytes());
+        // Below every byte a component can hold: `a` sorts before `a-b` and `a.b`.
+        key.push(0);
+    }
+    key
+}
+
 /// All files to lint under `paths`, sorted by path; an error in any config stops discovery.
 pub fn discover(
     paths: &[PathBuf],
@@ -243,7 +265,7 @@ pub fn discover(
             return Err(config_error);
         }
     }
-    files.sort_by(|a, b| a.path.cmp(&b.path));
+    files.sort_by_cached_key(|file| path_order_key(&file.path));
     files.dedup_by(|a, b| a.path == b.path);
     unreadable.sort();
     Ok(Discovery { files, unreadable })
@@ -257,5 +279,26 @@ fn error_path(error: &ignore::Error) -> Option<PathBuf> {
         }
         ignore::Error::Loop { child, .. } => Some(child.clone()),
         _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_order_key_sorts_paths_as_path_ord_does() {
+        let paths: Vec<PathBuf> = [
+            "a/b", "a-b", "a.b", "a", "a/b/c", "./x", "../y", "/abs/p", "/abs", "a/b-c", "a/b.c",
+            "a/bc", "a/b/", "a//b/c", "ab", "A", "b/a", "../..", ".", "a/./b", "é/x", "e/x",
+        ]
+        .iter()
+        .map(PathBuf::from)
+        .collect();
+        let mut by_ord = paths.clone();
+        by_ord.sort();
+        let mut by_key = paths;
+        by_key.sort_by_cached_key(|path| path_order_key(path));
+        assert_eq!(by_key, by_ord);
     }
 }
