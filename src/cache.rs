@@ -109,8 +109,12 @@ pub struct Cache {
     updated: Mutex<Vec<(PathBuf, Entry)>>,
     /// The project phase's outcome and the fingerprint of the tree it was computed for.
     updated_project: Mutex<Option<(Digest256, Outcome)>>,
-    settings_digests: Mutex<FxHashMap<usize, (Arc<Settings>, Digest256)>>,
+    context_prefixes: Mutex<ContextPrefixes>,
 }
+
+/// Per settings (by address, the `Arc` keeping the address from being reused) and rule set:
+/// the hash of what the context of each of their files starts with.
+type ContextPrefixes = FxHashMap<(usize, RuleSet), (Arc<Settings>, Sha256)>;
 
 fn now_ns() -> u128 {
     SystemTime::now()
@@ -131,7 +135,7 @@ impl Cache {
             started_ns: now_ns(),
             updated: Mutex::new(Vec::new()),
             updated_project: Mutex::new(None),
-            settings_digests: Mutex::new(FxHashMap::default()),
+            context_prefixes: Mutex::new(FxHashMap::default()),
         }
     }
 
@@ -143,26 +147,27 @@ impl Cache {
         language: Language,
         path: &Path,
     ) -> Digest256 {
-        let settings_digest = {
-            let mut digests = lock(&self.settings_digests);
+        // What every file with these settings and rules shares is hashed once per run.
+        let mut hasher = {
+            let mut prefixes = lock(&self.context_prefixes);
             // Keyed by address; the `Arc` kept alongside keeps the address from being reused.
             let address = Arc::as_ptr(settings) as usize;
-            digests
-                .entry(address)
+            prefixes
+                .entry((address, rules))
                 .or_insert_with(|| {
-                    let digest: Digest256 =
-                        Sha256::digest(format!("{settings:?}").as_bytes()).into();
-                    (Arc::clone(settings), digest)
+                    let settings_digest = Sha256::digest(format!("{settings:?}").as_bytes());
+                    let mut hasher = Sha256::new();
+                    hasher.update(env!("CARGO_PKG_VERSION").as_bytes());
+                    hasher.update([0]);
+                    hasher.update(settings_digest);
+                    for rule in rules.iter() {
+                        hasher.update(rule.code().as_bytes());
+                    }
+                    (Arc::clone(settings), hasher)
                 })
                 .1
+                .clone()
         };
-        let mut hasher = Sha256::new();
-        hasher.update(env!("CARGO_PKG_VERSION").as_bytes());
-        hasher.update([0]);
-        hasher.update(settings_digest);
-        for rule in rules.iter() {
-            hasher.update(rule.code().as_bytes());
-        }
         hasher.update([0, language as u8]);
         hasher.update(path.as_os_str().as_encoded_bytes());
         hasher.finalize().into()
@@ -975,7 +980,7 @@ mod tests {
             started_ns: 0,
             updated: Mutex::new(Vec::new()),
             updated_project: Mutex::new(None),
-            settings_digests: Mutex::new(FxHashMap::default()),
+            context_prefixes: Mutex::new(FxHashMap::default()),
         };
         let summary = cache.summary(&cache.loaded.entries[std::ffi::OsStr::new("a/b.py")].summary);
         assert_eq!(summary.as_deref(), Some(&sample_summary()));

@@ -1,5 +1,6 @@
 //! The effective settings for a file: its closest config file, with command-line overrides.
 
+use std::borrow::Cow;
 use std::path::{Path, PathBuf};
 
 use globset::{Glob, GlobSet, GlobSetBuilder};
@@ -193,7 +194,7 @@ impl Settings {
 
     /// Globs are written relative to the config file's directory, whatever directory the
     /// linted path was given relative to.
-    fn relative_to_root(&self, path: &Path) -> PathBuf {
+    fn relative_to_root<'p>(&self, path: &'p Path) -> Cow<'p, Path> {
         crate::discover::relative_to(path, &self.cwd, &self.root)
             .unwrap_or_else(|absolute| absolute)
     }

@@ -16,7 +16,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use rayon::prelude::*;
-use rustc_hash::FxHashMap;
+use rustc_hash::{FxHashMap, FxHashSet};
 use sha2::{Digest, Sha256};
 
 use crate::cache::Digest256;
@@ -88,7 +88,8 @@ pub struct FileOutcome {
 /// contents, settings and enabled rules): the layout that makes modules of them, the
 /// `__init__.py` files and crate roots, which need not be linted files themselves.
 pub fn fingerprint(files: &[DiscoveredFile], keys: &[Option<Digest256>]) -> Digest256 {
-    let mut finder = ModuleFinder::default();
+    // The directories whose package status is hashed: each once, with the chain above it.
+    let mut directories: FxHashSet<&Path> = FxHashSet::default();
     let mut crate_roots: FxHashMap<&Path, bool> = FxHashMap::default();
     let mut hasher = Sha256::new();
     hasher.update(env!("CARGO_PKG_VERSION").as_bytes());
@@ -98,9 +99,22 @@ pub fn fingerprint(files: &[DiscoveredFile], keys: &[Option<Digest256>]) -> Dige
         hasher.update(key.unwrap_or_default());
         match file.language {
             Language::Python => {
-                if let ModulePath::Python { name, is_package } = finder.python_module(&file.path) {
-                    hasher.update(name.as_bytes());
-                    hasher.update([u8::from(is_package)]);
+                // A module's name is its path read up to the first directory that is not a
+                // package: the package status of each directory on that way decides it.
+                let mut directory = file.path.parent();
+                while let Some(current) = directory {
+                    if !directories.insert(current) {
+                        // Hashed already, with the rest of the way up.
+                        break;
+                    }
+                    let package = modules::is_package(current);
+                    hasher.update([0]);
+                    hasher.update(current.as_os_str().as_encoded_bytes());
+                    hasher.update([u8::from(package)]);
+                    if !package {
+                        break;
+                    }
+                    directory = current.parent();
                 }
             }
             Language::Rust => {

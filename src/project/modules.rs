@@ -18,6 +18,11 @@ pub enum ModulePath {
     Rust { root: PathBuf, path: Vec<String> },
 }
 
+/// Whether `directory` is a Python package: it has an `__init__.py`.
+pub fn is_package(directory: &Path) -> bool {
+    directory.join("__init__.py").is_file()
+}
+
 /// Answers "is this directory a package" once per directory.
 #[derive(Default)]
 pub struct ModuleFinder {
@@ -30,7 +35,7 @@ impl ModuleFinder {
         if let Some(known) = self.packages.get(directory.as_os_str()) {
             return *known;
         }
-        let package = directory.join("__init__.py").is_file();
+        let package = is_package(directory);
         self.packages
             .insert(directory.as_os_str().to_owned(), package);
         package
