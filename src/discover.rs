@@ -140,13 +140,31 @@ pub fn relative_to<'p>(
         )
     };
     let relative = match &absolute {
-        Cow::Borrowed(path) => path.strip_prefix(base).ok().map(Cow::Borrowed),
+        Cow::Borrowed(path) => under(path, base).map(Cow::Borrowed),
         Cow::Owned(path) => path
             .strip_prefix(base)
             .ok()
             .map(|relative| Cow::Owned(relative.to_path_buf())),
     };
     relative.ok_or(absolute)
+}
+
+/// `path` relative to `base`, if it lies inside: for UTF-8 paths a comparison of bytes (the
+/// walker's paths are `base` and names joined by `/`), otherwise component by component.
+fn under<'p>(path: &'p Path, base: &Path) -> Option<&'p Path> {
+    if let (Some(text), Some(base_text)) = (path.to_str(), base.to_str()) {
+        if !base_text.ends_with(std::path::MAIN_SEPARATOR) && !text.contains("//") {
+            if let Some(rest) = text.strip_prefix(base_text) {
+                return match rest.strip_prefix(std::path::MAIN_SEPARATOR) {
+                    Some(relative) => Some(Path::new(relative)),
+                    None if rest.is_empty() => Some(Path::new("")),
+                    // `/a/bc` is not inside `/a/b`.
+                    None => None,
+                };
+            }
+        }
+    }
+    path.strip_prefix(base).ok()
 }
 
 /// Whether `path` has a `.` component (`a/./b`, `a/.`, `./a`).
@@ -310,6 +328,43 @@ fn error_path(error: &ignore::Error) -> Option<PathBuf> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn relative_paths_are_taken_by_components_whatever_their_spelling() {
+        let cwd = Path::new("/work/project");
+        let base = Path::new("/work/project");
+        let relative = |path: &str| {
+            relative_to(Path::new(path), cwd, base)
+                .map(Cow::into_owned)
+                .map_err(Cow::into_owned)
+        };
+        let inside = |path: &str| relative(path).ok();
+        assert_eq!(
+            inside("/work/project/src/app.py"),
+            Some(PathBuf::from("src/app.py"))
+        );
+        assert_eq!(inside("src/app.py"), Some(PathBuf::from("src/app.py")));
+        assert_eq!(inside("./src/./app.py"), Some(PathBuf::from("src/app.py")));
+        assert_eq!(
+            inside("/work/project//src/app.py"),
+            Some(PathBuf::from("src/app.py"))
+        );
+        assert_eq!(inside("/work/project"), Some(PathBuf::new()));
+        assert_eq!(inside("/work/project2/app.py"), None);
+        assert_eq!(
+            relative("/work/other/app.py").err(),
+            Some(PathBuf::from("/work/other/app.py"))
+        );
+        let trailing = relative_to(
+            Path::new("/work/project/a.py"),
+            cwd,
+            Path::new("/work/project/"),
+        );
+        assert_eq!(
+            trailing.ok().map(Cow::into_owned),
+            Some(PathBuf::from("a.py"))
+        );
+    }
 
     #[test]
     fn the_order_key_sorts_paths_as_path_ord_does() {
