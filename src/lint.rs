@@ -221,14 +221,9 @@ fn run_pool<T: Send>(
         .build()
         .map_err(|error| format!("cannot start worker threads: {error}"))?;
     let mut reports = pool.install(|| {
-        let t0 = std::time::Instant::now();
         let (mut reports, per_file): (Vec<FileReport>, Vec<T>) =
             discovery.files.par_iter().map(&lint).unzip();
-        let t1 = t0.elapsed();
         project_phase(&discovery.files, &mut reports, per_file);
-        if std::env::var_os("LG_TIME").is_some() {
-            eprintln!("walk {:?} project {:?}", t1, t0.elapsed() - t1);
-        }
         reports
     });
     reports.extend(discovery.unreadable.into_iter().map(|(path, message)| {

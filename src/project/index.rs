@@ -126,8 +126,6 @@ impl Index {
     pub fn add(&mut self, files: Vec<IndexedFile>, is_root: impl Fn(usize) -> bool) {
         let first_new_function = self.functions.len();
         let first_new_file = self.files.len();
-        let tt = std::time::Instant::now();
-        let lgt = std::env::var_os("LG_TIME").is_some();
         // Formatting the project-wide names is most of the work of adding a file, and no file's
         // names depend on another's.
         let names: Vec<(Vec<String>, Vec<Option<String>>)> = files
@@ -145,9 +143,6 @@ impl Index {
                 )
             })
             .collect();
-        if lgt {
-            eprintln!("   names {:?}", tt.elapsed());
-        }
         let namespaces: Vec<usize> = files
             .iter()
             .map(|file| self.namespace_for(&file.module))
@@ -205,9 +200,6 @@ impl Index {
         let count = self.functions.len();
         self.edges.resize(count, Vec::new());
         self.reachable.resize(count, false);
-        if lgt {
-            eprintln!("   inserted {:?}", tt.elapsed());
-        }
         let mut pending = self.take_retries(first_new_file);
         for id in (first_new_function..count).map(|id| FunctionId(id as u32)) {
             if self.function(id).is_async && is_root(self.file_of(id)) {
@@ -216,9 +208,6 @@ impl Index {
             }
         }
         self.resolve_reachable(pending);
-        if lgt {
-            eprintln!("   resolved {:?}", tt.elapsed());
-        }
     }
 
     /// The namespace of a file in `module` (Python is one; each Rust crate is one), added when

@@ -57,14 +57,9 @@ pub struct ProjectFile<'r> {
 /// in the order of `files`); drops the fan-out findings whose coroutine, defined in another
 /// file, acquires a limiter.
 pub fn check(reports: &mut [FileReport], files: Vec<ProjectFile>) {
-    let tt = std::time::Instant::now();
     let discovered: Vec<&DiscoveredFile> = files.iter().map(|entry| entry.file).collect();
     if let Some(outcome) = analyse(reports, files) {
-        let t1 = tt.elapsed();
         apply(reports, &discovered, &outcome);
-        if std::env::var_os("LG_TIME").is_some() {
-            eprintln!(" check: analyse {:?} apply {:?}", t1, tt.elapsed());
-        }
     }
 }
 
@@ -253,21 +248,8 @@ impl<'r> Project<'r> {
             .filter(|position| files[*position].summary.is_none())
             .collect();
         demanded.dedup();
-        let tt = std::time::Instant::now();
-        let lgt = std::env::var_os("LG_TIME").is_some();
         loop {
-            if lgt {
-                eprintln!(
-                    " round: demanded {} new {} at {:?}",
-                    demanded.len(),
-                    new.len(),
-                    tt.elapsed()
-                );
-            }
             summarise_demanded(&mut files, &demanded, &mut new);
-            if lgt {
-                eprintln!("  summarised {:?}", tt.elapsed());
-            }
             for position in &new {
                 index_of[*position] = Some(positions.len());
                 positions.push(*position);
@@ -281,9 +263,6 @@ impl<'r> Project<'r> {
                 })
                 .collect();
             index.add(indexed, |file| enabled[positions[file]]);
-            if lgt {
-                eprintln!("  added {:?}", tt.elapsed());
-            }
             let mut missing: Vec<(usize, String)> = index
                 .missing_names()
                 .map(|(namespace, name)| (namespace, name.to_string()))
