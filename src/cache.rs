@@ -32,7 +32,7 @@ use crate::suppress::{Suppression, SuppressionKind};
 
 pub const DIRECTORY: &str = ".loopguard_cache";
 const FILE_NAME: &str = "results.bin";
-const MAGIC: &[u8] = b"loopguard-cache-4\n";
+const MAGIC: &[u8] = b"loopguard-cache-5\n";
 
 pub type Digest256 = [u8; 32];
 
@@ -500,7 +500,6 @@ impl Writer {
         for function in &summary.functions {
             self.string(&function.name);
             self.bool(function.is_async);
-            self.position(&function.at);
             self.bool(function.acquires_limiter);
             self.usize(function.blocking.len());
             for call in &function.blocking {
@@ -706,7 +705,6 @@ impl<'a> Reader<'a> {
             .map(|_| {
                 let name = self.string()?;
                 let is_async = self.bool()?;
-                let at = self.position()?;
                 let acquires_limiter = self.bool()?;
                 let blocking = (0..self.count()?)
                     .map(|_| {
@@ -731,7 +729,6 @@ impl<'a> Reader<'a> {
                 Some(FunctionSummary {
                     name,
                     is_async,
-                    at,
                     blocking,
                     calls,
                     acquires_limiter,
@@ -923,7 +920,6 @@ mod tests {
             functions: vec![FunctionSummary {
                 name: "Client.load".to_string(),
                 is_async: false,
-                at,
                 blocking: vec![BlockingCall {
                     rule: Rule::BlockingFileIo,
                     name: "builtins.open".to_string(),

@@ -605,7 +605,6 @@ mod tests {
         FunctionSummary {
             name: name.to_string(),
             is_async,
-            at,
             blocking: blocks
                 .then(|| BlockingCall {
                     rule: Rule::BlockingSleep,

@@ -85,8 +85,6 @@ pub struct FunctionSummary {
     /// Python: `f`, `Class.method`; Rust: `self::f`, `self::Type::method`, `crate::a::Type::m`.
     pub name: String,
     pub is_async: bool,
-    /// Where the name is defined.
-    pub at: Position,
     /// Calls an LG201–LG205/LG207 rule would flag in async context, in source order.
     pub blocking: Vec<BlockingCall>,
     /// Calls whose target may be a project function, in source order; calls that are only
@@ -157,7 +155,6 @@ impl FileSummary {
             position.location = source.location(position.offset);
         };
         for function in &mut self.functions {
-            locate(&mut function.at);
             function
                 .blocking
                 .iter_mut()

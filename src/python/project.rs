@@ -71,7 +71,6 @@ impl SummaryBuilder {
         self.summary.functions.push(FunctionSummary {
             name,
             is_async: function.is_async,
-            at: Position::at(function.name.start()),
             blocking: Vec::new(),
             calls: Vec::new(),
             acquires_limiter: false,

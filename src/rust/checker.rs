@@ -374,11 +374,9 @@ impl<'s> Checker<'s> {
             }
         }
         if let Some(summary) = &mut self.summary {
-            let at = self.spans.offset(signature.ident.span().start());
             summary.enter_function(
                 &signature.ident.to_string(),
                 signature.asyncness.is_some(),
-                at,
                 &self.modules,
             );
             if signature.asyncness.is_some() && super::facts::holds_limiter(&body.stmts) {

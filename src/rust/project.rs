@@ -1,7 +1,6 @@
 //! The Rust side of the whole-project summary (`project::summary`): the checker calls these
 //! while it walks, so the summary costs no second walk of the tree.
 
-use ruff_text_size::TextSize;
 use syn::Expr;
 
 use super::checker::{CallKind, CallSite, Checker};
@@ -81,7 +80,7 @@ impl SummaryBuilder {
     }
 
     /// A function, in the inline `modules` being walked.
-    pub fn enter_function(&mut self, name: &str, is_async: bool, at: TextSize, modules: &[String]) {
+    pub fn enter_function(&mut self, name: &str, is_async: bool, modules: &[String]) {
         let name = match self.frames.last() {
             Some(Frame::Owner(Some(owner))) => format!("{owner}::{name}"),
             // Not reachable by a path: a method of a type outside the project, a nested `fn`.
@@ -94,7 +93,6 @@ impl SummaryBuilder {
         self.summary.functions.push(FunctionSummary {
             name,
             is_async,
-            at: Position::at(at),
             blocking: Vec::new(),
             calls: Vec::new(),
             acquires_limiter: false,
