@@ -149,22 +149,21 @@ pub fn relative_to<'p>(
     relative.ok_or(absolute)
 }
 
-/// `path` relative to `base`, if it lies inside: for UTF-8 paths a comparison of bytes (the
-/// walker's paths are `base` and names joined by `/`), otherwise component by component.
+/// `path` relative to `base`, if it lies inside. The walker's paths are `base` and names
+/// joined by the separator, so a comparison of text answers for most; the rest (and every path
+/// outside, such as `/a/bc` for `/a/b`) are compared component by component.
 fn under<'p>(path: &'p Path, base: &Path) -> Option<&'p Path> {
-    if let (Some(text), Some(base_text)) = (path.to_str(), base.to_str()) {
-        if !base_text.ends_with(std::path::MAIN_SEPARATOR) && !text.contains("//") {
-            if let Some(rest) = text.strip_prefix(base_text) {
-                return match rest.strip_prefix(std::path::MAIN_SEPARATOR) {
-                    Some(relative) => Some(Path::new(relative)),
-                    None if rest.is_empty() => Some(Path::new("")),
-                    // `/a/bc` is not inside `/a/b`.
-                    None => None,
-                };
-            }
+    let by_text = path.to_str().zip(base.to_str()).and_then(|(text, base)| {
+        let separator = std::path::MAIN_SEPARATOR;
+        if base.ends_with(separator) || text.contains("//") {
+            return None;
         }
-    }
-    path.strip_prefix(base).ok()
+        match text.strip_prefix(base)? {
+            "" => Some(Path::new("")),
+            rest => rest.strip_prefix(separator).map(Path::new),
+        }
+    });
+    by_text.or_else(|| path.strip_prefix(base).ok())
 }
 
 /// Whether `path` has a `.` component (`a/./b`, `a/.`, `./a`).

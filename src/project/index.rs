@@ -125,7 +125,6 @@ impl Index {
     /// calls that did not resolve before and follows what they now reach.
     pub fn add(&mut self, files: Vec<IndexedFile>, is_root: impl Fn(usize) -> bool) {
         let first_new_function = self.functions.len();
-        let first_new_file = self.files.len();
         // Formatting the project-wide names is most of the work of adding a file, and no file's
         // names depend on another's.
         let names: Vec<(Vec<String>, Vec<Option<String>>)> = files
@@ -159,18 +158,23 @@ impl Index {
             namespace.functions.reserve(functions);
             namespace.classes.reserve(classes);
         }
+        // The modules of the new files, per namespace: what the calls that missed may now find.
+        let mut new_modules: Vec<FxHashSet<String>> =
+            vec![FxHashSet::default(); self.namespaces.len()];
         for ((file, (function_names, class_names)), namespace_id) in
             files.into_iter().zip(names).zip(namespaces)
         {
             let file_index = self.files.len();
             self.namespace_of.push(namespace_id);
             let namespace = &mut self.namespaces[namespace_id];
-            if let Some(count) = namespace.unindexed.get_mut(&file.module.joined()) {
+            let module = file.module.joined();
+            if let Some(count) = namespace.unindexed.get_mut(&module) {
                 *count -= 1;
                 if *count == 0 {
-                    namespace.unindexed.remove(&file.module.joined());
+                    namespace.unindexed.remove(&module);
                 }
             }
+            new_modules[namespace_id].insert(module);
             for (function_index, name) in function_names.into_iter().enumerate() {
                 let id = FunctionId(self.functions.len() as u32);
                 self.functions
@@ -200,7 +204,7 @@ impl Index {
         let count = self.functions.len();
         self.edges.resize(count, Vec::new());
         self.reachable.resize(count, false);
-        let mut pending = self.take_retries(first_new_file);
+        let mut pending = self.take_retries(&new_modules);
         for id in (first_new_function..count).map(|id| FunctionId(id as u32)) {
             if self.function(id).is_async && is_root(self.file_of(id)) {
                 self.reachable[id.0 as usize] = true;
@@ -228,20 +232,10 @@ impl Index {
         id
     }
 
-    /// The functions with a call of a name that the files from `first_new_file` on may
-    /// define, forgetting the names they missed: they are resolved again. The other calls
-    /// that missed stay unresolved, as no new file is where their names would be.
-    fn take_retries(&mut self, first_new_file: usize) -> Vec<FunctionId> {
-        let mut new_modules: Vec<FxHashSet<String>> =
-            vec![FxHashSet::default(); self.namespaces.len()];
-        for (file, namespace) in self
-            .files
-            .iter()
-            .zip(&self.namespace_of)
-            .skip(first_new_file)
-        {
-            new_modules[*namespace].insert(file.module.joined());
-        }
+    /// The functions with a call of a name that the `new_modules` (per namespace) may define,
+    /// forgetting the names they missed: they are resolved again. The other calls that missed
+    /// stay unresolved, as no new file is where their names would be.
+    fn take_retries(&mut self, new_modules: &[FxHashSet<String>]) -> Vec<FunctionId> {
         let mut retried: FxHashSet<FunctionId> = FxHashSet::default();
         for (function, namespace, name) in &self.missing {
             let separator = self.namespaces[*namespace].separator;

@@ -330,32 +330,13 @@ impl<'s> Checker<'s> {
     /// sem.acquire().await?;`, `limiter.until_ready().await;`) or releases (`drop(permit);`).
     /// `let _ = sem.acquire().await` and a bare `sem.acquire().await;` drop the permit at once.
     fn track_guards(&mut self, statement: &Stmt) {
-        use super::facts::{acquisition, dropped_binding, permit_binding, Acquisition};
-        match statement {
-            Stmt::Local(local) => {
-                let Some(init) = &local.init else { return };
-                let Some((guard, kind)) = acquisition(&init.expr) else {
-                    return;
-                };
-                let binding = match kind {
-                    Acquisition::Permit => match permit_binding(&local.pat) {
-                        Some(binding) => Some(binding),
-                        None => return,
-                    },
-                    Acquisition::Wait => None,
-                };
-                let spellings = self.semantic.spellings(guard);
-                self.semantic.hold_guard(spellings, binding);
+        if let Some((guard, binding)) = super::facts::guard_taken(statement) {
+            let spellings = self.semantic.spellings(guard);
+            self.semantic.hold_guard(spellings, binding);
+        } else if let Stmt::Expr(expr, _) = statement {
+            if let Some(binding) = super::facts::dropped_binding(expr) {
+                self.semantic.release_guard(&binding);
             }
-            Stmt::Expr(expr, _) => {
-                if let Some(binding) = dropped_binding(expr) {
-                    self.semantic.release_guard(&binding);
-                } else if let Some((guard, Acquisition::Wait)) = acquisition(expr) {
-                    let spellings = self.semantic.spellings(guard);
-                    self.semantic.hold_guard(spellings, None);
-                }
-            }
-            _ => {}
         }
     }
 

@@ -82,7 +82,7 @@ const RESULT_UNWRAPS: &[&str] = &[
 
 /// How a value is obtained from a guard object.
 #[derive(Debug, PartialEq, Eq)]
-pub enum Acquisition {
+enum Acquisition {
     /// A permit, in force while the value is alive (`sem.acquire().await?`).
     Permit,
     /// A wait for capacity, in force for the rest of the block (`limiter.until_ready().await`).
@@ -90,7 +90,7 @@ pub enum Acquisition {
 }
 
 /// `sem.acquire().await?` → (`sem`, permit); `limiter.until_ready().await` → (`limiter`, wait).
-pub fn acquisition(expr: &Expr) -> Option<(&Expr, Acquisition)> {
+fn acquisition(expr: &Expr) -> Option<(&Expr, Acquisition)> {
     let (_, calls) = method_chain(expr);
     let acquiring = calls
         .iter()
@@ -109,7 +109,7 @@ pub fn acquisition(expr: &Expr) -> Option<(&Expr, Acquisition)> {
 
 /// The name a `let` pattern binds a permit to: `permit`, `_permit`, `Ok(permit)`,
 /// `permit: SemaphorePermit`; `None` for `_`, which drops the value at once.
-pub fn permit_binding(pattern: &syn::Pat) -> Option<String> {
+fn permit_binding(pattern: &syn::Pat) -> Option<String> {
     match pattern {
         syn::Pat::Ident(ident) => Some(ident.ident.to_string()),
         syn::Pat::Type(typed) => permit_binding(&typed.pat),
@@ -123,20 +123,28 @@ pub fn permit_binding(pattern: &syn::Pat) -> Option<String> {
 /// `limiter.until_ready().await;`. A spawned or joined call of such a function is bounded, as
 /// in Python a coroutine with `async with semaphore:` in it is.
 pub fn holds_limiter(statements: &[syn::Stmt]) -> bool {
-    statements.iter().any(|statement| match statement {
-        syn::Stmt::Local(local) => {
-            local
-                .init
-                .as_ref()
-                .is_some_and(|init| match acquisition(&init.expr) {
-                    Some((_, Acquisition::Permit)) => permit_binding(&local.pat).is_some(),
-                    Some((_, Acquisition::Wait)) => true,
-                    None => false,
-                })
-        }
-        syn::Stmt::Expr(expr, _) => matches!(acquisition(expr), Some((_, Acquisition::Wait))),
-        _ => false,
-    })
+    statements
+        .iter()
+        .any(|statement| guard_taken(statement).is_some())
+}
+
+/// The guard a statement puts in force for the rest of its block, with the name of the permit
+/// that holds it (`None` for a wait, which holds nothing): `let _permit =
+/// sem.acquire().await?;` → (`sem`, `_permit`), `limiter.until_ready().await;` → (`limiter`,
+/// `None`). `let _ = sem.acquire().await` and a bare `sem.acquire().await;` drop the permit at
+/// once and take nothing.
+pub fn guard_taken(statement: &syn::Stmt) -> Option<(&Expr, Option<String>)> {
+    match statement {
+        syn::Stmt::Local(local) => match acquisition(&local.init.as_ref()?.expr)? {
+            (guard, Acquisition::Permit) => Some((guard, Some(permit_binding(&local.pat)?))),
+            (guard, Acquisition::Wait) => Some((guard, None)),
+        },
+        syn::Stmt::Expr(expr, _) => match acquisition(expr)? {
+            (guard, Acquisition::Wait) => Some((guard, None)),
+            (_, Acquisition::Permit) => None,
+        },
+        _ => None,
+    }
 }
 
 /// `drop(permit)` / `std::mem::drop(permit)`: the name whose value is dropped.

@@ -211,10 +211,7 @@ fn callee(checker: &Checker, site: &CallSite) -> Option<Callee> {
             let segments = segment_names(&path.path);
             match segments.as_slice() {
                 [own, method] if own == "Self" => Some(Callee::OwnMethod(method.clone())),
-                _ => checker
-                    .semantic
-                    .project_path(&segments)
-                    .map(|path| Callee::Path(project_name(checker.modules(), path))),
+                _ => named_in_project(checker, &segments).map(Callee::Path),
             }
         }
         CallKind::Method(call) => {
@@ -246,10 +243,7 @@ pub fn project_function(checker: &Checker, function: &syn::ExprPath) -> Option<T
     if function.qself.is_some() {
         return None;
     }
-    let path = checker
-        .semantic
-        .project_path(&segment_names(&function.path))?;
-    Some(Target::Path(project_name(checker.modules(), path)))
+    named_in_project(checker, &segment_names(&function.path)).map(Target::Path)
 }
 
 /// `f(..).await`, also behind `?` and the unwrapping calls.
@@ -277,6 +271,12 @@ pub fn owner_path(checker: &Checker, self_type: &syn::Type) -> Option<String> {
     if path.qself.is_some() {
         return None;
     }
-    let path = checker.semantic.project_path(&segment_names(&path.path))?;
+    named_in_project(checker, &segment_names(&path.path))
+}
+
+/// The summary name of the project item a path's `segments` name where the checker is, if they
+/// name one.
+fn named_in_project(checker: &Checker, segments: &[String]) -> Option<String> {
+    let path = checker.semantic.project_path(segments)?;
     Some(project_name(checker.modules(), path))
 }
