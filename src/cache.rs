@@ -22,8 +22,7 @@ use crate::config::Settings;
 use crate::diagnostic::{Applicability, Diagnostic, Edit, Fix, Note, NoteFile};
 use crate::lint::Linted;
 use crate::project::summary::{
-    BlockingCall, ClassSummary, FileSummary, FunctionSummary, Imports, Position, ProjectCall,
-    Target,
+    BlockingCall, ClassSummary, FileSummary, FunctionSummary, Imports, ProjectCall, Target,
 };
 use crate::project::{FileOutcome, Outcome};
 use crate::registry::{Language, Rule, RuleSet};
@@ -32,7 +31,7 @@ use crate::suppress::{Suppression, SuppressionKind};
 
 pub const DIRECTORY: &str = ".loopguard_cache";
 const FILE_NAME: &str = "results.bin";
-const MAGIC: &[u8] = b"loopguard-cache-5\n";
+const MAGIC: &[u8] = b"loopguard-cache-6\n";
 
 pub type Digest256 = [u8; 32];
 
@@ -471,12 +470,6 @@ impl Writer {
         self.u64(u64::from(value));
     }
 
-    fn position(&mut self, position: &Position) {
-        self.u32(u32::from(position.offset));
-        self.usize(position.location.row);
-        self.usize(position.location.column);
-    }
-
     fn target(&mut self, target: &Target) {
         match target {
             Target::Path(name) => {
@@ -505,14 +498,13 @@ impl Writer {
             for call in &function.blocking {
                 self.rule(call.rule);
                 self.string(&call.name);
-                self.position(&call.at);
+                self.u32(u32::from(call.offset));
             }
             self.usize(function.calls.len());
             for call in &function.calls {
                 self.target(&call.target);
                 self.range(call.range);
                 self.option(call.statement_start, |out, start| out.u32(u32::from(start)));
-                self.position(&call.at);
             }
         }
         self.usize(summary.classes.len());
@@ -678,16 +670,6 @@ impl<'a> Reader<'a> {
         Rule::from_code_or_name(&self.string()?)
     }
 
-    fn position(&mut self) -> Option<Position> {
-        Some(Position {
-            offset: TextSize::from(self.u32()?),
-            location: Location {
-                row: self.usize()?,
-                column: self.usize()?,
-            },
-        })
-    }
-
     fn target(&mut self) -> Option<Target> {
         Some(match self.byte()? {
             0 => Target::Path(self.string()?),
@@ -711,7 +693,7 @@ impl<'a> Reader<'a> {
                         Some(BlockingCall {
                             rule: self.rule()?,
                             name: self.string()?,
-                            at: self.position()?,
+                            offset: TextSize::from(self.u32()?),
                         })
                     })
                     .collect::<Option<Vec<_>>>()?;
@@ -722,7 +704,6 @@ impl<'a> Reader<'a> {
                             range: self.range()?,
                             statement_start: self
                                 .option(|input| input.u32().map(TextSize::from))?,
-                            at: self.position()?,
                         })
                     })
                     .collect::<Option<Vec<_>>>()?;
@@ -912,10 +893,6 @@ mod tests {
     }
 
     fn sample_summary() -> FileSummary {
-        let at = Position {
-            offset: TextSize::from(3),
-            location: Location { row: 2, column: 4 },
-        };
         FileSummary {
             functions: vec![FunctionSummary {
                 name: "Client.load".to_string(),
@@ -923,7 +900,7 @@ mod tests {
                 blocking: vec![BlockingCall {
                     rule: Rule::BlockingFileIo,
                     name: "builtins.open".to_string(),
-                    at,
+                    offset: TextSize::from(3),
                 }],
                 calls: vec![ProjectCall {
                     target: Target::Inherited {
@@ -932,7 +909,6 @@ mod tests {
                     },
                     range: TextRange::new(TextSize::from(5), TextSize::from(9)),
                     statement_start: Some(TextSize::from(4)),
-                    at,
                 }],
                 acquires_limiter: true,
             }],

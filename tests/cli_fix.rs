@@ -306,3 +306,30 @@ fn unsafe_fixes_leave_rust_fan_outs_that_another_module_bounds() {
         "{fixed}"
     );
 }
+
+/// A finding's notes point into the text as fixed: the fix adds `import asyncio` above the
+/// helper, so the helper's blocking call moves down a line.
+#[test]
+fn notes_of_remaining_findings_point_into_the_fixed_text() {
+    let app = "import time\n\n\ndef load():\n    with open('settings.toml') as f:\n        return f.read()\n\n\nasync def handler():\n    time.sleep(1)\n    return load()\n";
+    let directory = project(&[("app.py", app.as_bytes())]);
+    let output = loopguard(directory.path())
+        .args(["check", "--fix", "--no-cache", "--select", "LG201,LG208"])
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8(output.stdout).unwrap();
+    let fixed = read(&directory, "app.py");
+    assert!(fixed.starts_with("import asyncio\n"), "{fixed}");
+    let open_line = fixed
+        .lines()
+        .position(|line| line.contains("open("))
+        .unwrap()
+        + 1;
+    assert_eq!(open_line, 6);
+    assert!(
+        stdout.contains(&format!(
+            "note: `load` calls `open`, which blocks (LG203) (app.py:{open_line}:10)"
+        )),
+        "{stdout}"
+    );
+}

@@ -591,11 +591,9 @@ mod tests {
     use ruff_text_size::{TextRange, TextSize};
 
     use super::*;
-    use crate::project::summary::Position;
     use crate::registry::Rule;
 
     fn function(name: &str, is_async: bool, calls: &[&str], blocks: bool) -> FunctionSummary {
-        let at = Position::at(TextSize::default());
         FunctionSummary {
             name: name.to_string(),
             is_async,
@@ -603,7 +601,7 @@ mod tests {
                 .then(|| BlockingCall {
                     rule: Rule::BlockingSleep,
                     name: "time.sleep".to_string(),
-                    at,
+                    offset: TextSize::default(),
                 })
                 .into_iter()
                 .collect(),
@@ -613,7 +611,6 @@ mod tests {
                     target: Target::Local(callee.to_string()),
                     range: TextRange::default(),
                     statement_start: None,
-                    at,
                 })
                 .collect(),
             acquires_limiter: false,

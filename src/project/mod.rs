@@ -16,16 +16,17 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use rayon::prelude::*;
+use ruff_text_size::TextSize;
 use rustc_hash::{FxHashMap, FxHashSet};
 use sha2::{Digest, Sha256};
 
 use crate::cache::Digest256;
-use crate::diagnostic::Diagnostic;
+use crate::diagnostic::{Diagnostic, NoteFile};
 use crate::discover::DiscoveredFile;
 use crate::lint::FileReport;
 use crate::registry::{Language, Rule, RuleSet};
-use crate::source::read_source;
-use index::{Index, IndexedFile};
+use crate::source::{read_source, Location, SourceText};
+use index::{FunctionId, Index, IndexedFile};
 use modules::{ModuleFinder, ModulePath};
 use summary::{FileSummary, Target};
 
@@ -136,14 +137,26 @@ pub fn analyse(reports: &[FileReport], files: Vec<ProjectFile>) -> Option<Outcom
     let mut outcome = Outcome {
         files: vec![FileOutcome::default(); project.files.len()],
     };
+    let mut locations = Locations {
+        reports,
+        files: &project.files,
+        positions: &project.positions,
+        texts: FxHashMap::default(),
+    };
     for caller in project.index.function_ids() {
         let position = project.positions[project.index.file_of(caller)];
         if project.rules[position].contains(Rule::TransitiveBlockingCall) {
             outcome.files[position].findings.extend(
-                crate::rules::transitive_blocking_call::report(&project.index, &solution, caller),
+                crate::rules::transitive_blocking_call::report(
+                    &project.index,
+                    &solution,
+                    caller,
+                    &mut locations,
+                ),
             );
         }
     }
+    drop(locations);
     for (file, bounded) in outcome.files.iter_mut().zip(project.bounded) {
         file.bounded = bounded;
     }
@@ -151,6 +164,41 @@ pub fn analyse(reports: &[FileReport], files: Vec<ProjectFile>) -> Option<Outcom
         project.files.into_iter().map(|file| file.summary).collect();
     release_in_background((project.index, solution, summaries));
     Some(outcome)
+}
+
+/// Lines and columns of the offsets that findings' notes point at. Summaries keep offsets only:
+/// a file's text is looked at again (read, or taken from its report) only when a note points
+/// into it, which few files are.
+pub struct Locations<'p> {
+    reports: &'p [FileReport],
+    files: &'p [ProjectFile<'p>],
+    /// The position in `files` of each indexed file.
+    positions: &'p [usize],
+    /// Each indexed file's text, once asked for (`None`: it can no longer be read).
+    texts: FxHashMap<usize, Option<Arc<SourceText>>>,
+}
+
+impl Locations<'_> {
+    /// Where `offset` in the file of `function` is, for a note.
+    pub fn note_file(&mut self, index: &Index, function: FunctionId, offset: TextSize) -> NoteFile {
+        let file = index.file_of(function);
+        let position = self.positions[file];
+        let (reports, files) = (self.reports, self.files);
+        let text = self.texts.entry(file).or_insert_with(|| {
+            // A report keeps the text its summary was made from, fixed or not (`--diff` leaves
+            // the file on disk as it was); a file without one is as it was read.
+            reports[position].source.clone().or_else(|| {
+                let file = files[position].file;
+                read_source(&file.path, file.language).ok().map(Arc::new)
+            })
+        });
+        NoteFile {
+            path: index.path_of(function).to_path_buf(),
+            location: text
+                .as_ref()
+                .map_or(Location { row: 1, column: 1 }, |text| text.location(offset)),
+        }
+    }
 }
 
 /// Frees `value` on a thread of its own: freeing the index and the summaries of a large project

@@ -10,7 +10,6 @@
 use ruff_text_size::{TextRange, TextSize};
 
 use crate::registry::Rule;
-use crate::source::{Location, SourceText};
 
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct FileSummary {
@@ -102,28 +101,14 @@ pub struct ClassSummary {
     pub bases: Vec<Target>,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Position {
-    pub offset: TextSize,
-    /// Filled in by [`FileSummary::locate`] once the walk is over.
-    pub location: Location,
-}
-
-impl Position {
-    pub fn at(offset: TextSize) -> Self {
-        Position {
-            offset,
-            location: Location { row: 0, column: 0 },
-        }
-    }
-}
-
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct BlockingCall {
     pub rule: Rule,
     /// The qualified name of what is called (`time.sleep`, `std::fs::read`).
     pub name: String,
-    pub at: Position,
+    /// Where the call starts. Offsets become lines only for the few calls a finding's notes
+    /// show ([`crate::project::Locations`]), not for every call of every file.
+    pub offset: TextSize,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -132,7 +117,6 @@ pub struct ProjectCall {
     pub range: TextRange,
     /// Start of the statement holding the call, for suppressions on its first line.
     pub statement_start: Option<TextSize>,
-    pub at: Position,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -147,22 +131,10 @@ pub enum Target {
 }
 
 impl FileSummary {
-    /// Turns the byte offsets of every position into lines and columns, and gives back the
-    /// spare capacity of every list: the summary outlives the file's walk until the project
-    /// phase, and the summaries of a large project are most of a run's memory.
-    pub fn finish(&mut self, source: &SourceText) {
-        let locate = |position: &mut Position| {
-            position.location = source.location(position.offset);
-        };
+    /// Gives back the spare capacity of every list: the summary outlives the file's walk until
+    /// the project phase, and the summaries of a large project are most of a run's memory.
+    pub fn finish(&mut self) {
         for function in &mut self.functions {
-            function
-                .blocking
-                .iter_mut()
-                .for_each(|call| locate(&mut call.at));
-            function
-                .calls
-                .iter_mut()
-                .for_each(|call| locate(&mut call.at));
             function.blocking.shrink_to_fit();
             function.calls.shrink_to_fit();
         }

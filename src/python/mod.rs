@@ -65,7 +65,7 @@ fn check(source: &SourceText, settings: &Settings, rules: RuleSet) -> Findings {
     let (diagnostics, mut summary) =
         checker::Checker::new(parsed.module(), &source.text, settings, rules).run();
     if let Some(summary) = &mut summary {
-        summary.finish(source);
+        summary.finish();
     }
     Findings {
         diagnostics,

@@ -9,7 +9,7 @@ use super::checker::{CallSite, Checker};
 use super::facts::{self, Bounds};
 use super::semantic::{Resolved, SemanticModel};
 use crate::project::summary::{
-    BlockingCall, ClassSummary, FileSummary, FunctionSummary, Position, ProjectCall, Target,
+    BlockingCall, ClassSummary, FileSummary, FunctionSummary, ProjectCall, Target,
 };
 use crate::project::BLOCKING_RULES;
 use crate::registry::Rule;
@@ -188,7 +188,7 @@ pub fn call(checker: &mut Checker, site: &CallSite) {
                 let blocking = BlockingCall {
                     rule: *rule,
                     name: name.to_string(),
-                    at: Position::at(call.start()),
+                    offset: call.start(),
                 };
                 let builder = checker.summary_builder().expect("checked above");
                 builder.summary.functions[function].blocking.push(blocking);
@@ -229,7 +229,6 @@ pub fn call(checker: &mut Checker, site: &CallSite) {
         target,
         range: call.range(),
         statement_start,
-        at: Position::at(call.start()),
     });
     if let Some(definition) = definition {
         let index = calls.len() - 1;

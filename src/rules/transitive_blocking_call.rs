@@ -5,6 +5,7 @@
 use super::prelude::*;
 use crate::diagnostic::NoteFile;
 use crate::project::index::{FunctionId, Index, Solution, Step};
+use crate::project::Locations;
 
 pub const META: RuleMeta = RuleMeta {
     code: "LG208",
@@ -21,7 +22,12 @@ pub const META: RuleMeta = RuleMeta {
 
 /// The findings for the calls `caller` makes, in async context, to sync project functions
 /// that block.
-pub(crate) fn report(index: &Index, solution: &Solution, caller: FunctionId) -> Vec<Diagnostic> {
+pub(crate) fn report(
+    index: &Index,
+    solution: &Solution,
+    caller: FunctionId,
+    locations: &mut Locations,
+) -> Vec<Diagnostic> {
     if !index.function(caller).is_async {
         return Vec::new();
     }
@@ -31,13 +37,20 @@ pub(crate) fn report(index: &Index, solution: &Solution, caller: FunctionId) -> 
         .filter(|(callee, _)| !index.function(*callee).is_async)
         .filter_map(|&(callee, call)| {
             solution.step(callee)?;
-            Some(diagnostic(index, solution, caller, callee, call))
+            Some(diagnostic(index, solution, caller, callee, call, locations))
         })
         .collect()
 }
 
-fn diagnostic(index: &Index, solution: &Solution, caller: FunctionId, callee: FunctionId, call: u32) -> Diagnostic {
-    let chain = chain(index, solution, callee);
+fn diagnostic(
+    index: &Index,
+    solution: &Solution,
+    caller: FunctionId,
+    callee: FunctionId,
+    call: u32,
+    locations: &mut Locations,
+) -> Diagnostic {
+    let chain = chain(index, solution, callee, locations);
     let site = index.call(caller, call);
     let helper = short_name(index, callee);
     let (last, _) = chain.last().expect("a chain ends in a blocking call");
@@ -91,21 +104,20 @@ enum Link {
 }
 
 /// The hops from `start` to its blocking call, each with where its call is written.
-fn chain(index: &Index, solution: &Solution, start: FunctionId) -> Vec<(Link, NoteFile)> {
+fn chain(index: &Index, solution: &Solution, start: FunctionId, locations: &mut Locations) -> Vec<(Link, NoteFile)> {
     let mut links = Vec::new();
     let mut current = start;
     while let Some(step) = solution.step(current) {
-        let path = index.path_of(current).to_path_buf();
         match step {
             Step::Calls { callee, call } => {
-                let location = index.call(current, call).at.location;
-                links.push((Link::Calls(callee), NoteFile { path, location }));
+                let file = locations.note_file(index, current, index.call(current, call).range.start());
+                links.push((Link::Calls(callee), file));
                 current = callee;
             }
             Step::Blocks { call } => {
                 let blocking = index.blocking_call(current, call);
                 let link = Link::Blocks { rule: blocking.rule, name: display_call(&blocking.name) };
-                links.push((link, NoteFile { path, location: blocking.at.location }));
+                links.push((link, locations.note_file(index, current, blocking.offset)));
                 break;
             }
         }

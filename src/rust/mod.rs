@@ -68,7 +68,7 @@ fn check(
                 checker::Checker::new(source, settings, rules).run(&file);
             drop(file);
             if let Some(summary) = &mut summary {
-                summary.finish(source);
+                summary.finish();
             }
             Findings {
                 diagnostics,

@@ -5,9 +5,7 @@ use syn::Expr;
 
 use super::checker::{CallKind, CallSite, Checker};
 use super::semantic::{is_self, segment_names, ProjectPath};
-use crate::project::summary::{
-    BlockingCall, FileSummary, FunctionSummary, Position, ProjectCall, Target,
-};
+use crate::project::summary::{BlockingCall, FileSummary, FunctionSummary, ProjectCall, Target};
 use crate::project::BLOCKING_RULES;
 
 /// The summary being built, and where the walk is among modules, `impl` blocks and functions.
@@ -167,14 +165,13 @@ pub fn call(checker: &mut Checker, site: &CallSite) {
         summary.blocking.push(BlockingCall {
             rule,
             name,
-            at: Position::at(range.start()),
+            offset: range.start(),
         });
     } else if let Some(target) = target {
         summary.calls.push(ProjectCall {
             target: Target::Path(target),
             range,
             statement_start,
-            at: Position::at(range.start()),
         });
     }
 }
