@@ -118,6 +118,52 @@ impl CallMatcher {
     }
 }
 
+/// Which of several matchers, taken in order, is the first to match a name: one look-up of the
+/// exact names of all of them instead of one per matcher.
+#[derive(Debug, Clone)]
+pub struct FirstMatch<T> {
+    values: Vec<T>,
+    /// Each exact name with the position of the first matcher that has it.
+    exact: FxHashMap<String, usize>,
+    /// Every wildcard pattern with its matcher's position, in matcher order.
+    wildcards: Vec<(usize, CallPattern)>,
+}
+
+impl<T: Copy> FirstMatch<T> {
+    pub fn new<'m>(matchers: impl IntoIterator<Item = (T, &'m CallMatcher)>) -> Self {
+        let mut first = FirstMatch {
+            values: Vec::new(),
+            exact: FxHashMap::default(),
+            wildcards: Vec::new(),
+        };
+        for (position, (value, matcher)) in matchers.into_iter().enumerate() {
+            first.values.push(value);
+            for name in &matcher.exact {
+                first.exact.entry(name.clone()).or_insert(position);
+            }
+            first.wildcards.extend(
+                matcher
+                    .wildcards
+                    .iter()
+                    .map(|pattern| (position, pattern.clone())),
+            );
+        }
+        first
+    }
+
+    /// The value of the first matcher that matches `qualified_name`.
+    pub fn find(&self, qualified_name: &str) -> Option<T> {
+        let exact = self.exact.get(qualified_name).copied();
+        let wildcard = self
+            .wildcards
+            .iter()
+            .take_while(|(position, _)| exact.is_none_or(|exact| *position < exact))
+            .find(|(_, pattern)| pattern.matches(qualified_name))
+            .map(|(position, _)| *position);
+        wildcard.or(exact).map(|position| self.values[position])
+    }
+}
+
 /// The named pattern lists of a `rules/data/*.toml` file, keyed by rule and list name, each as
 /// parsed patterns (for extending with user patterns) and as a matcher.
 #[derive(Debug)]
@@ -221,5 +267,30 @@ mod tests {
         assert!(matcher.matches("requests.get"));
         assert!(!matcher.matches("requests.Session.get"));
         assert!(!matcher.matches("asyncio.sleep"));
+    }
+
+    #[test]
+    fn the_first_matcher_in_order_wins_whether_exact_or_wildcard() {
+        let matcher = |patterns: &[&str]| {
+            let patterns: Vec<CallPattern> = patterns
+                .iter()
+                .map(|p| CallPattern::parse(p).unwrap())
+                .collect();
+            CallMatcher::new(&patterns)
+        };
+        let (sleep, http, all) = (
+            matcher(&["time.sleep"]),
+            matcher(&["requests.*", "time.sleep"]),
+            matcher(&["requests.get", "time.*"]),
+        );
+        let first = FirstMatch::new([(1, &sleep), (2, &http), (3, &all)]);
+        assert_eq!(first.find("time.sleep"), Some(1));
+        assert_eq!(first.find("requests.get"), Some(2));
+        assert_eq!(first.find("time.time"), Some(3));
+        assert_eq!(first.find("asyncio.sleep"), None);
+        let first = FirstMatch::new([(3, &all), (2, &http)]);
+        assert_eq!(first.find("requests.get"), Some(3));
+        assert_eq!(first.find("requests.post"), Some(2));
+        assert_eq!(first.find("time.sleep"), Some(3));
     }
 }

@@ -6,7 +6,8 @@ use rustc_hash::FxHashMap;
 use serde::Deserialize;
 
 use crate::config::{OptionValue, RuleOptions};
-use crate::matcher::{CallMatcher, CallPattern, RuleLists};
+use crate::matcher::{CallMatcher, CallPattern, FirstMatch, RuleLists};
+use crate::project::BLOCKING_RULES;
 use crate::registry::Rule;
 
 const DATA_TOML: &str = include_str!("../../rules/data/python.toml");
@@ -75,11 +76,12 @@ impl PythonData {
 /// The rules' lists as the user's config extends them: each blocking rule's `calls` list plus
 /// `extend-blocking-calls`, a data list `<name>` plus an option `extend-<name>`, and the other
 /// pattern options (`limiters`, `bounded-wrappers`, ...).
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub struct CallTables {
     extended: FxHashMap<Rule, CallMatcher>,
     extended_lists: FxHashMap<(Rule, &'static str), CallMatcher>,
     pattern_options: FxHashMap<(Rule, &'static str), CallMatcher>,
+    blocking: FirstMatch<Rule>,
 }
 
 pub const EXTEND_BLOCKING_CALLS: &str = "extend-blocking-calls";
@@ -131,11 +133,24 @@ impl CallTables {
             }
             extended.insert(Rule::BlockingFileIo, CallMatcher::new(&patterns));
         }
+        let blocking = FirstMatch::new(BLOCKING_RULES.iter().map(|rule| {
+            let calls = extended
+                .get(rule)
+                .unwrap_or_else(|| data().list(*rule, "calls"));
+            (*rule, calls)
+        }));
         CallTables {
             extended,
             extended_lists,
             pattern_options,
+            blocking,
         }
+    }
+
+    /// The first of the rules whose calls make a function block (`project::BLOCKING_RULES`, in
+    /// that order) whose `calls` match `name`.
+    pub fn blocking_rule(&self, name: &str) -> Option<Rule> {
+        self.blocking.find(name)
     }
 
     /// A rule's data list `list`, plus what the user added with `extend-<list>`.

@@ -11,7 +11,6 @@ use super::semantic::{Resolved, SemanticModel};
 use crate::project::summary::{
     BlockingCall, ClassSummary, FileSummary, FunctionSummary, ProjectCall, Target,
 };
-use crate::project::BLOCKING_RULES;
 use crate::registry::Rule;
 use crate::rules::LIMITERS;
 
@@ -176,17 +175,17 @@ pub fn call(checker: &mut Checker, site: &CallSite) {
     let call = site.call;
     if !in_async_body {
         if let Some(name) = site.target() {
-            let rule = BLOCKING_RULES
-                .iter()
-                .find(|rule| settings.python.calls(**rule).matches(name))
+            let rule = settings
+                .python
+                .blocking_rule(name)
                 // A zero timeout is a poll, as LG207 says.
                 .filter(|rule| {
-                    **rule != Rule::BlockingWait
+                    *rule != Rule::BlockingWait
                         || !crate::rules::blocking_wait::has_zero_timeout(site, name)
                 });
             if let Some(rule) = rule {
                 let blocking = BlockingCall {
-                    rule: *rule,
+                    rule,
                     name: name.to_string(),
                     offset: call.start(),
                 };
@@ -309,6 +308,8 @@ fn inherited_method(checker: &mut Checker, callee: &Expr) -> Option<Target> {
     let Expr::Attribute(attribute) = callee else {
         return None;
     };
+    // Outside a method there is no class to look in: asked first, as it costs no resolving.
+    checker.summary_builder()?.current_class()?;
     let is_super = matches!(attribute.value.as_ref(), Expr::Call(call)
         if matches!(call.func.as_ref(), Expr::Name(name) if name.id.as_str() == "super")
             && call.arguments.args.is_empty());
