@@ -3,11 +3,12 @@
 //! function the shortest chain of calls to a direct blocking call.
 
 use std::borrow::Cow;
+use std::hash::{Hash, Hasher};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use rayon::prelude::*;
-use rustc_hash::{FxHashMap, FxHashSet};
+use rustc_hash::{FxHashMap, FxHashSet, FxHasher};
 
 use super::modules::{module_prefixes, ModulePath};
 use super::summary::{BlockingCall, FileSummary, FunctionSummary, ProjectCall, Target};
@@ -36,8 +37,8 @@ const MAX_RESOLUTION_DEPTH: u8 = 16;
 /// Names of one language and crate (Python is one namespace; each Rust crate is one).
 #[derive(Default)]
 struct Namespace {
-    functions: FxHashMap<String, Definition<FunctionId>>,
-    classes: FxHashMap<String, Definition<ClassId>>,
+    functions: Names<FunctionId>,
+    classes: Names<ClassId>,
     /// The files of each Python module that imports names (usually one): an alias
     /// (`pkg.mod.load` for `from .config import load` in `pkg/mod.py`) is looked up in its
     /// module's imports when a call needs it, since few of the many imports are ever asked for.
@@ -57,6 +58,77 @@ impl Namespace {
             && module_prefixes(name, self.separator)
                 .any(|module| self.unindexed.contains_key(module))
     }
+}
+
+/// A name table split by the names' hashes into shards, so that a round's new names are
+/// inserted in parallel: one table took as long as the rest of indexing.
+struct Names<T> {
+    shards: Vec<FxHashMap<String, Definition<T>>>,
+}
+
+const SHARDS: usize = 16;
+
+/// New names bound for each shard of a table: (name, what it names).
+type Shards<T> = Vec<Vec<(String, T)>>;
+
+fn empty_shards<T>() -> Shards<T> {
+    (0..SHARDS).map(|_| Vec::new()).collect()
+}
+
+impl<T> Default for Names<T> {
+    fn default() -> Self {
+        Names {
+            shards: (0..SHARDS).map(|_| FxHashMap::default()).collect(),
+        }
+    }
+}
+
+impl<T: Copy + Send> Names<T> {
+    fn get(&self, name: &str) -> Option<&Definition<T>> {
+        self.shards[shard_of(name)].get(name)
+    }
+
+    /// Adds each shard's names (a name met twice is ambiguous), the shards in parallel.
+    fn insert_all(&mut self, routes: Shards<T>) {
+        self.shards
+            .par_iter_mut()
+            .zip(routes)
+            .filter(|(_, names)| !names.is_empty())
+            .for_each(|(shard, names)| {
+                shard.reserve(names.len());
+                for (name, value) in names {
+                    insert(shard, name, value);
+                }
+            });
+    }
+}
+
+/// The shard of a name: bits of its hash that the shard's own table uses neither for the
+/// bucket (the low bits) nor for the tag (the top seven), so each shard stays evenly spread.
+fn shard_of(name: &str) -> usize {
+    let mut hasher = FxHasher::default();
+    name.hash(&mut hasher);
+    (hasher.finish() >> 40) as usize % SHARDS
+}
+
+/// A new name with its shard, worked out with the name.
+struct Routed {
+    name: String,
+    shard: usize,
+}
+
+impl Routed {
+    fn new(name: String) -> Self {
+        let shard = shard_of(&name);
+        Routed { name, shard }
+    }
+}
+
+/// A file's project-wide names: its functions', and its classes' (`None` where its module
+/// cannot name one).
+struct FileNames {
+    functions: Vec<Routed>,
+    classes: Vec<Option<Routed>>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -127,43 +199,37 @@ impl Index {
         let first_new_function = self.functions.len();
         // Formatting the project-wide names is most of the work of adding a file, and no file's
         // names depend on another's.
-        let names: Vec<(Vec<String>, Vec<Option<String>>)> = files
+        let names: Vec<FileNames> = files
             .par_iter()
             .map(|file| {
                 let functions = file.summary.functions.iter();
                 let classes = file.summary.classes.iter();
-                (
-                    functions
-                        .map(|function| file.module.member_of(&function.name))
+                FileNames {
+                    functions: functions
+                        .map(|function| Routed::new(file.module.member_of(&function.name)))
                         .collect(),
-                    classes
-                        .map(|class| file.module.member(&class.name))
+                    classes: classes
+                        .map(|class| file.module.member(&class.name).map(Routed::new))
                         .collect(),
-                )
+                }
             })
             .collect();
         let namespaces: Vec<usize> = files
             .iter()
             .map(|file| self.namespace_for(&file.module))
             .collect();
-        // Each table grows once, not by doubling as the files come.
-        let mut added: Vec<(usize, usize)> = vec![(0, 0); self.namespaces.len()];
-        for (file, namespace) in files.iter().zip(&namespaces) {
-            added[*namespace].0 += file.summary.functions.len();
-            added[*namespace].1 += file.summary.classes.len();
-        }
         self.functions
-            .reserve(added.iter().map(|(functions, _)| functions).sum());
-        for (namespace, (functions, classes)) in self.namespaces.iter_mut().zip(added) {
-            namespace.functions.reserve(functions);
-            namespace.classes.reserve(classes);
-        }
+            .reserve(files.iter().map(|file| file.summary.functions.len()).sum());
         // The modules of the new files, per namespace: what the calls that missed may now find.
+        let retrying = !self.missing.is_empty();
         let mut new_modules: Vec<FxHashSet<String>> =
             vec![FxHashSet::default(); self.namespaces.len()];
-        for ((file, (function_names, class_names)), namespace_id) in
-            files.into_iter().zip(names).zip(namespaces)
-        {
+        // Each new name with what it names, by namespace and shard, in file order.
+        let mut function_routes: Vec<Shards<FunctionId>> =
+            (0..self.namespaces.len()).map(|_| empty_shards()).collect();
+        let mut class_routes: Vec<Shards<ClassId>> =
+            (0..self.namespaces.len()).map(|_| empty_shards()).collect();
+        for ((file, file_names), namespace_id) in files.into_iter().zip(names).zip(namespaces) {
             let file_index = self.files.len();
             self.namespace_of.push(namespace_id);
             let namespace = &mut self.namespaces[namespace_id];
@@ -174,20 +240,22 @@ impl Index {
                     namespace.unindexed.remove(&module);
                 }
             }
-            new_modules[namespace_id].insert(module);
-            for (function_index, name) in function_names.into_iter().enumerate() {
+            if retrying {
+                new_modules[namespace_id].insert(module);
+            }
+            for (function_index, routed) in file_names.functions.into_iter().enumerate() {
                 let id = FunctionId(self.functions.len() as u32);
                 self.functions
                     .push((file_index as u32, function_index as u32));
-                insert(&mut namespace.functions, name, id);
+                function_routes[namespace_id][routed.shard].push((routed.name, id));
             }
-            for (class_index, name) in class_names.into_iter().enumerate() {
-                if let Some(name) = name {
+            for (class_index, routed) in file_names.classes.into_iter().enumerate() {
+                if let Some(routed) = routed {
                     let id = ClassId {
                         file: file_index as u32,
                         class: class_index as u32,
                     };
-                    insert(&mut namespace.classes, name, id);
+                    class_routes[namespace_id][routed.shard].push((routed.name, id));
                 }
             }
             if let (ModulePath::Python { name, .. }, false) =
@@ -201,6 +269,17 @@ impl Index {
             }
             self.files.push(file);
         }
+        // Each shard of each table takes its names on a thread of its own.
+        self.namespaces
+            .par_iter_mut()
+            .zip(function_routes)
+            .zip(class_routes)
+            .for_each(|((namespace, functions), classes)| {
+                rayon::join(
+                    || namespace.functions.insert_all(functions),
+                    || namespace.classes.insert_all(classes),
+                );
+            });
         let count = self.functions.len();
         self.edges.resize(count, Vec::new());
         self.reachable.resize(count, false);
@@ -371,7 +450,7 @@ impl Index {
                 match module {
                     ModulePath::Python { .. } => lookup.callable(&name, 0),
                     ModulePath::Rust { .. } => {
-                        let found = lookup.namespace.functions.get(&*name).and_then(unique);
+                        let found = lookup.namespace.functions.get(&name).and_then(unique);
                         if found.is_none() {
                             lookup.miss(&name);
                         }
