@@ -43,20 +43,67 @@ struct Namespace {
     /// (`pkg.mod.load` for `from .config import load` in `pkg/mod.py`) is looked up in its
     /// module's imports when a call needs it, since few of the many imports are ever asked for.
     importing_modules: FxHashMap<String, Vec<u32>>,
-    /// The project's modules with files not indexed yet ([`Index::expect`]), with how many: a
-    /// name that lies in none of them is not defined by any file still to come, so a lookup of
-    /// it that fails is final and not recorded as missing.
-    unindexed: FxHashMap<String, u32>,
+    /// The project's modules ([`Index::expect`]), each with its slot in `waiting`: how many
+    /// of its files are not indexed yet. A name that lies in none of those modules is not
+    /// defined by any file still to come, so a lookup of it that fails is final and not
+    /// recorded as missing.
+    expected: FxHashMap<String, usize>,
+    waiting: Vec<u32>,
+    /// All files of the namespace not indexed yet.
+    waiting_files: usize,
+    /// The first segment of each Python module of the namespace, indexed or only expected
+    /// (`app` for `app.api.handlers`): every name the namespace defines or imports starts with
+    /// one, so a name that starts otherwise (`aiohttp.ClientSession` in a project without
+    /// aiohttp) is looked up no further.
+    top_levels: FxHashSet<String>,
+    /// Whether a name may be defined whatever its first segment: in a Rust crate, or with a
+    /// Python module that has no name (then its members' names are theirs alone).
+    any_top_level: bool,
     /// Between a module and its members: `.` or `::`.
     separator: &'static str,
 }
 
 impl Namespace {
+    fn note_module(&mut self, module: &ModulePath) {
+        match module {
+            ModulePath::Python { name, .. } => {
+                let first = name.split('.').next().unwrap_or_default();
+                if first.is_empty() {
+                    self.any_top_level = true;
+                } else if !self.top_levels.contains(first) {
+                    self.top_levels.insert(first.to_string());
+                }
+            }
+            ModulePath::Rust { .. } => self.any_top_level = true,
+        }
+    }
+
+    /// Whether no module of the namespace is where `name` (a Python name) could be defined.
+    fn never_defines(&self, name: &str) -> bool {
+        !self.any_top_level
+            && !self
+                .top_levels
+                .contains(name.split('.').next().unwrap_or_default())
+    }
+
     /// Whether a file not indexed yet may define `name`.
     fn may_come(&self, name: &str) -> bool {
-        !self.unindexed.is_empty()
-            && module_prefixes(name, self.separator)
-                .any(|module| self.unindexed.contains_key(module))
+        self.waiting_files > 0
+            && module_prefixes(name, self.separator).any(|module| {
+                self.expected
+                    .get(module)
+                    .is_some_and(|slot| self.waiting[*slot] > 0)
+            })
+    }
+
+    /// Counts a file of `module` as indexed.
+    fn arrived(&mut self, module: &str) {
+        if let Some(&slot) = self.expected.get(module) {
+            if self.waiting[slot] > 0 {
+                self.waiting[slot] -= 1;
+                self.waiting_files -= 1;
+            }
+        }
     }
 }
 
@@ -68,12 +115,12 @@ struct Names<T> {
 
 const SHARDS: usize = 16;
 
-/// New names bound for each shard of a table: (name, what it names).
-type Shards<T> = Vec<Vec<(String, T)>>;
+/// New names bound for one shard of a table, in pieces (one per thread that made names):
+/// (name, what it names).
+type Pieces<T> = Vec<Vec<(String, T)>>;
 
-fn empty_shards<T>() -> Shards<T> {
-    (0..SHARDS).map(|_| Vec::new()).collect()
-}
+/// The pieces of every shard of a table.
+type Shards<T> = Vec<Pieces<T>>;
 
 impl<T> Default for Names<T> {
     fn default() -> Self {
@@ -89,14 +136,13 @@ impl<T: Copy + Send> Names<T> {
     }
 
     /// Adds each shard's names (a name met twice is ambiguous), the shards in parallel.
-    fn insert_all(&mut self, routes: Shards<T>) {
+    fn insert_all(&mut self, shards: Shards<T>) {
         self.shards
             .par_iter_mut()
-            .zip(routes)
-            .filter(|(_, names)| !names.is_empty())
-            .for_each(|(shard, names)| {
-                shard.reserve(names.len());
-                for (name, value) in names {
+            .zip(shards)
+            .for_each(|(shard, pieces)| {
+                shard.reserve(pieces.iter().map(Vec::len).sum());
+                for (name, value) in pieces.into_iter().flatten() {
                     insert(shard, name, value);
                 }
             });
@@ -111,24 +157,66 @@ fn shard_of(name: &str) -> usize {
     (hasher.finish() >> 40) as usize % SHARDS
 }
 
-/// A new name with its shard, worked out with the name.
-struct Routed {
-    name: String,
-    shard: usize,
+/// The new names one thread made, by namespace and shard.
+struct Routes {
+    functions: Vec<Vec<Vec<(String, FunctionId)>>>,
+    classes: Vec<Vec<Vec<(String, ClassId)>>>,
 }
 
-impl Routed {
-    fn new(name: String) -> Self {
-        let shard = shard_of(&name);
-        Routed { name, shard }
+impl Routes {
+    fn new(namespaces: usize) -> Self {
+        Routes {
+            functions: empty_tables(namespaces),
+            classes: empty_tables(namespaces),
+        }
+    }
+
+    fn add_file(&mut self, file: &IndexedFile, namespace: usize, first_id: usize, index: usize) {
+        for (offset, function) in file.summary.functions.iter().enumerate() {
+            let name = file.module.member_of(&function.name);
+            let id = FunctionId((first_id + offset) as u32);
+            self.functions[namespace][shard_of(&name)].push((name, id));
+        }
+        for (class, summary) in file.summary.classes.iter().enumerate() {
+            if let Some(name) = file.module.member(&summary.name) {
+                let id = ClassId {
+                    file: index as u32,
+                    class: class as u32,
+                };
+                self.classes[namespace][shard_of(&name)].push((name, id));
+            }
+        }
+    }
+
+    /// Every thread's names gathered by table and shard: (functions, classes) per namespace.
+    fn by_table(
+        routes: Vec<Routes>,
+        namespaces: usize,
+    ) -> (Vec<Shards<FunctionId>>, Vec<Shards<ClassId>>) {
+        let (mut functions, mut classes) = (empty_tables(namespaces), empty_tables(namespaces));
+        for routes in routes {
+            gather(&mut functions, routes.functions);
+            gather(&mut classes, routes.classes);
+        }
+        (functions, classes)
     }
 }
 
-/// A file's project-wide names: its functions', and its classes' (`None` where its module
-/// cannot name one).
-struct FileNames {
-    functions: Vec<Routed>,
-    classes: Vec<Option<Routed>>,
+/// An empty list per shard of each namespace's table.
+fn empty_tables<T>(namespaces: usize) -> Vec<Vec<Vec<T>>> {
+    (0..namespaces)
+        .map(|_| (0..SHARDS).map(|_| Vec::new()).collect())
+        .collect()
+}
+
+fn gather<T>(tables: &mut [Shards<T>], from: Vec<Vec<Vec<(String, T)>>>) {
+    for (table, shards) in tables.iter_mut().zip(from) {
+        for (pieces, piece) in table.iter_mut().zip(shards) {
+            if !piece.is_empty() {
+                pieces.push(piece);
+            }
+        }
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -148,11 +236,21 @@ pub struct Index {
     /// call in its summary). Functions no coroutine reaches are never resolved.
     edges: Vec<Vec<(FunctionId, u32)>>,
     reachable: Vec<bool>,
+    /// What the passes over all functions ask of each, kept beside the ids rather than behind
+    /// each function's file and summary.
+    traits: Vec<Traits>,
     /// Names that calls reach and no indexed file defines (yet): (the calling function,
     /// namespace, project-wide name).
     missing: Vec<(FunctionId, usize, String)>,
     /// Where the names the last resolution added start in `missing`.
     fresh_missing: usize,
+}
+
+#[derive(Debug, Clone, Copy)]
+struct Traits {
+    is_async: bool,
+    /// It makes a blocking call itself.
+    blocks: bool,
 }
 
 /// A function with its resolved calls and the names its calls looked for in vain.
@@ -186,10 +284,18 @@ impl Index {
     pub fn expect<'m>(&mut self, modules: impl IntoIterator<Item = &'m ModulePath>) {
         for module in modules {
             let namespace = self.namespace_for(module);
-            *self.namespaces[namespace]
-                .unindexed
-                .entry(module.joined())
-                .or_default() += 1;
+            let namespace = &mut self.namespaces[namespace];
+            namespace.note_module(module);
+            let next = namespace.waiting.len();
+            let slot = *namespace
+                .expected
+                .entry(module.joined().into_owned())
+                .or_insert(next);
+            if slot == next {
+                namespace.waiting.push(0);
+            }
+            namespace.waiting[slot] += 1;
+            namespace.waiting_files += 1;
         }
     }
 
@@ -197,66 +303,59 @@ impl Index {
     /// calls that did not resolve before and follows what they now reach.
     pub fn add(&mut self, files: Vec<IndexedFile>, is_root: impl Fn(usize) -> bool) {
         let first_new_function = self.functions.len();
-        // Formatting the project-wide names is most of the work of adding a file, and no file's
-        // names depend on another's.
-        let names: Vec<FileNames> = files
-            .par_iter()
-            .map(|file| {
-                let functions = file.summary.functions.iter();
-                let classes = file.summary.classes.iter();
-                FileNames {
-                    functions: functions
-                        .map(|function| Routed::new(file.module.member_of(&function.name)))
-                        .collect(),
-                    classes: classes
-                        .map(|class| file.module.member(&class.name).map(Routed::new))
-                        .collect(),
-                }
-            })
-            .collect();
         let namespaces: Vec<usize> = files
             .iter()
             .map(|file| self.namespace_for(&file.module))
             .collect();
-        self.functions
-            .reserve(files.iter().map(|file| file.summary.functions.len()).sum());
+        // The ids the new files' functions get, file after file.
+        let mut first_ids = Vec::with_capacity(files.len());
+        let mut next_id = self.functions.len();
+        for file in &files {
+            first_ids.push(next_id);
+            next_id += file.summary.functions.len();
+        }
+        // Formatting the project-wide names is most of the work of adding a file, and no file's
+        // names depend on another's: each thread routes the names it made to their shards.
+        let first_file = self.files.len();
+        let namespace_count = self.namespaces.len();
+        let routes: Vec<Routes> = files
+            .par_iter()
+            .zip(&namespaces)
+            .zip(&first_ids)
+            .enumerate()
+            .fold(
+                || Routes::new(namespace_count),
+                |mut routes, (position, ((file, namespace), first_id))| {
+                    routes.add_file(file, *namespace, *first_id, first_file + position);
+                    routes
+                },
+            )
+            .collect();
         // The modules of the new files, per namespace: what the calls that missed may now find.
         let retrying = !self.missing.is_empty();
-        let mut new_modules: Vec<FxHashSet<String>> =
-            vec![FxHashSet::default(); self.namespaces.len()];
-        // Each new name with what it names, by namespace and shard, in file order.
-        let mut function_routes: Vec<Shards<FunctionId>> =
-            (0..self.namespaces.len()).map(|_| empty_shards()).collect();
-        let mut class_routes: Vec<Shards<ClassId>> =
-            (0..self.namespaces.len()).map(|_| empty_shards()).collect();
-        for ((file, file_names), namespace_id) in files.into_iter().zip(names).zip(namespaces) {
+        let mut new_modules: Vec<FxHashSet<String>> = vec![FxHashSet::default(); namespace_count];
+        let function_count = next_id - self.functions.len();
+        self.functions.reserve(function_count);
+        self.traits.reserve(function_count);
+        self.files.reserve(files.len());
+        self.namespace_of.reserve(files.len());
+        for (file, namespace_id) in files.into_iter().zip(namespaces) {
             let file_index = self.files.len();
             self.namespace_of.push(namespace_id);
             let namespace = &mut self.namespaces[namespace_id];
+            namespace.note_module(&file.module);
             let module = file.module.joined();
-            if let Some(count) = namespace.unindexed.get_mut(&module) {
-                *count -= 1;
-                if *count == 0 {
-                    namespace.unindexed.remove(&module);
-                }
-            }
+            namespace.arrived(&module);
             if retrying {
-                new_modules[namespace_id].insert(module);
+                new_modules[namespace_id].insert(module.into_owned());
             }
-            for (function_index, routed) in file_names.functions.into_iter().enumerate() {
-                let id = FunctionId(self.functions.len() as u32);
+            for (function_index, function) in file.summary.functions.iter().enumerate() {
                 self.functions
                     .push((file_index as u32, function_index as u32));
-                function_routes[namespace_id][routed.shard].push((routed.name, id));
-            }
-            for (class_index, routed) in file_names.classes.into_iter().enumerate() {
-                if let Some(routed) = routed {
-                    let id = ClassId {
-                        file: file_index as u32,
-                        class: class_index as u32,
-                    };
-                    class_routes[namespace_id][routed.shard].push((routed.name, id));
-                }
+                self.traits.push(Traits {
+                    is_async: function.is_async,
+                    blocks: !function.blocking.is_empty(),
+                });
             }
             if let (ModulePath::Python { name, .. }, false) =
                 (&file.module, file.summary.imports.is_empty())
@@ -270,6 +369,7 @@ impl Index {
             self.files.push(file);
         }
         // Each shard of each table takes its names on a thread of its own.
+        let (function_routes, class_routes) = Routes::by_table(routes, namespace_count);
         self.namespaces
             .par_iter_mut()
             .zip(function_routes)
@@ -285,7 +385,7 @@ impl Index {
         self.reachable.resize(count, false);
         let mut pending = self.take_retries(&new_modules);
         for id in (first_new_function..count).map(|id| FunctionId(id as u32)) {
-            if self.function(id).is_async && is_root(self.file_of(id)) {
+            if self.is_async(id) && is_root(self.file_of(id)) {
                 self.reachable[id.0 as usize] = true;
                 pending.push(id);
             }
@@ -364,7 +464,7 @@ impl Index {
                 );
                 for &(callee, _) in &edges {
                     let index = callee.0 as usize;
-                    if !self.reachable[index] && !self.function(callee).is_async {
+                    if !self.reachable[index] && !self.is_async(callee) {
                         self.reachable[index] = true;
                         pending.push(callee);
                     }
@@ -377,6 +477,10 @@ impl Index {
     pub fn function(&self, id: FunctionId) -> &FunctionSummary {
         let (file, function) = self.functions[id.0 as usize];
         &self.files[file as usize].summary.functions[function as usize]
+    }
+
+    pub fn is_async(&self, id: FunctionId) -> bool {
+        self.traits[id.0 as usize].is_async
     }
 
     pub fn file_of(&self, id: FunctionId) -> usize {
@@ -483,11 +587,11 @@ impl Index {
                 .filter(|id| self.reachable[id.0 as usize])
         };
         for caller in reached() {
-            if self.function(caller).is_async {
+            if self.is_async(caller) {
                 continue;
             }
             for &(callee, call) in self.calls_of(caller) {
-                if !self.function(callee).is_async {
+                if !self.is_async(callee) {
                     callers[callee.0 as usize].push((caller, call));
                 }
             }
@@ -495,8 +599,8 @@ impl Index {
         let mut steps: Vec<Option<Step>> = vec![None; count];
         let mut frontier: Vec<FunctionId> = reached()
             .filter(|id| {
-                let function = self.function(*id);
-                !function.is_async && !function.blocking.is_empty()
+                let traits = self.traits[id.0 as usize];
+                !traits.is_async && traits.blocks
             })
             .collect();
         for id in &frontier {
@@ -541,7 +645,7 @@ impl Lookup<'_> {
     /// What calling the Python name `name` runs: a function, a class's `__init__`, or a method
     /// of a class, following re-exports (`from .config import load` in `__init__.py`).
     fn callable(&mut self, name: &str, depth: u8) -> Option<FunctionId> {
-        if depth > MAX_RESOLUTION_DEPTH {
+        if depth > MAX_RESOLUTION_DEPTH || self.namespace.never_defines(name) {
             return None;
         }
         if let Some(function) = self.namespace.functions.get(name) {
@@ -560,7 +664,7 @@ impl Lookup<'_> {
     }
 
     fn class(&mut self, name: &str, depth: u8) -> Option<ClassId> {
-        if depth > MAX_RESOLUTION_DEPTH {
+        if depth > MAX_RESOLUTION_DEPTH || self.namespace.never_defines(name) {
             return None;
         }
         if let Some(class) = self.namespace.classes.get(name) {

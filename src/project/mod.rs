@@ -144,6 +144,9 @@ pub fn analyse(reports: &[FileReport], files: Vec<ProjectFile>) -> Option<Outcom
         texts: FxHashMap::default(),
     };
     for caller in project.index.function_ids() {
+        if !project.index.is_async(caller) {
+            continue;
+        }
         let position = project.positions[project.index.file_of(caller)];
         if project.rules[position].contains(Rule::TransitiveBlockingCall) {
             outcome.files[position].findings.extend(
@@ -401,7 +404,9 @@ impl ModuleTable {
                     table.python.insert(name.clone(), position);
                 }
                 ModulePath::Rust { root, .. } => {
-                    table.rust.insert((root.clone(), module.joined()), position);
+                    table
+                        .rust
+                        .insert((root.clone(), module.joined().into_owned()), position);
                 }
             }
         }

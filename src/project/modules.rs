@@ -204,10 +204,10 @@ impl ModulePath {
     }
 
     /// The module's project-wide name (`pkg.sub`, `a::b`).
-    pub fn joined(&self) -> String {
+    pub fn joined(&self) -> Cow<'_, str> {
         match self {
-            ModulePath::Python { name, .. } => name.clone(),
-            ModulePath::Rust { path, .. } => path.join("::"),
+            ModulePath::Python { name, .. } => Cow::Borrowed(name),
+            ModulePath::Rust { path, .. } => Cow::Owned(path.join("::")),
         }
     }
 

@@ -28,13 +28,13 @@ pub(crate) fn report(
     caller: FunctionId,
     locations: &mut Locations,
 ) -> Vec<Diagnostic> {
-    if !index.function(caller).is_async {
+    if !index.is_async(caller) {
         return Vec::new();
     }
     index
         .calls_of(caller)
         .iter()
-        .filter(|(callee, _)| !index.function(*callee).is_async)
+        .filter(|(callee, _)| !index.is_async(*callee))
         .filter_map(|&(callee, call)| {
             solution.step(callee)?;
             Some(diagnostic(index, solution, caller, callee, call, locations))
