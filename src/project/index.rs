@@ -833,6 +833,71 @@ mod tests {
             .collect()
     }
 
+    fn python_file(module: &str, functions: Vec<FunctionSummary>) -> IndexedFile {
+        IndexedFile {
+            path: PathBuf::from(format!("{}.py", module.replace('.', "/"))),
+            module: ModulePath::Python {
+                name: module.to_string(),
+                is_package: false,
+            },
+            summary: Arc::new(FileSummary {
+                functions,
+                ..FileSummary::default()
+            }),
+        }
+    }
+
+    #[test]
+    fn calls_resolve_across_top_level_packages_and_not_into_packages_the_project_lacks() {
+        let mut handler = function("handler", true, &[], false);
+        for target in [
+            "lib.io.read",
+            "requests.get",
+            "lib.io.absent",
+            "lib.later.load",
+        ] {
+            handler.calls.push(ProjectCall {
+                target: Target::Path(target.to_string()),
+                range: TextRange::default(),
+                statement_start: None,
+            });
+        }
+        let mut index = Index::default();
+        let modules = [
+            ModulePath::Python {
+                name: "app.main".to_string(),
+                is_package: false,
+            },
+            ModulePath::Python {
+                name: "lib.io".to_string(),
+                is_package: false,
+            },
+            ModulePath::Python {
+                name: "lib.later".to_string(),
+                is_package: false,
+            },
+        ];
+        index.expect(&modules);
+        let files = vec![
+            python_file("app.main", vec![handler]),
+            python_file("lib.io", vec![function("read", false, &[], true)]),
+        ];
+        index.add(files, |_| true);
+        let calls: Vec<String> = index
+            .calls_of(FunctionId(0))
+            .iter()
+            .map(|(callee, _)| index.name(*callee))
+            .collect();
+        assert_eq!(calls, ["lib.io.read"]);
+        // Only `lib.later`, not indexed yet, may still define a name (`load`, or a class
+        // `later` of `lib`'s whose method it is): `lib.io` is indexed, and `requests` is no
+        // package of the project at all.
+        let missing: Vec<&str> = index.missing_names().map(|(_, name)| name).collect();
+        assert_eq!(missing, ["lib.later.load", "lib.later"]);
+        let solution = index.solve();
+        assert!(solution.step(FunctionId(1)).is_some());
+    }
+
     fn step_of<'s>(solved: &'s [(String, Option<String>)], name: &str) -> Option<&'s str> {
         solved
             .iter()
