@@ -37,8 +37,7 @@ const MAX_RESOLUTION_DEPTH: u8 = 16;
 /// Names of one language and crate (Python is one namespace; each Rust crate is one).
 #[derive(Default)]
 struct Namespace {
-    functions: Names<FunctionId>,
-    classes: Names<ClassId>,
+    names: Names,
     /// The files of each Python module that imports names (usually one): an alias
     /// (`pkg.mod.load` for `from .config import load` in `pkg/mod.py`) is looked up in its
     /// module's imports when a call needs it, since few of the many imports are ever asked for.
@@ -107,22 +106,33 @@ impl Namespace {
     }
 }
 
-/// A name table split by the names' hashes into shards, so that a round's new names are
-/// inserted in parallel: one table took as long as the rest of indexing.
-struct Names<T> {
-    shards: Vec<FxHashMap<String, Definition<T>>>,
+/// What a project-wide name names: a function, a class, or (in odd code) both; one look-up
+/// answers for both, as most names resolution asks for are neither.
+#[derive(Default)]
+struct Entry {
+    function: Option<Definition<FunctionId>>,
+    class: Option<Definition<ClassId>>,
+}
+
+#[derive(Clone, Copy)]
+enum Item {
+    Function(FunctionId),
+    Class(ClassId),
+}
+
+/// A namespace's names, split by hash into shards so that a round's new names are inserted in
+/// parallel: one table took as long as the rest of indexing.
+struct Names {
+    shards: Vec<FxHashMap<String, Entry>>,
 }
 
 const SHARDS: usize = 16;
 
-/// New names bound for one shard of a table, in pieces (one per thread that made names):
+/// New names bound for each shard of a table, in pieces (one per thread that made names):
 /// (name, what it names).
-type Pieces<T> = Vec<Vec<(String, T)>>;
+type Shards = Vec<Vec<Vec<(String, Item)>>>;
 
-/// The pieces of every shard of a table.
-type Shards<T> = Vec<Pieces<T>>;
-
-impl<T> Default for Names<T> {
+impl Default for Names {
     fn default() -> Self {
         Names {
             shards: (0..SHARDS).map(|_| FxHashMap::default()).collect(),
@@ -130,20 +140,32 @@ impl<T> Default for Names<T> {
     }
 }
 
-impl<T: Copy + Send> Names<T> {
-    fn get(&self, name: &str) -> Option<&Definition<T>> {
+impl Names {
+    fn get(&self, name: &str) -> Option<&Entry> {
         self.shards[shard_of(name)].get(name)
     }
 
+    fn function(&self, name: &str) -> Option<&Definition<FunctionId>> {
+        self.get(name)?.function.as_ref()
+    }
+
+    fn class(&self, name: &str) -> Option<&Definition<ClassId>> {
+        self.get(name)?.class.as_ref()
+    }
+
     /// Adds each shard's names (a name met twice is ambiguous), the shards in parallel.
-    fn insert_all(&mut self, shards: Shards<T>) {
+    fn insert_all(&mut self, shards: Shards) {
         self.shards
             .par_iter_mut()
             .zip(shards)
             .for_each(|(shard, pieces)| {
                 shard.reserve(pieces.iter().map(Vec::len).sum());
-                for (name, value) in pieces.into_iter().flatten() {
-                    insert(shard, name, value);
+                for (name, item) in pieces.into_iter().flatten() {
+                    let entry = shard.entry(name).or_default();
+                    match item {
+                        Item::Function(id) => define(&mut entry.function, id),
+                        Item::Class(id) => define(&mut entry.class, id),
+                    }
                 }
             });
     }
@@ -159,23 +181,22 @@ fn shard_of(name: &str) -> usize {
 
 /// The new names one thread made, by namespace and shard.
 struct Routes {
-    functions: Vec<Vec<Vec<(String, FunctionId)>>>,
-    classes: Vec<Vec<Vec<(String, ClassId)>>>,
+    tables: Vec<Vec<Vec<(String, Item)>>>,
 }
 
 impl Routes {
     fn new(namespaces: usize) -> Self {
         Routes {
-            functions: empty_tables(namespaces),
-            classes: empty_tables(namespaces),
+            tables: empty_tables(namespaces),
         }
     }
 
     fn add_file(&mut self, file: &IndexedFile, namespace: usize, first_id: usize, index: usize) {
+        let table = &mut self.tables[namespace];
         for (offset, function) in file.summary.functions.iter().enumerate() {
             let name = file.module.member_of(&function.name);
             let id = FunctionId((first_id + offset) as u32);
-            self.functions[namespace][shard_of(&name)].push((name, id));
+            table[shard_of(&name)].push((name, Item::Function(id)));
         }
         for (class, summary) in file.summary.classes.iter().enumerate() {
             if let Some(name) = file.module.member(&summary.name) {
@@ -183,22 +204,24 @@ impl Routes {
                     file: index as u32,
                     class: class as u32,
                 };
-                self.classes[namespace][shard_of(&name)].push((name, id));
+                table[shard_of(&name)].push((name, Item::Class(id)));
             }
         }
     }
 
-    /// Every thread's names gathered by table and shard: (functions, classes) per namespace.
-    fn by_table(
-        routes: Vec<Routes>,
-        namespaces: usize,
-    ) -> (Vec<Shards<FunctionId>>, Vec<Shards<ClassId>>) {
-        let (mut functions, mut classes) = (empty_tables(namespaces), empty_tables(namespaces));
+    /// Every thread's names gathered by namespace and shard.
+    fn by_table(routes: Vec<Routes>, namespaces: usize) -> Vec<Shards> {
+        let mut tables: Vec<Shards> = empty_tables(namespaces);
         for routes in routes {
-            gather(&mut functions, routes.functions);
-            gather(&mut classes, routes.classes);
+            for (table, shards) in tables.iter_mut().zip(routes.tables) {
+                for (pieces, piece) in table.iter_mut().zip(shards) {
+                    if !piece.is_empty() {
+                        pieces.push(piece);
+                    }
+                }
+            }
         }
-        (functions, classes)
+        tables
     }
 }
 
@@ -207,16 +230,6 @@ fn empty_tables<T>(namespaces: usize) -> Vec<Vec<Vec<T>>> {
     (0..namespaces)
         .map(|_| (0..SHARDS).map(|_| Vec::new()).collect())
         .collect()
-}
-
-fn gather<T>(tables: &mut [Shards<T>], from: Vec<Vec<Vec<(String, T)>>>) {
-    for (table, shards) in tables.iter_mut().zip(from) {
-        for (pieces, piece) in table.iter_mut().zip(shards) {
-            if !piece.is_empty() {
-                pieces.push(piece);
-            }
-        }
-    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -369,17 +382,10 @@ impl Index {
             self.files.push(file);
         }
         // Each shard of each table takes its names on a thread of its own.
-        let (function_routes, class_routes) = Routes::by_table(routes, namespace_count);
         self.namespaces
             .par_iter_mut()
-            .zip(function_routes)
-            .zip(class_routes)
-            .for_each(|((namespace, functions), classes)| {
-                rayon::join(
-                    || namespace.functions.insert_all(functions),
-                    || namespace.classes.insert_all(classes),
-                );
-            });
+            .zip(Routes::by_table(routes, namespace_count))
+            .for_each(|(namespace, shards)| namespace.names.insert_all(shards));
         let count = self.functions.len();
         self.edges.resize(count, Vec::new());
         self.reachable.resize(count, false);
@@ -554,7 +560,7 @@ impl Index {
                 match module {
                     ModulePath::Python { .. } => lookup.callable(&name, 0),
                     ModulePath::Rust { .. } => {
-                        let found = lookup.namespace.functions.get(&name).and_then(unique);
+                        let found = lookup.namespace.names.function(&name).and_then(unique);
                         if found.is_none() {
                             lookup.miss(&name);
                         }
@@ -564,7 +570,7 @@ impl Index {
             }
             Target::Local(name) => lookup.callable(&module.member(name)?, 0),
             Target::Inherited { class, method } => {
-                let class = unique(lookup.namespace.classes.get(&module.member(class)?)?)?;
+                let class = unique(lookup.namespace.names.class(&module.member(class)?)?)?;
                 lookup.inherited_method(class, method, 0)
             }
         };
@@ -648,11 +654,13 @@ impl Lookup<'_> {
         if depth > MAX_RESOLUTION_DEPTH || self.namespace.never_defines(name) {
             return None;
         }
-        if let Some(function) = self.namespace.functions.get(name) {
-            return unique(function);
-        }
-        if let Some(class) = self.namespace.classes.get(name) {
-            return self.method(unique(class)?, "__init__", depth + 1);
+        if let Some(entry) = self.namespace.names.get(name) {
+            if let Some(function) = &entry.function {
+                return unique(function);
+            }
+            if let Some(class) = &entry.class {
+                return self.method(unique(class)?, "__init__", depth + 1);
+            }
         }
         if let Some(alias) = self.alias(name) {
             return self.callable(unique_ref(&alias)?, depth + 1);
@@ -667,7 +675,7 @@ impl Lookup<'_> {
         if depth > MAX_RESOLUTION_DEPTH || self.namespace.never_defines(name) {
             return None;
         }
-        if let Some(class) = self.namespace.classes.get(name) {
+        if let Some(class) = self.namespace.names.class(name) {
             return unique(class);
         }
         match self.alias(name) {
@@ -708,7 +716,7 @@ impl Lookup<'_> {
         let file = &self.index.files[class.file as usize];
         let summary = &file.summary.classes[class.class as usize];
         let own = file.module.member(&format!("{}.{method}", summary.name))?;
-        match self.namespace.functions.get(&own) {
+        match self.namespace.names.function(&own) {
             Some(function) => unique(function),
             None => self.inherited_method(class, method, depth + 1),
         }
@@ -749,10 +757,12 @@ impl Solution {
     }
 }
 
-fn insert<T>(map: &mut FxHashMap<String, Definition<T>>, key: String, value: T) {
-    map.entry(key)
-        .and_modify(|existing| *existing = Definition::Ambiguous)
-        .or_insert(Definition::Unique(value));
+/// Records a definition of a name: a second one makes it ambiguous.
+fn define<T>(slot: &mut Option<Definition<T>>, value: T) {
+    *slot = Some(match slot {
+        None => Definition::Unique(value),
+        Some(_) => Definition::Ambiguous,
+    });
 }
 
 fn unique<T: Copy>(definition: &Definition<T>) -> Option<T> {

@@ -48,8 +48,15 @@ impl Imports {
 
     /// What `local` is imported as, once per import of it: `.utils.load`.
     pub fn targets<'s>(&'s self, local: &'s str) -> impl Iterator<Item = String> + 's {
-        // Most names asked for are not among a module's imports: one search says so.
-        let mentioned = memchr::memmem::find(self.0.as_bytes(), local.as_bytes()).is_some();
+        // Most names asked for are not among a module's imports: one search says so, counting
+        // only whole local names (`get` in `\tget\n` or `=get\t`, not in `\ttarget\t`).
+        let bytes = self.0.as_bytes();
+        let mentioned = !local.is_empty()
+            && memchr::memmem::find_iter(bytes, local.as_bytes()).any(|at| {
+                let before = at.checked_sub(1).map(|before| bytes[before]);
+                let after = bytes.get(at + local.len()).copied();
+                matches!(before, Some(b'\t' | b'=')) && matches!(after, None | Some(b'\t' | b'\n'))
+            });
         let lines = if mentioned { self.0.as_str() } else { "" };
         lines.lines().flat_map(move |line| {
             let mut parts = line.split('\t');
@@ -163,6 +170,9 @@ mod tests {
         assert_eq!(targets("load"), [".utils.load", "pkg.io.load"]);
         assert_eq!(targets("save"), [".utils.dump"]);
         assert!(targets("dump").is_empty());
+        assert!(targets("oad").is_empty());
+        assert!(targets("utils").is_empty());
+        assert!(targets("").is_empty());
         assert_eq!(targets("config"), [".config"]);
         assert_eq!(targets("parent"), ["..base"]);
         assert!(Imports::default().is_empty());
