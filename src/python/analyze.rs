@@ -2,8 +2,10 @@
 //! Adding a rule means adding its line here (and its trigger words below) and in `rules/mod.rs`.
 
 use ruff_python_ast::{ExprCall, Stmt};
+use ruff_text_size::Ranged;
 
 use super::checker::{CallSite, Checker};
+use super::semantic::Resolved;
 use crate::config::Settings;
 use crate::registry::{Language, Rule, RuleSet};
 use crate::rules::{
@@ -163,10 +165,20 @@ fn is_python_rule(rule: Rule) -> bool {
 }
 
 pub(super) fn call<'a>(checker: &mut Checker<'a>, call: &'a ExprCall) {
-    // Resolved once and shared by every rule.
+    // Resolved once and shared by every rule and the project summary.
+    let resolved = checker.semantic.resolve(&call.func);
     let site = CallSite {
         call,
-        target: checker.semantic.call_target(call),
+        resolved: resolved.is_some(),
+        local: match &resolved {
+            Some(Resolved::LocalFunction(definition)) => Some(definition.start()),
+            Some(Resolved::LocalClass(definition)) => Some(definition.start()),
+            _ => None,
+        },
+        target: match resolved {
+            Some(Resolved::Qualified(name) | Resolved::Method(name)) => Some(name),
+            _ => None,
+        },
     };
     for (rule, detector) in CALL_RULES {
         if checker.enabled(*rule) {

@@ -19,6 +19,11 @@ pub struct CallSite<'a> {
     pub call: &'a ast::ExprCall,
     /// The call's qualified target (`time.sleep`, `requests.Session.get`), if the file states it.
     pub target: Option<String>,
+    /// A function or class of this file that the call runs, by where its statement starts.
+    pub local: Option<TextSize>,
+    /// Whether the callee resolved to anything at all (a qualified name, a definition of the
+    /// file, an instance).
+    pub resolved: bool,
 }
 
 impl CallSite<'_> {
@@ -196,7 +201,7 @@ impl<'a> Visitor<'a> for Checker<'a> {
                     self.visit_arguments(arguments);
                 }
                 if let Some(summary) = &mut self.summary {
-                    let bases = project::class_bases(&self.semantic, summary.names(), class);
+                    let bases = project::class_bases(&self.semantic, summary, class);
                     summary.enter_class(class, bases);
                 }
                 self.semantic.push_class(class);

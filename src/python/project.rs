@@ -3,7 +3,9 @@
 
 use ruff_python_ast::{self as ast, Expr, Stmt};
 use ruff_text_size::{Ranged, TextSize};
-use rustc_hash::FxHashMap;
+use std::sync::LazyLock;
+
+use rustc_hash::{FxHashMap, FxHashSet};
 
 use super::checker::{CallSite, Checker};
 use super::facts::{self, Bounds};
@@ -19,15 +21,23 @@ use crate::rules::LIMITERS;
 pub struct SummaryBuilder {
     summary: FileSummary,
     frames: Vec<Frame>,
-    /// In-file names of the file's functions and classes by where their statement starts: a
-    /// call may name a function defined further down.
-    names: FxHashMap<TextSize, String>,
-    /// Calls of this file's functions and classes, resolved to their names at the end.
-    local_calls: Vec<(usize, usize, TextSize)>,
+    /// The file's functions and classes by where their statement starts: a call may name a
+    /// function defined further down.
+    definitions: FxHashMap<TextSize, Frame>,
+    /// Every function's calls of possible project functions, in walk order: (function, call).
+    /// They go to their functions when the walk is over, each list allocated once at its size.
+    calls: Vec<(usize, ProjectCall)>,
+    /// Calls of this file's functions and classes (index in `calls`, definition), resolved to
+    /// their names at the end.
+    local_calls: Vec<(usize, TextSize)>,
+    /// Every function's direct blocking calls, in walk order: (function, call).
+    blocking: Vec<(usize, BlockingCall)>,
 }
 
+/// A class or function of the file, by its index in the summary.
+#[derive(Clone, Copy)]
 enum Frame {
-    Class(String),
+    Class(usize),
     Function(usize),
 }
 
@@ -50,12 +60,25 @@ impl SummaryBuilder {
         builder
     }
 
+    /// The in-file name of a class or function (`Class.method`).
+    fn name(&self, frame: Frame) -> &str {
+        match frame {
+            Frame::Class(index) => &self.summary.classes[index].name,
+            Frame::Function(index) => &self.summary.functions[index].name,
+        }
+    }
+
+    /// The in-file name of the class or function whose statement starts at `start`.
+    pub fn name_at(&self, start: TextSize) -> Option<&str> {
+        self.definitions.get(&start).map(|frame| self.name(*frame))
+    }
+
     /// A name inside the innermost enclosing class or function (whose name is qualified
     /// already).
     fn qualified(&self, name: &str) -> String {
         match self.frames.last() {
             None => name.to_string(),
-            Some(Frame::Class(class)) => format!("{class}.{name}"),
+            Some(Frame::Class(index)) => format!("{}.{name}", self.summary.classes[*index].name),
             // Like `__qualname__`: a function's locals are not attributes of it, so no dotted
             // name from another file (`make().cleanup()`) can reach them.
             Some(Frame::Function(index)) => {
@@ -66,7 +89,8 @@ impl SummaryBuilder {
 
     pub fn enter_function(&mut self, function: &ast::StmtFunctionDef) {
         let name = self.qualified(function.name.as_str());
-        self.names.insert(function.start(), name.clone());
+        let frame = Frame::Function(self.summary.functions.len());
+        self.definitions.insert(function.start(), frame);
         self.summary.functions.push(FunctionSummary {
             name,
             is_async: function.is_async,
@@ -74,22 +98,15 @@ impl SummaryBuilder {
             calls: Vec::new(),
             acquires_limiter: false,
         });
-        self.frames
-            .push(Frame::Function(self.summary.functions.len() - 1));
+        self.frames.push(frame);
     }
 
     pub fn enter_class(&mut self, class: &ast::StmtClassDef, bases: Vec<Target>) {
         let name = self.qualified(class.name.as_str());
-        self.names.insert(class.start(), name.clone());
-        self.summary.classes.push(ClassSummary {
-            name: name.clone(),
-            bases,
-        });
-        self.frames.push(Frame::Class(name));
-    }
-
-    pub fn names(&self) -> &FxHashMap<TextSize, String> {
-        &self.names
+        let frame = Frame::Class(self.summary.classes.len());
+        self.definitions.insert(class.start(), frame);
+        self.summary.classes.push(ClassSummary { name, bases });
+        self.frames.push(frame);
     }
 
     pub fn exit(&mut self) {
@@ -112,31 +129,51 @@ impl SummaryBuilder {
     /// The class whose method is being visited.
     fn current_class(&self) -> Option<&str> {
         match self.frames.iter().rev().nth(1)? {
-            Frame::Class(class) => Some(class),
+            Frame::Class(index) => Some(&self.summary.classes[*index].name),
             Frame::Function(_) => None,
         }
     }
 
     pub fn finish(mut self) -> FileSummary {
-        for (function, call, definition) in std::mem::take(&mut self.local_calls) {
-            if let Some(name) = self.names.get(&definition) {
-                self.summary.functions[function].calls[call].target = Target::Local(name.clone());
+        for (call, definition) in std::mem::take(&mut self.local_calls) {
+            if let Some(name) = self.name_at(definition) {
+                self.calls[call].1.target = Target::Local(name.to_string());
             }
         }
-        for function in &mut self.summary.functions {
-            // A local call whose definition the walk never reached is not followed.
-            function
-                .calls
-                .retain(|call| !matches!(&call.target, Target::Local(name) if name.is_empty()));
-        }
+        // A local call whose definition the walk never reached is not followed.
+        self.calls
+            .retain(|(_, call)| !matches!(&call.target, Target::Local(name) if name.is_empty()));
+        let functions = &mut self.summary.functions;
+        distribute(functions, self.calls, |function| &mut function.calls);
+        distribute(functions, self.blocking, |function| &mut function.blocking);
         self.summary
+    }
+}
+
+/// Hands each function its items (kept in walk order), each list allocated at its size.
+fn distribute<T>(
+    functions: &mut [FunctionSummary],
+    items: Vec<(usize, T)>,
+    list: impl Fn(&mut FunctionSummary) -> &mut Vec<T>,
+) {
+    let mut counts = vec![0; functions.len()];
+    for (function, _) in &items {
+        counts[*function] += 1;
+    }
+    for (function, count) in functions.iter_mut().zip(counts) {
+        if count > 0 {
+            list(function).reserve_exact(count);
+        }
+    }
+    for (function, item) in items {
+        list(&mut functions[function]).push(item);
     }
 }
 
 /// The base classes a class statement names, as far as the file resolves them.
 pub fn class_bases(
     semantic: &SemanticModel,
-    names: &FxHashMap<TextSize, String>,
+    builder: &SummaryBuilder,
     class: &ast::StmtClassDef,
 ) -> Vec<Target> {
     let Some(arguments) = &class.arguments else {
@@ -147,9 +184,9 @@ pub fn class_bases(
         .iter()
         .filter_map(|base| match semantic.resolve(base)? {
             Resolved::Qualified(name) => Some(Target::Path(name)),
-            Resolved::LocalClass(local) => names
-                .get(&local.start())
-                .map(|name| Target::Local(name.clone())),
+            Resolved::LocalClass(local) => builder
+                .name_at(local.start())
+                .map(|name| Target::Local(name.to_string())),
             _ => None,
         })
         .collect()
@@ -190,7 +227,7 @@ pub fn call(checker: &mut Checker, site: &CallSite) {
                     offset: call.start(),
                 };
                 let builder = checker.summary_builder().expect("checked above");
-                builder.summary.functions[function].blocking.push(blocking);
+                builder.blocking.push((function, blocking));
                 return;
             }
         }
@@ -207,11 +244,10 @@ pub fn call(checker: &mut Checker, site: &CallSite) {
             Some(target) => PendingTarget::Known(target),
             None => return,
         },
-        None => match checker.semantic.resolve(&call.func) {
-            Some(Resolved::LocalFunction(definition)) => PendingTarget::Local(definition.start()),
-            Some(Resolved::LocalClass(definition)) => PendingTarget::Local(definition.start()),
-            Some(_) => return,
-            None => match inherited_method(checker, &call.func) {
+        None => match (site.local, site.resolved) {
+            (Some(definition), _) => PendingTarget::Local(definition),
+            (None, true) => return,
+            (None, false) => match inherited_method(checker, &call.func) {
                 Some(target) => PendingTarget::Known(target),
                 None => return,
             },
@@ -219,20 +255,21 @@ pub fn call(checker: &mut Checker, site: &CallSite) {
     };
     let statement_start = checker.semantic.current_statement().map(Ranged::start);
     let builder = checker.summary_builder().expect("checked above");
-    let calls = &mut builder.summary.functions[function].calls;
     let (target, definition) = match target {
         PendingTarget::Known(target) => (target, None),
         PendingTarget::Local(definition) => (Target::Local(String::new()), Some(definition)),
     };
-    calls.push(ProjectCall {
-        target,
-        range: call.range(),
-        statement_start,
-    });
     if let Some(definition) = definition {
-        let index = calls.len() - 1;
-        builder.local_calls.push((function, index, definition));
+        builder.local_calls.push((builder.calls.len(), definition));
     }
+    builder.calls.push((
+        function,
+        ProjectCall {
+            target,
+            range: call.range(),
+            statement_start,
+        },
+    ));
 }
 
 /// A qualified name that may be a project function's: not a builtin's, not the standard
@@ -426,7 +463,11 @@ const STANDARD_LIBRARY: &[&str] = &[
     "zoneinfo",
 ];
 
+/// Asked of nearly every call in a function: one hash look-up.
+static STANDARD_LIBRARY_SET: LazyLock<FxHashSet<&str>> =
+    LazyLock::new(|| STANDARD_LIBRARY.iter().copied().collect());
+
 fn is_standard_library(name: &str) -> bool {
     let root = name.split('.').next().unwrap_or(name);
-    STANDARD_LIBRARY.binary_search(&root).is_ok()
+    STANDARD_LIBRARY_SET.contains(root)
 }
