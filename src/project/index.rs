@@ -232,7 +232,7 @@ fn empty_tables<T>(namespaces: usize) -> Vec<Vec<Vec<T>>> {
         .collect()
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 struct ClassId {
     file: u32,
     class: u32,
@@ -443,9 +443,11 @@ impl Index {
         while !pending.is_empty() {
             // A function's calls resolve against the index alone, so each round of newly
             // reached functions resolves in parallel; only marking what they reach is serial.
+            // Each thread remembers the methods it looked up: the classes of a project share
+            // their bases, whose methods would otherwise be looked up again for every subclass.
             let resolved: Vec<Resolved> = pending
                 .par_iter()
-                .map(|&id| {
+                .map_init(Methods::default, |methods, &id| {
                     let file = self.file_of(id);
                     let mut missing = Vec::new();
                     let edges = self
@@ -454,7 +456,8 @@ impl Index {
                         .iter()
                         .enumerate()
                         .filter_map(|(call, project_call)| {
-                            let callee = self.resolve(file, &project_call.target, &mut missing)?;
+                            let target = &project_call.target;
+                            let callee = self.resolve_with(file, target, &mut missing, methods)?;
                             Some((callee, call as u32))
                         })
                         .collect();
@@ -547,12 +550,25 @@ impl Index {
         target: &Target,
         missing: &mut Vec<(usize, String)>,
     ) -> Option<FunctionId> {
+        self.resolve_with(file, target, missing, &mut Methods::default())
+    }
+
+    /// [`Index::resolve`], with the methods already looked up in this state of the index.
+    fn resolve_with(
+        &self,
+        file: usize,
+        target: &Target,
+        missing: &mut Vec<(usize, String)>,
+        methods: &mut Methods,
+    ) -> Option<FunctionId> {
         let module = &self.files[file].module;
         let namespace = self.namespace_of[file];
         let mut lookup = Lookup {
             index: self,
             namespace: &self.namespaces[namespace],
             missing: Vec::new(),
+            methods,
+            deepest: 0,
         };
         let found = match target {
             Target::Path(name) => {
@@ -638,6 +654,23 @@ struct Lookup<'i> {
     index: &'i Index,
     namespace: &'i Namespace,
     missing: Vec<String>,
+    methods: &'i mut Methods,
+    /// The deepest level the resolution went to: a remembered method is only reused where it
+    /// would not have reached [`MAX_RESOLUTION_DEPTH`].
+    deepest: u8,
+}
+
+/// Methods looked up by class and name, for one state of the index: what [`Lookup::method`]
+/// found, how many levels deeper it went, and the names it looked for in vain on the way.
+#[derive(Default)]
+struct Methods {
+    by_class: FxHashMap<ClassId, Vec<(String, KnownMethod)>>,
+}
+
+struct KnownMethod {
+    found: Option<FunctionId>,
+    reach: u8,
+    missing: Vec<String>,
 }
 
 impl Lookup<'_> {
@@ -651,6 +684,7 @@ impl Lookup<'_> {
     /// What calling the Python name `name` runs: a function, a class's `__init__`, or a method
     /// of a class, following re-exports (`from .config import load` in `__init__.py`).
     fn callable(&mut self, name: &str, depth: u8) -> Option<FunctionId> {
+        self.deepest = self.deepest.max(depth);
         if depth > MAX_RESOLUTION_DEPTH || self.namespace.never_defines(name) {
             return None;
         }
@@ -672,6 +706,7 @@ impl Lookup<'_> {
     }
 
     fn class(&mut self, name: &str, depth: u8) -> Option<ClassId> {
+        self.deepest = self.deepest.max(depth);
         if depth > MAX_RESOLUTION_DEPTH || self.namespace.never_defines(name) {
             return None;
         }
@@ -711,8 +746,37 @@ impl Lookup<'_> {
         found
     }
 
-    /// A method of `class`, its own or, failing that, inherited.
+    /// A method of `class`, its own or, failing that, inherited; remembered, as many classes
+    /// share a base.
     fn method(&mut self, class: ClassId, method: &str, depth: u8) -> Option<FunctionId> {
+        let known = self.methods.by_class.get(&class).and_then(|methods| {
+            methods
+                .iter()
+                .find(|(name, known)| name == method && depth + known.reach <= MAX_RESOLUTION_DEPTH)
+        });
+        if let Some((_, known)) = known {
+            self.missing.extend(known.missing.iter().cloned());
+            self.deepest = self.deepest.max(depth + known.reach);
+            return known.found;
+        }
+        let (outer_deepest, missing_from) = (self.deepest, self.missing.len());
+        self.deepest = depth;
+        let found = self.look_up_method(class, method, depth);
+        let reach = self.deepest - depth;
+        if self.deepest <= MAX_RESOLUTION_DEPTH {
+            let known = KnownMethod {
+                found,
+                reach,
+                missing: self.missing[missing_from..].to_vec(),
+            };
+            let methods = self.methods.by_class.entry(class).or_default();
+            methods.push((method.to_string(), known));
+        }
+        self.deepest = self.deepest.max(outer_deepest);
+        found
+    }
+
+    fn look_up_method(&mut self, class: ClassId, method: &str, depth: u8) -> Option<FunctionId> {
         let file = &self.index.files[class.file as usize];
         let summary = &file.summary.classes[class.class as usize];
         let own = file.module.member(&format!("{}.{method}", summary.name))?;
@@ -725,6 +789,7 @@ impl Lookup<'_> {
     /// A method one of `class`'s project base classes defines: followed only when every base
     /// that has it agrees on which function it is.
     fn inherited_method(&mut self, class: ClassId, method: &str, depth: u8) -> Option<FunctionId> {
+        self.deepest = self.deepest.max(depth);
         if depth > MAX_RESOLUTION_DEPTH {
             return None;
         }
@@ -784,6 +849,7 @@ mod tests {
     use ruff_text_size::{TextRange, TextSize};
 
     use super::*;
+    use crate::project::summary::ClassSummary;
     use crate::registry::Rule;
 
     fn function(name: &str, is_async: bool, calls: &[&str], blocks: bool) -> FunctionSummary {
@@ -906,6 +972,40 @@ mod tests {
         assert_eq!(missing, ["lib.later.load", "lib.later"]);
         let solution = index.solve();
         assert!(solution.step(FunctionId(1)).is_some());
+    }
+
+    #[test]
+    fn remembered_methods_keep_the_depth_limit() {
+        let classes = (0..10)
+            .map(|level| ClassSummary {
+                name: format!("C{level}"),
+                bases: (level > 0)
+                    .then(|| Target::Local(format!("C{}", level - 1)))
+                    .into_iter()
+                    .collect(),
+            })
+            .collect();
+        let file = IndexedFile {
+            summary: Arc::new(FileSummary {
+                functions: vec![function("C0.m", false, &[], true)],
+                classes,
+                ..FileSummary::default()
+            }),
+            ..python_file("m", Vec::new())
+        };
+        let index = Index::build(vec![file], |_| true);
+        let inherited = |level: usize| Target::Inherited {
+            class: format!("C{level}"),
+            method: "m".to_string(),
+        };
+        let mut methods = Methods::default();
+        let mut resolve =
+            |level| index.resolve_with(0, &inherited(level), &mut Vec::new(), &mut methods);
+        // `C5` remembers the methods of `C4` to `C0`; `C9` is still too deep to reach `C0`.
+        assert_eq!(resolve(5), Some(FunctionId(0)));
+        assert_eq!(resolve(9), None);
+        assert_eq!(resolve(8), Some(FunctionId(0)));
+        assert_eq!(index.resolve(0, &inherited(9), &mut Vec::new()), None);
     }
 
     fn step_of<'s>(solved: &'s [(String, Option<String>)], name: &str) -> Option<&'s str> {
