@@ -4,7 +4,7 @@ use std::borrow::Cow;
 use std::path::{Path, PathBuf};
 
 use globset::{Glob, GlobSet, GlobSetBuilder};
-use rustc_hash::FxHashMap;
+use rustc_hash::{FxHashMap, FxHashSet};
 
 /// Rule options from the config, keyed by rule and option name.
 pub type RuleOptions = FxHashMap<(Rule, &'static str), OptionValue>;
@@ -58,6 +58,10 @@ pub struct Settings {
     /// `[[guarded-calls]]`: calls that must run under a configured guard.
     pub guarded_calls: Vec<GuardedCall>,
     exclude: GlobSet,
+    /// The exclude patterns when every one is a plain name (`.git`, `venv`: the default list):
+    /// such a pattern matches a path exactly when it is the path's own name, so no glob runs
+    /// (discovery asks this of every file and directory).
+    exclude_names: Option<FxHashSet<String>>,
     per_file_ignores: Vec<(GlobSet, RuleSet)>,
     pub python: crate::python::CallTables,
     pub rust: crate::rust::CallTables,
@@ -123,6 +127,17 @@ impl Settings {
             .clone()
             .unwrap_or_else(|| DEFAULT_EXCLUDES.iter().map(ToString::to_string).collect());
         let exclude = glob_set(excludes.iter().chain(&file.extend_exclude));
+        let exclude_names = excludes
+            .iter()
+            .chain(&file.extend_exclude)
+            .all(|pattern| is_plain_name(pattern))
+            .then(|| {
+                excludes
+                    .iter()
+                    .chain(&file.extend_exclude)
+                    .cloned()
+                    .collect()
+            });
         let per_file_ignores = file
             .per_file_ignores
             .iter()
@@ -165,6 +180,7 @@ impl Settings {
                 .map(|path| file.directory().join(path)),
             guarded_calls: file.guarded_calls.clone(),
             exclude,
+            exclude_names,
             per_file_ignores,
             python,
             rust,
@@ -184,6 +200,12 @@ impl Settings {
     pub fn is_excluded(&self, path: &Path) -> bool {
         if self.exclude.is_empty() {
             return false;
+        }
+        if let Some(names) = &self.exclude_names {
+            return path
+                .file_name()
+                .and_then(|name| name.to_str())
+                .is_some_and(|name| names.contains(name));
         }
         let relative = self.relative_to_root(path);
         self.exclude.is_match(&relative)
@@ -220,6 +242,12 @@ impl Settings {
         }
         rules
     }
+}
+
+/// A pattern without glob syntax or separators, which only a path's own name can match.
+fn is_plain_name(pattern: &str) -> bool {
+    !matches!(pattern, "" | "." | "..")
+        && !pattern.contains(['*', '?', '[', ']', '{', '}', '\\', '/'])
 }
 
 fn glob_set<'g>(globs: impl IntoIterator<Item = &'g String>) -> GlobSet {
@@ -260,6 +288,41 @@ mod tests {
         assert!(settings.flag(Rule::UnboundedGather, "include-opaque-collections"));
         assert!(!settings.flag(Rule::UnboundedGather, "include-rust-fan-out"));
         assert!(!settings.flag(Rule::SpawnInLoop, "include-opaque-collections"));
+    }
+
+    #[test]
+    fn plain_names_match_a_path_by_its_own_name_as_their_globs_do() {
+        for toml in [
+            "",
+            "extend-exclude = [\"gen\"]\n",
+            "extend-exclude = [\"g?n\"]\n",
+        ] {
+            let settings = settings(toml);
+            assert_eq!(
+                settings.exclude_names.is_some(),
+                !toml.contains('?'),
+                "{toml}"
+            );
+            let mut globs_only = self::settings(toml);
+            globs_only.exclude_names = None;
+            for path in [
+                "/project/gen",
+                "/project/src/gen",
+                "/project/gen.py",
+                "/project/gen/a.py",
+                "/project/venv",
+                "/elsewhere/.git",
+                "/project/src/build/x.py",
+                "/project",
+            ] {
+                let path = Path::new(path);
+                assert_eq!(
+                    settings.is_excluded(path),
+                    globs_only.is_excluded(path),
+                    "{toml} {path:?}"
+                );
+            }
+        }
     }
 
     #[test]
