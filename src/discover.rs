@@ -5,7 +5,7 @@
 use std::borrow::Cow;
 use std::ffi::OsString;
 use std::path::{Component, Path, PathBuf};
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, OnceLock};
 
 use rustc_hash::FxHashMap;
 
@@ -50,6 +50,8 @@ pub struct SettingsResolver {
     /// [`Self::nearest`]'s memo, keyed by absolute directory.
     by_ancestor: Mutex<FxHashMap<OsString, Arc<Settings>>>,
     by_config: Mutex<FxHashMap<Option<PathBuf>, Arc<Settings>>>,
+    /// The settings of an isolated or explicitly configured run, the same everywhere.
+    only: OnceLock<Arc<Settings>>,
 }
 
 impl SettingsResolver {
@@ -61,18 +63,21 @@ impl SettingsResolver {
             by_directory: Mutex::new(FxHashMap::default()),
             by_ancestor: Mutex::new(FxHashMap::default()),
             by_config: Mutex::new(FxHashMap::default()),
+            only: OnceLock::new(),
         }
     }
 
     pub fn for_directory(&self, directory: &Path) -> Result<Arc<Settings>, ConfigError> {
+        // One config for every directory: nothing to look up per directory.
+        match &self.source {
+            ConfigSource::Isolated => return Ok(self.settings_for(None)),
+            ConfigSource::Explicit(config) => return Ok(self.settings_for(Some(config))),
+            ConfigSource::Hierarchical => {}
+        }
         if let Some(settings) = lock(&self.by_directory).get(directory.as_os_str()) {
             return Ok(Arc::clone(settings));
         }
-        let settings = match &self.source {
-            ConfigSource::Isolated => self.settings_for(None),
-            ConfigSource::Explicit(config) => self.settings_for(Some(config)),
-            ConfigSource::Hierarchical => self.nearest(&absolute(&self.cwd, directory))?,
-        };
+        let settings = self.nearest(&absolute(&self.cwd, directory))?;
         lock(&self.by_directory).insert(directory.as_os_str().to_owned(), Arc::clone(&settings));
         Ok(settings)
     }
@@ -97,6 +102,13 @@ impl SettingsResolver {
 
     /// One `Settings` per config file, shared by every directory it governs.
     fn settings_for(&self, config: Option<&ConfigFile>) -> Arc<Settings> {
+        if !matches!(self.source, ConfigSource::Hierarchical) {
+            // Asked for every file and directory: no lock, no key to build.
+            return Arc::clone(
+                self.only
+                    .get_or_init(|| Arc::new(Settings::new(config, &self.cli, &self.cwd))),
+            );
+        }
         let key = config.map(|config| config.path.clone());
         let mut by_config = lock(&self.by_config);
         let settings = by_config
