@@ -95,13 +95,16 @@ impl Namespace {
             })
     }
 
-    /// Counts a file of `module` as indexed.
-    fn arrived(&mut self, module: &str) {
-        if let Some(&slot) = self.expected.get(module) {
-            if self.waiting[slot] > 0 {
-                self.waiting[slot] -= 1;
-                self.waiting_files -= 1;
-            }
+    /// The slot of an expected module.
+    fn slot(&self, module: &str) -> Option<usize> {
+        self.expected.get(module).copied()
+    }
+
+    /// Counts a file of the module in `slot` as indexed.
+    fn arrived(&mut self, slot: usize) {
+        if self.waiting[slot] > 0 {
+            self.waiting[slot] -= 1;
+            self.waiting_files -= 1;
         }
     }
 }
@@ -347,28 +350,58 @@ impl Index {
         // The modules of the new files, per namespace: what the calls that missed may now find.
         let retrying = !self.missing.is_empty();
         let mut new_modules: Vec<FxHashSet<String>> = vec![FxHashSet::default(); namespace_count];
-        let function_count = next_id - self.functions.len();
-        self.functions.reserve(function_count);
-        self.traits.reserve(function_count);
+        // What each file and function brings to the tables kept beside the ids, worked out in
+        // parallel; the loop below only appends.
+        let namespaces_now = &self.namespaces;
+        let slots: Vec<Option<usize>> = files
+            .par_iter()
+            .zip(&namespaces)
+            .map(|(file, namespace)| namespaces_now[*namespace].slot(&file.module.joined()))
+            .collect();
+        let functions: Vec<((u32, u32), Traits)> = files
+            .par_iter()
+            .enumerate()
+            .flat_map_iter(|(position, file)| {
+                let file_index = (first_file + position) as u32;
+                file.summary
+                    .functions
+                    .iter()
+                    .enumerate()
+                    .map(move |(index, function)| {
+                        let traits = Traits {
+                            is_async: function.is_async,
+                            blocks: !function.blocking.is_empty(),
+                        };
+                        ((file_index, index as u32), traits)
+                    })
+            })
+            .collect();
+        self.functions
+            .extend(functions.iter().map(|(function, _)| *function));
+        self.traits
+            .extend(functions.iter().map(|(_, traits)| *traits));
         self.files.reserve(files.len());
         self.namespace_of.reserve(files.len());
-        for (file, namespace_id) in files.into_iter().zip(namespaces) {
+        let python = files
+            .iter()
+            .zip(&namespaces)
+            .find(|(file, _)| matches!(file.module, ModulePath::Python { .. }));
+        if let Some((_, namespace)) = python {
+            // Grown once rather than by doubling as the importing modules come.
+            self.namespaces[*namespace]
+                .importing_modules
+                .reserve(files.len());
+        }
+        for ((file, namespace_id), slot) in files.into_iter().zip(namespaces).zip(slots) {
             let file_index = self.files.len();
             self.namespace_of.push(namespace_id);
             let namespace = &mut self.namespaces[namespace_id];
             namespace.note_module(&file.module);
-            let module = file.module.joined();
-            namespace.arrived(&module);
-            if retrying {
-                new_modules[namespace_id].insert(module.into_owned());
+            if let Some(slot) = slot {
+                namespace.arrived(slot);
             }
-            for (function_index, function) in file.summary.functions.iter().enumerate() {
-                self.functions
-                    .push((file_index as u32, function_index as u32));
-                self.traits.push(Traits {
-                    is_async: function.is_async,
-                    blocks: !function.blocking.is_empty(),
-                });
+            if retrying {
+                new_modules[namespace_id].insert(file.module.joined().into_owned());
             }
             if let (ModulePath::Python { name, .. }, false) =
                 (&file.module, file.summary.imports.is_empty())
