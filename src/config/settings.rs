@@ -126,16 +126,15 @@ impl Settings {
             .exclude
             .clone()
             .unwrap_or_else(|| DEFAULT_EXCLUDES.iter().map(ToString::to_string).collect());
-        let exclude = glob_set(excludes.iter().chain(&file.extend_exclude));
-        let exclude_names = excludes
+        let exclude_patterns: Vec<&String> = excludes.iter().chain(&file.extend_exclude).collect();
+        let exclude = glob_set(exclude_patterns.iter().copied());
+        let exclude_names = exclude_patterns
             .iter()
-            .chain(&file.extend_exclude)
             .all(|pattern| is_plain_name(pattern))
             .then(|| {
-                excludes
+                exclude_patterns
                     .iter()
-                    .chain(&file.extend_exclude)
-                    .cloned()
+                    .map(|pattern| pattern.to_string())
                     .collect()
             });
         let per_file_ignores = file

@@ -175,10 +175,7 @@ pub(super) fn call<'a>(checker: &mut Checker<'a>, call: &'a ExprCall) {
             Some(Resolved::LocalClass(definition)) => Some(definition.start()),
             _ => None,
         },
-        target: match resolved {
-            Some(Resolved::Qualified(name) | Resolved::Method(name)) => Some(name),
-            _ => None,
-        },
+        target: resolved.and_then(Resolved::into_call_target),
     };
     for (rule, detector) in CALL_RULES {
         if checker.enabled(*rule) {

@@ -1,10 +1,10 @@
 //! The Python side of the whole-project summary (`project::summary`): the checker calls these
 //! while it walks, so the summary costs no second walk of the tree.
 
-use ruff_python_ast::{self as ast, Expr, Stmt};
-use ruff_text_size::{Ranged, TextSize};
 use std::sync::LazyLock;
 
+use ruff_python_ast::{self as ast, Expr, Stmt};
+use ruff_text_size::{Ranged, TextSize};
 use rustc_hash::{FxHashMap, FxHashSet};
 
 use super::checker::{CallSite, Checker};

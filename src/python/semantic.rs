@@ -104,6 +104,17 @@ pub enum Resolved<'a> {
     LocalClass(&'a ast::StmtClassDef),
 }
 
+impl Resolved<'_> {
+    /// The qualified name a call of what resolved so runs, when it has one (a function, class
+    /// or method; not an instance, `self` or a definition of the file).
+    pub fn into_call_target(self) -> Option<String> {
+        match self {
+            Resolved::Qualified(name) | Resolved::Method(name) => Some(name),
+            _ => None,
+        }
+    }
+}
+
 pub struct SemanticModel<'a> {
     scopes: Vec<Scope<'a>>,
     statements: Vec<&'a Stmt>,
@@ -389,10 +400,7 @@ impl<'a> SemanticModel<'a> {
     /// The qualified name of what a call invokes: a function (`time.sleep`), a class
     /// (`threading.Thread`), or a method on a receiver of known type (`requests.Session.get`).
     pub fn call_target(&self, call: &ast::ExprCall) -> Option<String> {
-        match self.resolve(&call.func)? {
-            Resolved::Qualified(name) | Resolved::Method(name) => Some(name),
-            _ => None,
-        }
+        self.resolve(&call.func)?.into_call_target()
     }
 
     /// The type of the value an expression evaluates to, when the file states it.

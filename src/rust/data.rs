@@ -6,7 +6,8 @@ use rustc_hash::{FxHashMap, FxHashSet};
 use serde::Deserialize;
 
 use crate::config::{OptionValue, RuleOptions};
-use crate::matcher::{CallMatcher, CallPattern, RuleLists};
+use crate::matcher::{CallMatcher, CallPattern, FirstMatch, RuleLists};
+use crate::project::BLOCKING_RULES;
 use crate::python::{EXTEND_BLOCKING_CALLS, INCLUDE_METADATA_CALLS};
 use crate::registry::Rule;
 
@@ -117,9 +118,10 @@ impl RustData {
 
 /// Each blocking rule's Rust `calls` list extended by the `::` patterns of the user's
 /// `extend-blocking-calls`.
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub struct CallTables {
     extended: FxHashMap<Rule, CallMatcher>,
+    blocking: FirstMatch<Rule>,
 }
 
 impl CallTables {
@@ -153,7 +155,19 @@ impl CallTables {
             }
             extended.insert(Rule::BlockingFileIo, CallMatcher::new(&patterns));
         }
-        CallTables { extended }
+        let blocking = FirstMatch::new(BLOCKING_RULES.iter().map(|rule| {
+            let calls = extended
+                .get(rule)
+                .unwrap_or_else(|| data().list(*rule, "calls"));
+            (*rule, calls)
+        }));
+        CallTables { extended, blocking }
+    }
+
+    /// The first of the rules whose calls make a function block (`project::BLOCKING_RULES`, in
+    /// that order) whose Rust `calls` match `name`.
+    pub fn blocking_rule(&self, name: &str) -> Option<Rule> {
+        self.blocking.find(name)
     }
 
     /// The calls a blocking rule flags in Rust: its built-in `calls` list plus user extensions.

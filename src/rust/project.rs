@@ -6,7 +6,6 @@ use syn::Expr;
 use super::checker::{CallKind, CallSite, Checker};
 use super::semantic::{is_self, segment_names, ProjectPath};
 use crate::project::summary::{BlockingCall, FileSummary, FunctionSummary, ProjectCall, Target};
-use crate::project::BLOCKING_RULES;
 
 /// The summary being built, and where the walk is among modules, `impl` blocks and functions.
 #[derive(Default)]
@@ -190,10 +189,8 @@ fn blocking_rule(checker: &Checker, site: &CallSite) -> Option<(crate::registry:
         return None;
     }
     let name = site.target()?;
-    let rule = BLOCKING_RULES
-        .iter()
-        .find(|rule| checker.settings.rust.calls(**rule).matches(name))?;
-    Some((*rule, name.to_string()))
+    let rule = checker.settings.rust.blocking_rule(name)?;
+    Some((rule, name.to_string()))
 }
 
 fn callee(checker: &Checker, site: &CallSite) -> Option<Callee> {
