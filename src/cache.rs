@@ -8,14 +8,15 @@
 //! truncated or foreign cache file is ignored and rewritten; `--no-cache` bypasses it; `--fix`
 //! never uses it.
 
-use std::ffi::OsString;
+use std::hash::BuildHasher;
 use std::ops::Range;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 use std::time::{SystemTime, UNIX_EPOCH};
 
+use hashbrown::HashTable;
 use ruff_text_size::{TextRange, TextSize};
-use rustc_hash::FxHashMap;
+use rustc_hash::{FxBuildHasher, FxHashMap, FxHashSet};
 use sha2::{Digest, Sha256};
 
 use crate::config::Settings;
@@ -31,7 +32,7 @@ use crate::suppress::{Suppression, SuppressionKind};
 
 pub const DIRECTORY: &str = ".loopguard_cache";
 const FILE_NAME: &str = "results.bin";
-const MAGIC: &[u8] = b"loopguard-cache-6\n";
+const MAGIC: &[u8] = b"loopguard-cache-7\n";
 
 pub type Digest256 = [u8; 32];
 
@@ -62,7 +63,8 @@ impl Stamp {
 #[derive(Debug, Clone)]
 pub struct Entry {
     pub stamp: Stamp,
-    /// Version, settings, rules, language and path: what else the result depends on.
+    /// Version, settings, rules and language: what else the result depends on (the path is
+    /// what the entry is kept under).
     pub context: Digest256,
     /// `context` and the file's bytes.
     pub key: Digest256,
@@ -94,9 +96,36 @@ impl From<Option<Arc<FileSummary>>> for CachedSummary {
 struct Loaded {
     bytes: FileBytes,
     written_from_ns: u128,
-    /// Keyed by the path's bytes: hashing a `Path` walks its components.
-    entries: FxHashMap<OsString, Entry>,
+    /// Where each file's entry lies in `bytes`, found by the hash of the path's bytes. An
+    /// entry is decoded when its file is looked up, on the thread that lints it: decoding them
+    /// all up front, and freeing them at the end, was a tenth of a warm run.
+    records: HashTable<Record>,
     project: Option<(Digest256, Outcome)>,
+}
+
+/// Where a file's path and its encoded entry lie in the loaded bytes.
+#[derive(Debug, Clone)]
+struct Record {
+    path: Range<usize>,
+    entry: Range<usize>,
+}
+
+fn path_hash(path: &[u8]) -> u64 {
+    FxBuildHasher.hash_one(path)
+}
+
+impl Loaded {
+    fn path(&self, record: &Record) -> &[u8] {
+        &self.bytes[record.path.clone()]
+    }
+
+    fn entry(&self, path: &Path) -> Option<Entry> {
+        let wanted = path.as_os_str().as_encoded_bytes();
+        let record = self
+            .records
+            .find(path_hash(wanted), |record| self.path(record) == wanted)?;
+        decode_entry(&self.bytes, record.entry.clone())
+    }
 }
 
 pub struct Cache {
@@ -108,12 +137,12 @@ pub struct Cache {
     updated: Mutex<Vec<(PathBuf, Entry)>>,
     /// The project phase's outcome and the fingerprint of the tree it was computed for.
     updated_project: Mutex<Option<(Digest256, Outcome)>>,
-    context_prefixes: Mutex<ContextPrefixes>,
+    contexts: Mutex<Contexts>,
 }
 
-/// Per settings (by address, the `Arc` keeping the address from being reused) and rule set:
-/// the hash of what the context of each of their files starts with.
-type ContextPrefixes = FxHashMap<(usize, RuleSet), (Arc<Settings>, Sha256)>;
+/// The context of the files with these settings (by address, the `Arc` keeping the address
+/// from being reused), rules and language.
+type Contexts = FxHashMap<(usize, RuleSet, Language), (Arc<Settings>, Digest256)>;
 
 fn now_ns() -> u128 {
     SystemTime::now()
@@ -134,42 +163,37 @@ impl Cache {
             started_ns: now_ns(),
             updated: Mutex::new(Vec::new()),
             updated_project: Mutex::new(None),
-            context_prefixes: Mutex::new(FxHashMap::default()),
+            contexts: Mutex::new(FxHashMap::default()),
         }
     }
 
-    /// What the result of linting a file depends on besides its content.
+    /// What the result of linting a file depends on besides its content and its path (which
+    /// the entry is kept under): version, settings, rules and language, hashed once per run
+    /// for each combination.
     pub fn context(
         &self,
         settings: &Arc<Settings>,
         rules: RuleSet,
         language: Language,
-        path: &Path,
     ) -> Digest256 {
-        // What every file with these settings and rules shares is hashed once per run.
-        let mut hasher = {
-            let mut prefixes = lock(&self.context_prefixes);
-            // Keyed by address; the `Arc` kept alongside keeps the address from being reused.
-            let address = Arc::as_ptr(settings) as usize;
-            prefixes
-                .entry((address, rules))
-                .or_insert_with(|| {
-                    let settings_digest = Sha256::digest(format!("{settings:?}").as_bytes());
-                    let mut hasher = Sha256::new();
-                    hasher.update(env!("CARGO_PKG_VERSION").as_bytes());
-                    hasher.update([0]);
-                    hasher.update(settings_digest);
-                    for rule in rules.iter() {
-                        hasher.update(rule.code().as_bytes());
-                    }
-                    (Arc::clone(settings), hasher)
-                })
-                .1
-                .clone()
-        };
-        hasher.update([0, language as u8]);
-        hasher.update(path.as_os_str().as_encoded_bytes());
-        hasher.finalize().into()
+        let mut contexts = lock(&self.contexts);
+        // Keyed by address; the `Arc` kept alongside keeps the address from being reused.
+        let address = Arc::as_ptr(settings) as usize;
+        contexts
+            .entry((address, rules, language))
+            .or_insert_with(|| {
+                let settings_digest = Sha256::digest(format!("{settings:?}").as_bytes());
+                let mut hasher = Sha256::new();
+                hasher.update(env!("CARGO_PKG_VERSION").as_bytes());
+                hasher.update([0]);
+                hasher.update(settings_digest);
+                for rule in rules.iter() {
+                    hasher.update(rule.code().as_bytes());
+                }
+                hasher.update([0, language as u8]);
+                (Arc::clone(settings), hasher.finalize().into())
+            })
+            .1
     }
 
     pub fn key(context: &Digest256, content: &[u8]) -> Digest256 {
@@ -181,8 +205,8 @@ impl Cache {
 
     /// The entry for `path` if its stamp and context match and it was written after the file
     /// last changed: the file need not be read.
-    pub fn fresh(&self, path: &Path, stamp: Stamp, context: &Digest256) -> Option<&Entry> {
-        self.loaded.entries.get(path.as_os_str()).filter(|entry| {
+    pub fn fresh(&self, path: &Path, stamp: Stamp, context: &Digest256) -> Option<Entry> {
+        self.loaded.entry(path).filter(|entry| {
             entry.stamp == stamp
                 && entry.context == *context
                 && stamp.modified_ns < self.loaded.written_from_ns
@@ -190,11 +214,8 @@ impl Cache {
     }
 
     /// The entry for `path` if it was made from exactly this content and context.
-    pub fn matching(&self, path: &Path, key: &Digest256) -> Option<&Entry> {
-        self.loaded
-            .entries
-            .get(path.as_os_str())
-            .filter(|entry| entry.key == *key)
+    pub fn matching(&self, path: &Path, key: &Digest256) -> Option<Entry> {
+        self.loaded.entry(path).filter(|entry| entry.key == *key)
     }
 
     pub fn store(&self, path: PathBuf, entry: Entry) {
@@ -244,25 +265,29 @@ impl Cache {
         if updated.is_empty() && updated_project.is_none() {
             return Ok(());
         }
-        let Loaded {
-            bytes: loaded_bytes,
-            mut entries,
-            project,
-            ..
-        } = loaded;
+        // The entries of this run, and those loaded for files it did not lint again, as loaded.
+        let mut entries: Vec<(&[u8], Written)> = updated
+            .iter()
+            .map(|(path, entry)| (path.as_os_str().as_encoded_bytes(), Written::Entry(entry)))
+            .collect();
+        let linted_again: FxHashSet<&[u8]> = entries.iter().map(|(path, _)| *path).collect();
         entries.extend(
-            updated
-                .into_iter()
-                .map(|(path, entry)| (path.into_os_string(), entry)),
+            loaded
+                .records
+                .iter()
+                .map(|record| (loaded.path(record), record))
+                .filter(|(path, _)| !linted_again.contains(path))
+                .map(|(path, record)| (path, Written::Loaded(&loaded.bytes[record.entry.clone()]))),
         );
-        let project = updated_project.or(project);
+        entries.sort_by(|a, b| a.0.cmp(b.0));
+        let project = updated_project.as_ref().or(loaded.project.as_ref());
         let directory = file.parent().unwrap_or(Path::new("."));
         std::fs::create_dir_all(directory)?;
         let gitignore = directory.join(".gitignore");
         if !gitignore.exists() {
             std::fs::write(&gitignore, "# Automatically created by loopguard.\n*\n")?;
         }
-        let bytes = encode_file(started_ns, &entries, &loaded_bytes, project.as_ref());
+        let bytes = encode_file(started_ns, &entries, &loaded.bytes, project);
         let mut temporary = tempfile::NamedTempFile::new_in(directory)?;
         std::io::Write::write_all(&mut temporary, &bytes)?;
         temporary.persist(&file).map_err(|error| error.error)?;
@@ -276,12 +301,22 @@ fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
         .unwrap_or_else(std::sync::PoisonError::into_inner)
 }
 
-// The file format: MAGIC, the writing run's start time, the entry count, then the entries; all
-// integers little-endian u64 (u128 for times), strings as a length and UTF-8 bytes.
+// The file format: MAGIC, the writing run's start time, the entry count, the index (each entry's
+// file path and the length of its encoding), the encodings, then the project outcome; all
+// integers little-endian u64 (u128 for times), strings as a length and UTF-8 bytes. Opening the
+// file reads the index alone; an entry is decoded when its file is looked up, and its summary,
+// encoded last, only when the project phase needs it.
 
+/// An entry to write: one of this run's, or one loaded and written back as it was read.
+enum Written<'a> {
+    Entry(&'a Entry),
+    Loaded(&'a [u8]),
+}
+
+/// The file for `entries`, sorted by path; `loaded` holds the summaries still encoded.
 fn encode_file(
     started_ns: u128,
-    entries: &FxHashMap<OsString, Entry>,
+    entries: &[(&[u8], Written)],
     loaded: &[u8],
     project: Option<&(Digest256, Outcome)>,
 ) -> Vec<u8> {
@@ -289,30 +324,17 @@ fn encode_file(
     out.0.extend_from_slice(MAGIC);
     out.u128(started_ns);
     out.usize(entries.len());
-    let mut sorted: Vec<_> = entries.iter().collect();
-    sorted.sort_by(|a, b| a.0.cmp(b.0));
-    for (path, entry) in sorted {
-        out.bytes(path.as_encoded_bytes());
-        out.u64(entry.stamp.size);
-        out.u128(entry.stamp.modified_ns);
-        out.0.extend_from_slice(&entry.context);
-        out.0.extend_from_slice(&entry.key);
-        out.usize(entry.lines);
-        match &entry.summary {
-            CachedSummary::None => out.bool(false),
-            CachedSummary::Decoded(summary) => {
-                out.bool(true);
-                let mut encoded = Writer(Vec::new());
-                encoded.summary(summary);
-                out.bytes(&encoded.0);
-            }
-            CachedSummary::Encoded(range) => {
-                out.bool(true);
-                out.bytes(&loaded[range.clone()]);
-            }
+    let mut bodies = Writer(Vec::with_capacity(64 * entries.len()));
+    for (path, entry) in entries {
+        let start = bodies.0.len();
+        match entry {
+            Written::Entry(entry) => bodies.entry(entry, loaded),
+            Written::Loaded(bytes) => bodies.0.extend_from_slice(bytes),
         }
-        out.linted(&entry.linted);
+        out.bytes(path);
+        out.usize(bodies.0.len() - start);
     }
+    out.0.extend_from_slice(&bodies.0);
     out.option(project, |out, (fingerprint, outcome)| {
         out.0.extend_from_slice(fingerprint);
         out.usize(outcome.files.len());
@@ -370,30 +392,30 @@ impl std::ops::Deref for FileBytes {
 fn decode_file(bytes: FileBytes) -> Option<Loaded> {
     let mut input = Reader(bytes.strip_prefix(MAGIC)?);
     let written_from_ns = input.u128()?;
-    let count = input.usize()?;
-    let mut entries = FxHashMap::default();
-    entries.reserve(count.min(1 << 20));
-    for _ in 0..count {
-        let path = OsString::from(input.string()?);
-        let stamp = Stamp {
-            size: input.u64()?,
-            modified_ns: input.u128()?,
+    // Each entry takes at least its two lengths in the index.
+    let count = input.usize().filter(|count| *count <= input.0.len() / 16)?;
+    let offset = |part: &[u8]| part.as_ptr() as usize - bytes.as_ptr() as usize;
+    let index = (0..count)
+        .map(|_| {
+            let path = input.bytes()?;
+            Some((offset(path)..offset(path) + path.len(), input.usize()?))
+        })
+        .collect::<Option<Vec<_>>>()?;
+    let bodies_length = index
+        .iter()
+        .try_fold(0usize, |total, (_, length)| total.checked_add(*length))?;
+    let mut start = offset(input.take(bodies_length)?);
+    let mut records = HashTable::with_capacity(count);
+    for (path, length) in index {
+        let hash = path_hash(&bytes[path.clone()]);
+        let record = Record {
+            path,
+            entry: start..start + length,
         };
-        let entry = Entry {
-            stamp,
-            context: input.digest()?,
-            key: input.digest()?,
-            lines: input.usize()?,
-            summary: match input.option(Reader::bytes)? {
-                None => CachedSummary::None,
-                Some(encoded) => {
-                    let start = encoded.as_ptr() as usize - bytes.as_ptr() as usize;
-                    CachedSummary::Encoded(start..start + encoded.len())
-                }
-            },
-            linted: input.linted()?,
-        };
-        entries.insert(path, entry);
+        start += length;
+        records.insert_unique(hash, record, |record: &Record| {
+            path_hash(&bytes[record.path.clone()])
+        });
     }
     let project = input.option(|input| {
         let fingerprint = input.digest()?;
@@ -417,8 +439,36 @@ fn decode_file(bytes: FileBytes) -> Option<Loaded> {
     Some(Loaded {
         bytes,
         written_from_ns,
-        entries,
+        records,
         project,
+    })
+}
+
+/// The entry encoded at `range` of the loaded `bytes`; `None` if it does not decode.
+fn decode_entry(bytes: &[u8], range: Range<usize>) -> Option<Entry> {
+    let mut input = Reader(bytes.get(range)?);
+    let stamp = Stamp {
+        size: input.u64()?,
+        modified_ns: input.u128()?,
+    };
+    let context = input.digest()?;
+    let key = input.digest()?;
+    let lines = input.usize()?;
+    let linted = input.linted()?;
+    let summary = match input.option(Reader::bytes)? {
+        None => CachedSummary::None,
+        Some(encoded) => {
+            let start = encoded.as_ptr() as usize - bytes.as_ptr() as usize;
+            CachedSummary::Encoded(start..start + encoded.len())
+        }
+    };
+    input.0.is_empty().then_some(Entry {
+        stamp,
+        context,
+        key,
+        lines,
+        linted,
+        summary,
     })
 }
 
@@ -516,6 +566,28 @@ impl Writer {
             }
         }
         self.string(summary.imports.as_str());
+    }
+
+    fn entry(&mut self, entry: &Entry, loaded: &[u8]) {
+        self.u64(entry.stamp.size);
+        self.u128(entry.stamp.modified_ns);
+        self.0.extend_from_slice(&entry.context);
+        self.0.extend_from_slice(&entry.key);
+        self.usize(entry.lines);
+        self.linted(&entry.linted);
+        match &entry.summary {
+            CachedSummary::None => self.bool(false),
+            CachedSummary::Decoded(summary) => {
+                self.bool(true);
+                let mut encoded = Writer(Vec::new());
+                encoded.summary(summary);
+                self.bytes(&encoded.0);
+            }
+            CachedSummary::Encoded(range) => {
+                self.bool(true);
+                self.bytes(&loaded[range.clone()]);
+            }
+        }
     }
 
     fn linted(&mut self, linted: &Linted) {
@@ -927,18 +999,32 @@ mod tests {
         }
     }
 
+    fn cache_of(loaded: Loaded) -> Cache {
+        Cache {
+            file: PathBuf::new(),
+            loaded,
+            started_ns: 0,
+            updated: Mutex::new(Vec::new()),
+            updated_project: Mutex::new(None),
+            contexts: Mutex::new(FxHashMap::default()),
+        }
+    }
+
     #[test]
     fn entries_round_trip() {
-        let mut entries = FxHashMap::default();
-        entries.insert(OsString::from("a/b.py"), entry(sample()));
-        entries.insert(OsString::from("c.rs"), entry(Linted::default()));
+        let (first, second) = (entry(sample()), entry(Linted::default()));
+        let entries = [
+            (&b"a/b.py"[..], Written::Entry(&first)),
+            (&b"c.rs"[..], Written::Entry(&second)),
+        ];
         let project = ([3; 32], sample_outcome());
         let bytes = encode_file(99, &entries, &[], Some(&project));
         let loaded = decode_file(FileBytes::Owned(bytes.clone())).unwrap();
         assert_eq!(loaded.written_from_ns, 99);
-        assert_eq!(loaded.entries.len(), 2);
+        assert_eq!(loaded.records.len(), 2);
         assert_eq!(loaded.project.as_ref(), Some(&project));
-        let restored = &loaded.entries[std::ffi::OsStr::new("a/b.py")];
+        assert!(loaded.entry(Path::new("a/c.py")).is_none());
+        let restored = loaded.entry(Path::new("a/b.py")).unwrap();
         assert_eq!(restored.lines, 7);
         assert!(matches!(restored.summary, CachedSummary::Encoded(_)));
         assert_eq!(restored.linted.diagnostics, sample().diagnostics);
@@ -946,24 +1032,63 @@ mod tests {
             format!("{:?}", restored.linted.suppressions),
             format!("{:?}", sample().suppressions)
         );
-        let cache = Cache {
-            file: PathBuf::new(),
-            loaded,
-            started_ns: 0,
-            updated: Mutex::new(Vec::new()),
-            updated_project: Mutex::new(None),
-            context_prefixes: Mutex::new(FxHashMap::default()),
-        };
-        let summary = cache.summary(&cache.loaded.entries[std::ffi::OsStr::new("a/b.py")].summary);
-        assert_eq!(summary.as_deref(), Some(&sample_summary()));
-        // Summaries still encoded are written back as they were read.
-        let again = encode_file(
-            99,
-            &cache.loaded.entries,
-            &cache.loaded.bytes,
-            cache.loaded.project.as_ref(),
+        let other = loaded.entry(Path::new("c.rs")).unwrap();
+        assert_eq!(other.linted.diagnostics, Vec::new());
+        let cache = cache_of(loaded);
+        assert_eq!(
+            cache.summary(&restored.summary).as_deref(),
+            Some(&sample_summary())
         );
-        assert_eq!(again, bytes);
+        // Entries loaded and not linted again are written back as they were read.
+        let loaded = &cache.loaded;
+        let mut again: Vec<(&[u8], Written)> = loaded
+            .records
+            .iter()
+            .map(|record| {
+                (
+                    loaded.path(record),
+                    Written::Loaded(&loaded.bytes[record.entry.clone()]),
+                )
+            })
+            .collect();
+        again.sort_by(|a, b| a.0.cmp(b.0));
+        assert_eq!(
+            encode_file(99, &again, &loaded.bytes, loaded.project.as_ref()),
+            bytes
+        );
+        // So are the summaries still encoded in a loaded entry written anew.
+        let rewritten = [
+            (&b"a/b.py"[..], Written::Entry(&restored)),
+            (&b"c.rs"[..], Written::Entry(&second)),
+        ];
+        assert_eq!(
+            encode_file(99, &rewritten, &loaded.bytes, loaded.project.as_ref()),
+            bytes
+        );
+    }
+
+    /// A damaged entry is a miss, and the file is linted again; the others still answer.
+    #[test]
+    fn an_entry_that_does_not_decode_is_a_miss() {
+        let (first, second) = (entry(sample()), entry(Linted::default()));
+        let entries = [
+            (&b"a.py"[..], Written::Entry(&first)),
+            (&b"b.py"[..], Written::Entry(&second)),
+        ];
+        let mut bytes = encode_file(1, &entries, &[], None);
+        let loaded = decode_file(FileBytes::Owned(bytes.clone())).unwrap();
+        let record = loaded
+            .records
+            .iter()
+            .find(|record| loaded.path(record) == b"a.py")
+            .unwrap()
+            .clone();
+        // The first diagnostic's rule code, after stamp, context, key, lines and the count.
+        let rule_code_length = record.entry.start + 8 + 16 + 32 + 32 + 8 + 8;
+        bytes[rule_code_length] = 0xFF;
+        let damaged = decode_file(FileBytes::Owned(bytes)).unwrap();
+        assert!(damaged.entry(Path::new("a.py")).is_none());
+        assert!(damaged.entry(Path::new("b.py")).is_some());
     }
 
     /// An LG208 finding whose chain goes through another file, and a bounded fan-out.
@@ -993,8 +1118,8 @@ mod tests {
 
     #[test]
     fn corrupt_truncated_or_foreign_files_are_ignored() {
-        let mut entries = FxHashMap::default();
-        entries.insert(OsString::from("a.py"), entry(sample()));
+        let sampled = entry(sample());
+        let entries = [(&b"a.py"[..], Written::Entry(&sampled))];
         let bytes = encode_file(1, &entries, &[], Some(&([3; 32], sample_outcome())));
         for cut in 0..bytes.len() {
             assert!(

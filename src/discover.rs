@@ -262,6 +262,13 @@ pub fn discover(
                 if entry.depth() == 0 && entry.path() == root {
                     return true;
                 }
+                // Most of a tree is files of other kinds: dropped here, before the walker
+                // queues them up for the visitor.
+                if entry.file_type().is_some_and(|kind| kind.is_file())
+                    && language_of(entry.path(), false).is_none()
+                {
+                    return false;
+                }
                 // Whether an entry is excluded is up to the config that governs its directory.
                 let directory = entry.path().parent().unwrap_or(Path::new("."));
                 match filter_resolver.for_directory(directory) {

@@ -226,11 +226,14 @@ fn run_pool<T: Send>(
         project_phase(&discovery.files, &mut reports, per_file);
         reports
     });
-    reports.extend(discovery.unreadable.into_iter().map(|(path, message)| {
-        let diagnostic = Diagnostic::new(Rule::UnlintableFile, message, TextRange::default());
-        FileReport::without_source(path, Language::Python, diagnostic)
-    }));
-    reports.sort_by(|a, b| a.path.cmp(&b.path));
+    // The reports follow the discovered files, which are sorted by path already.
+    if !discovery.unreadable.is_empty() {
+        reports.extend(discovery.unreadable.into_iter().map(|(path, message)| {
+            let diagnostic = Diagnostic::new(Rule::UnlintableFile, message, TextRange::default());
+            FileReport::without_source(path, Language::Python, diagnostic)
+        }));
+        reports.sort_by(|a, b| a.path.cmp(&b.path));
+    }
     Ok(reports)
 }
 
@@ -312,7 +315,7 @@ fn read_or_report(file: &DiscoveredFile, rules: RuleSet) -> Result<SourceText, B
 
 fn lint_file_cached(file: &DiscoveredFile, cache: &Cache) -> CachedLinting {
     let rules = file.settings.rules_for(&file.path);
-    let context = cache.context(&file.settings, rules, file.language, &file.path);
+    let context = cache.context(&file.settings, rules, file.language);
     // Taken before reading: a change after this point makes the next run hash the file again.
     let stamp = Stamp::of(&file.path);
     let fresh = stamp.and_then(|stamp| cache.fresh(&file.path, stamp, &context));
@@ -355,15 +358,11 @@ fn lint_file_cached(file: &DiscoveredFile, cache: &Cache) -> CachedLinting {
     (report, (summary.into(), Some(key)))
 }
 
-fn cached_report(
-    file: &DiscoveredFile,
-    entry: &Entry,
-    source: Option<SourceText>,
-) -> CachedLinting {
+fn cached_report(file: &DiscoveredFile, entry: Entry, source: Option<SourceText>) -> CachedLinting {
     let Linted {
         diagnostics,
         suppressions,
-    } = entry.linted.clone();
+    } = entry.linted;
     let report = FileReport {
         path: file.path.clone(),
         language: file.language,
@@ -373,7 +372,7 @@ fn cached_report(
         lines: entry.lines,
         fix: None,
     };
-    (report, (entry.summary.clone(), Some(entry.key)))
+    (report, (entry.summary, Some(entry.key)))
 }
 
 /// Lints one file, fixing it as `fix` asks; the summary is of the text as finally fixed.

@@ -578,31 +578,33 @@ fn transitive_blocking_calls_are_seen_across_files_with_suppressions_and_the_cac
 }
 
 /// The cached project outcome is only reused for the same files in the same layout: without
-/// the package's `__init__.py`, which is not even linted here, `pkg.helpers` is no module of the
+/// the package's `__init__.py`, whether linted or excluded, `pkg.helpers` is no module of the
 /// project, and the warm run must agree with a cold one.
 #[test]
 fn the_cached_project_outcome_follows_the_package_layout() {
     let handlers = "from pkg.helpers import load\n\n\nasync def a():\n    return load()\n";
-    let directory = project(&[
-        ("loopguard.toml", "extend-exclude = [\"pkg/__init__.py\"]\n"),
-        ("pkg/__init__.py", ""),
-        ("pkg/helpers.py", HELPER),
-        ("pkg/handlers.py", handlers),
-    ]);
-    let args = ["--select", "LG208"];
-    let cold = |directory: &Path| concise(directory, &["--select", "LG208", "--no-cache"]).0;
-    for _ in 0..2 {
+    for config in ["extend-exclude = [\"pkg/__init__.py\"]\n", ""] {
+        let directory = project(&[
+            ("loopguard.toml", config),
+            ("pkg/__init__.py", ""),
+            ("pkg/helpers.py", HELPER),
+            ("pkg/handlers.py", handlers),
+        ]);
+        let args = ["--select", "LG208"];
+        let cold = |directory: &Path| concise(directory, &["--select", "LG208", "--no-cache"]).0;
+        for _ in 0..2 {
+            let (stdout, _) = concise(directory.path(), &args);
+            assert!(
+                stdout.starts_with("pkg/handlers.py:5:12: LG208"),
+                "{config}: {stdout}"
+            );
+            assert_eq!(stdout, cold(directory.path()));
+        }
+        fs::remove_file(directory.path().join("pkg/__init__.py")).unwrap();
         let (stdout, _) = concise(directory.path(), &args);
-        assert!(
-            stdout.starts_with("pkg/handlers.py:5:12: LG208"),
-            "{stdout}"
-        );
         assert_eq!(stdout, cold(directory.path()));
+        assert!(!stdout.contains("LG208"), "{config}: {stdout}");
     }
-    fs::remove_file(directory.path().join("pkg/__init__.py")).unwrap();
-    let (stdout, _) = concise(directory.path(), &args);
-    assert_eq!(stdout, cold(directory.path()));
-    assert!(!stdout.contains("LG208"), "{stdout}");
 }
 
 #[test]

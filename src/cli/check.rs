@@ -18,7 +18,9 @@ pub fn run(args: &CheckArgs) -> u8 {
 }
 
 fn check(args: &CheckArgs) -> Result<u8, String> {
-    let discovered = args.lint.discover()?;
+    let fixing = args.fix || args.fix_only || args.diff;
+    // A fix run rewrites files as it goes: it neither reads nor fills the cache.
+    let discovered = args.lint.discover(!fixing && !args.show_files)?;
     let cwd = discovered.cwd.clone();
     let mut stdout = std::io::stdout().lock();
     if args.show_files {
@@ -34,7 +36,7 @@ fn check(args: &CheckArgs) -> Result<u8, String> {
         .or_else(|| discovered.root_settings.baseline.clone());
     let baseline = baseline_path.as_deref().map(Baseline::load).transpose()?;
 
-    let fix_request = (args.fix || args.fix_only || args.diff).then(|| FixRequest {
+    let fix_request = fixing.then(|| FixRequest {
         unsafe_fixes: args.unsafe_fixes,
         write: !args.diff,
         roots: args
@@ -44,14 +46,15 @@ fn check(args: &CheckArgs) -> Result<u8, String> {
             .filter_map(|path| std::fs::canonicalize(cwd.join(path)).ok())
             .collect(),
     });
-    // A fix run rewrites files as it goes: it neither reads nor fills the cache.
     let reports = match &fix_request {
         Some(request) => lint_and_fix_all(
             discovered.discovery,
             args.lint.jobs.map(usize::from),
             Some(request),
         )?,
-        None => args.lint.lint_discovered(discovered.discovery, &cwd)?,
+        None => args
+            .lint
+            .lint_discovered(discovered.discovery, discovered.cache, &cwd)?,
     };
     warn_not_converged(&reports, &cwd);
     let internal_error = reports.iter().any(|report| report.has_internal_error());

@@ -17,6 +17,8 @@ pub struct Discovered {
     pub discovery: Discovery,
     /// The settings that govern the working directory (where `baseline` is read from).
     pub root_settings: Arc<Settings>,
+    /// The result cache, when the run asked for it and `--no-cache` was not given.
+    pub cache: Option<Cache>,
 }
 
 pub struct LintRun {
@@ -33,16 +35,39 @@ fn selectors(option: &str, values: &[String]) -> Result<Vec<Selector>, String> {
 }
 
 impl LintArgs {
-    pub fn discover(&self) -> Result<Discovered, String> {
+    /// Discovery from the working directory, with the result cache opened if `use_cache` (and
+    /// not `--no-cache`).
+    pub fn discover(&self, use_cache: bool) -> Result<Discovered, String> {
         let cwd = std::env::current_dir()
             .map_err(|error| format!("cannot read the working directory: {error}"))?;
-        self.discover_in(cwd)
+        self.discover_in(cwd, use_cache)
     }
 
     /// Discovery as if run from `cwd`: configuration is looked up and paths are shown relative
     /// to it (`audit --compare` lints an unpacked older revision this way). Relative `paths`
     /// are still taken as given, so they must already point into `cwd`.
-    pub fn discover_in(&self, cwd: PathBuf) -> Result<Discovered, String> {
+    pub fn discover_in(&self, cwd: PathBuf, use_cache: bool) -> Result<Discovered, String> {
+        let (discovery, root_settings, cache) = std::thread::scope(|scope| {
+            // Reading and decoding the cache takes about as long as walking the tree, which
+            // leaves a core idle at times: on a thread of its own it overlaps the walk.
+            let opening = (use_cache && !self.no_cache).then(|| scope.spawn(|| Cache::open(&cwd)));
+            let (discovery, root_settings) = self.discover_files(&cwd)?;
+            let cache = opening.map(|thread| {
+                thread
+                    .join()
+                    .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
+            });
+            Ok::<_, String>((discovery, root_settings, cache))
+        })?;
+        Ok(Discovered {
+            cwd,
+            discovery,
+            root_settings,
+            cache,
+        })
+    }
+
+    fn discover_files(&self, cwd: &Path) -> Result<(Discovery, Arc<Settings>), String> {
         let cli = CliOverrides {
             select: self
                 .select
@@ -62,10 +87,10 @@ impl LintArgs {
         } else {
             ConfigSource::Hierarchical
         };
-        let resolver = Arc::new(SettingsResolver::new(source, cli, cwd.clone()));
+        let resolver = Arc::new(SettingsResolver::new(source, cli, cwd.to_path_buf()));
         let mut discovery = discover(&self.paths, &resolver).map_err(|error| error.to_string())?;
         if let Some(revision) = &self.changed_since {
-            let changed = changed_files(&cwd, revision)?;
+            let changed = changed_files(cwd, revision)?;
             discovery.files.retain(|file| {
                 std::fs::canonicalize(cwd.join(&file.path))
                     .is_ok_and(|path| changed.contains(&path))
@@ -74,32 +99,28 @@ impl LintArgs {
         let root_settings = resolver
             .for_directory(Path::new("."))
             .map_err(|error| error.to_string())?;
-        Ok(Discovered {
-            cwd,
-            discovery,
-            root_settings,
-        })
+        Ok((discovery, root_settings))
     }
 
     pub fn run(&self) -> Result<LintRun, String> {
-        self.lint(self.discover()?)
+        self.lint(self.discover(true)?)
     }
 
     pub fn run_in(&self, cwd: PathBuf) -> Result<LintRun, String> {
-        self.lint(self.discover_in(cwd)?)
+        self.lint(self.discover_in(cwd, true)?)
     }
 
-    /// Lints what discovery found, through the result cache in `cwd` unless `--no-cache`.
+    /// Lints what discovery found, through `cache` (kept in `cwd`) when there is one.
     pub fn lint_discovered(
         &self,
         discovery: Discovery,
+        cache: Option<Cache>,
         cwd: &Path,
     ) -> Result<Vec<FileReport>, String> {
         let jobs = self.jobs.map(usize::from);
-        if self.no_cache {
+        let Some(cache) = cache else {
             return lint_all(discovery, jobs);
-        }
-        let cache = Cache::open(cwd);
+        };
         let reports = lint_all_cached(discovery, jobs, &cache)?;
         if let Err(error) = cache.save() {
             // A cache that cannot be written costs the next run time, not correctness.
@@ -112,7 +133,8 @@ impl LintArgs {
     }
 
     fn lint(&self, discovered: Discovered) -> Result<LintRun, String> {
-        let reports = self.lint_discovered(discovered.discovery, &discovered.cwd)?;
+        let reports =
+            self.lint_discovered(discovered.discovery, discovered.cache, &discovered.cwd)?;
         Ok(LintRun {
             cwd: discovered.cwd,
             reports,

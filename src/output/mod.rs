@@ -112,7 +112,10 @@ pub fn findings_with<'r>(
     unsafe_fixes: bool,
 ) -> Vec<Finding<'r>> {
     let mut findings = Vec::new();
-    for report in reports {
+    for report in reports
+        .iter()
+        .filter(|report| !report.diagnostics.is_empty())
+    {
         let display = display_path(&report.path, cwd);
         for diagnostic in &report.diagnostics {
             let (start, end) = match &report.source {

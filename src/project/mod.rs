@@ -84,28 +84,68 @@ pub struct FileOutcome {
 /// contents, settings and enabled rules): the layout that makes modules of them, the
 /// `__init__.py` files and crate roots, which need not be linted files themselves.
 pub fn fingerprint(files: &[DiscoveredFile], keys: &[Option<Digest256>]) -> Digest256 {
-    // The directories whose package status is hashed: each once, with the chain above it.
-    let mut directories: FxHashSet<&Path> = FxHashSet::default();
-    let mut crate_roots: FxHashMap<&Path, bool> = FxHashMap::default();
+    // The files are hashed in chunks on the pool, a fixed number of files each so that the
+    // digest does not depend on the number of threads, while the layout is worked out.
+    const CHUNK: usize = 512;
+    let (chunk_digests, layout) = rayon::join(
+        || {
+            files
+                .par_chunks(CHUNK)
+                .zip(keys.par_chunks(CHUNK))
+                .map(|(files, keys)| {
+                    let mut hasher = Sha256::new();
+                    for (file, key) in files.iter().zip(keys) {
+                        hasher.update([0]);
+                        hasher.update(file.path.as_os_str().as_encoded_bytes());
+                        hasher.update(key.unwrap_or_default());
+                    }
+                    Digest256::from(hasher.finalize())
+                })
+                .collect::<Vec<Digest256>>()
+        },
+        || layout_digest(files),
+    );
     let mut hasher = Sha256::new();
     hasher.update(env!("CARGO_PKG_VERSION").as_bytes());
-    for (file, key) in files.iter().zip(keys) {
-        hasher.update([0]);
-        hasher.update(file.path.as_os_str().as_encoded_bytes());
-        hasher.update(key.unwrap_or_default());
+    for digest in &chunk_digests {
+        hasher.update(digest);
+    }
+    hasher.update(layout);
+    hasher.finalize().into()
+}
+
+/// The package status of each directory on the way up from the Python files, and whether each
+/// `src` directory above a Rust file is a crate root, hashed.
+fn layout_digest(files: &[DiscoveredFile]) -> Digest256 {
+    let mut hasher = Sha256::new();
+    // A discovered `__init__.py` answers for its directory without asking the file system
+    // again; a directory whose `__init__.py` is excluded from the lint still gets asked.
+    let discovered_packages: FxHashSet<&[u8]> = files
+        .iter()
+        .filter(|file| file.path.ends_with("__init__.py"))
+        .filter_map(|file| file.path.parent())
+        .map(|directory| directory.as_os_str().as_encoded_bytes())
+        .collect();
+    // The directories hashed so far, each once, with the chain above it; keyed by bytes, as
+    // hashing a `Path` walks its components.
+    let mut directories: FxHashSet<&[u8]> = FxHashSet::default();
+    let mut crate_roots: FxHashMap<&Path, bool> = FxHashMap::default();
+    for file in files {
         match file.language {
             Language::Python => {
                 // A module's name is its path read up to the first directory that is not a
                 // package: the package status of each directory on that way decides it.
                 let mut directory = file.path.parent();
                 while let Some(current) = directory {
-                    if !directories.insert(current) {
+                    let bytes = current.as_os_str().as_encoded_bytes();
+                    if !directories.insert(bytes) {
                         // Hashed already, with the rest of the way up.
                         break;
                     }
-                    let package = modules::is_package(current);
+                    let package =
+                        discovered_packages.contains(bytes) || modules::is_package(current);
                     hasher.update([0]);
-                    hasher.update(current.as_os_str().as_encoded_bytes());
+                    hasher.update(bytes);
                     hasher.update([u8::from(package)]);
                     if !package {
                         break;
@@ -496,4 +536,74 @@ fn add_findings(report: &mut FileReport, file: &DiscoveredFile, mut diagnostics:
         )
     });
     report.source = Some(source);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::{CliOverrides, Settings};
+
+    fn files_in(directory: &Path, count: usize) -> Vec<DiscoveredFile> {
+        let settings = Arc::new(Settings::new(None, &CliOverrides::default(), directory));
+        (0..count)
+            .map(|number| DiscoveredFile {
+                path: directory.join(format!("pkg/module_{number:04}.py")),
+                language: Language::Python,
+                settings: Arc::clone(&settings),
+            })
+            .collect()
+    }
+
+    fn fingerprint_on(
+        threads: usize,
+        files: &[DiscoveredFile],
+        keys: &[Option<Digest256>],
+    ) -> Digest256 {
+        rayon::ThreadPoolBuilder::new()
+            .num_threads(threads)
+            .build()
+            .unwrap()
+            .install(|| fingerprint(files, keys))
+    }
+
+    /// Files are hashed in chunks on the pool: the digest must not depend on its size.
+    #[test]
+    fn the_fingerprint_is_the_same_on_any_number_of_threads() {
+        let directory = tempfile::tempdir().unwrap();
+        let files = files_in(directory.path(), 1500);
+        let mut keys: Vec<Option<Digest256>> =
+            (0..files.len()).map(|n| Some([n as u8; 32])).collect();
+        let one = fingerprint_on(1, &files, &keys);
+        assert_eq!(one, fingerprint_on(3, &files, &keys));
+        keys[1400] = None;
+        assert_ne!(one, fingerprint_on(3, &files, &keys));
+    }
+
+    /// A directory is a package if its `__init__.py` was discovered, or else exists on disk.
+    #[test]
+    fn the_fingerprint_follows_the_package_status_of_each_directory() {
+        let directory = tempfile::tempdir().unwrap();
+        std::fs::create_dir(directory.path().join("pkg")).unwrap();
+        let files = files_in(directory.path(), 2);
+        let keys = vec![None; files.len()];
+        let plain = fingerprint(&files, &keys);
+        let init = directory.path().join("pkg/__init__.py");
+        std::fs::write(&init, "").unwrap();
+        let on_disk = fingerprint(&files, &keys);
+        assert_ne!(plain, on_disk);
+        std::fs::remove_file(&init).unwrap();
+        assert_eq!(plain, fingerprint(&files, &keys));
+        // A discovered `__init__.py` answers without the file system being asked again: the
+        // digest is the one of a tree where it still exists.
+        let mut with_init = files_in(directory.path(), 2);
+        let init_file = DiscoveredFile {
+            path: init.clone(),
+            ..files_in(directory.path(), 1).remove(0)
+        };
+        with_init.insert(0, init_file);
+        let keys = vec![None; with_init.len()];
+        let gone_since = fingerprint(&with_init, &keys);
+        std::fs::write(&init, "").unwrap();
+        assert_eq!(gone_since, fingerprint(&with_init, &keys));
+    }
 }
