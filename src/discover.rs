@@ -224,10 +224,12 @@ fn path_order_key(path: &Path) -> Vec<u8> {
     key
 }
 
-/// All files to lint under `paths`, sorted by path; an error in any config stops discovery.
+/// All files to lint under `paths`, sorted by path, read on `jobs` threads (one per core by
+/// default); an error in any config stops discovery.
 pub fn discover(
     paths: &[PathBuf],
     resolver: &Arc<SettingsResolver>,
+    jobs: Option<usize>,
 ) -> Result<Discovery, ConfigError> {
     let mut files = Vec::new();
     let mut unreadable = Vec::new();
@@ -258,6 +260,7 @@ pub fn discover(
             .hidden(false)
             .require_git(false)
             .follow_links(false)
+            .threads(jobs.unwrap_or(0))
             .filter_entry(move |entry| {
                 if entry.depth() == 0 && entry.path() == root {
                     return true;

@@ -44,7 +44,8 @@ pub fn check_paths(
         cli,
         cwd.to_path_buf(),
     ));
-    let discovery = discover::discover(paths, &resolver).map_err(|error| error.to_string())?;
+    let discovery =
+        discover::discover(paths, &resolver, jobs).map_err(|error| error.to_string())?;
     lint::lint_all(discovery, jobs)
 }
 
@@ -63,7 +64,8 @@ pub fn fix_paths(
         cli,
         cwd.to_path_buf(),
     ));
-    let discovery = discover::discover(paths, &resolver).map_err(|error| error.to_string())?;
+    let discovery =
+        discover::discover(paths, &resolver, jobs).map_err(|error| error.to_string())?;
     lint::lint_and_fix_all(discovery, jobs, Some(fix))
 }
 

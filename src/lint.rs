@@ -136,7 +136,7 @@ pub struct Linted {
 /// At most this many files are linted in a row as one task. Rayon otherwise splits the files
 /// into only a few runs per thread at first, and a thread left with a long run at the end works
 /// alone through it: on two threads, a tenth of a cold run.
-const FILES_PER_TASK: usize = 8;
+pub const FILES_PER_TASK: usize = 8;
 
 /// Lints every discovered file on a pool of `jobs` threads (all cores by default); the
 /// reports come back sorted by path whatever the thread count.

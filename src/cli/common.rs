@@ -47,18 +47,25 @@ impl LintArgs {
     /// to it (`audit --compare` lints an unpacked older revision this way). Relative `paths`
     /// are still taken as given, so they must already point into `cwd`.
     pub fn discover_in(&self, cwd: PathBuf, use_cache: bool) -> Result<Discovered, String> {
-        let (discovery, root_settings, cache) = std::thread::scope(|scope| {
-            // Reading and decoding the cache takes about as long as walking the tree, which
-            // leaves a core idle at times: on a thread of its own it overlaps the walk.
-            let opening = (use_cache && !self.no_cache).then(|| scope.spawn(|| Cache::open(&cwd)));
-            let (discovery, root_settings) = self.discover_files(&cwd)?;
-            let cache = opening.map(|thread| {
-                thread
+        let open_cache = use_cache && !self.no_cache;
+        let (discovery, root_settings, cache) = if open_cache && self.jobs != Some(1) {
+            // Mapping the cache and reading its index overlaps the walk on a thread of its own.
+            std::thread::scope(|scope| {
+                let opening = scope.spawn(|| Cache::open(&cwd));
+                let (discovery, root_settings) = self.discover_files(&cwd)?;
+                let cache = opening
                     .join()
-                    .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
-            });
-            Ok::<_, String>((discovery, root_settings, cache))
-        })?;
+                    .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+                Ok::<_, String>((discovery, root_settings, Some(cache)))
+            })?
+        } else {
+            let (discovery, root_settings) = self.discover_files(&cwd)?;
+            (
+                discovery,
+                root_settings,
+                open_cache.then(|| Cache::open(&cwd)),
+            )
+        };
         Ok(Discovered {
             cwd,
             discovery,
@@ -88,7 +95,8 @@ impl LintArgs {
             ConfigSource::Hierarchical
         };
         let resolver = Arc::new(SettingsResolver::new(source, cli, cwd.to_path_buf()));
-        let mut discovery = discover(&self.paths, &resolver).map_err(|error| error.to_string())?;
+        let mut discovery = discover(&self.paths, &resolver, self.jobs.map(usize::from))
+            .map_err(|error| error.to_string())?;
         if let Some(revision) = &self.changed_since {
             let changed = changed_files(cwd, revision)?;
             discovery.files.retain(|file| {

@@ -331,7 +331,8 @@ impl Index {
             next_id += file.summary.functions.len();
         }
         // Formatting the project-wide names is most of the work of adding a file, and no file's
-        // names depend on another's: each thread routes the names it made to their shards.
+        // names depend on another's: each thread routes the names it made to their shards. In
+        // runs of at most 64 files, so that no thread is left alone with a long run at the end.
         let first_file = self.files.len();
         let namespace_count = self.namespaces.len();
         let routes: Vec<Routes> = files
@@ -339,6 +340,7 @@ impl Index {
             .zip(&namespaces)
             .zip(&first_ids)
             .enumerate()
+            .with_max_len(64)
             .fold(
                 || Routes::new(namespace_count),
                 |mut routes, (position, ((file, namespace), first_id))| {

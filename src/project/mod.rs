@@ -411,6 +411,7 @@ fn fan_out_queries(reports: &[FileReport]) -> Vec<(usize, Target)> {
 fn summarise_demanded(files: &mut [ProjectFile], demanded: &[usize], new: &mut Vec<usize>) {
     let added: Vec<(usize, Option<FileSummary>)> = demanded
         .par_iter()
+        .with_max_len(crate::lint::FILES_PER_TASK)
         .map(|&position| {
             let entry = &files[position];
             let summary = read_source(&entry.file.path, entry.file.language)
