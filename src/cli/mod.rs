@@ -90,7 +90,7 @@ pub struct LintArgs {
     /// Do not read or write the result cache.
     #[arg(long)]
     pub no_cache: bool,
-    /// Number of worker threads (default: one per core).
+    /// Number of threads for walking and linting (default: one per core).
     #[arg(long, short = 'j', value_name = "N", value_parser = clap::value_parser!(u16).range(1..))]
     pub jobs: Option<u16>,
     /// Lint only files changed since this git revision (committed, staged, unstaged or
