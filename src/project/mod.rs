@@ -120,12 +120,8 @@ fn layout_digest(files: &[DiscoveredFile]) -> Digest256 {
     let mut hasher = Sha256::new();
     // A discovered `__init__.py` answers for its directory without asking the file system
     // again; a directory whose `__init__.py` is excluded from the lint still gets asked.
-    let discovered_packages: FxHashSet<&[u8]> = files
-        .iter()
-        .filter(|file| file.path.ends_with("__init__.py"))
-        .filter_map(|file| file.path.parent())
-        .map(|directory| directory.as_os_str().as_encoded_bytes())
-        .collect();
+    let discovered_packages =
+        modules::discovered_packages(files.iter().map(|file| file.path.as_path()));
     // The directories hashed so far, each once, with the chain above it; keyed by bytes, as
     // hashing a `Path` walks its components.
     let mut directories: FxHashSet<&[u8]> = FxHashSet::default();
@@ -314,15 +310,19 @@ impl<'r> Project<'r> {
         if !enabled.contains(&true) && queries.is_empty() {
             return None;
         }
-        // Each thread asks the file system about the directories it meets once.
+        // Each thread asks the file system about the directories it meets once, unless
+        // discovery found their `__init__.py`.
+        let discovered =
+            modules::discovered_packages(files.iter().map(|entry| entry.file.path.as_path()));
         let modules: Vec<ModulePath> = files
             .par_iter()
-            .map_init(ModuleFinder::default, |finder, entry| {
-                match entry.file.language {
+            .map_init(
+                || ModuleFinder::new(&discovered),
+                |finder, entry| match entry.file.language {
                     Language::Python => finder.python_module(&entry.file.path),
                     Language::Rust => modules::rust_module(&entry.file.path),
-                }
-            })
+                },
+            )
             .collect();
         let by_module = ModuleTable::new(&modules);
         let mut index = Index::default();

@@ -5,7 +5,7 @@ use std::borrow::Cow;
 use std::ffi::OsString;
 use std::path::{Path, PathBuf};
 
-use rustc_hash::FxHashMap;
+use rustc_hash::{FxHashMap, FxHashSet};
 
 /// The module a file defines.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -23,15 +23,38 @@ pub fn is_package(directory: &Path) -> bool {
     directory.join("__init__.py").is_file()
 }
 
+/// The directories whose `__init__.py` is among `paths`: packages, known without asking the
+/// file system again. A directory whose `__init__.py` was not discovered (excluded from the
+/// lint, say) is still asked.
+pub fn discovered_packages<'p>(paths: impl Iterator<Item = &'p Path>) -> FxHashSet<&'p [u8]> {
+    paths
+        .filter(|path| path.ends_with("__init__.py"))
+        .filter_map(Path::parent)
+        .map(|directory| directory.as_os_str().as_encoded_bytes())
+        .collect()
+}
+
 /// Answers "is this directory a package" once per directory.
-#[derive(Default)]
-pub struct ModuleFinder {
+pub struct ModuleFinder<'k> {
+    /// The packages discovery found (keyed by the path's bytes, as below).
+    discovered: &'k FxHashSet<&'k [u8]>,
     /// Keyed by the path's bytes: hashing and comparing a `Path` walks its components.
     packages: FxHashMap<OsString, bool>,
 }
 
-impl ModuleFinder {
+impl<'k> ModuleFinder<'k> {
+    pub fn new(discovered: &'k FxHashSet<&'k [u8]>) -> ModuleFinder<'k> {
+        ModuleFinder {
+            discovered,
+            packages: FxHashMap::default(),
+        }
+    }
+
     fn is_package(&mut self, directory: &Path) -> bool {
+        let bytes = directory.as_os_str().as_encoded_bytes();
+        if self.discovered.contains(bytes) {
+            return true;
+        }
         if let Some(known) = self.packages.get(directory.as_os_str()) {
             return *known;
         }
@@ -254,7 +277,8 @@ mod tests {
         ] {
             touch(&base.join(file));
         }
-        let mut finder = ModuleFinder::default();
+        let nothing_discovered = FxHashSet::default();
+        let mut finder = ModuleFinder::new(&nothing_discovered);
         assert_eq!(
             finder.python_module(&base.join("src/app/api/handlers.py")),
             python("app.api.handlers", false)
@@ -266,6 +290,14 @@ mod tests {
         assert_eq!(
             finder.python_module(&base.join("scripts/tool.py")),
             python("tool", false)
+        );
+        // A discovered `__init__.py` makes its directory a package without the file system
+        // being asked: here it is not on disk at all.
+        let init = base.join("scripts/__init__.py");
+        let discovered = discovered_packages([init.as_path()].into_iter());
+        assert_eq!(
+            ModuleFinder::new(&discovered).python_module(&base.join("scripts/tool.py")),
+            python("scripts.tool", false)
         );
     }
 
