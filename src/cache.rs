@@ -203,19 +203,17 @@ impl Cache {
         hasher.finalize().into()
     }
 
-    /// The entry for `path` if its stamp and context match and it was written after the file
-    /// last changed: the file need not be read.
-    pub fn fresh(&self, path: &Path, stamp: Stamp, context: &Digest256) -> Option<Entry> {
-        self.loaded.entry(path).filter(|entry| {
-            entry.stamp == stamp
-                && entry.context == *context
-                && stamp.modified_ns < self.loaded.written_from_ns
-        })
+    /// The entry kept for `path`, decoded (`None` if there is none or it does not decode).
+    pub fn entry(&self, path: &Path) -> Option<Entry> {
+        self.loaded.entry(path)
     }
 
-    /// The entry for `path` if it was made from exactly this content and context.
-    pub fn matching(&self, path: &Path, key: &Digest256) -> Option<Entry> {
-        self.loaded.entry(path).filter(|entry| entry.key == *key)
+    /// Whether `entry` stands for the file without reading it: its stamp and context match,
+    /// and it was written after the file last changed.
+    pub fn is_fresh(&self, entry: &Entry, stamp: Stamp, context: &Digest256) -> bool {
+        entry.stamp == stamp
+            && entry.context == *context
+            && stamp.modified_ns < self.loaded.written_from_ns
     }
 
     pub fn store(&self, path: PathBuf, entry: Entry) {

@@ -327,16 +327,24 @@ fn lint_file_cached(file: &DiscoveredFile, cache: &Cache) -> CachedLinting {
     let context = cache.context(&file.settings, rules, file.language);
     // Taken before reading: a change after this point makes the next run hash the file again.
     let stamp = Stamp::of(&file.path);
-    let fresh = stamp.and_then(|stamp| cache.fresh(&file.path, stamp, &context));
-    if let Some(entry) = fresh.filter(|entry| entry.linted.diagnostics.is_empty()) {
-        return cached_report(file, entry, None);
-    }
+    // Looked up and decoded once, for both ways of reusing it. A fresh file with findings is
+    // read all the same: reporting them needs its text.
+    let cached = match cache.entry(&file.path) {
+        Some(entry)
+            if entry.linted.diagnostics.is_empty()
+                && stamp.is_some_and(|stamp| cache.is_fresh(&entry, stamp, &context)) =>
+        {
+            return cached_report(file, entry, None);
+        }
+        cached => cached,
+    };
     let source = match read_or_report(file, rules) {
         Ok(source) => source,
         Err(report) => return (*report, (CachedSummary::None, None)),
     };
     let key = Cache::key(&context, source.text.as_bytes());
-    if let Some(entry) = cache.matching(&file.path, &key) {
+    // Made from exactly this content and context.
+    if let Some(entry) = cached.filter(|entry| entry.key == key) {
         return cached_report(file, entry, Some(source));
     }
     let (linted, summary) = lint_source_summarised(file, rules, &source);
