@@ -9,7 +9,8 @@ use crate::breaker::BreakerState;
 /// Receives the events that say a bound is doing its job (or is too tight).
 ///
 /// Every method has a no-op default, so an implementation overrides only the
-/// events it records. Implement it once (for example over `metrics` or
+/// events it records. The trait is the same whatever features are on; events
+/// of a component that is compiled out are simply never reported. Implement it once (for example over `metrics` or
 /// OpenTelemetry counters) and hand the same `Arc` to each component with its
 /// `observer(..)` / `with_observer(..)` method.
 ///
@@ -33,22 +34,26 @@ use crate::breaker::BreakerState;
 /// }
 /// ```
 pub trait Observer: Send + Sync {
-    /// A caller had to wait `waited` for a concurrency permit
+    /// A caller, or a task queued by [`BoundedJoinSet::spawn`], had to wait
+    /// `waited` for a concurrency permit
     /// ([`BoundedJoinSet`](crate::BoundedJoinSet),
     /// [`BlockingLimiter`](crate::BlockingLimiter)). Not called when a permit
     /// was free straight away.
+    ///
+    /// [`BoundedJoinSet::spawn`]: crate::BoundedJoinSet::spawn
     fn permit_wait(&self, waited: Duration) {
         let _ = waited;
     }
 
-    /// Attempt number `attempt` (1 is the first call) failed with a retryable
-    /// error and the next attempt starts after `delay`.
+    /// Attempt number `attempt` (1 is the first call) of `retry::retry`
+    /// (feature `retry`) failed with a retryable error and the next attempt
+    /// starts after `delay`.
     fn retry(&self, attempt: u32, delay: Duration) {
         let _ = (attempt, delay);
     }
 
-    /// A retryable failure was not retried because the
-    /// [`RetryBudget`](crate::retry::RetryBudget) was empty.
+    /// A retryable failure was not retried because the `retry::RetryBudget`
+    /// was empty (feature `retry`).
     fn retry_budget_exhausted(&self) {}
 
     /// A [`CircuitBreaker`](crate::CircuitBreaker) changed state.
@@ -56,12 +61,12 @@ pub trait Observer: Send + Sync {
         let _ = (from, to);
     }
 
-    /// A [`RateLimiter`](crate::RateLimiter) delayed a caller by `wait`.
+    /// A `RateLimiter` (feature `rate-limit`) delayed a caller by `wait`.
     fn rate_limited(&self, wait: Duration) {
         let _ = wait;
     }
 
-    /// A pool built by [`build_pool`](crate::pool::build_pool) gave up waiting.
+    /// A pool built by `pool::build_pool` (feature `pool`) gave up waiting.
     fn pool_timeout(&self, stage: PoolStage) {
         let _ = stage;
     }

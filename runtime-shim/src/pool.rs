@@ -4,6 +4,8 @@
 //! hangs, or every object is checked out and leaked, callers queue up without
 //! limit. [`build_pool`] takes every timeout as a required argument, so the
 //! worst case of a checkout is known.
+//!
+//! Needs the `pool` feature (it brings in deadpool).
 
 use std::sync::Arc;
 use std::time::Duration;

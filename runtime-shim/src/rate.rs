@@ -35,7 +35,7 @@ type Gcra = governor::RateLimiter<NotKeyed, InMemoryState, TokioClock, NoOpMiddl
 /// number of calls that may go back to back (on start and after idling);
 /// pass 1 for evenly spaced calls.
 ///
-/// Clones share the same state.
+/// Clones share the same state. Needs the `rate-limit` feature.
 ///
 /// # Examples
 ///
@@ -53,6 +53,7 @@ type Gcra = governor::RateLimiter<NotKeyed, InMemoryState, TokioClock, NoOpMiddl
 /// # }
 /// ```
 #[derive(Clone, Debug)]
+#[cfg_attr(docsrs, doc(cfg(feature = "rate-limit")))]
 pub struct RateLimiter {
     gcra: Arc<Gcra>,
     observer: SharedObserver,

@@ -12,6 +12,9 @@
 //!   never exceeds `cap`.
 //! * An attempt limit alone still multiplies load during an outage by that
 //!   limit; the [`RetryBudget`] caps retries to a fraction of recent calls.
+//!
+//! Needs the `retry` feature (it brings in backon and tower).
+//! [`full_jitter`] alone needs no feature and is also at the crate root.
 
 use std::future::Future;
 use std::sync::Arc;
@@ -22,33 +25,9 @@ use rand::Rng;
 use tokio::time::Instant;
 use tower::retry::budget::{Budget, TpsBudget};
 
+pub use crate::jitter::full_jitter;
+use crate::jitter::uniform;
 use crate::observe::{Observer, SharedObserver};
-
-/// Returns a duration drawn uniformly from `[0, delay]`.
-///
-/// This is the AWS "full jitter" step on its own, for loops that compute
-/// their own delay: replace `sleep(delay)` with `sleep(full_jitter(delay))`
-/// so that clients that failed at the same moment do not retry in lockstep.
-///
-/// # Examples
-///
-/// ```
-/// use std::time::Duration;
-///
-/// let d = loopguard_shim::full_jitter(Duration::from_millis(200));
-/// assert!(d <= Duration::from_millis(200));
-/// ```
-pub fn full_jitter(delay: Duration) -> Duration {
-    uniform(&mut rand::rng(), Duration::ZERO, delay)
-}
-
-fn uniform<R: Rng + ?Sized>(rng: &mut R, low: Duration, high: Duration) -> Duration {
-    if high <= low {
-        return low;
-    }
-    let span = u64::try_from((high - low).as_nanos()).unwrap_or(u64::MAX);
-    low + Duration::from_nanos(rng.random_range(0..=span))
-}
 
 /// How a delay is randomised, after "Exponential Backoff And Jitter" (AWS
 /// Architecture Blog, 2015). `exp` below is `min(cap, base * 2^n)` for the

@@ -23,7 +23,10 @@ enum BindingKind<'a> {
     /// `import a.b as c` binds `c` to `a.b`; `from a import b` binds `b` to `a.b`.
     Import(String),
     Value(&'a Expr),
+    /// `x: T = ...`: the annotation is read in the same scope, before the binding.
     Annotated(&'a Expr),
+    /// A parameter's annotation, read in the scope that encloses the `def`.
+    Parameter(&'a Expr),
     /// The first parameter of a method: an instance of the enclosing class.
     SelfParameter,
     Function(&'a ast::StmtFunctionDef),
@@ -124,9 +127,6 @@ pub struct SemanticModel<'a> {
     has_star_import: bool,
 }
 
-/// Resolution follows `a = b` aliases; this bounds cycles such as `a = b; b = a`.
-const MAX_ALIAS_DEPTH: u8 = 8;
-
 impl<'a> SemanticModel<'a> {
     pub fn new(module: &'a ast::ModModule) -> Self {
         let mut scope = Scope::new(ScopeKind::Module);
@@ -168,7 +168,7 @@ impl<'a> SemanticModel<'a> {
                 BindingKind::SelfParameter
             } else {
                 match parameter.parameter.annotation.as_deref() {
-                    Some(annotation) => BindingKind::Annotated(annotation),
+                    Some(annotation) => BindingKind::Parameter(annotation),
                     None => BindingKind::Unknown,
                 }
             };
@@ -458,32 +458,99 @@ impl<'a> SemanticModel<'a> {
     }
 
     pub fn resolve(&self, expr: &Expr) -> Option<Resolved<'a>> {
-        self.resolve_with_depth(expr, 0)
+        Resolver::new(self).expr(expr, self.here(), 0)
     }
 
-    fn resolve_with_depth(&self, expr: &Expr, depth: u8) -> Option<Resolved<'a>> {
-        if depth > MAX_ALIAS_DEPTH {
-            return None;
+    /// The type an annotation names: `T`, `Optional[T]`, `T | None`; `"T"` is not followed.
+    /// Evaluated where the code being visited is.
+    pub fn annotation_type(&self, annotation: &Expr) -> Option<String> {
+        Resolver::new(self).annotation_type(annotation, self.here(), 0)
+    }
+
+    /// Names read by the code being visited: the innermost scope, each at its own position.
+    fn here(&self) -> Site {
+        Site {
+            scope: self.scopes.len() - 1,
+            position: Position::AtUse,
         }
+    }
+}
+
+/// Resolution follows `a = b` aliases, values, annotations and `self` attributes; the chain of
+/// such steps is at most this long (it bounds cycles that the scoping rules do not break, such as
+/// `self.x = self.x`).
+const MAX_ALIAS_DEPTH: u8 = 8;
+
+/// One resolution takes at most this many steps in all: with several assignments per `self`
+/// attribute the steps branch, and the depth alone would bound them only exponentially.
+const MAX_RESOLUTION_STEPS: u32 = 512;
+
+/// Where a name is looked up: the scopes visible there and which of their bindings count.
+#[derive(Debug, Clone, Copy)]
+struct Site {
+    /// The innermost visible scope (an index into the model's scope stack); a class scope is
+    /// visible only when it is this one.
+    scope: usize,
+    position: Position,
+}
+
+#[derive(Debug, Clone, Copy)]
+enum Position {
+    /// Code as written: in the innermost scope the last binding before the name (or the first
+    /// one, for a name used before it is bound, as in a loop); the last binding further out.
+    AtUse,
+    /// The expression that creates a binding: only bindings made before it count in the
+    /// innermost scope (`x = x.y` reads the previous `x`), and without one the name is looked
+    /// up further out (`open = open` at module level is the builtin).
+    Before(TextSize),
+    /// An annotation of a parameter, read in the scope that encloses the `def`: any binding
+    /// there, the last one (postponed annotations may name what is defined later).
+    Anywhere,
+}
+
+/// The bounded recursion behind [`SemanticModel::resolve`]: every step goes one level deeper
+/// (at most [`MAX_ALIAS_DEPTH`]) and spends one of [`MAX_RESOLUTION_STEPS`].
+struct Resolver<'m, 'a> {
+    model: &'m SemanticModel<'a>,
+    steps_left: std::cell::Cell<u32>,
+}
+
+impl<'m, 'a> Resolver<'m, 'a> {
+    fn new(model: &'m SemanticModel<'a>) -> Self {
+        Resolver {
+            model,
+            steps_left: std::cell::Cell::new(MAX_RESOLUTION_STEPS),
+        }
+    }
+
+    /// Spends a step at `depth`; `None` once either budget is used up.
+    fn step(&self, depth: u8) -> Option<()> {
+        let left = self.steps_left.get().checked_sub(1)?;
+        self.steps_left.set(left);
+        (depth <= MAX_ALIAS_DEPTH).then_some(())
+    }
+
+    fn expr(&self, expr: &Expr, site: Site, depth: u8) -> Option<Resolved<'a>> {
+        self.step(depth)?;
         match expr {
-            Expr::Name(name) => self.resolve_name(name.id.as_str(), name.start(), depth),
+            Expr::Name(name) => self.name(name.id.as_str(), name.start(), site, depth),
             Expr::Attribute(attribute) => {
                 let attr = attribute.attr.as_str();
-                match self.resolve_with_depth(&attribute.value, depth + 1)? {
+                match self.expr(&attribute.value, site, depth + 1)? {
                     Resolved::Qualified(base) => {
                         Some(Resolved::Qualified(canonical(format!("{base}.{attr}"))))
                     }
                     Resolved::Instance(type_name) => {
                         Some(Resolved::Method(format!("{type_name}.{attr}")))
                     }
-                    Resolved::SelfInstance => self.resolve_self_attribute(attr, depth),
+                    Resolved::SelfInstance => self.self_attribute(attr, depth),
                     Resolved::LocalClass(class) => {
                         find_method(&class.body, attr).map(Resolved::LocalFunction)
                     }
                     Resolved::Method(_) | Resolved::LocalFunction(_) => None,
                 }
             }
-            Expr::Call(call) => match self.resolve_with_depth(&call.func, depth + 1)? {
+            Expr::Call(call) => match self.expr(&call.func, site, depth + 1)? {
                 Resolved::Qualified(callee) => Some(Resolved::Instance(
                     data().returns.get(&callee).cloned().unwrap_or(callee),
                 )),
@@ -496,37 +563,59 @@ impl<'a> SemanticModel<'a> {
         }
     }
 
-    fn resolve_name(&self, name: &str, at: TextSize, depth: u8) -> Option<Resolved<'a>> {
-        let current = self.scopes.len() - 1;
-        for (index, scope) in self.scopes.iter().enumerate().rev() {
+    fn name(&self, name: &str, at: TextSize, site: Site, depth: u8) -> Option<Resolved<'a>> {
+        let scopes = &self.model.scopes[..=site.scope];
+        for (index, scope) in scopes.iter().enumerate().rev() {
+            let innermost = index == site.scope;
             // Class bodies are not enclosing scopes for the functions defined in them.
-            if scope.kind == ScopeKind::Class && index != current {
+            if scope.kind == ScopeKind::Class && !innermost {
                 continue;
             }
             let Some(bindings) = scope.bindings.get(name) else {
                 continue;
             };
-            let binding = if index == current {
-                bindings
+            let binding = match (innermost, site.position) {
+                (true, Position::AtUse) => bindings
                     .iter()
                     .rev()
                     .find(|binding| binding.start < at)
-                    .or_else(|| bindings.first())
-            } else {
-                bindings.last()
+                    .or_else(|| bindings.first()),
+                (true, Position::Before(limit)) => {
+                    match bindings.iter().rev().find(|binding| binding.start < limit) {
+                        Some(binding) => Some(binding),
+                        None => continue,
+                    }
+                }
+                _ => bindings.last(),
             }?;
-            return self.resolve_binding(&binding.kind, depth);
+            return self.binding(binding, index, depth);
         }
-        (!self.has_star_import && is_builtin(name))
+        (!self.model.has_star_import && is_builtin(name))
             .then(|| Resolved::Qualified(format!("builtins.{name}")))
     }
 
-    fn resolve_binding(&self, kind: &BindingKind<'a>, depth: u8) -> Option<Resolved<'a>> {
-        match kind {
+    /// What a binding of the scope at `scope` refers to, its value and annotation read where
+    /// Python evaluates them.
+    fn binding(&self, binding: &Binding<'a>, scope: usize, depth: u8) -> Option<Resolved<'a>> {
+        let before_binding = Site {
+            scope,
+            position: Position::Before(binding.start),
+        };
+        match &binding.kind {
             BindingKind::Import(qualified) => Some(Resolved::Qualified(qualified.clone())),
-            BindingKind::Value(value) => self.resolve_value(value, depth),
-            BindingKind::Annotated(annotation) => {
-                self.annotation_type(annotation).map(Resolved::Instance)
+            BindingKind::Value(value) => self.value(value, before_binding, depth + 1),
+            BindingKind::Annotated(annotation) => self
+                .annotation_type(annotation, before_binding, depth + 1)
+                .map(Resolved::Instance),
+            // `def f(type: type[int])`: the annotation is evaluated where the `def` is, not
+            // in the function, whose `type` it would otherwise name.
+            BindingKind::Parameter(annotation) => {
+                let enclosing = Site {
+                    scope: scope.checked_sub(1)?,
+                    position: Position::Anywhere,
+                };
+                self.annotation_type(annotation, enclosing, depth + 1)
+                    .map(Resolved::Instance)
             }
             BindingKind::SelfParameter => Some(Resolved::SelfInstance),
             BindingKind::Function(function) => Some(Resolved::LocalFunction(function)),
@@ -535,37 +624,39 @@ impl<'a> SemanticModel<'a> {
         }
     }
 
-    fn resolve_value(&self, value: &Expr, depth: u8) -> Option<Resolved<'a>> {
+    fn value(&self, value: &Expr, site: Site, depth: u8) -> Option<Resolved<'a>> {
         match value {
             // `sleep = time.sleep` is an alias; `s = requests.Session()` an instance.
-            Expr::Name(_) | Expr::Attribute(_) | Expr::Call(_) => {
-                self.resolve_with_depth(value, depth + 1)
-            }
-            Expr::Await(await_expr) => {
-                match self.resolve_with_depth(&await_expr.value, depth + 1)? {
-                    instance @ Resolved::Instance(_) => Some(instance),
-                    _ => None,
-                }
-            }
+            Expr::Name(_) | Expr::Attribute(_) | Expr::Call(_) => self.expr(value, site, depth),
+            Expr::Await(await_expr) => match self.expr(&await_expr.value, site, depth)? {
+                instance @ Resolved::Instance(_) => Some(instance),
+                _ => None,
+            },
             _ => None,
         }
     }
 
-    fn resolve_self_attribute(&self, attr: &str, depth: u8) -> Option<Resolved<'a>> {
-        let class_scope = self
+    /// `self.<attr>` in a method: what the class's annotation of it names, or what every
+    /// assignment to it agrees on, or its method. Read where the code being visited is (the
+    /// methods that assign it are not on the scope stack).
+    fn self_attribute(&self, attr: &str, depth: u8) -> Option<Resolved<'a>> {
+        let model = self.model;
+        let class_scope = model
             .scopes
             .iter()
             .rev()
             .find(|scope| scope.kind == ScopeKind::Class)?;
         let facts = class_scope.class.as_ref()?;
         if let Some(annotation) = facts.annotations.get(attr) {
-            return self.annotation_type(annotation).map(Resolved::Instance);
+            return self
+                .annotation_type(annotation, model.here(), depth + 1)
+                .map(Resolved::Instance);
         }
         if let Some(values) = facts.attributes.get(attr) {
             // Only trust an attribute whose every assignment says the same thing.
             let mut resolved = values
                 .iter()
-                .map(|value| self.resolve_value(value, depth + 1));
+                .map(|value| self.value(value, model.here(), depth + 1));
             let first = resolved.next()??;
             return resolved
                 .all(|other| other.as_ref() == Some(&first))
@@ -579,14 +670,21 @@ impl<'a> SemanticModel<'a> {
         None
     }
 
-    /// The type an annotation names: `T`, `Optional[T]`, `T | None`, `"T"` is not followed.
-    pub fn annotation_type(&self, annotation: &Expr) -> Option<String> {
+    fn qualified_name(&self, expr: &Expr, site: Site, depth: u8) -> Option<String> {
+        match self.expr(expr, site, depth)? {
+            Resolved::Qualified(name) => Some(name),
+            _ => None,
+        }
+    }
+
+    fn annotation_type(&self, annotation: &Expr, site: Site, depth: u8) -> Option<String> {
+        self.step(depth)?;
         match annotation {
-            Expr::Name(_) | Expr::Attribute(_) => self.qualified_name(annotation),
+            Expr::Name(_) | Expr::Attribute(_) => self.qualified_name(annotation, site, depth + 1),
             Expr::Subscript(subscript) => {
-                let outer = self.qualified_name(&subscript.value)?;
+                let outer = self.qualified_name(&subscript.value, site, depth + 1)?;
                 if outer == "typing.Optional" {
-                    self.annotation_type(&subscript.slice)
+                    self.annotation_type(&subscript.slice, site, depth + 1)
                 } else {
                     Some(outer)
                 }
@@ -594,8 +692,8 @@ impl<'a> SemanticModel<'a> {
             Expr::BinOp(binop) if binop.op == ast::Operator::BitOr => {
                 let is_none = |expr: &Expr| expr.is_none_literal_expr();
                 match (is_none(&binop.left), is_none(&binop.right)) {
-                    (false, true) => self.annotation_type(&binop.left),
-                    (true, false) => self.annotation_type(&binop.right),
+                    (false, true) => self.annotation_type(&binop.left, site, depth + 1),
+                    (true, false) => self.annotation_type(&binop.right, site, depth + 1),
                     _ => None,
                 }
             }

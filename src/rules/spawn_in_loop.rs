@@ -70,7 +70,7 @@ pub(crate) fn python_call(checker: &mut Checker, site: &CallSite) {
         site.call.range(),
     )
     .with_help(format!(
-        "spawn through `loopguard_shim.BoundedTaskGroup({})` (`await tg.create_task(...)` waits for a free slot), or acquire an `asyncio.Semaphore` in the loop or the spawned coroutine",
+        "spawn through `loopguard_shim.BoundedTaskGroup({})` (`await tg.spawn_when_free(...)` waits for a free slot), or acquire an `asyncio.Semaphore` in the loop or the spawned coroutine",
         checker.settings.default_limit
     ))
     .unless_bounded(coroutine.and_then(|coroutine| project::imported_coroutine(&checker.semantic, coroutine)));
@@ -131,7 +131,7 @@ pub(crate) fn rust_call(checker: &mut RustChecker, site: &RustCallSite) {
         checker.range(site.span()),
     )
     .with_help(format!(
-        "spawn through `loopguard_shim::BoundedJoinSet::new({})` (`spawn(..).await` waits for a free slot), or acquire a `tokio::sync::Semaphore` permit in the loop",
+        "spawn through `loopguard_shim::BoundedJoinSet::new({})` (`spawn_when_free(..).await` waits for a free slot), or acquire a `tokio::sync::Semaphore` permit in the loop",
         checker.settings.default_limit
     ))
     .unless_bounded(spawned_future(site).and_then(|future| rust_project::spawned_coroutine(checker, future)));

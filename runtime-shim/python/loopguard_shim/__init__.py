@@ -16,6 +16,9 @@ tenacity / hand-written retry loops    ``@retry(max_attempts=N)``
 
 ``LoopLagMonitor`` reports at run time the event-loop blocking that loopguard
 finds statically.
+
+Nothing here needs a third-party package except ``retry``, which needs
+tenacity: ``pip install 'loopguard-shim[retry]'``.
 """
 
 from ._fanout import gather_bounded, map_bounded

@@ -1,4 +1,9 @@
-"""Jittered, attempt-limited, budgeted retries on top of tenacity."""
+"""Jittered, attempt-limited, budgeted retries on top of tenacity.
+
+tenacity is an optional extra (``loopguard-shim[retry]``): it is imported when
+:func:`retry` is first called, so ``full_jitter`` and ``RetryBudget`` (and the
+rest of the package) work without it.
+"""
 
 from __future__ import annotations
 
@@ -11,10 +16,12 @@ import random
 import threading
 import time
 from collections.abc import Callable
-from typing import Any, TypeVar
+from types import ModuleType
+from typing import TYPE_CHECKING, Any, TypeVar
 
-import tenacity
-from tenacity.stop import stop_base
+if TYPE_CHECKING:
+    import tenacity
+    from tenacity.stop import stop_base
 
 __all__ = ["RetryBudget", "full_jitter", "retry"]
 
@@ -125,18 +132,40 @@ class RetryBudget:
             return True
 
 
-class _BudgetEmpty(stop_base):
-    """A tenacity stop condition that spends one retry from the budget.
+#: Raised, from the original ``ImportError``, when :func:`retry` is used
+#: without tenacity installed.
+MISSING_TENACITY = (
+    "loopguard_shim.retry needs tenacity, which is an optional extra: "
+    "pip install 'loopguard-shim[retry]' (or pip install tenacity)"
+)
+
+
+def _import_tenacity() -> ModuleType:
+    try:
+        import tenacity
+    except ImportError as exc:
+        raise ImportError(MISSING_TENACITY, name="tenacity") from exc
+    return tenacity
+
+
+@functools.cache
+def _budget_stop_class() -> type[stop_base]:
+    """The tenacity stop condition that spends one retry from a budget.
 
     It is or-ed after the attempt limit, and tenacity short-circuits that
     ``or``, so the budget is only charged for retries that will happen.
+    Defined on first use because its base class is tenacity's.
     """
+    from tenacity.stop import stop_base
 
-    def __init__(self, budget: RetryBudget) -> None:
-        self._budget = budget
+    class _BudgetEmpty(stop_base):
+        def __init__(self, budget: RetryBudget) -> None:
+            self._budget = budget
 
-    def __call__(self, retry_state: tenacity.RetryCallState) -> bool:
-        return not self._budget.withdraw()
+        def __call__(self, retry_state: tenacity.RetryCallState) -> bool:
+            return not self._budget.withdraw()
+
+    return _BudgetEmpty
 
 
 def retry(
@@ -164,6 +193,10 @@ def retry(
 
         @retry(max_attempts=4, base=0.2, cap=5.0, retry_on=(ConnectionError,))
         async def fetch(url: str) -> bytes: ...
+
+    The retry loop is tenacity's, an optional extra: without it installed
+    (``pip install 'loopguard-shim[retry]'``), calling ``retry(...)``
+    raises ``ImportError`` saying so.
     """
     if isinstance(max_attempts, bool) or not isinstance(max_attempts, int):
         raise TypeError("max_attempts must be an int")
@@ -171,13 +204,14 @@ def retry(
         raise ValueError(f"max_attempts counts the first call and must be >= 1, got {max_attempts}")
     if base < 0 or cap < 0:
         raise ValueError("base and cap must be >= 0")
+    tenacity = _import_tenacity()
 
     def decorate(fn: F) -> F:
         shared_budget = budget if budget is not None else RetryBudget()
         stop: stop_base = tenacity.stop_after_attempt(max_attempts)
         if max_elapsed is not None:
             stop = stop | tenacity.stop_before_delay(max_elapsed)
-        stop = stop | _BudgetEmpty(shared_budget)
+        stop = stop | _budget_stop_class()(shared_budget)
 
         def deposit(retry_state: tenacity.RetryCallState) -> None:
             if retry_state.attempt_number == 1:

@@ -21,18 +21,31 @@ logger = logging.getLogger("loopguard_shim")
 class BoundedTaskGroup:
     """An :class:`asyncio.TaskGroup` that runs at most ``limit`` tasks at once.
 
-    ``create_task`` is a coroutine: it waits for a free slot before creating
-    the task, so a loop that creates one task per item is throttled instead
-    of starting every item at once::
+    There are two ways in, and neither can be forgotten without a trace:
+
+    ``create_task(coro)`` is synchronous, like ``TaskGroup.create_task``: it
+    returns the task at once, and the task waits for a free slot before it
+    starts ``coro``. At most ``limit`` coroutines run at once, but the loop
+    that creates the tasks is not held back, so every task (and its
+    coroutine) is in memory until it ends::
 
         async with BoundedTaskGroup(10) as tg:
             for url in urls:
-                await tg.create_task(fetch(url))
+                tg.create_task(fetch(url))      # returns at once; runs <= 10 at a time
+
+    ``await spawn_when_free(coro)`` waits for a free slot *before* it
+    creates the task, so the loop itself is throttled and no more than
+    ``limit`` tasks exist at once. Use it for large or unbounded inputs::
+
+        async with BoundedTaskGroup(10) as tg:
+            async for message in subscription:
+                await tg.spawn_when_free(handle(message))
 
     Everything else is ``TaskGroup``'s: leaving the block waits for every
     task, and the first failure cancels the rest and is raised in an
     ``ExceptionGroup``. A slot is freed when its task finishes, however it
-    finishes (including cancellation before it ever ran).
+    finishes (including cancellation before it ever ran), and a coroutine
+    whose task is cancelled before it got a slot is closed, not leaked.
     """
 
     def __init__(self, limit: int) -> None:
@@ -52,14 +65,56 @@ class BoundedTaskGroup:
     ) -> bool | None:
         return await self._group.__aexit__(exc_type, exc, tb)
 
-    async def create_task(
+    def create_task(
         self,
         coro: Coroutine[Any, Any, T],
         *,
         name: str | None = None,
         context: contextvars.Context | None = None,
     ) -> asyncio.Task[T]:
-        """Wait for a free slot, then start ``coro`` in the group.
+        """Create a task in the group now; it runs ``coro`` once a slot is free.
+
+        Like ``TaskGroup.create_task``, this does not wait and the task may
+        be ignored: the group keeps it and awaits it on exit. (Awaiting the
+        returned task waits for ``coro`` to *finish*; to wait only for a
+        slot, use :meth:`spawn_when_free`.) ``RuntimeError`` if the group is
+        not entered, is finished or is shutting down; ``coro`` is closed then.
+        """
+        if not asyncio.iscoroutine(coro):
+            raise TypeError(f"a coroutine was expected, got {coro!r}")
+        runner = self._run_in_slot(coro)
+        try:
+            task = self._group.create_task(runner, name=name, context=context)
+        except BaseException:
+            runner.close()
+            coro.close()
+            raise
+        # A task cancelled before its first step never enters ``_run_in_slot``,
+        # so ``coro`` would be left unawaited; closing a finished coroutine is
+        # a no-op.
+        task.add_done_callback(lambda _: coro.close())
+        return task
+
+    async def _run_in_slot(self, coro: Coroutine[Any, Any, T]) -> T:
+        try:
+            await self._slots.acquire()
+        except BaseException:
+            coro.close()
+            raise
+        try:
+            return await coro
+        finally:
+            self._slots.release()
+
+    async def spawn_when_free(
+        self,
+        coro: Coroutine[Any, Any, T],
+        *,
+        name: str | None = None,
+        context: contextvars.Context | None = None,
+    ) -> asyncio.Task[T]:
+        """Wait for a free slot, then start ``coro`` in the group and return
+        its task.
 
         If the wait is cancelled (for example because another task in the
         group failed) or the group refuses the task, ``coro`` is closed so it

@@ -1,5 +1,7 @@
 import asyncio
 import math
+import subprocess
+import sys
 
 import pytest
 
@@ -178,3 +180,28 @@ def test_budget_stops_retries(monkeypatch: pytest.MonkeyPatch) -> None:
             down()
     # Five calls earn a single retry between them.
     assert calls == 6
+
+
+_WITHOUT_TENACITY = """
+import sys
+sys.modules["tenacity"] = None  # makes `import tenacity` raise ImportError
+import loopguard_shim
+from loopguard_shim import BoundedTaskGroup, RetryBudget, full_jitter, gather_bounded
+
+assert 0 <= full_jitter(1.0) <= 1.0
+assert RetryBudget().withdraw()
+try:
+    loopguard_shim.retry(max_attempts=3)
+except ImportError as exc:
+    print(exc)
+else:
+    raise AssertionError("retry() worked without tenacity")
+"""
+
+
+def test_the_package_imports_without_tenacity_and_retry_names_the_extra() -> None:
+    done = subprocess.run(
+        [sys.executable, "-c", _WITHOUT_TENACITY], capture_output=True, text=True, check=False
+    )
+    assert done.returncode == 0, done.stderr
+    assert "pip install 'loopguard-shim[retry]'" in done.stdout

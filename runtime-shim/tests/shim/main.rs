@@ -1,12 +1,17 @@
-//! Behavioural tests of the public API. One test binary keeps link time down.
+//! Behavioural tests of the public API. One test binary keeps link time down; the modules of
+//! optional features are tested when the feature is on (`--all-features`).
 
 mod blocking;
 mod breaker;
 mod fanout;
+mod jitter;
 mod join_set;
 mod lag;
+#[cfg(feature = "pool")]
 mod pool;
+#[cfg(feature = "rate-limit")]
 mod rate;
+#[cfg(feature = "retry")]
 mod retry;
 mod supervisors;
 
