@@ -423,24 +423,33 @@ pub fn lint_file(file: &DiscoveredFile, fix: Option<FixPass>) -> Linting {
         },
     };
     if fixed.fix.is_some() && summary.is_some() {
-        summary = summarise(file, &fixed.source);
+        // A panic here is the fixed text's, whose lint above reported it as LG004 already.
+        summary = summarise(file, &fixed.source).ok().flatten();
     }
     (report(file, fixed), summary.map(Arc::new))
 }
 
 /// The project summary of a text, parsed whatever the pre-filter would say (the project phase
-/// asks for the files that mention a function known to block). `None` when analysis fails.
-pub fn summarise(file: &DiscoveredFile, source: &SourceText) -> Option<FileSummary> {
+/// asks for the files that mention a function known to block). `Ok(None)` when the text does
+/// not parse; `Err` with the LG004 message when the analysis panicked.
+pub fn summarise(
+    file: &DiscoveredFile,
+    source: &SourceText,
+) -> Result<Option<FileSummary>, String> {
+    install_panic_capture();
     let mut rules = RuleSet::empty();
     for rule in crate::project::PROJECT_RULES {
         rules.insert(*rule);
     }
-    panic::catch_unwind(AssertUnwindSafe(|| match file.language {
-        Language::Python => crate::python::summarise(source, &file.settings, rules),
-        Language::Rust => crate::rust::summarise(source, &file.settings, rules),
+    panic::catch_unwind(AssertUnwindSafe(|| {
+        #[cfg(test)]
+        tests::maybe_inject_summary_panic(&file.path);
+        match file.language {
+            Language::Python => crate::python::summarise(source, &file.settings, rules),
+            Language::Rust => crate::rust::summarise(source, &file.settings, rules),
+        }
     }))
-    .ok()
-    .flatten()
+    .map_err(|_| internal_error_message())
 }
 
 fn report(file: &DiscoveredFile, fixed: Fixed) -> FileReport {
@@ -492,19 +501,9 @@ fn lint_source_summarised(
             suppressions,
         }
     }));
-    let mut linted = analysis.unwrap_or_else(|_| {
-        let message = format!(
-            "loopguard crashed while checking this file ({}); the rest of the run is unaffected — please report this",
-            take_panic_message()
-        );
-        Linted {
-            diagnostics: vec![Diagnostic::new(
-                Rule::InternalError,
-                message,
-                TextRange::default(),
-            )],
-            suppressions: Vec::new(),
-        }
+    let mut linted = analysis.unwrap_or_else(|_| Linted {
+        diagnostics: vec![internal_error(internal_error_message())],
+        suppressions: Vec::new(),
     });
     linted.diagnostics.sort_by_key(|diagnostic| {
         (
@@ -550,6 +549,19 @@ fn install_panic_capture() {
     });
 }
 
+/// The LG004 finding for a file whose analysis panicked.
+pub fn internal_error(message: String) -> Diagnostic {
+    Diagnostic::new(Rule::InternalError, message, TextRange::default())
+}
+
+/// What LG004 says about the panic just caught on this thread.
+fn internal_error_message() -> String {
+    format!(
+        "loopguard crashed while checking this file ({}); the rest of the run is unaffected — please report this",
+        take_panic_message()
+    )
+}
+
 fn take_panic_message() -> String {
     PANIC_MESSAGE
         .with(|message| message.borrow_mut().take())
@@ -569,6 +581,16 @@ mod tests {
         if path
             .file_name()
             .is_some_and(|name| name == "inject_panic.py")
+        {
+            panic!("injected failure");
+        }
+    }
+
+    /// Summarising a file named like this panics (its lint does not).
+    pub(super) fn maybe_inject_summary_panic(path: &Path) {
+        if path
+            .file_name()
+            .is_some_and(|name| name == "inject_summary_panic.py")
         {
             panic!("injected failure");
         }
@@ -615,5 +637,44 @@ mod tests {
             message.contains("src/lint.rs"),
             "the panic location is kept: {message}"
         );
+    }
+
+    #[test]
+    fn a_panic_in_a_helper_file_the_project_phase_asks_for_is_lg004_on_that_file() {
+        let directory = tempfile::tempdir().unwrap();
+        // No trigger word: the per-file phase skips the helper, the project phase asks for it.
+        let helper = directory.path().join("inject_summary_panic.py");
+        let handler = directory.path().join("handler.py");
+        std::fs::write(&helper, "def compute():\n    return 1\n").unwrap();
+        std::fs::write(
+            &handler,
+            "import time\nimport inject_summary_panic\n\nasync def handle():\n    inject_summary_panic.compute()\n    time.sleep(1)\n",
+        )
+        .unwrap();
+        let settings = Arc::new(Settings::new(
+            None,
+            &CliOverrides::default(),
+            directory.path(),
+        ));
+        let discovery = Discovery {
+            files: vec![
+                discovered(handler, &settings),
+                discovered(helper, &settings),
+            ],
+            unreadable: Vec::new(),
+        };
+        let reports = lint_all(discovery, Some(2)).unwrap();
+        let report = |name: &str| reports.iter().find(|r| r.path.ends_with(name)).unwrap();
+        let helper_report = report("inject_summary_panic.py");
+        assert!(helper_report.has_internal_error(), "{helper_report:?}");
+        assert!(helper_report.diagnostics[0]
+            .message
+            .contains("injected failure"));
+        let handler_rules: Vec<Rule> = report("handler.py")
+            .diagnostics
+            .iter()
+            .map(|diagnostic| diagnostic.rule)
+            .collect();
+        assert_eq!(handler_rules, [Rule::BlockingSleep]);
     }
 }

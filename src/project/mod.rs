@@ -196,6 +196,11 @@ pub fn analyse(reports: &[FileReport], files: Vec<ProjectFile>) -> Option<Outcom
         }
     }
     drop(locations);
+    for (position, message) in project.crashed {
+        outcome.files[position]
+            .findings
+            .push(crate::lint::internal_error(message));
+    }
     for (file, bounded) in outcome.files.iter_mut().zip(project.bounded) {
         file.bounded = bounded;
     }
@@ -295,6 +300,8 @@ struct Project<'r> {
     positions: Vec<usize>,
     /// Per file, sorted.
     bounded: Vec<Vec<Target>>,
+    /// Files whose summary panicked when the project asked for them: (position, LG004 message).
+    crashed: Vec<(usize, String)>,
 }
 
 impl<'r> Project<'r> {
@@ -339,8 +346,9 @@ impl<'r> Project<'r> {
             .filter(|position| files[*position].summary.is_none())
             .collect();
         demanded.dedup();
+        let mut crashed = Vec::new();
         loop {
-            summarise_demanded(&mut files, &demanded, &mut new);
+            summarise_demanded(&mut files, &demanded, &mut new, &mut crashed);
             for position in &new {
                 index_of[*position] = Some(positions.len());
                 positions.push(*position);
@@ -385,6 +393,7 @@ impl<'r> Project<'r> {
             index,
             positions,
             bounded,
+            crashed,
         })
     }
 }
@@ -408,19 +417,31 @@ fn fan_out_queries(reports: &[FileReport]) -> Vec<(usize, Target)> {
 }
 
 /// Analyses the `demanded` files in parallel and appends them to `new`.
-fn summarise_demanded(files: &mut [ProjectFile], demanded: &[usize], new: &mut Vec<usize>) {
-    let added: Vec<(usize, Option<FileSummary>)> = demanded
+/// Summarises the files a call chain leads into; a panic in one of them is recorded in
+/// `crashed` (position, LG004 message), and the chains through it are lost, not the run.
+fn summarise_demanded(
+    files: &mut [ProjectFile],
+    demanded: &[usize],
+    new: &mut Vec<usize>,
+    crashed: &mut Vec<(usize, String)>,
+) {
+    let added: Vec<(usize, Result<Option<FileSummary>, String>)> = demanded
         .par_iter()
         .with_max_len(crate::lint::FILES_PER_TASK)
         .map(|&position| {
             let entry = &files[position];
-            let summary = read_source(&entry.file.path, entry.file.language)
-                .ok()
-                .and_then(|source| crate::lint::summarise(entry.file, &source));
+            let summary = match read_source(&entry.file.path, entry.file.language) {
+                Ok(source) => crate::lint::summarise(entry.file, &source),
+                Err(_) => Ok(None),
+            };
             (position, summary)
         })
         .collect();
     for (position, summary) in added {
+        let summary = summary.unwrap_or_else(|message| {
+            crashed.push((position, message));
+            None
+        });
         // A file that cannot be analysed counts as analysed: it is not asked for again.
         files[position].summary = Some(Arc::new(summary.unwrap_or_default()));
         new.push(position);
