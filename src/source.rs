@@ -283,6 +283,98 @@ fn coding_in_line(line: &[u8]) -> Option<String> {
     (!label.is_empty()).then_some(label)
 }
 
+/// The start of the line after the one `offset` is on (the end of the text on the last line).
+pub fn next_line_start(text: &str, offset: TextSize) -> TextSize {
+    let rest = &text[offset.to_usize()..];
+    match rest.find(['\n', '\r']) {
+        Some(index) => {
+            let break_len = if rest[index..].starts_with("\r\n") {
+                2
+            } else {
+                1
+            };
+            offset + TextSize::try_from(index + break_len).unwrap_or_default()
+        }
+        None => TextSize::of(text),
+    }
+}
+
+/// How deep a parser will recurse, estimated while a front end's lexer walks the text: one
+/// level per open bracket and per link of a chain (`a.b().c()`, `a + a + …`, one nested node
+/// each), reset where a statement or a bracket's part (argument, element) ends. Both languages'
+/// lexers drive it; only Rust's has blocks that an expression may continue after (`} else`,
+/// `match x {}.f()`).
+#[derive(Debug, Default)]
+pub struct NestingDepth {
+    current: usize,
+    /// Where a statement or part starts at the current bracket level.
+    base: usize,
+    /// `(current, base)` outside each open bracket.
+    outer: Vec<(usize, usize)>,
+    /// The depth of the expression a `{}` just closed belongs to, which what follows may
+    /// continue; anything else starts a new one.
+    after_block: Option<usize>,
+    max: usize,
+}
+
+impl NestingDepth {
+    /// The deepest level reached so far.
+    pub fn max(&self) -> usize {
+        self.max
+    }
+
+    /// Outside every bracket.
+    pub fn at_top(&self) -> bool {
+        self.outer.is_empty()
+    }
+
+    /// A statement starting `levels` deep (Python: one block level per indentation column).
+    pub fn start_statement(&mut self, levels: usize) {
+        self.after_block = None;
+        self.base = levels;
+        self.current = levels;
+        self.max = self.max.max(levels);
+    }
+
+    pub fn open(&mut self) {
+        self.outer.push((self.current, self.base));
+        self.current = self.after_block.take().unwrap_or(self.current) + 1;
+        self.base = self.current;
+        self.max = self.max.max(self.current);
+    }
+
+    pub fn close(&mut self) {
+        self.after_block = None;
+        if let Some((current, base)) = self.outer.pop() {
+            self.current = current;
+            self.base = base;
+        }
+    }
+
+    /// A `}` closing a block, which the expression it belongs to may continue after.
+    pub fn close_block(&mut self) {
+        self.close();
+        self.after_block = Some(self.current);
+        self.current = self.base;
+    }
+
+    pub fn link(&mut self) {
+        self.current = self.after_block.take().unwrap_or(self.current) + 1;
+        self.max = self.max.max(self.current);
+    }
+
+    /// The end of a statement, or of a part at the current bracket level.
+    pub fn end_of_part(&mut self) {
+        self.after_block = None;
+        self.current = self.base;
+    }
+
+    /// A token that neither nests nor links: it ends what a closed block could continue.
+    pub fn other(&mut self) {
+        self.after_block = None;
+    }
+}
+
 /// The file's line break (its first one), so that inserted lines match CRLF files.
 pub fn line_ending(text: &str) -> &'static str {
     match text.find(['\n', '\r']) {

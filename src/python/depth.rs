@@ -3,14 +3,16 @@
 //! accesses, calls and keyword operators in one statement (`a.b().b()…` and `a + a + …` are one
 //! nested node per link). An upper bound: an overestimate only costs a bigger stack.
 
+use crate::source::NestingDepth;
+
 pub fn estimate(text: &str) -> usize {
     let bytes = text.as_bytes();
-    let mut depth = Depth::default();
+    let mut depth = NestingDepth::default();
     let mut index = 0;
     let mut line_start = true;
     while index < bytes.len() {
         let byte = bytes[index];
-        if line_start && depth.outer.is_empty() {
+        if line_start && depth.at_top() {
             // Each indentation level is a nested block; a column per level bounds them.
             let indent = bytes[index..]
                 .iter()
@@ -27,7 +29,7 @@ pub fn estimate(text: &str) -> usize {
             }
             b'\\' => index += 2,
             b'\n' | b'\r' => {
-                if depth.outer.is_empty() {
+                if depth.at_top() {
                     line_start = true;
                 }
                 index += 1;
@@ -64,7 +66,7 @@ pub fn estimate(text: &str) -> usize {
             _ => index += 1,
         }
     }
-    depth.max
+    depth.max()
 }
 
 const fn identifier_bytes() -> [bool; 256] {
@@ -119,47 +121,6 @@ fn string_end(bytes: &[u8], index: usize) -> usize {
         }
     }
     bytes.len()
-}
-
-#[derive(Default)]
-struct Depth {
-    current: usize,
-    /// Where a part (statement, argument, element) starts at the current bracket level.
-    base: usize,
-    /// `(current, base)` outside each open bracket.
-    outer: Vec<(usize, usize)>,
-    max: usize,
-}
-
-impl Depth {
-    fn start_statement(&mut self, indent: usize) {
-        self.base = indent;
-        self.current = indent;
-        self.max = self.max.max(indent);
-    }
-
-    fn open(&mut self) {
-        self.outer.push((self.current, self.base));
-        self.current += 1;
-        self.base = self.current;
-        self.max = self.max.max(self.current);
-    }
-
-    fn close(&mut self) {
-        if let Some((current, base)) = self.outer.pop() {
-            self.current = current;
-            self.base = base;
-        }
-    }
-
-    fn link(&mut self) {
-        self.current += 1;
-        self.max = self.max.max(self.current);
-    }
-
-    fn end_of_part(&mut self) {
-        self.current = self.base;
-    }
 }
 
 #[cfg(test)]

@@ -6,7 +6,7 @@ use ruff_text_size::{Ranged, TextRange, TextSize};
 
 use super::checker::Checker;
 use crate::diagnostic::Edit;
-use crate::source::line_ending;
+use crate::source::{line_ending, next_line_start};
 
 /// How a fix refers to a module: the name it is imported under, plus the import to add when
 /// the file does not import it yet.
@@ -106,22 +106,6 @@ fn line_start(source: &str, offset: TextSize) -> TextSize {
     match before.rfind(['\n', '\r']) {
         Some(index) => TextSize::try_from(index + 1).unwrap_or(offset),
         None => bom_len(source),
-    }
-}
-
-/// The start of the line after the one `offset` is on (the end of the text on the last line).
-fn next_line_start(source: &str, offset: TextSize) -> TextSize {
-    let rest = &source[offset.to_usize()..];
-    match rest.find(['\n', '\r']) {
-        Some(index) => {
-            let break_len = if rest[index..].starts_with("\r\n") {
-                2
-            } else {
-                1
-            };
-            offset + TextSize::try_from(index + break_len).unwrap_or_default()
-        }
-        None => TextSize::of(source),
     }
 }
 

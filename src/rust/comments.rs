@@ -7,6 +7,8 @@
 
 use ruff_text_size::{TextRange, TextSize};
 
+use crate::source::NestingDepth;
+
 pub struct Lexed {
     /// The ranges of all line and block comments (block comments nest, as in rustc).
     pub comments: Vec<TextRange>,
@@ -19,7 +21,7 @@ pub fn scan(text: &str) -> Lexed {
     let bytes = text.as_bytes();
     let mut comments = Vec::new();
     let mut index = 0;
-    let mut depth = Depth::default();
+    let mut depth = NestingDepth::default();
     while index < bytes.len() {
         match bytes[index] {
             b'(' | b'[' | b'{' => {
@@ -74,7 +76,7 @@ pub fn scan(text: &str) -> Lexed {
                 index = after_prefixed_literal(bytes, word, index);
             }
             b';' | b',' => {
-                depth.end_of_statement();
+                depth.end_of_part();
                 index += 1;
             }
             b'.' | b'?' | b'+' | b'-' | b'*' | b'/' | b'%' | b'&' | b'|' | b'^' | b'<' | b'>'
@@ -91,59 +93,7 @@ pub fn scan(text: &str) -> Lexed {
     }
     Lexed {
         comments,
-        max_nesting: depth.max,
-    }
-}
-
-/// The recursion-depth estimate of [`scan`]. It may overestimate (generics, `=>`, number
-/// literals count as links); files estimated deep are only analysed on a bigger stack.
-#[derive(Default)]
-struct Depth {
-    current: usize,
-    /// Where a statement starts at the current bracket level.
-    base: usize,
-    /// `(current, base)` outside each open bracket.
-    outer: Vec<(usize, usize)>,
-    /// The depth of the expression a `{}` just closed belongs to: `} else if`,
-    /// `match x {}.f()` and `unsafe {} + x` continue it, anything else starts a new one.
-    after_block: Option<usize>,
-    max: usize,
-}
-
-impl Depth {
-    fn open(&mut self) {
-        self.outer.push((self.current, self.base));
-        self.current = self.after_block.take().unwrap_or(self.current) + 1;
-        self.base = self.current;
-        self.max = self.max.max(self.current);
-    }
-
-    fn close(&mut self) {
-        self.after_block = None;
-        if let Some((current, base)) = self.outer.pop() {
-            self.current = current;
-            self.base = base;
-        }
-    }
-
-    fn close_block(&mut self) {
-        self.close();
-        self.after_block = Some(self.current);
-        self.current = self.base;
-    }
-
-    fn link(&mut self) {
-        self.current = self.after_block.take().unwrap_or(self.current) + 1;
-        self.max = self.max.max(self.current);
-    }
-
-    fn end_of_statement(&mut self) {
-        self.after_block = None;
-        self.current = self.base;
-    }
-
-    fn other(&mut self) {
-        self.after_block = None;
+        max_nesting: depth.max(),
     }
 }
 

@@ -6,7 +6,7 @@ use ruff_text_size::{TextRange, TextSize};
 use super::checker::Checker;
 use super::parse::Spans;
 use crate::diagnostic::Edit;
-use crate::source::line_ending;
+use crate::source::{line_ending, next_line_start};
 
 /// How a fix refers to an item: the path to write, plus the `use` item to add when the file
 /// does not import it yet.
@@ -155,22 +155,6 @@ impl ImportPoint {
             Placement::BeforeCode => format!("use {path};{newline}{newline}"),
         };
         Edit::insertion(self.at, content)
-    }
-}
-
-/// The start of the line after the one `offset` is on (the end of the text on the last line).
-fn next_line_start(text: &str, offset: TextSize) -> TextSize {
-    let rest = &text[offset.to_usize()..];
-    match rest.find(['\n', '\r']) {
-        Some(index) => {
-            let break_len = if rest[index..].starts_with("\r\n") {
-                2
-            } else {
-                1
-            };
-            offset + TextSize::try_from(index + break_len).unwrap_or_default()
-        }
-        None => TextSize::of(text),
     }
 }
 
