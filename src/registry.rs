@@ -53,10 +53,11 @@ pub enum Enablement {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum FixKind {
     None,
-    DisplayOnly,
+    /// No edit: the `help:` line says how to fix it.
+    HelpOnly,
     Unsafe,
     Safe,
-    /// Safe in some contexts, unsafe or display-only in others (see the rule doc).
+    /// Safe edits for some findings, unsafe ones for others (see the rule doc).
     Mixed,
 }
 
@@ -64,7 +65,7 @@ impl fmt::Display for FixKind {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(match self {
             FixKind::None => "none",
-            FixKind::DisplayOnly => "display-only",
+            FixKind::HelpOnly => "help-only",
             FixKind::Unsafe => "unsafe",
             FixKind::Safe => "safe",
             FixKind::Mixed => "mixed",

@@ -177,3 +177,54 @@ fn check_coverage(directory_name: &str, language: Language) {
         );
     }
 }
+
+/// Each rule's declared fix kind (the rule table, `explain`) is what its fixtures get: no edit
+/// for `help-only` and `none`, only safe or only unsafe edits for `safe` and `unsafe`, both for
+/// `mixed`.
+#[test]
+fn declared_fix_kinds_match_the_fixes_the_fixtures_get() {
+    use loopguard::diagnostic::Applicability;
+    use loopguard::registry::FixKind;
+    use std::collections::BTreeMap;
+
+    let root = fixture_root();
+    let mut applicabilities: BTreeMap<Rule, BTreeSet<Applicability>> = BTreeMap::new();
+    for language in ["python", "rust"] {
+        for (rule, directory) in rule_directories(language) {
+            let cli = CliOverrides {
+                select: Some(vec![Selector::Rule(rule)]),
+                ..CliOverrides::default()
+            };
+            let files = fixture_files(&directory);
+            let reports =
+                loopguard::check_paths(&files, ConfigSource::Hierarchical, cli, &root, Some(1))
+                    .unwrap();
+            let found = applicabilities.entry(rule).or_default();
+            for report in &reports {
+                for diagnostic in &report.diagnostics {
+                    if let Some(fix) = &diagnostic.fix {
+                        found.insert(fix.applicability);
+                    }
+                }
+            }
+        }
+    }
+    let mut mismatches = Vec::new();
+    for (rule, found) in &applicabilities {
+        let has = |applicability| found.contains(&applicability);
+        let agrees = match rule.meta().fix {
+            FixKind::None | FixKind::HelpOnly => found.is_empty(),
+            FixKind::Safe => found.len() == 1 && has(Applicability::Safe),
+            FixKind::Unsafe => found.len() == 1 && has(Applicability::Unsafe),
+            FixKind::Mixed => has(Applicability::Safe) && has(Applicability::Unsafe),
+        };
+        if !agrees {
+            mismatches.push(format!(
+                "{} declares {} but its fixtures get {found:?}",
+                rule.code(),
+                rule.meta().fix
+            ));
+        }
+    }
+    assert!(mismatches.is_empty(), "{}", mismatches.join("\n"));
+}

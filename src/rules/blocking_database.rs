@@ -12,7 +12,7 @@ pub const META: RuleMeta = RuleMeta {
     severity: Severity::Error,
     fm043: Some(5),
     languages: &[Language::Python, Language::Rust],
-    fix: FixKind::DisplayOnly,
+    fix: FixKind::HelpOnly,
     options: &[EXTEND_BLOCKING_CALLS],
     doc: include_str!("../../rules/LG205-blocking-database.md"),
 };

@@ -11,7 +11,7 @@ pub const META: RuleMeta = RuleMeta {
     severity: Severity::Error,
     fm043: Some(5),
     languages: &[Language::Python, Language::Rust],
-    fix: FixKind::Mixed,
+    fix: FixKind::Unsafe,
     options: &[EXTEND_BLOCKING_CALLS],
     doc: include_str!("../../rules/LG202-blocking-http.md"),
 };

@@ -18,7 +18,7 @@ pub const META: RuleMeta = RuleMeta {
     severity: Severity::Warning,
     fm043: Some(2),
     languages: &[Language::Python, Language::Rust],
-    fix: FixKind::DisplayOnly,
+    fix: FixKind::HelpOnly,
     options: &[EXTEND_CLIENT_CONSTRUCTORS],
     doc: include_str!("../../rules/LG602-client-per-request.md"),
 };

@@ -15,7 +15,7 @@ pub const META: RuleMeta = RuleMeta {
     severity: Severity::Warning,
     fm043: Some(3),
     languages: &[Language::Python, Language::Rust],
-    fix: FixKind::DisplayOnly,
+    fix: FixKind::HelpOnly,
     options: &[RuleOption {
         name: INCLUDE_RUST_SPAWNS,
         kind: OptionKind::Bool,

@@ -10,7 +10,7 @@ pub const META: RuleMeta = RuleMeta {
     severity: Severity::Warning,
     fm043: Some(4),
     languages: &[Language::Python],
-    fix: FixKind::Mixed,
+    fix: FixKind::Safe,
     options: &[],
     doc: include_str!("../../rules/LG301-deprecated-get-event-loop.md"),
 };

@@ -10,7 +10,7 @@ pub const META: RuleMeta = RuleMeta {
     severity: Severity::Warning,
     fm043: Some(4),
     languages: &[Language::Python],
-    fix: FixKind::DisplayOnly,
+    fix: FixKind::HelpOnly,
     options: &[],
     doc: include_str!("../../rules/LG304-deprecated-loop-policy.md"),
 };

@@ -16,7 +16,7 @@ pub const META: RuleMeta = RuleMeta {
     severity: Severity::Warning,
     fm043: Some(1),
     languages: &[Language::Python, Language::Rust],
-    fix: FixKind::DisplayOnly,
+    fix: FixKind::HelpOnly,
     options: &[LIMITERS, BOUNDED_WRAPPERS],
     doc: include_str!("../../rules/LG102-spawn-in-loop.md"),
 };

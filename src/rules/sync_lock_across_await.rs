@@ -12,7 +12,7 @@ pub const META: RuleMeta = RuleMeta {
     severity: Severity::Error,
     fm043: Some(5),
     languages: &[Language::Python, Language::Rust],
-    fix: FixKind::DisplayOnly,
+    fix: FixKind::HelpOnly,
     options: &[],
     doc: include_str!("../../rules/LG206-sync-lock-across-await.md"),
 };

@@ -15,7 +15,7 @@ pub const META: RuleMeta = RuleMeta {
     severity: Severity::Error,
     fm043: Some(5),
     languages: &[Language::Python, Language::Rust],
-    fix: FixKind::DisplayOnly,
+    fix: FixKind::HelpOnly,
     options: &[],
     doc: include_str!("../../rules/LG208-transitive-blocking-call.md"),
 };

@@ -11,7 +11,7 @@ pub const META: RuleMeta = RuleMeta {
     severity: Severity::Warning,
     fm043: Some(1),
     languages: &[Language::Python, Language::Rust],
-    fix: FixKind::DisplayOnly,
+    fix: FixKind::HelpOnly,
     options: &[],
     doc: include_str!("../../rules/LG103-unbounded-queue.md"),
 };

@@ -11,7 +11,7 @@ pub const META: RuleMeta = RuleMeta {
     severity: Severity::Warning,
     fm043: Some(6),
     languages: &[Language::Python],
-    fix: FixKind::DisplayOnly,
+    fix: FixKind::HelpOnly,
     options: &[],
     doc: include_str!("../../rules/LG603-unclosed-client.md"),
 };

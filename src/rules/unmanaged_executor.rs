@@ -12,7 +12,7 @@ pub const META: RuleMeta = RuleMeta {
     severity: Severity::Warning,
     fm043: Some(6),
     languages: &[Language::Python, Language::Rust],
-    fix: FixKind::DisplayOnly,
+    fix: FixKind::HelpOnly,
     options: &[],
     doc: include_str!("../../rules/LG403-unmanaged-executor.md"),
 };
