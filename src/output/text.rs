@@ -46,8 +46,14 @@ impl fmt::Debug for Rendered<'_> {
 impl fmt::Display for Rendered<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         if self.source.is_none() {
-            // No snippet to show the file name in: say which file it is.
-            write!(f, "{}: ", self.finding.display_path)?;
+            // No snippet to show the file name in: say which file it is, and where when the
+            // file has text (a line too long to draw).
+            f.write_str(&self.finding.display_path)?;
+            if self.finding.report.source.is_some() {
+                let start = &self.finding.start;
+                write!(f, ":{}:{}", start.row, start.column)?;
+            }
+            f.write_str(": ")?;
         }
         f.write_str(&self.finding.diagnostic.message)
     }
@@ -133,7 +139,12 @@ pub fn render(
             .reduce(|help, note| format!("{help}\n{note}"));
         let rendered = Rendered {
             finding,
-            source: finding.report.source.as_ref().map(|source| {
+            source: finding
+                .report
+                .source
+                .as_ref()
+                .filter(|source| snippet_lines_fit(&source.text, diagnostic))
+                .map(|source| {
                 NamedSource::new(&finding.display_path, SharedSource(Arc::clone(source)))
                     .with_language(match finding.report.language {
                         Language::Python => "python",
@@ -143,14 +154,35 @@ pub fn render(
             help,
         };
         rendered_text.clear();
-        if handler
-            .render_report(&mut rendered_text, &rendered)
-            .is_err()
-        {
+        // The renderer is not ours: should it fail or panic on some text, the finding is still
+        // printed, as one line, and the run goes on.
+        let drawn = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            handler.render_report(&mut rendered_text, &rendered)
+        }));
+        if !matches!(drawn, Ok(Ok(()))) {
             rendered_text = format!("{}: {}\n", finding.display_path, diagnostic.message);
         }
         out.write_all(rendered_text.as_bytes())?;
         writeln!(out)?;
     }
     Ok(())
+}
+
+/// Lines longer than this (minified or generated code) are not drawn: the snippet would be
+/// unreadable, and miette cannot pad past column 65,535 (it panics).
+const MAX_SNIPPET_LINE: usize = 4_096;
+
+/// Whether every line a finding's snippet would show is short enough to draw.
+fn snippet_lines_fit(text: &str, diagnostic: &crate::diagnostic::Diagnostic) -> bool {
+    let ranges = std::iter::once(diagnostic.range)
+        .chain(diagnostic.notes.iter().filter_map(|note| note.range));
+    ranges.into_iter().all(|range| {
+        let start = range.start().to_usize().min(text.len());
+        let end = range.end().to_usize().clamp(start, text.len());
+        let line_start = text[..start].rfind(['\n', '\r']).map_or(0, |index| index + 1);
+        let line_end = text[end..]
+            .find(['\n', '\r'])
+            .map_or(text.len(), |index| end + index);
+        line_end - line_start <= MAX_SNIPPET_LINE
+    })
 }
