@@ -145,12 +145,12 @@ pub fn render(
                 .as_ref()
                 .filter(|source| snippet_lines_fit(&source.text, diagnostic))
                 .map(|source| {
-                NamedSource::new(&finding.display_path, SharedSource(Arc::clone(source)))
-                    .with_language(match finding.report.language {
-                        Language::Python => "python",
-                        Language::Rust => "rust",
-                    })
-            }),
+                    NamedSource::new(&finding.display_path, SharedSource(Arc::clone(source)))
+                        .with_language(match finding.report.language {
+                            Language::Python => "python",
+                            Language::Rust => "rust",
+                        })
+                }),
             help,
         };
         rendered_text.clear();
@@ -179,7 +179,9 @@ fn snippet_lines_fit(text: &str, diagnostic: &crate::diagnostic::Diagnostic) -> 
     ranges.into_iter().all(|range| {
         let start = range.start().to_usize().min(text.len());
         let end = range.end().to_usize().clamp(start, text.len());
-        let line_start = text[..start].rfind(['\n', '\r']).map_or(0, |index| index + 1);
+        let line_start = text[..start]
+            .rfind(['\n', '\r'])
+            .map_or(0, |index| index + 1);
         let line_end = text[end..]
             .find(['\n', '\r'])
             .map_or(text.len(), |index| end + index);

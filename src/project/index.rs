@@ -706,6 +706,21 @@ struct KnownMethod {
     found: Option<FunctionId>,
     reach: u8,
     missing: Vec<String>,
+    /// The depth of a look-up that went past [`MAX_RESOLUTION_DEPTH`]: what it found holds only
+    /// at that same depth. Remembering it too keeps a hierarchy where every class has several
+    /// bases (each path to the top cut at the limit) from being walked once per path, which is
+    /// exponential in its depth.
+    cut_at: Option<u8>,
+}
+
+impl KnownMethod {
+    /// Whether looking the method up at `depth` would give this answer.
+    fn holds_at(&self, depth: u8) -> bool {
+        match self.cut_at {
+            None => depth + self.reach <= MAX_RESOLUTION_DEPTH,
+            Some(cut_at) => cut_at == depth,
+        }
+    }
 }
 
 impl Lookup<'_> {
@@ -787,7 +802,7 @@ impl Lookup<'_> {
         let known = self.methods.by_class.get(&class).and_then(|methods| {
             methods
                 .iter()
-                .find(|(name, known)| name == method && depth + known.reach <= MAX_RESOLUTION_DEPTH)
+                .find(|(name, known)| name == method && known.holds_at(depth))
         });
         if let Some((_, known)) = known {
             self.missing.extend(known.missing.iter().cloned());
@@ -798,15 +813,14 @@ impl Lookup<'_> {
         self.deepest = depth;
         let found = self.look_up_method(class, method, depth);
         let reach = self.deepest - depth;
-        if self.deepest <= MAX_RESOLUTION_DEPTH {
-            let known = KnownMethod {
-                found,
-                reach,
-                missing: self.missing[missing_from..].to_vec(),
-            };
-            let methods = self.methods.by_class.entry(class).or_default();
-            methods.push((method.to_string(), known));
-        }
+        let known = KnownMethod {
+            found,
+            reach,
+            missing: self.missing[missing_from..].to_vec(),
+            cut_at: (self.deepest > MAX_RESOLUTION_DEPTH).then_some(depth),
+        };
+        let methods = self.methods.by_class.entry(class).or_default();
+        methods.push((method.to_string(), known));
         self.deepest = self.deepest.max(outer_deepest);
         found
     }
@@ -1041,6 +1055,51 @@ mod tests {
         assert_eq!(resolve(9), None);
         assert_eq!(resolve(8), Some(FunctionId(0)));
         assert_eq!(index.resolve(0, &inherited(9), &mut Vec::new()), None);
+    }
+
+    /// Every class of a layer inherits from every class of the layer above: the paths to the
+    /// top are as many as the width to the power of the depth, yet each class is looked up once
+    /// per depth.
+    #[test]
+    fn diamond_hierarchies_are_looked_up_once_per_class_and_depth() {
+        let (width, depth) = (12, 12);
+        let name = |level: usize, n: usize| format!("L{level}_{n}");
+        let mut classes = vec![ClassSummary {
+            name: "Top".to_string(),
+            bases: Vec::new(),
+        }];
+        for level in 0..depth {
+            for n in 0..width {
+                let bases = match level {
+                    0 => vec![Target::Local("Top".to_string())],
+                    _ => (0..width)
+                        .map(|base| Target::Local(name(level - 1, base)))
+                        .collect(),
+                };
+                classes.push(ClassSummary {
+                    name: name(level, n),
+                    bases,
+                });
+            }
+        }
+        let file = IndexedFile {
+            summary: Arc::new(FileSummary {
+                functions: vec![function("Top.m", false, &[], true)],
+                classes,
+                ..FileSummary::default()
+            }),
+            ..python_file("m", Vec::new())
+        };
+        let index = Index::build(vec![file], |_| true);
+        let inherited = |level: usize, method: &str| Target::Inherited {
+            class: name(level, 0),
+            method: method.to_string(),
+        };
+        let resolve = |target| index.resolve(0, &target, &mut Vec::new());
+        // Four levels up each way (two steps per level) is within the limit; twelve is not.
+        assert_eq!(resolve(inherited(3, "m")), Some(FunctionId(0)));
+        assert_eq!(resolve(inherited(depth - 1, "m")), None);
+        assert_eq!(resolve(inherited(depth - 1, "missing")), None);
     }
 
     fn step_of<'s>(solved: &'s [(String, Option<String>)], name: &str) -> Option<&'s str> {

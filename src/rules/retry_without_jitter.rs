@@ -3,6 +3,7 @@
 use super::prelude::*;
 use crate::python::data::data;
 use crate::python::facts;
+use crate::rust::checker::{BodyQuestion, Enclosing};
 
 pub const META: RuleMeta = RuleMeta {
     code: "LG501",
@@ -179,10 +180,6 @@ fn random_exponential_fix(checker: &Checker, strategies: &[(&ast::ExprCall, Stri
     Some(Fix::unsafe_edits("Replace with `wait_random_exponential(...)`", fix_edits))
 }
 
-/// Words whose presence in a delay (or anywhere in the function computing it) means it is
-/// randomised.
-const RUST_RANDOMNESS: &[&str] = &["rand", "jitter", "Rng", "random"];
-
 pub(crate) fn rust_call(checker: &mut RustChecker, site: &RustCallSite) {
     // A strategy chain's outer calls have no known target (`.take(5)` on a strategy), so the
     // chain is checked from its outermost call whatever that resolves to.
@@ -211,15 +208,8 @@ fn rust_retry_sleep(checker: &mut RustChecker, site: &RustCallSite, name: &str) 
     if !checker.semantic.in_error_branch_of_loop() {
         return;
     }
-    // A server pausing after a failed `accept()` (out of file descriptors) protects itself; it
-    // retries nothing against another service, so there is no herd to spread.
-    if checker.semantic.loop_body().is_some_and(|body| checker.text(body).contains(".accept()")) {
-        return;
-    }
     let Some(delay) = call.args.first() else { return };
-    let delay_text = checker.node_text(delay);
-    let function_text = checker.semantic.function_body().map_or("", |body| checker.text(body));
-    if RUST_RANDOMNESS.iter().any(|word| delay_text.contains(word) || function_text.contains(word)) {
+    if rust_facts::draws_randomness(rust_facts::Body::Expr(delay), &checker.semantic) {
         return;
     }
     let short = name.rsplit("::").next().unwrap_or(name);
@@ -229,7 +219,12 @@ fn rust_retry_sleep(checker: &mut RustChecker, site: &RustCallSite, name: &str) 
         checker.range(site.span()),
     )
     .with_help("randomise the delay: `loopguard_shim::full_jitter(delay)`, or drive the retries with `loopguard_shim::retry::Backoff` (capped exponential with full jitter)");
-    checker.report(diagnostic);
+    // A server pausing after a failed `accept()` (out of file descriptors) protects itself; it
+    // retries nothing against another service, so there is no herd to spread. A delay computed
+    // with randomness anywhere in the function (`let jitter = rng.gen_range(..)`) is spread.
+    let accepts: BodyQuestion = Box::new(|body, _| rust_facts::accepts_connections(body));
+    let randomised: BodyQuestion = Box::new(rust_facts::draws_randomness);
+    checker.report_unless(diagnostic, vec![(Enclosing::Loop, accepts), (Enclosing::Function, randomised)]);
 }
 
 /// A tokio-retry strategy without `.map(jitter)` or a backon builder without `.with_jitter()`,
@@ -250,9 +245,9 @@ fn rust_strategy(checker: &mut RustChecker, site: &RustCallSite) {
     let method_named = |name: &str| calls.iter().any(|call| call.method == name);
     let constructor_range = checker.range(constructor.span());
     if lists.list(Rule::RetryWithoutJitter, "tokio-retry-strategies").matches(&target) {
-        let mapped_through_jitter = calls
-            .iter()
-            .any(|call| call.method == "map" && checker.node_text(&call.args).contains("jitter"));
+        let mapped_through_jitter = calls.iter().any(|call| {
+            call.method == "map" && call.args.iter().any(|argument| rust_facts::names_jitter(argument, &checker.semantic))
+        });
         if mapped_through_jitter {
             return;
         }

@@ -5,6 +5,7 @@ use super::{BOUNDED_WRAPPERS, LIMITERS};
 use crate::python::data::data;
 use crate::python::facts::{self, Bounds};
 use crate::python::project;
+use crate::rust::checker::{BodyQuestion, Enclosing};
 use crate::rust::project as rust_project;
 use crate::python::semantic::LoopContext;
 
@@ -103,10 +104,6 @@ fn spawned_future<'a>(site: &RustCallSite<'a>) -> Option<&'a syn::Expr> {
     }
 }
 
-/// What in a loop body bounds the tasks it spawns: a semaphore permit, or a look at the join
-/// set's size (`len()`) or a drain of it (`join_next`).
-const RUST_LOOP_BOUNDS: &[&str] = &[".acquire", "acquire_owned", ".len()", "join_next"];
-
 pub(crate) fn rust_call(checker: &mut RustChecker, site: &RustCallSite) {
     let Some(name) = site.target() else { return };
     if !rust_data().list(Rule::SpawnInLoop, "spawns").matches(name) {
@@ -114,11 +111,6 @@ pub(crate) fn rust_call(checker: &mut RustChecker, site: &RustCallSite) {
     }
     let semantic = &checker.semantic;
     if !semantic.in_loop() || semantic.loop_is_fixed() || semantic.in_poll_method() {
-        return;
-    }
-    let Some(body) = semantic.loop_body() else { return };
-    let body = checker.text(body);
-    if RUST_LOOP_BOUNDS.iter().any(|bound| body.contains(bound)) {
         return;
     }
     let short = match name.rsplit_once("::") {
@@ -135,5 +127,14 @@ pub(crate) fn rust_call(checker: &mut RustChecker, site: &RustCallSite) {
         checker.settings.default_limit
     ))
     .unless_bounded(spawned_future(site).and_then(|future| rust_project::spawned_coroutine(checker, future)));
-    checker.report(diagnostic);
+    // What bounds the tasks may come anywhere in the loop body, after the spawn too: a permit
+    // acquired, the size of (or a drain of) the set the tasks are kept in, or a size check that
+    // the spawn only runs under.
+    let set = match site.kind {
+        CallKind::Method(call) => rust_facts::receiver_root(&call.receiver),
+        CallKind::Function(_) => None,
+    };
+    let spawn = site.span().start();
+    let bounded: BodyQuestion = Box::new(move |body, _| rust_facts::bounds_spawned_tasks(body, set.as_deref(), spawn));
+    checker.report_unless(diagnostic, vec![(Enclosing::Loop, bounded)]);
 }

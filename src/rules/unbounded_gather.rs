@@ -7,6 +7,7 @@ use crate::python::data::data;
 use crate::python::facts::{self, Bounds, FanOut};
 use crate::project::summary::Target;
 use crate::python::project;
+use crate::rust::checker::{BodyQuestion, Enclosing};
 use crate::rust::project as rust_project;
 use crate::rust::facts::FanOut as RustFanOut;
 
@@ -174,13 +175,19 @@ pub(crate) fn rust_call(checker: &mut RustChecker, site: &RustCallSite) {
     let unbounded = match (site.kind, method) {
         (CallKind::Function(call), "from_iter") => many(call.args.first()),
         (CallKind::Method(call), "extend") => many(call.args.first()),
-        (CallKind::Method(call), "push" | "push_back") if !rust_facts::is_self_field(&call.receiver) && pushes_without_draining(checker, &call.receiver) => {
-            Some(call.args.first().and_then(|future| rust_project::spawned_coroutine(checker, future)))
+        (CallKind::Method(call), "push" | "push_back") if !rust_facts::is_self_field(&call.receiver) && pushes_in_open_loop(checker) => {
+            let coroutine = call.args.first().and_then(|future| rust_project::spawned_coroutine(checker, future));
+            let set = rust_facts::receiver_root(&call.receiver);
+            let drained: BodyQuestion = Box::new(move |body, _| set.is_some_and(|set| rust_facts::checks_or_drains(body, &set, DRAINS)));
+            let diagnostic = future_set_diagnostic(checker, site.span(), owner, coroutine);
+            checker.report_unless(diagnostic, vec![(Enclosing::Loop, drained)]);
+            return;
         }
         _ => None,
     };
     if let Some(coroutine) = unbounded {
-        report_future_set(checker, site.span(), owner, coroutine);
+        let diagnostic = future_set_diagnostic(checker, site.span(), owner, coroutine);
+        checker.report(diagnostic);
     }
 }
 
@@ -208,7 +215,8 @@ pub(crate) fn rust_local(checker: &mut RustChecker, local: &syn::Local) {
         return;
     }
     let span = collect.method.span().join(collect.paren_token.span.close()).unwrap_or_else(|| collect.method.span());
-    report_future_set(checker, span, &set, mapped_coroutine(checker, &collect.receiver));
+    let diagnostic = future_set_diagnostic(checker, span, &set, mapped_coroutine(checker, &collect.receiver));
+    checker.report(diagnostic);
 }
 
 fn rust_is_unbounded(checker: &RustChecker, futures: &syn::Expr) -> bool {
@@ -221,22 +229,16 @@ fn rust_is_unbounded(checker: &RustChecker, futures: &syn::Expr) -> bool {
     }
 }
 
-/// Calls on a future set that take finished futures out of it.
-const DRAINS: &[&str] = &["next()", "select_next_some()", "try_next()"];
+/// Methods of a future set that take finished futures out of it.
+const DRAINS: &[&str] = &["next", "select_next_some", "try_next"];
 
-/// A push in a loop body that neither runs a fixed number of times, nor checks the set's
-/// `len()`, nor takes finished futures out of the set in the same loop (`set.next()` in a
-/// `select!` arm): then nothing limits how many are pending. A set that is a field of `self` is
-/// an executor's or pool's own queue, bounded (or not) by its owner, and is not judged here.
-fn pushes_without_draining(checker: &RustChecker, set: &syn::Expr) -> bool {
-    if !checker.semantic.in_loop() || checker.semantic.loop_is_fixed() {
-        return false;
-    }
-    let set = checker.node_text(set);
-    checker.semantic.loop_body().is_some_and(|body| {
-        let body = checker.text(body);
-        !body.contains(".len()") && !DRAINS.iter().any(|drain| body.contains(&format!("{set}.{drain}")))
-    })
+/// A push in a loop that does not run a fixed number of times: flagged unless the loop body
+/// checks the set's `len()` or takes finished futures out of the set (`set.next()` in a
+/// `select!` arm), asked of the body once it has been walked; otherwise nothing limits how many
+/// are pending. A set that is a field of `self` is an executor's or pool's own queue, bounded
+/// (or not) by its owner, and is not judged here.
+fn pushes_in_open_loop(checker: &RustChecker) -> bool {
+    checker.semantic.in_loop() && !checker.semantic.loop_is_fixed()
 }
 
 /// The project function each future of `xs.iter().map(f)` runs: `f`, or what the closure
@@ -252,17 +254,16 @@ fn mapped_coroutine(checker: &RustChecker, futures: &syn::Expr) -> Option<Target
 }
 
 /// `coroutine`: the project function the set's futures run, if one does.
-fn report_future_set(checker: &mut RustChecker, span: proc_macro2::Span, set: &str, coroutine: Option<Target>) {
+fn future_set_diagnostic(checker: &RustChecker, span: proc_macro2::Span, set: &str, coroutine: Option<Target>) -> Diagnostic {
     let short = set.rsplit("::").next().unwrap_or(set);
     let limit = checker.settings.default_limit;
-    let diagnostic = Diagnostic::new(
+    Diagnostic::new(
         Rule::UnboundedGather,
         format!("this `{short}` is filled from a runtime collection with no bound: every future in it is polled at once"),
         checker.range(span),
     )
     .with_help(format!("drain it with `next().await` while `len() >= {limit}` before pushing more, or use `stream::iter(..).buffer_unordered({limit})`"))
-    .unless_bounded(coroutine);
-    checker.report(diagnostic);
+    .unless_bounded(coroutine)
 }
 
 /// `join_all(xs)` → `loopguard_shim::join_all_bounded(xs, N)`: unsafe, since the futures no

@@ -10,10 +10,11 @@ use syn::{Expr, Stmt};
 
 use super::analyze;
 use super::edits::ImportPoint;
+use super::facts::Body;
 use super::macros::{self, MacroBody};
 use super::parse::Spans;
 use super::project::{self, SummaryBuilder};
-use super::semantic::{ScopeKind, SemanticModel};
+use super::semantic::{ScopeId, ScopeKind, SemanticModel};
 use crate::config::Settings;
 use crate::diagnostic::Diagnostic;
 use crate::registry::{Rule, RuleSet};
@@ -150,6 +151,26 @@ impl<'a> CallSite<'a> {
     }
 }
 
+/// The enclosing body a deferred question is about (see [`Checker::report_unless`]).
+#[derive(Clone, Copy, Debug)]
+pub enum Enclosing {
+    /// The innermost loop body or per-item closure (`SemanticModel::loop_scope`).
+    Loop,
+    /// The innermost function (`SemanticModel::function_scope`).
+    Function,
+}
+
+/// A question about the whole of an enclosing body, answered from its node once the walk has
+/// left it; `true` withdraws the finding it was asked for.
+pub type BodyQuestion = Box<dyn for<'b> FnOnce(Body<'b>, &SemanticModel) -> bool>;
+
+/// A finding waiting for the answers to questions about the bodies that enclose it, innermost
+/// last.
+struct Deferred {
+    diagnostic: Diagnostic,
+    questions: Vec<(ScopeId, BodyQuestion)>,
+}
+
 /// How the closure about to be visited is used by the expression that contains it.
 #[derive(Clone, Copy)]
 struct ClosureRole {
@@ -181,6 +202,10 @@ pub struct Checker<'s> {
     /// The inline `mod`s being walked, outermost first: project paths are named from the
     /// file's module.
     modules: Vec<String>,
+    /// The macro bodies being walked (at most [`macros::MAX_NESTED_BODIES`]).
+    macro_depth: usize,
+    /// Findings that wait for the walk to leave an enclosing body (see [`Self::report_unless`]).
+    deferred: Vec<Deferred>,
 }
 
 impl<'s> Checker<'s> {
@@ -205,6 +230,8 @@ impl<'s> Checker<'s> {
                     .any(|guarded| guarded.call.is_rust()),
             summary: crate::project::summarises(rules).then(SummaryBuilder::default),
             modules: Vec::new(),
+            macro_depth: 0,
+            deferred: Vec::new(),
         }
     }
 
@@ -218,6 +245,11 @@ impl<'s> Checker<'s> {
     ) {
         self.import_point = Some(ImportPoint::of(file, self.spans));
         self.visit_file(file);
+        // Each question is answered when the walk leaves its body; a finding still waiting
+        // (none should) stands.
+        let unanswered = std::mem::take(&mut self.deferred);
+        self.diagnostics
+            .extend(unanswered.into_iter().map(|deferred| deferred.diagnostic));
         (self.diagnostics, self.summary.map(SummaryBuilder::finish))
     }
 
@@ -244,13 +276,82 @@ impl<'s> Checker<'s> {
 
     /// Records a finding; a suppression on the first line of its statement covers it.
     pub fn report(&mut self, mut diagnostic: Diagnostic) {
+        self.place(&mut diagnostic);
+        self.diagnostics.push(diagnostic);
+    }
+
+    /// Records a finding unless one of `questions` about an enclosing body (the loop's, the
+    /// function's) says otherwise. A rule meets a call before the rest of the body around it
+    /// has been walked, and the model keeps no nodes, so each question is asked of the body's
+    /// node when the walk leaves that body, innermost first. A question about a body the call
+    /// is not in (no enclosing function) is not asked.
+    pub fn report_unless(
+        &mut self,
+        mut diagnostic: Diagnostic,
+        questions: Vec<(Enclosing, BodyQuestion)>,
+    ) {
+        self.place(&mut diagnostic);
+        let mut questions: Vec<(ScopeId, BodyQuestion)> = questions
+            .into_iter()
+            .filter_map(|(enclosing, question)| {
+                let scope = match enclosing {
+                    Enclosing::Loop => self.semantic.loop_scope(),
+                    Enclosing::Function => self.semantic.function_scope(),
+                }?;
+                Some((scope, question))
+            })
+            .collect();
+        if questions.is_empty() {
+            self.diagnostics.push(diagnostic);
+            return;
+        }
+        questions.sort_by_key(|(scope, _)| *scope);
+        self.deferred.push(Deferred {
+            diagnostic,
+            questions,
+        });
+    }
+
+    /// The walk is about to leave the innermost scope, a loop's or function's, whose body is
+    /// `body`: asks the questions about it, and records the findings that no answer withdrew
+    /// and that wait for no other.
+    fn leave_body(&mut self, body: Body) {
+        if self.deferred.is_empty() {
+            return;
+        }
+        let Some(scope) = self.semantic.current_scope() else {
+            return;
+        };
+        for mut deferred in std::mem::take(&mut self.deferred) {
+            // A question about a scope left without its body in hand goes unanswered.
+            deferred.questions.retain(|(asked, _)| *asked <= scope);
+            if deferred
+                .questions
+                .last()
+                .is_some_and(|(asked, _)| *asked == scope)
+            {
+                let (_, question) = deferred.questions.pop().expect("just looked at");
+                if question(body, &self.semantic) {
+                    continue;
+                }
+            }
+            if deferred.questions.is_empty() {
+                self.diagnostics.push(deferred.diagnostic);
+            } else {
+                self.deferred.push(deferred);
+            }
+        }
+    }
+
+    /// Where a finding is: the statement whose first line a suppression covers it from, and the
+    /// enclosing function.
+    fn place(&self, diagnostic: &mut Diagnostic) {
         if diagnostic.statement_start.is_none() {
             diagnostic.statement_start = self.statement_start();
         }
         if diagnostic.function.is_none() {
             diagnostic.function = self.functions.last().cloned();
         }
-        self.diagnostics.push(diagnostic);
     }
 
     pub fn range(&self, span: Span) -> TextRange {
@@ -344,7 +445,6 @@ impl<'s> Checker<'s> {
         self.semantic.push_scope(ScopeKind::Function {
             is_async: signature.asyncness.is_some(),
         });
-        self.semantic.set_body(self.block_range(body));
         if signature.ident.to_string().starts_with("poll") {
             self.semantic.mark_poll_method();
         }
@@ -370,6 +470,7 @@ impl<'s> Checker<'s> {
         if let Some(summary) = &mut self.summary {
             summary.exit();
         }
+        self.leave_body(Body::Block(body));
         self.semantic.pop_scope();
     }
 
@@ -394,13 +495,13 @@ impl<'s> Checker<'s> {
         }
     }
 
-    fn block_range(&self, block: &syn::Block) -> TextRange {
-        self.range(block.brace_token.span.join())
+    fn enter_loop(&mut self) {
+        self.semantic.push_scope(ScopeKind::LoopBody);
     }
 
-    fn enter_loop(&mut self, body: &syn::Block) {
-        self.semantic.push_scope(ScopeKind::LoopBody);
-        self.semantic.set_body(self.block_range(body));
+    fn leave_loop(&mut self, body: &syn::Block) {
+        self.leave_body(Body::Block(body));
+        self.semantic.pop_scope();
     }
 }
 
@@ -512,20 +613,14 @@ impl<'ast> Visit<'ast> for Checker<'_> {
             runs_inline: role.is_some(),
             per_item: role.is_some_and(|role| role.per_item),
         });
-        if role.is_some_and(|role| role.per_item) {
-            let body = match closure.body.as_ref() {
-                Expr::Block(block) => self.block_range(&block.block),
-                body => self.range(body.span()),
-            };
-            self.semantic.set_body(body);
-            if role.is_some_and(|role| role.fixed_items) {
-                self.semantic.mark_fixed_iterations();
-            }
+        if role.is_some_and(|role| role.per_item && role.fixed_items) {
+            self.semantic.mark_fixed_iterations();
         }
         for input in &closure.inputs {
             self.semantic.bind(input, None);
         }
         self.visit_expr(&closure.body);
+        self.leave_body(Body::Expr(&closure.body));
         self.semantic.pop_scope();
     }
 
@@ -537,30 +632,30 @@ impl<'ast> Visit<'ast> for Checker<'_> {
 
     fn visit_expr_for_loop(&mut self, for_loop: &'ast syn::ExprForLoop) {
         self.visit_expr(&for_loop.expr);
-        self.enter_loop(&for_loop.body);
+        self.enter_loop();
         self.semantic.mark_per_element();
         if runs_fixed_times(&for_loop.pat, &for_loop.expr) {
             self.semantic.mark_fixed_iterations();
         }
         self.semantic.bind_unknown(&for_loop.pat);
         self.visit_statements(&for_loop.body.stmts);
-        self.semantic.pop_scope();
+        self.leave_loop(&for_loop.body);
     }
 
     fn visit_expr_while(&mut self, while_loop: &'ast syn::ExprWhile) {
-        self.enter_loop(&while_loop.body);
+        self.enter_loop();
         if tests_for_error(&while_loop.cond) {
             self.semantic.mark_error_branch();
         }
         self.visit_expr(&while_loop.cond);
         self.visit_statements(&while_loop.body.stmts);
-        self.semantic.pop_scope();
+        self.leave_loop(&while_loop.body);
     }
 
     fn visit_expr_loop(&mut self, loop_expr: &'ast syn::ExprLoop) {
-        self.enter_loop(&loop_expr.body);
+        self.enter_loop();
         self.visit_statements(&loop_expr.body.stmts);
-        self.semantic.pop_scope();
+        self.leave_loop(&loop_expr.body);
     }
 
     fn visit_expr_if(&mut self, if_expr: &'ast syn::ExprIf) {
@@ -687,9 +782,13 @@ impl<'ast> Visit<'ast> for Checker<'_> {
     }
 
     fn visit_macro(&mut self, mac: &'ast syn::Macro) {
+        if self.macro_depth >= macros::MAX_NESTED_BODIES {
+            return;
+        }
         let Some(body) = macros::parse_body(mac) else {
             return;
         };
+        self.macro_depth += 1;
         match body {
             MacroBody::Expressions(expressions) => {
                 for expression in &expressions {
@@ -721,6 +820,7 @@ impl<'ast> Visit<'ast> for Checker<'_> {
                 }
             }
         }
+        self.macro_depth -= 1;
     }
 }
 

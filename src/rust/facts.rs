@@ -1,6 +1,10 @@
-//! Shape facts about Rust expressions that several rules share: method chains, and whether a
-//! collection's size is fixed by the code or comes from runtime data.
+//! Shape facts about Rust expressions that several rules share: method chains, whether a
+//! collection's size is fixed by the code or comes from runtime data, and questions about the
+//! body of a loop or function (does it bound its tasks, accept connections, draw random
+//! numbers), answered from its syntax tree.
 
+use proc_macro2::LineColumn;
+use syn::visit::Visit;
 use syn::Expr;
 
 /// A method chain split into its root and its calls, innermost first:
@@ -220,8 +224,6 @@ pub fn guard_receiving<'s>(
     name: &syn::Ident,
     methods: &[&str],
 ) -> Option<&'s Expr> {
-    use syn::visit::Visit;
-
     struct Finder<'s, 'n> {
         name: &'n syn::Ident,
         methods: &'n [&'n str],
@@ -321,6 +323,533 @@ pub fn fan_out(expr: &Expr) -> FanOut {
     FanOut::Opaque
 }
 
+// ---- questions about the body of a loop or a function --------------------------------------
+
+/// The body of a loop, of a closure run per item, or of a function: what the questions below
+/// look at. They walk its syntax tree, macro bodies included (see `macros`), so neither string
+/// literals nor comments nor a word inside an unrelated name count.
+#[derive(Clone, Copy)]
+pub enum Body<'a> {
+    Block(&'a syn::Block),
+    Expr(&'a Expr),
+}
+
+impl Body<'_> {
+    fn walk(self, visitor: &mut impl for<'v> Visit<'v>) {
+        match self {
+            Body::Block(block) => visitor.visit_block(block),
+            Body::Expr(expr) => visitor.visit_expr(expr),
+        }
+    }
+}
+
+/// Methods by which a collection takes in a task or a future (`handles.push(..)`,
+/// `set.spawn(..)`): what a loop that spawns keeps its tasks in.
+const HOLDING_METHODS: &[&str] = &[
+    "push",
+    "push_back",
+    "push_front",
+    "insert",
+    "extend",
+    "spawn",
+    "spawn_local",
+    "spawn_on",
+    "spawn_local_on",
+    "spawn_blocking",
+];
+
+/// A `JoinSet`'s methods that wait for a task to finish and take it out.
+const JOIN_DRAINS: &[&str] = &[
+    "join_next",
+    "join_next_with_id",
+    "try_join_next",
+    "try_join_next_with_id",
+];
+
+/// Macros whose arguments are formatted for display or logging, not used as values.
+const DISPLAY_MACROS: &[&str] = &[
+    "print",
+    "println",
+    "eprint",
+    "eprintln",
+    "format",
+    "format_args",
+    "write",
+    "writeln",
+    "panic",
+    "unreachable",
+    "todo",
+    "unimplemented",
+    "trace",
+    "debug",
+    "info",
+    "warn",
+    "error",
+    "log",
+    "event",
+];
+
+/// Method names of randomness APIs that no word of theirs gives away (`rng.gen_range(..)`).
+const RANDOM_METHODS: &[&str] = &["gen_range", "gen_ratio", "gen_bool"];
+
+/// A call in a body, as the questions below see it.
+struct CallFact {
+    /// A method's name, or the last segment of a called path.
+    name: String,
+    /// What a method is called on (see [`receiver_root`]); `None` for a path call.
+    receiver: Option<String>,
+    is_method: bool,
+    /// An argument of a formatting or logging macro (`println!("{}", set.len())`): shown, not
+    /// acted on.
+    displayed: bool,
+}
+
+/// Every call in a body, with those in the bodies of macros the checker also walks.
+fn calls_in(body: Body) -> Vec<CallFact> {
+    struct Collector {
+        calls: Vec<CallFact>,
+        displaying: usize,
+        macro_depth: usize,
+    }
+
+    impl<'ast> Visit<'ast> for Collector {
+        fn visit_expr_method_call(&mut self, call: &'ast syn::ExprMethodCall) {
+            self.calls.push(CallFact {
+                name: call.method.to_string(),
+                receiver: receiver_root(&call.receiver),
+                is_method: true,
+                displayed: self.displaying > 0,
+            });
+            syn::visit::visit_expr_method_call(self, call);
+        }
+
+        fn visit_expr_call(&mut self, call: &'ast syn::ExprCall) {
+            if let Expr::Path(function) = call.func.as_ref() {
+                if let Some(last) = function.path.segments.last() {
+                    self.calls.push(CallFact {
+                        name: last.ident.to_string(),
+                        receiver: None,
+                        is_method: false,
+                        displayed: self.displaying > 0,
+                    });
+                }
+            }
+            syn::visit::visit_expr_call(self, call);
+        }
+
+        fn visit_attribute(&mut self, _: &'ast syn::Attribute) {}
+
+        fn visit_macro(&mut self, mac: &'ast syn::Macro) {
+            if self.macro_depth >= super::macros::MAX_NESTED_BODIES {
+                return;
+            }
+            let displays = super::macros::name(mac)
+                .is_some_and(|name| DISPLAY_MACROS.contains(&name.as_str()));
+            self.macro_depth += 1;
+            self.displaying += usize::from(displays);
+            walk_macro_body(self, mac);
+            self.displaying -= usize::from(displays);
+            self.macro_depth -= 1;
+        }
+    }
+
+    let mut collector = Collector {
+        calls: Vec::new(),
+        displaying: 0,
+        macro_depth: 0,
+    };
+    body.walk(&mut collector);
+    collector.calls
+}
+
+/// Walks the body of a macro the checker walks too (see [`super::macros::parse_body`]): its
+/// expressions, statements, or `select!` arms. The caller bounds the nesting.
+fn walk_macro_body(visitor: &mut impl for<'v> Visit<'v>, mac: &syn::Macro) {
+    match super::macros::parse_body(mac) {
+        Some(super::macros::MacroBody::Expressions(expressions)) => {
+            expressions.iter().for_each(|expr| visitor.visit_expr(expr));
+        }
+        Some(super::macros::MacroBody::Statements(statements)) => {
+            statements.iter().for_each(|stmt| visitor.visit_stmt(stmt));
+        }
+        Some(super::macros::MacroBody::Select(arms)) => {
+            for arm in &arms {
+                if let Some(future) = &arm.future {
+                    visitor.visit_expr(future);
+                }
+                if let Some(guard) = &arm.guard {
+                    visitor.visit_expr(guard);
+                }
+                visitor.visit_expr(&arm.handler);
+            }
+        }
+        None => {}
+    }
+}
+
+/// What a method is called on, by the name of the value at the root of the receiver:
+/// `self.tasks` for `self.tasks.lock().await.len()`, `set` for `(&mut set).join_next()`.
+/// `None` when the root is not a name or a field of one (`make_set().len()`).
+pub fn receiver_root(expr: &Expr) -> Option<String> {
+    match expr {
+        Expr::MethodCall(call) => receiver_root(&call.receiver),
+        Expr::Try(expr) => receiver_root(&expr.expr),
+        Expr::Await(expr) => receiver_root(&expr.base),
+        Expr::Paren(expr) => receiver_root(&expr.expr),
+        Expr::Group(expr) => receiver_root(&expr.expr),
+        Expr::Reference(expr) => receiver_root(&expr.expr),
+        Expr::Index(expr) => receiver_root(&expr.expr),
+        Expr::Unary(unary) if matches!(unary.op, syn::UnOp::Deref(_)) => receiver_root(&unary.expr),
+        Expr::Field(field) => {
+            let member = match &field.member {
+                syn::Member::Named(name) => name.to_string(),
+                syn::Member::Unnamed(index) => index.index.to_string(),
+            };
+            Some(format!("{}.{member}", receiver_root(&field.base)?))
+        }
+        Expr::Path(path) if path.qself.is_none() => {
+            Some(super::semantic::segment_names(&path.path).join("::"))
+        }
+        _ => None,
+    }
+}
+
+/// A semaphore's or pool's method that waits for a permit (`acquire`, `acquire_owned`,
+/// `try_acquire_many`, ...).
+fn takes_permit(call: &CallFact) -> bool {
+    if call.is_method {
+        call.name.starts_with("acquire") || call.name.starts_with("try_acquire")
+    } else {
+        PERMIT_METHODS.contains(&call.name.as_str())
+    }
+}
+
+/// Whether a loop body that spawns tasks bounds how many run at once: it acquires a permit
+/// (`sem.acquire().await`, `Semaphore::acquire_owned(..)`); it checks the `len()` of, or
+/// drains (`join_next`), what the tasks are kept in: `set` (the `JoinSet` spawned into, by its
+/// [`receiver_root`]) or a collection the body pushes into (`handles.push(..)`); or the spawn
+/// (the call whose name starts at `spawn`) only runs when a comparison of a `len()` holds
+/// (`if queue.len() == queue.capacity() { spawn(..) }`).
+pub fn bounds_spawned_tasks(body: Body, set: Option<&str>, spawn: LineColumn) -> bool {
+    let calls = calls_in(body);
+    if calls.iter().any(takes_permit) {
+        return true;
+    }
+    if gated_by_length(body, spawn) {
+        return true;
+    }
+    let holders: Vec<&str> = set
+        .into_iter()
+        .chain(
+            calls
+                .iter()
+                .filter(|call| call.is_method && HOLDING_METHODS.contains(&call.name.as_str()))
+                .filter_map(|call| call.receiver.as_deref()),
+        )
+        .collect();
+    calls.iter().any(|call| {
+        let on_holder = call.is_method
+            && call
+                .receiver
+                .as_deref()
+                .is_some_and(|receiver| holders.contains(&receiver));
+        on_holder
+            && ((call.name == "len" && !call.displayed)
+                || JOIN_DRAINS.contains(&call.name.as_str()))
+    })
+}
+
+/// Where a call's name starts: the first segment of a called path, or a method's name. With
+/// `span-locations`, a token keeps its position in a macro body parsed again, so this names
+/// one call of the file.
+pub fn call_name_start(call: &Expr) -> Option<LineColumn> {
+    match call {
+        Expr::Call(call) => match call.func.as_ref() {
+            Expr::Path(path) => Some(match &path.path.leading_colon {
+                Some(colon) => colon.spans[0].start(),
+                None => path.path.segments.first()?.ident.span().start(),
+            }),
+            _ => None,
+        },
+        Expr::MethodCall(call) => Some(call.method.span().start()),
+        _ => None,
+    }
+}
+
+/// Whether the call whose name starts at `call` sits in a branch of an `if`, or the body of a
+/// `while`, whose condition compares a `len()` (`if pending.len() < MAX`).
+fn gated_by_length(body: Body, call: LineColumn) -> bool {
+    struct Gates {
+        call: LineColumn,
+        /// Enclosing conditions that compare a `len()`.
+        gates: usize,
+        found: Option<bool>,
+        macro_depth: usize,
+    }
+
+    impl Gates {
+        fn gated(&mut self, condition: &Expr, walk: impl FnOnce(&mut Self)) {
+            let gate = usize::from(compares_length(condition));
+            self.gates += gate;
+            walk(self);
+            self.gates -= gate;
+        }
+
+        fn meet(&mut self, call: &Expr) {
+            if self.found.is_none() && call_name_start(call) == Some(self.call) {
+                self.found = Some(self.gates > 0);
+            }
+        }
+    }
+
+    impl<'ast> Visit<'ast> for Gates {
+        fn visit_expr(&mut self, expr: &'ast Expr) {
+            if self.found.is_some() {
+                return;
+            }
+            match expr {
+                Expr::If(if_expr) => {
+                    self.visit_expr(&if_expr.cond);
+                    self.gated(&if_expr.cond, |gates| {
+                        gates.visit_block(&if_expr.then_branch);
+                        if let Some((_, otherwise)) = &if_expr.else_branch {
+                            gates.visit_expr(otherwise);
+                        }
+                    });
+                }
+                Expr::While(while_loop) => {
+                    self.visit_expr(&while_loop.cond);
+                    self.gated(&while_loop.cond, |gates| {
+                        gates.visit_block(&while_loop.body)
+                    });
+                }
+                Expr::Call(_) | Expr::MethodCall(_) => {
+                    self.meet(expr);
+                    syn::visit::visit_expr(self, expr);
+                }
+                _ => syn::visit::visit_expr(self, expr),
+            }
+        }
+
+        fn visit_attribute(&mut self, _: &'ast syn::Attribute) {}
+
+        fn visit_macro(&mut self, mac: &'ast syn::Macro) {
+            if self.macro_depth < super::macros::MAX_NESTED_BODIES {
+                self.macro_depth += 1;
+                walk_macro_body(self, mac);
+                self.macro_depth -= 1;
+            }
+        }
+    }
+
+    let mut gates = Gates {
+        call,
+        gates: 0,
+        found: None,
+        macro_depth: 0,
+    };
+    body.walk(&mut gates);
+    gates.found == Some(true)
+}
+
+/// Whether a condition compares a `len()` (`set.len() >= max`, `(n.len() as u32) < cap`),
+/// also as one operand of `&&`/`||`.
+fn compares_length(condition: &Expr) -> bool {
+    fn is_length(expr: &Expr) -> bool {
+        match expr {
+            Expr::MethodCall(call) => call.method == "len" && call.args.is_empty(),
+            Expr::Paren(expr) => is_length(&expr.expr),
+            Expr::Group(expr) => is_length(&expr.expr),
+            Expr::Cast(expr) => is_length(&expr.expr),
+            Expr::Reference(expr) => is_length(&expr.expr),
+            _ => false,
+        }
+    }
+    match condition {
+        Expr::Binary(binary) => match binary.op {
+            syn::BinOp::And(_) | syn::BinOp::Or(_) => {
+                compares_length(&binary.left) || compares_length(&binary.right)
+            }
+            syn::BinOp::Eq(_)
+            | syn::BinOp::Ne(_)
+            | syn::BinOp::Lt(_)
+            | syn::BinOp::Le(_)
+            | syn::BinOp::Gt(_)
+            | syn::BinOp::Ge(_) => is_length(&binary.left) || is_length(&binary.right),
+            _ => false,
+        },
+        Expr::Paren(expr) => compares_length(&expr.expr),
+        Expr::Group(expr) => compares_length(&expr.expr),
+        Expr::Unary(unary) if matches!(unary.op, syn::UnOp::Not(_)) => compares_length(&unary.expr),
+        _ => false,
+    }
+}
+
+/// Whether a loop body looks at the size of `set` (by its [`receiver_root`]) or takes finished
+/// futures out of it with one of `drains` (`set.next()` in a `select!` arm).
+pub fn checks_or_drains(body: Body, set: &str, drains: &[&str]) -> bool {
+    calls_in(body).iter().any(|call| {
+        call.is_method
+            && call.receiver.as_deref() == Some(set)
+            && ((call.name == "len" && !call.displayed) || drains.contains(&call.name.as_str()))
+    })
+}
+
+/// Whether a loop body accepts connections: a method call named `accept` (`listener.accept()`,
+/// also as a `select!` arm's future).
+pub fn accepts_connections(body: Body) -> bool {
+    calls_in(body)
+        .iter()
+        .any(|call| call.is_method && call.name == "accept")
+}
+
+/// Whether an identifier, split into its words (`thread_rng` → `thread`, `rng`; `OsRng` →
+/// `os`, `rng`), names randomness: `rand`, a random number generator (`rng`, `SmallRng`), a
+/// word containing `random` or `jitter` (`rand::random`, `JitterBackoff`, `with_jitter`), a
+/// randomness crate (`fastrand`), or a method like `gen_range`. Not `brand` or `operand`.
+fn names_randomness(identifier: &str, crates: &crate::matcher::CallMatcher) -> bool {
+    if RANDOM_METHODS.contains(&identifier) || crates.matches(identifier) {
+        return true;
+    }
+    identifier_words(identifier).any(|word| {
+        word == "rand"
+            || word.ends_with("rng")
+            || word.contains("random")
+            || word.contains("jitter")
+            || crates.matches(&word)
+    })
+}
+
+/// The lowercase words of an identifier: split at underscores and at a lowercase letter or
+/// digit followed by an uppercase one.
+fn identifier_words(identifier: &str) -> impl Iterator<Item = String> + '_ {
+    identifier
+        .split('_')
+        .flat_map(|part| {
+            let mut words = Vec::new();
+            let mut start = 0;
+            let chars: Vec<(usize, char)> = part.char_indices().collect();
+            for pair in chars.windows(2) {
+                let ((_, before), (index, after)) = (pair[0], pair[1]);
+                if (before.is_lowercase() || before.is_ascii_digit()) && after.is_uppercase() {
+                    words.push(&part[start..index]);
+                    start = index;
+                }
+            }
+            words.push(&part[start..]);
+            words
+        })
+        .filter(|word| !word.is_empty())
+        .map(str::to_lowercase)
+}
+
+/// Whether any identifier in a body satisfies `names`, or any path in it resolves (by
+/// `resolves`) to something that does: path segments, method and field names, bindings and
+/// types, and the identifier tokens of macro bodies (parsed or not); not string literals,
+/// comments or attributes.
+fn any_identifier(
+    body: Body,
+    names: &dyn Fn(&str) -> bool,
+    resolves: &dyn Fn(&syn::Path) -> bool,
+) -> bool {
+    struct Finder<'q> {
+        names: &'q dyn Fn(&str) -> bool,
+        resolves: &'q dyn Fn(&syn::Path) -> bool,
+        found: bool,
+    }
+
+    impl Finder<'_> {
+        fn scan_tokens(&mut self, tokens: proc_macro2::TokenStream) {
+            for token in tokens {
+                if self.found {
+                    return;
+                }
+                match token {
+                    proc_macro2::TokenTree::Ident(ident) => {
+                        self.found = (self.names)(&ident.to_string());
+                    }
+                    proc_macro2::TokenTree::Group(group) => self.scan_tokens(group.stream()),
+                    proc_macro2::TokenTree::Punct(_) | proc_macro2::TokenTree::Literal(_) => {}
+                }
+            }
+        }
+    }
+
+    impl<'ast> Visit<'ast> for Finder<'_> {
+        fn visit_expr(&mut self, expr: &'ast Expr) {
+            if !self.found {
+                syn::visit::visit_expr(self, expr);
+            }
+        }
+
+        fn visit_stmt(&mut self, stmt: &'ast syn::Stmt) {
+            if !self.found {
+                syn::visit::visit_stmt(self, stmt);
+            }
+        }
+
+        fn visit_ident(&mut self, ident: &'ast proc_macro2::Ident) {
+            if !self.found {
+                self.found = (self.names)(&ident.to_string());
+            }
+        }
+
+        fn visit_path(&mut self, path: &'ast syn::Path) {
+            if !self.found && (self.resolves)(path) {
+                self.found = true;
+            }
+            syn::visit::visit_path(self, path);
+        }
+
+        fn visit_attribute(&mut self, _: &'ast syn::Attribute) {}
+
+        fn visit_macro(&mut self, mac: &'ast syn::Macro) {
+            self.visit_path(&mac.path);
+            self.scan_tokens(mac.tokens.clone());
+        }
+    }
+
+    let mut finder = Finder {
+        names,
+        resolves,
+        found: false,
+    };
+    body.walk(&mut finder);
+    finder.found
+}
+
+/// Whether code draws a random number or applies jitter: an identifier that names randomness
+/// (see [`names_randomness`]: `rand::random()`, `thread_rng().gen_range(..)`, `fastrand::u64(..)`,
+/// `let jitter = ..`, `ExponentialJitter`), or a path that resolves into a randomness crate
+/// (`r()` after `use rand::random as r;`).
+pub fn draws_randomness(body: Body, semantic: &super::semantic::SemanticModel) -> bool {
+    let crates =
+        super::data::data().list(crate::registry::Rule::RetryWithoutJitter, "random-crates");
+    any_identifier(
+        body,
+        &|identifier| names_randomness(identifier, crates),
+        &|path| {
+            semantic.resolve_path(path).is_some_and(|resolved| {
+                resolved
+                    .split("::")
+                    .next()
+                    .is_some_and(|first| crates.matches(first))
+            })
+        },
+    )
+}
+
+/// Whether an expression names a jitter function (`jitter`, `tokio_retry::strategy::jitter`,
+/// `|d| add_jitter(d)`), also through a `use` alias.
+pub fn names_jitter(expr: &Expr, semantic: &super::semantic::SemanticModel) -> bool {
+    let is_jitter = |identifier: &str| identifier.to_lowercase().contains("jitter");
+    any_identifier(Body::Expr(expr), &is_jitter, &|path| {
+        semantic
+            .resolve_path(path)
+            .is_some_and(|resolved| resolved.rsplit("::").next().is_some_and(is_jitter))
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -349,6 +878,86 @@ mod tests {
         );
         assert_eq!(classify("handles"), FanOut::Opaque);
         assert_eq!(classify("handles.into_iter()"), FanOut::Opaque);
+    }
+
+    fn block(source: &str) -> syn::Block {
+        syn::parse_str(source).unwrap()
+    }
+
+    #[test]
+    fn randomness_is_named_by_words_not_letters() {
+        let crates = super::super::data::data()
+            .list(crate::registry::Rule::RetryWithoutJitter, "random-crates");
+        for name in [
+            "rand",
+            "thread_rng",
+            "OsRng",
+            "SmallRng",
+            "RNG",
+            "random",
+            "gen_range",
+            "jitter",
+            "JitteredBackoff",
+            "with_jitter",
+            "fastrand",
+            "rand_core",
+        ] {
+            assert!(names_randomness(name, crates), "{name}");
+        }
+        for name in [
+            "brand",
+            "operand",
+            "grand_total",
+            "strand",
+            "range",
+            "Runtime",
+        ] {
+            assert!(!names_randomness(name, crates), "{name}");
+        }
+        let model = super::super::semantic::SemanticModel::new();
+        let draws = |source: &str| draws_randomness(Body::Block(&block(source)), &model);
+        assert!(draws(
+            "{ let d = rand::thread_rng().gen_range(0..9); sleep(d) }"
+        ));
+        assert!(draws("{ println!(\"{}\", rng.gen::<u8>()); }"));
+        assert!(!draws(
+            "{ let brand = \"acme\"; log(\"random jitter\"); /* rand */ sleep(d) }"
+        ));
+    }
+
+    #[test]
+    fn spawn_bounds_are_calls_on_what_holds_the_tasks() {
+        let nowhere = LineColumn { line: 0, column: 0 };
+        let bounded =
+            |source: &str, set| bounds_spawned_tasks(Body::Block(&block(source)), set, nowhere);
+        assert!(bounded(
+            "{ handles.push(tokio::spawn(f())); if handles.len() > 8 { drain(&mut handles).await; } }",
+            None
+        ));
+        assert!(bounded(
+            "{ set.spawn(f()); tokio::select! { _ = set.join_next() => {} } }",
+            Some("set")
+        ));
+        assert!(bounded(
+            "{ let _p = sem.acquire().await; tokio::spawn(f()); }",
+            None
+        ));
+        assert!(!bounded(
+            "{ println!(\"{}\", url.len()); tokio::spawn(f(url)); }",
+            None
+        ));
+        assert!(!bounded(
+            "{ set.spawn(f()); println!(\"{}\", set.len()); }",
+            Some("set")
+        ));
+        assert!(!bounded(
+            "{ let t = config.acquire_timeout; tokio::spawn(f(t)); }",
+            None
+        ));
+        assert!(!bounded(
+            "{ tokio::spawn(f()); other.join_next().await; }",
+            None
+        ));
     }
 
     /// The guard object's outermost name or method (`sem`, `clone`) and the acquisition kind.

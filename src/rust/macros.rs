@@ -43,6 +43,11 @@ const OPAQUE: &[&str] = &[
     "concat_idents",
 ];
 
+/// Macro bodies are parsed where the walk meets them, each from its tokens, and syn copies all
+/// the nested tokens of a body for every parse: macros nested `n` deep cost `n` times their size
+/// (`vec![vec![...]]` 16,000 deep took 11 s). Bodies nested deeper than this are not walked.
+pub const MAX_NESTED_BODIES: usize = 32;
+
 /// Macros that are themselves suspension points: they poll futures and yield to the runtime.
 pub fn is_suspension(name: &str) -> bool {
     matches!(name, "select" | "select_biased" | "join" | "try_join")

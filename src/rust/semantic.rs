@@ -3,9 +3,10 @@
 //! struct fields, and async and loop context.
 //!
 //! The checker drives this model while it walks the tree once; rules only ask questions. The
-//! model keeps no references into the tree, so macro bodies parsed on the fly can be walked too.
+//! model keeps no references into the tree, so macro bodies parsed on the fly can be walked too;
+//! a question about the whole body of a loop or function is asked of the body's node when the
+//! walk leaves it (see `Checker::report_unless`), by its [`ScopeId`].
 
-use ruff_text_size::TextRange;
 use rustc_hash::{FxHashMap, FxHashSet};
 use syn::{Expr, Item, Pat, Type, UseTree};
 
@@ -33,6 +34,10 @@ pub enum ScopeKind {
     LoopBody,
 }
 
+/// A scope the walk is in, named by its depth: it names that scope until the walk leaves it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub struct ScopeId(usize);
+
 #[derive(Debug)]
 struct Scope {
     kind: ScopeKind,
@@ -42,10 +47,10 @@ struct Scope {
     globs: Vec<String>,
     /// Items defined here (functions, types, modules): they shadow external names.
     items: FxHashSet<String>,
-    /// `let` bindings and parameters in order, with the type the file states, if any.
-    locals: Vec<(String, Option<String>)>,
-    /// The source range of a function's or loop's body, for rules that look at the whole body.
-    body: Option<TextRange>,
+    /// `let` bindings and parameters made so far, with the type the file states for the last
+    /// binding of each name, if any. A map, not a list: a look-up that misses would scan every
+    /// binding of the scope, quadratic in a long function body.
+    locals: FxHashMap<String, Option<String>>,
     /// A loop over a fixed number of items (`for _ in 0..4`, `for x in [a, b]`): no fan-out.
     fixed_iterations: bool,
     /// A `for` loop: one iteration per element of a collection (not a `loop`/`while`, which
@@ -75,8 +80,7 @@ impl Scope {
             uses: FxHashMap::default(),
             globs: Vec::new(),
             items: FxHashSet::default(),
-            locals: Vec::new(),
-            body: None,
+            locals: FxHashMap::default(),
             fixed_iterations: false,
             per_element: false,
             poll_method: false,
@@ -140,13 +144,6 @@ impl SemanticModel {
 
     pub(super) fn pop_scope(&mut self) {
         self.scopes.pop();
-    }
-
-    /// Records where the body of the scope just pushed (a function or a loop) is in the source.
-    pub(super) fn set_body(&mut self, body: TextRange) {
-        if let Some(scope) = self.scopes.last_mut() {
-            scope.body = Some(body);
-        }
     }
 
     /// Marks the loop just pushed as running a fixed number of times.
@@ -347,7 +344,7 @@ impl SemanticModel {
 
     fn bind_name(&mut self, name: String, type_name: Option<String>) {
         if let Some(scope) = self.scopes.last_mut() {
-            scope.locals.push((name, type_name));
+            scope.locals.insert(name, type_name);
         }
     }
 
@@ -405,7 +402,7 @@ impl SemanticModel {
         let mut locals_visible = segments.len() == 1;
         let mut modules_crossed = 0;
         for scope in self.scopes.iter().rev() {
-            if locals_visible && scope.locals.iter().any(|(local, _)| local == first) {
+            if locals_visible && scope.locals.contains_key(first) {
                 return None;
             }
             if let Some(path) = scope.uses.get(first) {
@@ -473,10 +470,17 @@ impl SemanticModel {
 
     /// The scope `in_loop` finds: the innermost loop body or per-item closure of this function.
     fn current_loop_scope(&self) -> Option<&Scope> {
-        for scope in self.scopes.iter().rev() {
+        self.loop_scope().map(|ScopeId(index)| &self.scopes[index])
+    }
+
+    /// The innermost loop body or per-item closure of this function (see `in_loop`), when in
+    /// one: questions about its whole body are asked once the walk leaves it (see
+    /// `Checker::report_unless`).
+    pub fn loop_scope(&self) -> Option<ScopeId> {
+        for (index, scope) in self.scopes.iter().enumerate().rev() {
             match scope.kind {
                 ScopeKind::LoopBody | ScopeKind::Closure { per_item: true, .. } => {
-                    return Some(scope)
+                    return Some(ScopeId(index))
                 }
                 ScopeKind::Block | ScopeKind::AsyncBlock => continue,
                 ScopeKind::Closure {
@@ -486,11 +490,6 @@ impl SemanticModel {
             }
         }
         None
-    }
-
-    /// The source range of the innermost loop body (see `in_loop`), when in one.
-    pub fn loop_body(&self) -> Option<TextRange> {
-        self.current_loop_scope()?.body
     }
 
     /// Whether the innermost loop runs a number of times the code fixes (`for _ in 0..4`,
@@ -595,13 +594,17 @@ impl SemanticModel {
         names
     }
 
-    /// The source range of the innermost enclosing function's body.
-    pub fn function_body(&self) -> Option<TextRange> {
+    /// The innermost enclosing function (see [`Self::loop_scope`]).
+    pub fn function_scope(&self) -> Option<ScopeId> {
         self.scopes
             .iter()
-            .rev()
-            .find(|scope| matches!(scope.kind, ScopeKind::Function { .. }))?
-            .body
+            .rposition(|scope| matches!(scope.kind, ScopeKind::Function { .. }))
+            .map(ScopeId)
+    }
+
+    /// The innermost scope: the one the walk leaves next.
+    pub(super) fn current_scope(&self) -> Option<ScopeId> {
+        self.scopes.len().checked_sub(1).map(ScopeId)
     }
 
     /// The full path a path refers to after `use` resolution (`thread::sleep` →
@@ -633,7 +636,7 @@ impl SemanticModel {
     fn lookup(&self, name: &str, is_value: bool) -> Lookup {
         let mut locals_visible = is_value;
         for scope in self.scopes.iter().rev() {
-            if locals_visible && scope.locals.iter().rev().any(|(local, _)| local == name) {
+            if locals_visible && scope.locals.contains_key(name) {
                 return Lookup::Local;
             }
             if let Some(path) = scope.uses.get(name) {
@@ -825,8 +828,7 @@ impl SemanticModel {
 
     fn local_type(&self, name: &str) -> Option<String> {
         for scope in self.scopes.iter().rev() {
-            if let Some((_, type_name)) = scope.locals.iter().rev().find(|(local, _)| local == name)
-            {
+            if let Some(type_name) = scope.locals.get(name) {
                 return type_name.clone();
             }
             if matches!(
@@ -988,6 +990,8 @@ pub fn first_suspension_point(statements: &[syn::Stmt]) -> Option<proc_macro2::S
 
     struct Finder {
         found: Option<proc_macro2::Span>,
+        /// The macro bodies being searched (see [`super::macros::MAX_NESTED_BODIES`]).
+        macro_depth: usize,
     }
 
     impl<'ast> Visit<'ast> for Finder {
@@ -1014,6 +1018,10 @@ pub fn first_suspension_point(statements: &[syn::Stmt]) -> Option<proc_macro2::S
                 self.found = Some(mac.span());
                 return;
             }
+            if self.macro_depth >= super::macros::MAX_NESTED_BODIES {
+                return;
+            }
+            self.macro_depth += 1;
             match super::macros::parse_body(mac) {
                 Some(super::macros::MacroBody::Expressions(expressions)) => {
                     expressions.iter().for_each(|expr| self.visit_expr(expr));
@@ -1025,10 +1033,14 @@ pub fn first_suspension_point(statements: &[syn::Stmt]) -> Option<proc_macro2::S
                 }
                 Some(super::macros::MacroBody::Select(_)) | None => {}
             }
+            self.macro_depth -= 1;
         }
     }
 
-    let mut finder = Finder { found: None };
+    let mut finder = Finder {
+        found: None,
+        macro_depth: 0,
+    };
     for statement in statements {
         finder.visit_stmt(statement);
         if finder.found.is_some() {

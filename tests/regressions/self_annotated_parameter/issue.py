@@ -1,0 +1,3 @@
+import asyncio
+def f(type: type[int]):
+    type.mro()
