@@ -24,7 +24,12 @@ pub(crate) fn python_call(checker: &mut Checker, site: &CallSite) {
         return;
     }
     let Some(name) = site.target() else { return };
-    if checker.settings.python.calls(Rule::BlockingDatabase).matches(name) {
+    if checker
+        .settings
+        .python
+        .calls(Rule::BlockingDatabase)
+        .matches(name)
+    {
         let diagnostic = Diagnostic::new(
             Rule::BlockingDatabase,
             format!("`{name}` opens a synchronous database connection in async code: connecting and every query on it block the event loop"),
@@ -40,10 +45,16 @@ pub(crate) fn python_call(checker: &mut Checker, site: &CallSite) {
 /// A method call on a receiver the file shows to be a sync connection or cursor, reported once
 /// per receiver and function (the connection is the problem, not each query).
 fn check_connection_method(checker: &mut Checker, site: &CallSite) {
-    let ast::Expr::Attribute(attribute) = site.call.func.as_ref() else { return };
-    let Some(receiver_type) = checker.semantic.type_of(&attribute.value) else { return };
+    let ast::Expr::Attribute(attribute) = site.call.func.as_ref() else {
+        return;
+    };
+    let Some(receiver_type) = checker.semantic.type_of(&attribute.value) else {
+        return;
+    };
     let tables = data::data();
-    if !tables.list(Rule::BlockingDatabase, "receiver-types").matches(&receiver_type)
+    if !tables
+        .list(Rule::BlockingDatabase, "receiver-types")
+        .matches(&receiver_type)
         || tables
             .list(Rule::BlockingDatabase, "non-blocking-methods")
             .matches(attribute.attr.as_str())
@@ -68,14 +79,19 @@ fn check_connection_method(checker: &mut Checker, site: &CallSite) {
 }
 
 fn opened_in_current_function(checker: &Checker, receiver: &ast::Expr) -> bool {
-    let ast::Expr::Name(name) = receiver else { return false };
+    let ast::Expr::Name(name) = receiver else {
+        return false;
+    };
     let Some(ast::Expr::Call(value)) = checker.semantic.value_in_current_function(name) else {
         return false;
     };
-    checker
-        .semantic
-        .call_target(value)
-        .is_some_and(|target| checker.settings.python.calls(Rule::BlockingDatabase).matches(&target))
+    checker.semantic.call_target(value).is_some_and(|target| {
+        checker
+            .settings
+            .python
+            .calls(Rule::BlockingDatabase)
+            .matches(&target)
+    })
 }
 
 pub(crate) fn rust_call(checker: &mut RustChecker, site: &RustCallSite) {

@@ -58,8 +58,12 @@ pub(crate) fn rust_call(checker: &mut RustChecker, site: &RustCallSite) {
 /// `std::fs::read_to_string(p)` → `tokio::fs::read_to_string(p).await`: unsafe, because the
 /// tokio types (`tokio::fs::File`, `ReadDir`) have async methods where the std ones were sync.
 fn tokio_fs_fix(checker: &RustChecker, site: &RustCallSite, name: &str) -> Option<Fix> {
-    let CallKind::Function(call) = site.kind else { return None };
-    let tokio_equivalent = rust_data().list(Rule::BlockingFileIo, "tokio-equivalents").matches(name);
+    let CallKind::Function(call) = site.kind else {
+        return None;
+    };
+    let tokio_equivalent = rust_data()
+        .list(Rule::BlockingFileIo, "tokio-equivalents")
+        .matches(name);
     if !tokio_equivalent || !checker.semantic.can_await() || !checker.mentions("tokio") {
         return None;
     }
@@ -68,7 +72,10 @@ fn tokio_fs_fix(checker: &RustChecker, site: &RustCallSite, name: &str) -> Optio
     Some(Fix::unsafe_edits(
         format!("Replace with `tokio::fs::{function}(...).await`"),
         vec![
-            Edit::replacement(checker.range(syn::spanned::Spanned::span(&call.func)), format!("tokio::fs::{function}")),
+            Edit::replacement(
+                checker.range(syn::spanned::Spanned::span(&call.func)),
+                format!("tokio::fs::{function}"),
+            ),
             Edit::insertion(end, ".await"),
         ],
     ))

@@ -50,10 +50,12 @@ fn async_sleep_fix(checker: &Checker, site: &CallSite, name: &str, library: &str
         return None;
     }
     let module = edits::module_reference(checker, library);
-    let mut fix_edits =
-        edits::await_with_callee(checker, call, &format!("{}.sleep", module.name))?;
+    let mut fix_edits = edits::await_with_callee(checker, call, &format!("{}.sleep", module.name))?;
     fix_edits.extend(module.import);
-    Some(Fix::safe(format!("Replace with `await {library}.sleep(...)`"), fix_edits))
+    Some(Fix::safe(
+        format!("Replace with `await {library}.sleep(...)`"),
+        fix_edits,
+    ))
 }
 
 pub(crate) fn rust_call(checker: &mut RustChecker, site: &RustCallSite) {
@@ -74,14 +76,28 @@ pub(crate) fn rust_call(checker: &mut RustChecker, site: &RustCallSite) {
 /// `std::thread::sleep(d)` → `tokio::time::sleep(d).await`: unsafe, since code after it may rely
 /// on the thread (not just the task) having paused, and only where `.await` can be written in a
 /// file that uses tokio.
-fn tokio_sleep_fix(checker: &RustChecker, site: &RustCallSite, name: &str, range: ruff_text_size::TextRange) -> Option<Fix> {
-    let CallKind::Function(call) = site.kind else { return None };
-    if name != "std::thread::sleep" || call.args.len() != 1 || !checker.semantic.can_await() || !checker.mentions("tokio") {
+fn tokio_sleep_fix(
+    checker: &RustChecker,
+    site: &RustCallSite,
+    name: &str,
+    range: ruff_text_size::TextRange,
+) -> Option<Fix> {
+    let CallKind::Function(call) = site.kind else {
+        return None;
+    };
+    if name != "std::thread::sleep"
+        || call.args.len() != 1
+        || !checker.semantic.can_await()
+        || !checker.mentions("tokio")
+    {
         return None;
     }
     let duration = checker.node_text(&call.args[0]);
     Some(Fix::unsafe_edits(
         "Replace with `tokio::time::sleep(...).await`",
-        vec![Edit::replacement(range, format!("tokio::time::sleep({duration}).await"))],
+        vec![Edit::replacement(
+            range,
+            format!("tokio::time::sleep({duration}).await"),
+        )],
     ))
 }

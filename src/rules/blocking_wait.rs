@@ -7,7 +7,8 @@ use crate::python::data::data;
 pub const META: RuleMeta = RuleMeta {
     code: "LG207",
     name: "blocking-wait",
-    summary: "Waiting on a thread, a sync queue, an event, a concurrent future or stdin in async context",
+    summary:
+        "Waiting on a thread, a sync queue, an event, a concurrent future or stdin in async context",
     enablement: Enablement::Default,
     severity: Severity::Error,
     fm043: Some(5),
@@ -22,8 +23,13 @@ pub(crate) fn python_call(checker: &mut Checker, site: &CallSite) {
         return;
     }
     let Some(name) = site.target() else { return };
-    let blocks = checker.settings.python.calls(Rule::BlockingWait).matches(name)
-        || (data().list(Rule::BlockingWait, "queue-calls").matches(name) && queue_call_blocks(site, name));
+    let blocks = checker
+        .settings
+        .python
+        .calls(Rule::BlockingWait)
+        .matches(name)
+        || (data().list(Rule::BlockingWait, "queue-calls").matches(name)
+            && queue_call_blocks(site, name));
     if !blocks || has_zero_timeout(site, name) {
         return;
     }
@@ -66,7 +72,8 @@ fn queue_call_blocks(site: &CallSite, name: &str) -> bool {
         .keyword("block")
         .map(|keyword| &keyword.value)
         .or_else(|| site.call.arguments.args.get(block_position));
-    !block_argument.is_some_and(|value| matches!(value, ast::Expr::BooleanLiteral(literal) if !literal.value))
+    !block_argument
+        .is_some_and(|value| matches!(value, ast::Expr::BooleanLiteral(literal) if !literal.value))
 }
 
 fn help_for(name: &str) -> &'static str {

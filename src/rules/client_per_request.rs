@@ -7,7 +7,8 @@ use crate::config::{OptionKind, RuleOption};
 pub const EXTEND_CLIENT_CONSTRUCTORS: RuleOption = RuleOption {
     name: "extend-client-constructors",
     kind: OptionKind::CallPatterns,
-    doc: "More calls that create an HTTP client or session, as qualified names (`mylib.ApiClient`).",
+    doc:
+        "More calls that create an HTTP client or session, as qualified names (`mylib.ApiClient`).",
 };
 
 pub const META: RuleMeta = RuleMeta {
@@ -33,7 +34,9 @@ pub(crate) fn python_call(checker: &mut Checker, site: &CallSite) {
     {
         return;
     }
-    let Some(place) = per_operation_place(checker) else { return };
+    let Some(place) = per_operation_place(checker) else {
+        return;
+    };
     let short = name.rsplit('.').next().unwrap_or(name);
     let diagnostic = Diagnostic::new(
         Rule::ClientPerRequest,
@@ -47,7 +50,12 @@ pub(crate) fn python_call(checker: &mut Checker, site: &CallSite) {
 /// A `reqwest::Client` built in a loop body: each owns its own connection pool.
 pub(crate) fn rust_call(checker: &mut RustChecker, site: &RustCallSite) {
     let Some(name) = site.target() else { return };
-    if !rust_data().list(Rule::ClientPerRequest, "clients").matches(name) || !checker.semantic.in_loop() || checker.semantic.loop_is_fixed() {
+    if !rust_data()
+        .list(Rule::ClientPerRequest, "clients")
+        .matches(name)
+        || !checker.semantic.in_loop()
+        || checker.semantic.loop_is_fixed()
+    {
         return;
     }
     let diagnostic = Diagnostic::new(

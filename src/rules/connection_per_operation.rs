@@ -33,7 +33,9 @@ pub(crate) fn python_call(checker: &mut Checker, site: &CallSite) {
     {
         return;
     }
-    let Some(place) = per_operation_place(checker) else { return };
+    let Some(place) = per_operation_place(checker) else {
+        return;
+    };
     let short = name.rsplit('.').next().unwrap_or(name);
     let diagnostic = Diagnostic::new(
         Rule::ConnectionPerOperation,
@@ -59,7 +61,10 @@ pub(crate) fn per_operation_place(checker: &mut Checker) -> Option<&'static str>
 /// iterator adaptor. `loop`/`while` are left alone: they are how code retries a connect.
 pub(crate) fn rust_call(checker: &mut RustChecker, site: &RustCallSite) {
     let Some(name) = site.target() else { return };
-    if !rust_data().list(Rule::ConnectionPerOperation, "connects").matches(name) {
+    if !rust_data()
+        .list(Rule::ConnectionPerOperation, "connects")
+        .matches(name)
+    {
         return;
     }
     let semantic = &checker.semantic;

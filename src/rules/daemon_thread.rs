@@ -23,11 +23,14 @@ pub(crate) fn python_call(checker: &mut Checker, site: &CallSite) {
     let Some(name) = site.target() else { return };
     let lists = data();
     let is_daemon_constructor = lists.list(Rule::DaemonThread, "constructors").matches(name)
-        && site.keyword("daemon").is_some_and(|keyword| is_true(&keyword.value));
-    let is_set_daemon = name
-        .strip_suffix(".setDaemon")
-        .is_some_and(|receiver| lists.list(Rule::DaemonThread, "thread-types").matches(receiver))
-        && site.call.arguments.args.first().is_some_and(is_true);
+        && site
+            .keyword("daemon")
+            .is_some_and(|keyword| is_true(&keyword.value));
+    let is_set_daemon = name.strip_suffix(".setDaemon").is_some_and(|receiver| {
+        lists
+            .list(Rule::DaemonThread, "thread-types")
+            .matches(receiver)
+    }) && site.call.arguments.args.first().is_some_and(is_true);
     let is_raw = lists.list(Rule::DaemonThread, "raw-threads").matches(name);
     if !(is_daemon_constructor || is_set_daemon || is_raw) {
         return;
@@ -42,7 +45,8 @@ pub(crate) fn python_call(checker: &mut Checker, site: &CallSite) {
     } else {
         format!("{subject} {MESSAGE}")
     };
-    let diagnostic = Diagnostic::new(Rule::DaemonThread, message, site.call.range()).with_help(HELP);
+    let diagnostic =
+        Diagnostic::new(Rule::DaemonThread, message, site.call.range()).with_help(HELP);
     checker.report(diagnostic);
 }
 
@@ -52,17 +56,27 @@ pub(crate) fn python_assign(checker: &mut Checker, assign: &ast::StmtAssign) {
         return;
     }
     for target in &assign.targets {
-        let ast::Expr::Attribute(attribute) = target else { continue };
+        let ast::Expr::Attribute(attribute) = target else {
+            continue;
+        };
         if attribute.attr.as_str() != "daemon" {
             continue;
         }
-        let Some(receiver_type) = checker.semantic.type_of(&attribute.value) else { continue };
-        if !data().list(Rule::DaemonThread, "thread-types").matches(&receiver_type) {
+        let Some(receiver_type) = checker.semantic.type_of(&attribute.value) else {
+            continue;
+        };
+        if !data()
+            .list(Rule::DaemonThread, "thread-types")
+            .matches(&receiver_type)
+        {
             continue;
         }
         let diagnostic = Diagnostic::new(
             Rule::DaemonThread,
-            format!("`{}` {MESSAGE}", quote_code(checker.text(attribute.value.range()))),
+            format!(
+                "`{}` {MESSAGE}",
+                quote_code(checker.text(attribute.value.range()))
+            ),
             target.range(),
         )
         .with_help(HELP);
@@ -79,8 +93,13 @@ const RUST_HELP: &str = "keep the `JoinHandle` and `join()` it on shutdown, or r
 /// `std::thread::spawn(..);`, `let _ = thread::spawn(..)`, `Builder::new().spawn(..).unwrap();`:
 /// the handle is dropped, which detaches the thread.
 pub(crate) fn rust_statement(checker: &mut RustChecker, statement: &syn::Stmt) {
-    let Some((call, name)) = rust_discarded_call(checker, statement) else { return };
-    if !rust_data().list(Rule::DaemonThread, "spawns").matches(&name) {
+    let Some((call, name)) = rust_discarded_call(checker, statement) else {
+        return;
+    };
+    if !rust_data()
+        .list(Rule::DaemonThread, "spawns")
+        .matches(&name)
+    {
         return;
     }
     let diagnostic = Diagnostic::new(
@@ -94,26 +113,39 @@ pub(crate) fn rust_statement(checker: &mut RustChecker, statement: &syn::Stmt) {
 
 /// The call whose result a statement throws away (an expression statement, `let _ = ..`),
 /// looking through `.unwrap()`, `.expect(..)` and `?`, with the path it resolves to.
-pub(crate) fn rust_discarded_call<'a>(checker: &RustChecker, statement: &'a syn::Stmt) -> Option<(&'a syn::Expr, String)> {
+pub(crate) fn rust_discarded_call<'a>(
+    checker: &RustChecker,
+    statement: &'a syn::Stmt,
+) -> Option<(&'a syn::Expr, String)> {
     let mut expr = match statement {
         syn::Stmt::Expr(expr, Some(_)) => expr,
-        syn::Stmt::Local(local) if matches!(local.pat, syn::Pat::Wild(_)) => local.init.as_ref()?.expr.as_ref(),
+        syn::Stmt::Local(local) if matches!(local.pat, syn::Pat::Wild(_)) => {
+            local.init.as_ref()?.expr.as_ref()
+        }
         _ => return None,
     };
     loop {
         match expr {
             syn::Expr::Try(inner) => expr = &inner.expr,
             syn::Expr::Paren(inner) => expr = &inner.expr,
-            syn::Expr::MethodCall(call) if call.method == "unwrap" || call.method == "expect" => expr = &call.receiver,
+            syn::Expr::MethodCall(call) if call.method == "unwrap" || call.method == "expect" => {
+                expr = &call.receiver
+            }
             _ => break,
         }
     }
     let name = match expr {
         syn::Expr::Call(call) => match call.func.as_ref() {
-            syn::Expr::Path(path) if path.qself.is_none() => checker.semantic.resolve_path(&path.path)?,
+            syn::Expr::Path(path) if path.qself.is_none() => {
+                checker.semantic.resolve_path(&path.path)?
+            }
             _ => return None,
         },
-        syn::Expr::MethodCall(call) => format!("{}::{}", checker.semantic.type_of(&call.receiver)?, call.method),
+        syn::Expr::MethodCall(call) => format!(
+            "{}::{}",
+            checker.semantic.type_of(&call.receiver)?,
+            call.method
+        ),
         _ => return None,
     };
     Some((expr, name))

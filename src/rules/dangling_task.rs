@@ -1,7 +1,7 @@
 //! LG402 dangling-task — docs: rules/LG402-dangling-task.md
 
-use super::prelude::*;
 use super::daemon_thread::rust_discarded_call;
+use super::prelude::*;
 use crate::config::{OptionKind, RuleOption};
 use crate::python::data::data;
 
@@ -26,8 +26,12 @@ pub const META: RuleMeta = RuleMeta {
 
 /// `asyncio.create_task(...)` as an expression statement.
 pub(crate) fn python_expression_statement(checker: &mut Checker, statement: &ast::StmtExpr) {
-    let ast::Expr::Call(call) = statement.value.as_ref() else { return };
-    let Some(name) = checker.semantic.call_target(call) else { return };
+    let ast::Expr::Call(call) = statement.value.as_ref() else {
+        return;
+    };
+    let Some(name) = checker.semantic.call_target(call) else {
+        return;
+    };
     if !data().list(Rule::DanglingTask, "spawns").matches(&name) {
         return;
     }
@@ -44,11 +48,19 @@ pub(crate) fn python_expression_statement(checker: &mut Checker, statement: &ast
 /// `tokio::spawn(..);` or `let _ = tokio::spawn(..)`, only with this option (detached tasks are
 /// idiomatic in many tokio servers).
 pub(crate) fn rust_statement(checker: &mut RustChecker, statement: &syn::Stmt) {
-    if !checker.settings.flag(Rule::DanglingTask, INCLUDE_RUST_SPAWNS) {
+    if !checker
+        .settings
+        .flag(Rule::DanglingTask, INCLUDE_RUST_SPAWNS)
+    {
         return;
     }
-    let Some((call, name)) = rust_discarded_call(checker, statement) else { return };
-    if !rust_data().list(Rule::DanglingTask, "spawns").matches(&name) {
+    let Some((call, name)) = rust_discarded_call(checker, statement) else {
+        return;
+    };
+    if !rust_data()
+        .list(Rule::DanglingTask, "spawns")
+        .matches(&name)
+    {
         return;
     }
     let diagnostic = Diagnostic::new(

@@ -21,7 +21,8 @@ const POLICY_CALLS: &[&str] = &[
     "uvloop.install",
 ];
 
-const HELP: &str = "use `uvloop.run(main())` or `asyncio.run(main(), loop_factory=uvloop.new_event_loop)`";
+const HELP: &str =
+    "use `uvloop.run(main())` or `asyncio.run(main(), loop_factory=uvloop.new_event_loop)`";
 
 fn is_policy_class(name: &str) -> bool {
     name == "uvloop.EventLoopPolicy"
@@ -50,14 +51,18 @@ pub(crate) fn python_call(checker: &mut Checker, site: &CallSite) {
 }
 
 fn inside_set_policy_call(checker: &Checker) -> bool {
-    let Some(ast::Expr::Call(parent)) = checker.semantic.parent_expression() else { return false };
+    let Some(ast::Expr::Call(parent)) = checker.semantic.parent_expression() else {
+        return false;
+    };
     checker.semantic.call_target(parent).as_deref() == Some("asyncio.set_event_loop_policy")
 }
 
 /// `class MyPolicy(asyncio.DefaultEventLoopPolicy)`.
 pub(crate) fn python_class_bases(checker: &mut Checker, class: &ast::StmtClassDef) {
     for base in class.bases() {
-        let Some(name) = checker.semantic.qualified_name(base) else { continue };
+        let Some(name) = checker.semantic.qualified_name(base) else {
+            continue;
+        };
         if is_policy_class(&name) {
             let diagnostic = Diagnostic::new(
                 Rule::DeprecatedLoopPolicy,

@@ -16,8 +16,14 @@ pub const META: RuleMeta = RuleMeta {
 };
 
 const LOOP_BOUND_PRIMITIVES: &[&str] = &[
-    "asyncio.Lock", "asyncio.Event", "asyncio.Condition", "asyncio.Semaphore",
-    "asyncio.BoundedSemaphore", "asyncio.Queue", "asyncio.LifoQueue", "asyncio.PriorityQueue",
+    "asyncio.Lock",
+    "asyncio.Event",
+    "asyncio.Condition",
+    "asyncio.Semaphore",
+    "asyncio.BoundedSemaphore",
+    "asyncio.Queue",
+    "asyncio.LifoQueue",
+    "asyncio.PriorityQueue",
 ];
 
 pub(crate) fn python_call(checker: &mut Checker, site: &CallSite) {

@@ -20,7 +20,13 @@ pub(crate) fn python_call(checker: &mut Checker, site: &CallSite) {
     let Some(name) = site.target() else { return };
     let lists = data();
     // `**kwargs` may carry a timeout.
-    if site.call.arguments.keywords.iter().any(|keyword| keyword.arg.is_none()) {
+    if site
+        .call
+        .arguments
+        .keywords
+        .iter()
+        .any(|keyword| keyword.arg.is_none())
+    {
         return;
     }
     let timeout = site.keyword("timeout");
@@ -35,7 +41,14 @@ pub(crate) fn python_call(checker: &mut Checker, site: &CallSite) {
     } else {
         return;
     };
-    if !missing || site.call.arguments.args.iter().any(ast::Expr::is_starred_expr) {
+    if !missing
+        || site
+            .call
+            .arguments
+            .args
+            .iter()
+            .any(ast::Expr::is_starred_expr)
+    {
         return;
     }
     let display = checker.text(site.call.func.range());
@@ -64,11 +77,17 @@ fn timeout_fix(site: &CallSite, timeout: Option<&ast::Keyword>, seconds: &str) -
                 .max();
             match last_end {
                 Some(end) => Edit::insertion(end, format!(", timeout={seconds}")),
-                None => Edit::insertion(arguments.end() - ruff_text_size::TextSize::from(1), format!("timeout={seconds}")),
+                None => Edit::insertion(
+                    arguments.end() - ruff_text_size::TextSize::from(1),
+                    format!("timeout={seconds}"),
+                ),
             }
         }
     };
-    Some(Fix::unsafe_edits(format!("Add `timeout={seconds}`"), vec![edit]))
+    Some(Fix::unsafe_edits(
+        format!("Add `timeout={seconds}`"),
+        vec![edit],
+    ))
 }
 
 fn format_seconds(seconds: f64) -> String {
@@ -97,18 +116,32 @@ pub(crate) fn rust_call(checker: &mut RustChecker, site: &RustCallSite) {
         checker.report(diagnostic);
         return;
     }
-    let CallKind::Method(build) = site.kind else { return };
+    let CallKind::Method(build) = site.kind else {
+        return;
+    };
     if name != "reqwest::ClientBuilder::build" {
         return;
     }
     let (root, calls) = rust_facts::method_chain(&build.receiver);
-    let syn::Expr::Call(constructor) = root else { return };
-    let syn::Expr::Path(path) = constructor.func.as_ref() else { return };
+    let syn::Expr::Call(constructor) = root else {
+        return;
+    };
+    let syn::Expr::Path(path) = constructor.func.as_ref() else {
+        return;
+    };
     let starts_at_builder = checker
         .semantic
         .resolve_path(&path.path)
-        .is_some_and(|target| lists.list(Rule::MissingTimeout, "builders").matches(&target));
-    if !starts_at_builder || calls.iter().any(|call| RUST_TIMEOUTS.contains(&call.method.to_string().as_str())) {
+        .is_some_and(|target| {
+            lists
+                .list(Rule::MissingTimeout, "builders")
+                .matches(&target)
+        });
+    if !starts_at_builder
+        || calls
+            .iter()
+            .any(|call| RUST_TIMEOUTS.contains(&call.method.to_string().as_str()))
+    {
         return;
     }
     let duration = format!("std::time::Duration::from_secs({})", seconds.ceil() as u64);

@@ -1,13 +1,46 @@
-//! The rule registry: one line per rule. Each rule's metadata and detectors live in the file
-//! named after it; the front ends call the detectors (see `python/analyze.rs`).
+//! The rule registry: each rule's file is declared, and registered by one line of `rules!`. Each
+//! rule's metadata and detectors live in the file named after it; the front ends call the
+//! detectors (see `python/analyze.rs`).
 
 use crate::config::{OptionKind, RuleOption};
 use crate::registry::RuleMeta;
 
+// The rule files, declared outside the `rules!` call below so that rustfmt, which does not look
+// into macro calls, formats them too.
+pub mod blocking_database;
+pub mod blocking_file_io;
+pub mod blocking_http;
+pub mod blocking_sleep;
+pub mod blocking_subprocess;
+pub mod blocking_wait;
+pub mod client_per_request;
+pub mod connection_per_operation;
+pub mod daemon_thread;
+pub mod dangling_task;
+pub mod deprecated_get_event_loop;
+pub mod deprecated_loop_policy;
+pub mod fix_error;
+pub mod internal_error;
+pub mod loop_bound_primitive_at_import;
+pub mod missing_timeout;
+pub mod nested_event_loop;
+pub mod parse_error;
+pub mod removed_loop_argument;
+pub mod retry_without_jitter;
+pub mod spawn_in_loop;
+pub mod sync_lock_across_await;
+pub mod transitive_blocking_call;
+pub mod unawaited_coroutine;
+pub mod unbounded_gather;
+pub mod unbounded_queue;
+pub mod unclosed_client;
+pub mod unguarded_call;
+pub mod unlintable_file;
+pub mod unmanaged_executor;
+pub mod unused_suppression;
+
 macro_rules! rules {
     ($($variant:ident => $module:ident,)*) => {
-        $(pub mod $module;)*
-
         #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
         pub enum Rule {
             $($variant,)*
@@ -101,4 +134,19 @@ mod prelude {
     pub(crate) use ruff_python_ast as ast;
     pub(crate) use ruff_text_size::Ranged;
     pub(crate) use syn::spanned::Spanned;
+}
+
+#[cfg(test)]
+mod tests {
+    /// A rule file declared but not registered would compile and never run.
+    #[test]
+    fn every_rule_file_is_registered() {
+        let directory = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src/rules");
+        let files = std::fs::read_dir(directory)
+            .unwrap()
+            .filter_map(|entry| entry.ok()?.file_name().into_string().ok())
+            .filter(|name| name.ends_with(".rs") && name != "mod.rs")
+            .count();
+        assert_eq!(files, super::Rule::ALL.len());
+    }
 }

@@ -58,7 +58,11 @@ pub(crate) fn python_call(checker: &mut Checker, site: &CallSite) {
 /// meaning inside a running loop, so only the plain form is rewritten.
 fn await_fix(checker: &Checker, site: &CallSite, name: &str) -> Option<Fix> {
     let arguments = &site.call.arguments;
-    if name != "asyncio.run" || arguments.args.len() != 1 || !arguments.keywords.is_empty() || checker.semantic.in_comprehension() {
+    if name != "asyncio.run"
+        || arguments.args.len() != 1
+        || !arguments.keywords.is_empty()
+        || checker.semantic.in_comprehension()
+    {
         return None;
     }
     Some(Fix::unsafe_edits(
@@ -72,7 +76,10 @@ pub(crate) fn rust_call(checker: &mut RustChecker, site: &RustCallSite) {
         return;
     }
     let Some(name) = site.target() else { return };
-    if !crate::rust::data::data().list(Rule::NestedEventLoop, "calls").matches(name) {
+    if !crate::rust::data::data()
+        .list(Rule::NestedEventLoop, "calls")
+        .matches(name)
+    {
         return;
     }
     let diagnostic = Diagnostic::new(

@@ -5,7 +5,8 @@ use super::prelude::*;
 pub const META: RuleMeta = RuleMeta {
     code: "LG303",
     name: "removed-loop-argument",
-    summary: "The `loop=` argument (removed in Python 3.10) or `@asyncio.coroutine` (removed in 3.11)",
+    summary:
+        "The `loop=` argument (removed in Python 3.10) or `@asyncio.coroutine` (removed in 3.11)",
     enablement: Enablement::Default,
     severity: Severity::Error,
     fm043: Some(4),
@@ -17,12 +18,26 @@ pub const META: RuleMeta = RuleMeta {
 
 /// asyncio functions and primitives whose `loop` parameter was removed in Python 3.10.
 const LOOP_PARAMETER_REMOVED: &[&str] = &[
-    "asyncio.sleep", "asyncio.wait_for", "asyncio.wait", "asyncio.gather", "asyncio.shield",
-    "asyncio.as_completed", "asyncio.open_connection", "asyncio.start_server",
-    "asyncio.open_unix_connection", "asyncio.start_unix_server",
-    "asyncio.create_subprocess_exec", "asyncio.create_subprocess_shell",
-    "asyncio.Queue", "asyncio.LifoQueue", "asyncio.PriorityQueue", "asyncio.Lock",
-    "asyncio.Event", "asyncio.Semaphore", "asyncio.BoundedSemaphore", "asyncio.Condition",
+    "asyncio.sleep",
+    "asyncio.wait_for",
+    "asyncio.wait",
+    "asyncio.gather",
+    "asyncio.shield",
+    "asyncio.as_completed",
+    "asyncio.open_connection",
+    "asyncio.start_server",
+    "asyncio.open_unix_connection",
+    "asyncio.start_unix_server",
+    "asyncio.create_subprocess_exec",
+    "asyncio.create_subprocess_shell",
+    "asyncio.Queue",
+    "asyncio.LifoQueue",
+    "asyncio.PriorityQueue",
+    "asyncio.Lock",
+    "asyncio.Event",
+    "asyncio.Semaphore",
+    "asyncio.BoundedSemaphore",
+    "asyncio.Condition",
 ];
 
 pub(crate) fn python_call(checker: &mut Checker, site: &CallSite) {
@@ -30,10 +45,14 @@ pub(crate) fn python_call(checker: &mut Checker, site: &CallSite) {
     if !LOOP_PARAMETER_REMOVED.contains(&name) {
         return;
     }
-    let Some(keyword) = site.keyword("loop") else { return };
+    let Some(keyword) = site.keyword("loop") else {
+        return;
+    };
     let diagnostic = Diagnostic::new(
         Rule::RemovedLoopArgument,
-        format!("`{name}()` has no `loop` parameter since Python 3.10: this call raises `TypeError`"),
+        format!(
+            "`{name}()` has no `loop` parameter since Python 3.10: this call raises `TypeError`"
+        ),
         keyword.range(),
     )
     .with_help("drop the argument: the running loop is used")
@@ -46,7 +65,12 @@ pub(crate) fn python_call(checker: &mut Checker, site: &CallSite) {
 
 pub(crate) fn python_decorators(checker: &mut Checker, function: &ast::StmtFunctionDef) {
     for decorator in &function.decorator_list {
-        if checker.semantic.qualified_name(&decorator.expression).as_deref() == Some("asyncio.coroutine") {
+        if checker
+            .semantic
+            .qualified_name(&decorator.expression)
+            .as_deref()
+            == Some("asyncio.coroutine")
+        {
             let diagnostic = Diagnostic::new(
                 Rule::RemovedLoopArgument,
                 "`@asyncio.coroutine` was removed in Python 3.11: importing this module raises `AttributeError`",

@@ -41,20 +41,31 @@ pub(crate) fn python_loop(checker: &mut Checker, body: &[ast::Stmt]) {
     let random_sources = lists.list(Rule::RetryWithoutJitter, "random-sources");
     let function = checker.semantic.current_function();
     for sleep in retry_sleeps {
-        let delay = sleep
-            .arguments
-            .args
-            .first()
-            .or_else(|| sleep.arguments.keywords.iter().find(|k| k.arg.as_ref().is_some_and(|a| matches!(a.as_str(), "delay" | "seconds" | "secs"))).map(|k| &k.value));
+        let delay = sleep.arguments.args.first().or_else(|| {
+            sleep
+                .arguments
+                .keywords
+                .iter()
+                .find(|k| {
+                    k.arg
+                        .as_ref()
+                        .is_some_and(|a| matches!(a.as_str(), "delay" | "seconds" | "secs"))
+                })
+                .map(|k| &k.value)
+        });
         let Some(delay) = delay else { continue };
         let is_zero = matches!(delay, ast::Expr::NumberLiteral(number) if matches!(&number.value, ast::Number::Int(int) if int.as_u8() == Some(0)));
-        if is_zero || facts::involves_randomness(&checker.semantic, delay, random_sources, function) {
+        if is_zero || facts::involves_randomness(&checker.semantic, delay, random_sources, function)
+        {
             continue;
         }
         let delay_text = checker.text(delay.range());
         let quoted_delay = quote_code(delay_text);
         let shim = edits::module_reference(checker, "loopguard_shim");
-        let mut fix_edits = vec![Edit::replacement(delay.range(), format!("{}.full_jitter({delay_text})", shim.name))];
+        let mut fix_edits = vec![Edit::replacement(
+            delay.range(),
+            format!("{}.full_jitter({delay_text})", shim.name),
+        )];
         fix_edits.extend(shim.import);
         let diagnostic = Diagnostic::new(
             Rule::RetryWithoutJitter,
@@ -71,10 +82,18 @@ pub(crate) fn python_loop(checker: &mut Checker, body: &[ast::Stmt]) {
 pub(crate) fn python_call(checker: &mut Checker, site: &CallSite) {
     let Some(name) = site.target() else { return };
     let lists = data();
-    if lists.list(Rule::RetryWithoutJitter, "tenacity-retries").matches(name) {
+    if lists
+        .list(Rule::RetryWithoutJitter, "tenacity-retries")
+        .matches(name)
+    {
         check_tenacity(checker, site, name);
-    } else if lists.list(Rule::RetryWithoutJitter, "backoff-decorators").matches(name) {
-        let Some(jitter) = site.keyword("jitter") else { return };
+    } else if lists
+        .list(Rule::RetryWithoutJitter, "backoff-decorators")
+        .matches(name)
+    {
+        let Some(jitter) = site.keyword("jitter") else {
+            return;
+        };
         if !jitter.value.is_none_literal_expr() {
             return;
         }
@@ -84,17 +103,25 @@ pub(crate) fn python_call(checker: &mut Checker, site: &CallSite) {
             site.call.range(),
         )
         .with_help("drop `jitter=None` (backoff's default is `backoff.full_jitter`)")
-        .with_fix(Some(Fix::unsafe_edits("Remove `jitter=None`", vec![edits::remove_keyword(checker.source, site.call, jitter)])));
+        .with_fix(Some(Fix::unsafe_edits(
+            "Remove `jitter=None`",
+            vec![edits::remove_keyword(checker.source, site.call, jitter)],
+        )));
         checker.report(diagnostic);
-    } else if lists.list(Rule::RetryWithoutJitter, "urllib3-retries").matches(name) {
-        let positive_backoff = site.keyword("backoff_factor").is_some_and(|keyword| match &keyword.value {
-            ast::Expr::NumberLiteral(number) => match &number.value {
-                ast::Number::Int(int) => int.as_u64().is_some_and(|value| value > 0),
-                ast::Number::Float(value) => *value > 0.0,
-                ast::Number::Complex { .. } => false,
-            },
-            _ => false,
-        });
+    } else if lists
+        .list(Rule::RetryWithoutJitter, "urllib3-retries")
+        .matches(name)
+    {
+        let positive_backoff = site
+            .keyword("backoff_factor")
+            .is_some_and(|keyword| match &keyword.value {
+                ast::Expr::NumberLiteral(number) => match &number.value {
+                    ast::Number::Int(int) => int.as_u64().is_some_and(|value| value > 0),
+                    ast::Number::Float(value) => *value > 0.0,
+                    ast::Number::Complex { .. } => false,
+                },
+                _ => false,
+            });
         if !positive_backoff || site.keyword("backoff_jitter").is_some() {
             return;
         }
@@ -110,19 +137,28 @@ pub(crate) fn python_call(checker: &mut Checker, site: &CallSite) {
 
 /// `retry(wait=wait_exponential(...))`: a `wait=` made only of deterministic strategies.
 fn check_tenacity(checker: &mut Checker, site: &CallSite, name: &str) {
-    let Some(wait) = site.keyword("wait") else { return };
+    let Some(wait) = site.keyword("wait") else {
+        return;
+    };
     let deterministic = data().list(Rule::RetryWithoutJitter, "tenacity-deterministic-waits");
     let mut strategies = Vec::new();
     if !collect_strategies(checker, &wait.value, &mut strategies) {
         return;
     }
-    if strategies.is_empty() || !strategies.iter().all(|(_, target)| deterministic.matches(target)) {
+    if strategies.is_empty()
+        || !strategies
+            .iter()
+            .all(|(_, target)| deterministic.matches(target))
+    {
         return;
     }
     let short = name.rsplit('.').next().unwrap_or(name);
     let diagnostic = Diagnostic::new(
         Rule::RetryWithoutJitter,
-        format!("tenacity `{short}` waits on a deterministic schedule (`{}`): {HERD}", quote_code(checker.text(wait.value.range()))),
+        format!(
+            "tenacity `{short}` waits on a deterministic schedule (`{}`): {HERD}",
+            quote_code(checker.text(wait.value.range()))
+        ),
         site.call.range(),
     )
     .with_help("use `wait_random_exponential(...)` or add `+ wait_random(0, 1)`")
@@ -132,13 +168,20 @@ fn check_tenacity(checker: &mut Checker, site: &CallSite, name: &str) {
 
 /// The strategy calls `wait=` is built from (`wait_fixed(1) + wait_exponential()`); `false`
 /// when it contains anything else (a variable, a custom strategy), which is not judged.
-fn collect_strategies<'e>(checker: &Checker, expr: &'e ast::Expr, out: &mut Vec<(&'e ast::ExprCall, String)>) -> bool {
+fn collect_strategies<'e>(
+    checker: &Checker,
+    expr: &'e ast::Expr,
+    out: &mut Vec<(&'e ast::ExprCall, String)>,
+) -> bool {
     match expr {
         ast::Expr::BinOp(binop) => {
-            collect_strategies(checker, &binop.left, out) && collect_strategies(checker, &binop.right, out)
+            collect_strategies(checker, &binop.left, out)
+                && collect_strategies(checker, &binop.right, out)
         }
         ast::Expr::Call(call) => {
-            let Some(target) = checker.semantic.call_target(call) else { return false };
+            let Some(target) = checker.semantic.call_target(call) else {
+                return false;
+            };
             if !target.starts_with("tenacity.") {
                 return false;
             }
@@ -161,36 +204,64 @@ fn collect_strategies<'e>(checker: &Checker, expr: &'e ast::Expr, out: &mut Vec<
 }
 
 /// `wait_exponential(...)` alone → `wait_random_exponential(...)` (same parameters).
-fn random_exponential_fix(checker: &Checker, strategies: &[(&ast::ExprCall, String)]) -> Option<Fix> {
-    let [(call, target)] = strategies else { return None };
+fn random_exponential_fix(
+    checker: &Checker,
+    strategies: &[(&ast::ExprCall, String)],
+) -> Option<Fix> {
+    let [(call, target)] = strategies else {
+        return None;
+    };
     if target != "tenacity.wait_exponential" {
         return None;
     }
     let mut fix_edits = Vec::new();
     match call.func.as_ref() {
         ast::Expr::Attribute(attribute) => {
-            fix_edits.push(Edit::replacement(attribute.attr.range(), "wait_random_exponential"));
+            fix_edits.push(Edit::replacement(
+                attribute.attr.range(),
+                "wait_random_exponential",
+            ));
         }
         _ => {
             let tenacity = edits::module_reference(checker, "tenacity");
-            fix_edits.push(Edit::replacement(call.func.range(), format!("{}.wait_random_exponential", tenacity.name)));
+            fix_edits.push(Edit::replacement(
+                call.func.range(),
+                format!("{}.wait_random_exponential", tenacity.name),
+            ));
             fix_edits.extend(tenacity.import);
         }
     }
-    Some(Fix::unsafe_edits("Replace with `wait_random_exponential(...)`", fix_edits))
+    Some(Fix::unsafe_edits(
+        "Replace with `wait_random_exponential(...)`",
+        fix_edits,
+    ))
 }
 
 pub(crate) fn rust_call(checker: &mut RustChecker, site: &RustCallSite) {
     // A strategy chain's outer calls have no known target (`.take(5)` on a strategy), so the
     // chain is checked from its outermost call whatever that resolves to.
     match site.target() {
-        Some(name) if rust_data().list(Rule::RetryWithoutJitter, "sleeps").matches(name) => {
+        Some(name)
+            if rust_data()
+                .list(Rule::RetryWithoutJitter, "sleeps")
+                .matches(name) =>
+        {
             rust_retry_sleep(checker, site, name);
         }
-        Some(name) if rust_data().list(Rule::RetryWithoutJitter, "backoff-randomization-setters").matches(name) => {
-            let CallKind::Method(call) = site.kind else { return };
+        Some(name)
+            if rust_data()
+                .list(Rule::RetryWithoutJitter, "backoff-randomization-setters")
+                .matches(name) =>
+        {
+            let CallKind::Method(call) = site.kind else {
+                return;
+            };
             if call.args.first().is_some_and(is_zero_literal) {
-                report_zero_randomization(checker, "ExponentialBackoffBuilder", checker.range(site.span()));
+                report_zero_randomization(
+                    checker,
+                    "ExponentialBackoffBuilder",
+                    checker.range(site.span()),
+                );
             }
         }
         _ if !site.in_chain => rust_strategy(checker, site),
@@ -201,14 +272,21 @@ pub(crate) fn rust_call(checker: &mut RustChecker, site: &RustCallSite) {
 /// A sleep in the error branch of a loop (`Err(e) => sleep(d).await`) with a delay that involves
 /// no randomness.
 fn rust_retry_sleep(checker: &mut RustChecker, site: &RustCallSite, name: &str) {
-    if !checker.settings.flag(Rule::RetryWithoutJitter, INCLUDE_RUST_RETRY_LOOPS) {
+    if !checker
+        .settings
+        .flag(Rule::RetryWithoutJitter, INCLUDE_RUST_RETRY_LOOPS)
+    {
         return;
     }
-    let CallKind::Function(call) = site.kind else { return };
+    let CallKind::Function(call) = site.kind else {
+        return;
+    };
     if !checker.semantic.in_error_branch_of_loop() {
         return;
     }
-    let Some(delay) = call.args.first() else { return };
+    let Some(delay) = call.args.first() else {
+        return;
+    };
     if rust_facts::draws_randomness(rust_facts::Body::Expr(delay), &checker.semantic) {
         return;
     }
@@ -224,7 +302,13 @@ fn rust_retry_sleep(checker: &mut RustChecker, site: &RustCallSite, name: &str) 
     // with randomness anywhere in the function (`let jitter = rng.gen_range(..)`) is spread.
     let accepts: BodyQuestion = Box::new(|body, _| rust_facts::accepts_connections(body));
     let randomised: BodyQuestion = Box::new(rust_facts::draws_randomness);
-    checker.report_unless(diagnostic, vec![(Enclosing::Loop, accepts), (Enclosing::Function, randomised)]);
+    checker.report_unless(
+        diagnostic,
+        vec![
+            (Enclosing::Loop, accepts),
+            (Enclosing::Function, randomised),
+        ],
+    );
 }
 
 /// A tokio-retry strategy without `.map(jitter)` or a backon builder without `.with_jitter()`,
@@ -234,19 +318,32 @@ fn rust_strategy(checker: &mut RustChecker, site: &RustCallSite) {
         CallKind::Function(call) => (call, Vec::new()),
         CallKind::Method(call) => {
             let (root, mut calls) = rust_facts::method_chain(&call.receiver);
-            let syn::Expr::Call(constructor) = root else { return };
+            let syn::Expr::Call(constructor) = root else {
+                return;
+            };
             calls.push(call);
             (constructor, calls)
         }
     };
-    let syn::Expr::Path(path) = constructor.func.as_ref() else { return };
-    let Some(target) = checker.semantic.resolve_path(&path.path) else { return };
+    let syn::Expr::Path(path) = constructor.func.as_ref() else {
+        return;
+    };
+    let Some(target) = checker.semantic.resolve_path(&path.path) else {
+        return;
+    };
     let lists = rust_data();
     let method_named = |name: &str| calls.iter().any(|call| call.method == name);
     let constructor_range = checker.range(constructor.span());
-    if lists.list(Rule::RetryWithoutJitter, "tokio-retry-strategies").matches(&target) {
+    if lists
+        .list(Rule::RetryWithoutJitter, "tokio-retry-strategies")
+        .matches(&target)
+    {
         let mapped_through_jitter = calls.iter().any(|call| {
-            call.method == "map" && call.args.iter().any(|argument| rust_facts::names_jitter(argument, &checker.semantic))
+            call.method == "map"
+                && call
+                    .args
+                    .iter()
+                    .any(|argument| rust_facts::names_jitter(argument, &checker.semantic))
         });
         if mapped_through_jitter {
             return;
@@ -258,14 +355,26 @@ fn rust_strategy(checker: &mut RustChecker, site: &RustCallSite) {
             .iter()
             .take_while(|call| settings.matches(&call.method.to_string()))
             .last()
-            .map_or(constructor_range.end(), |call| checker.range(call.paren_token.span.close()).end());
+            .map_or(constructor_range.end(), |call| {
+                checker.range(call.paren_token.span.close()).end()
+            });
         let crate_name = target.split("::").next().unwrap_or("tokio_retry");
         let jitter_path = format!("{crate_name}::strategy::jitter");
-        let imported = checker.semantic.resolve_path(&syn::parse_quote!(jitter)).as_deref() == Some(jitter_path.as_str());
+        let imported = checker
+            .semantic
+            .resolve_path(&syn::parse_quote!(jitter))
+            .as_deref()
+            == Some(jitter_path.as_str());
         let fix = if imported {
-            Fix::safe("Add `.map(jitter)`", vec![Edit::insertion(after, ".map(jitter)")])
+            Fix::safe(
+                "Add `.map(jitter)`",
+                vec![Edit::insertion(after, ".map(jitter)")],
+            )
         } else {
-            Fix::unsafe_edits(format!("Add `.map({jitter_path})`"), vec![Edit::insertion(after, format!(".map({jitter_path})"))])
+            Fix::unsafe_edits(
+                format!("Add `.map({jitter_path})`"),
+                vec![Edit::insertion(after, format!(".map({jitter_path})"))],
+            )
         };
         let short = target.rsplit("::").nth(1).unwrap_or(&target);
         let diagnostic = Diagnostic::new(
@@ -276,7 +385,10 @@ fn rust_strategy(checker: &mut RustChecker, site: &RustCallSite) {
         .with_help("map the delays through `tokio_retry::strategy::jitter` (`.map(jitter)`)")
         .with_fix(Some(fix));
         checker.report(diagnostic);
-    } else if lists.list(Rule::RetryWithoutJitter, "backon-builders").matches(&target) {
+    } else if lists
+        .list(Rule::RetryWithoutJitter, "backon-builders")
+        .matches(&target)
+    {
         if method_named("with_jitter") {
             return;
         }
@@ -301,12 +413,18 @@ pub(crate) fn rust_struct(checker: &mut RustChecker, literal: &syn::ExprStruct) 
     if literal.qself.is_some() {
         return;
     }
-    let Some(target) = checker.semantic.resolve_path(&literal.path) else { return };
-    if !rust_data().list(Rule::RetryWithoutJitter, "backoff-policies").matches(&target) {
+    let Some(target) = checker.semantic.resolve_path(&literal.path) else {
+        return;
+    };
+    if !rust_data()
+        .list(Rule::RetryWithoutJitter, "backoff-policies")
+        .matches(&target)
+    {
         return;
     }
     let zeroed = literal.fields.iter().find(|field| {
-        matches!(&field.member, syn::Member::Named(name) if name == "randomization_factor") && is_zero_literal(&field.expr)
+        matches!(&field.member, syn::Member::Named(name) if name == "randomization_factor")
+            && is_zero_literal(&field.expr)
     });
     if let Some(field) = zeroed {
         report_zero_randomization(checker, "ExponentialBackoff", checker.range(field.span()));
@@ -315,17 +433,34 @@ pub(crate) fn rust_struct(checker: &mut RustChecker, literal: &syn::ExprStruct) 
 
 /// `policy.randomization_factor = 0.0` on a value the file states is backoff's policy.
 pub(crate) fn rust_assignment(checker: &mut RustChecker, assignment: &syn::ExprAssign) {
-    let syn::Expr::Field(field) = assignment.left.as_ref() else { return };
-    if !matches!(&field.member, syn::Member::Named(name) if name == "randomization_factor") || !is_zero_literal(&assignment.right) {
+    let syn::Expr::Field(field) = assignment.left.as_ref() else {
+        return;
+    };
+    if !matches!(&field.member, syn::Member::Named(name) if name == "randomization_factor")
+        || !is_zero_literal(&assignment.right)
+    {
         return;
     }
-    let Some(policy) = checker.semantic.type_of(&field.base) else { return };
-    if rust_data().list(Rule::RetryWithoutJitter, "backoff-policies").matches(&policy) {
-        report_zero_randomization(checker, "ExponentialBackoff", checker.range(assignment.span()));
+    let Some(policy) = checker.semantic.type_of(&field.base) else {
+        return;
+    };
+    if rust_data()
+        .list(Rule::RetryWithoutJitter, "backoff-policies")
+        .matches(&policy)
+    {
+        report_zero_randomization(
+            checker,
+            "ExponentialBackoff",
+            checker.range(assignment.span()),
+        );
     }
 }
 
-fn report_zero_randomization(checker: &mut RustChecker, short: &str, range: ruff_text_size::TextRange) {
+fn report_zero_randomization(
+    checker: &mut RustChecker,
+    short: &str,
+    range: ruff_text_size::TextRange,
+) {
     let diagnostic = Diagnostic::new(
         Rule::RetryWithoutJitter,
         format!("this backoff `{short}` has `randomization_factor` 0, so its delays are deterministic: {HERD}"),
@@ -337,7 +472,9 @@ fn report_zero_randomization(checker: &mut RustChecker, short: &str, range: ruff
 
 /// `0`, `0.0`, `0.`, `0f64`, `0.0_f64`.
 fn is_zero_literal(expr: &syn::Expr) -> bool {
-    let syn::Expr::Lit(literal) = expr else { return false };
+    let syn::Expr::Lit(literal) = expr else {
+        return false;
+    };
     match &literal.lit {
         syn::Lit::Float(float) => float.base10_parse::<f64>().is_ok_and(|value| value == 0.0),
         syn::Lit::Int(int) => int.base10_parse::<u64>().is_ok_and(|value| value == 0),

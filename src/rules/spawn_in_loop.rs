@@ -5,9 +5,9 @@ use super::{BOUNDED_WRAPPERS, LIMITERS};
 use crate::python::data::data;
 use crate::python::facts::{self, Bounds};
 use crate::python::project;
+use crate::python::semantic::LoopContext;
 use crate::rust::checker::{BodyQuestion, Enclosing};
 use crate::rust::project as rust_project;
-use crate::python::semantic::LoopContext;
 
 pub const META: RuleMeta = RuleMeta {
     code: "LG102",
@@ -27,7 +27,9 @@ pub(crate) fn python_call(checker: &mut Checker, site: &CallSite) {
     if !data().list(Rule::SpawnInLoop, "spawns").matches(name) {
         return;
     }
-    let Some(current_loop) = checker.semantic.current_loop() else { return };
+    let Some(current_loop) = checker.semantic.current_loop() else {
+        return;
+    };
     let semantic = &checker.semantic;
     let fixed_size = match current_loop {
         LoopContext::For(for_stmt) => {
@@ -47,8 +49,14 @@ pub(crate) fn python_call(checker: &mut Checker, site: &CallSite) {
         return;
     }
     let bounds = Bounds {
-        limiters: checker.settings.python.patterns(Rule::SpawnInLoop, LIMITERS.name),
-        wrappers: checker.settings.python.patterns(Rule::SpawnInLoop, BOUNDED_WRAPPERS.name),
+        limiters: checker
+            .settings
+            .python
+            .patterns(Rule::SpawnInLoop, LIMITERS.name),
+        wrappers: checker
+            .settings
+            .python
+            .patterns(Rule::SpawnInLoop, BOUNDED_WRAPPERS.name),
     };
     let coroutine = match site.call.arguments.args.first() {
         Some(ast::Expr::Call(coroutine)) => Some(coroutine),
@@ -86,7 +94,9 @@ fn assigned_to_one_slot(checker: &Checker, site: &CallSite) -> bool {
 
 /// `task = asyncio.create_task(...)`: the name the task is kept under in this iteration.
 fn assigned_task_name<'a>(checker: &Checker<'a>, site: &CallSite) -> Option<&'a str> {
-    let ast::Stmt::Assign(assign) = checker.semantic.current_statement()? else { return None };
+    let ast::Stmt::Assign(assign) = checker.semantic.current_statement()? else {
+        return None;
+    };
     if assign.value.range() != site.call.range() {
         return None;
     }
@@ -135,6 +145,7 @@ pub(crate) fn rust_call(checker: &mut RustChecker, site: &RustCallSite) {
         CallKind::Function(_) => None,
     };
     let spawn = site.span().start();
-    let bounded: BodyQuestion = Box::new(move |body, _| rust_facts::bounds_spawned_tasks(body, set.as_deref(), spawn));
+    let bounded: BodyQuestion =
+        Box::new(move |body, _| rust_facts::bounds_spawned_tasks(body, set.as_deref(), spawn));
     checker.report_unless(diagnostic, vec![(Enclosing::Loop, bounded)]);
 }

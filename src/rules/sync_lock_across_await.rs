@@ -25,8 +25,12 @@ pub(crate) fn python_with(checker: &mut Checker, with: &ast::StmtWith) {
         return;
     }
     for item in &with.items {
-        let Some(lock_type) = thread_lock_type(checker, &item.context_expr) else { continue };
-        let Some(suspension) = first_suspension_point(&with.body) else { return };
+        let Some(lock_type) = thread_lock_type(checker, &item.context_expr) else {
+            continue;
+        };
+        let Some(suspension) = first_suspension_point(&with.body) else {
+            return;
+        };
         report(checker, item.context_expr.range(), &lock_type, suspension);
     }
 }
@@ -36,8 +40,12 @@ pub(crate) fn python_acquire(checker: &mut Checker, statement: &ast::StmtExpr) {
     if !checker.semantic.in_async_context() {
         return;
     }
-    let Some((lock, "acquire")) = method_call(&statement.value) else { return };
-    let Some(lock_type) = thread_lock_type(checker, lock) else { return };
+    let Some((lock, "acquire")) = method_call(&statement.value) else {
+        return;
+    };
+    let Some(lock_type) = thread_lock_type(checker, lock) else {
+        return;
+    };
     let lock_text = checker.text(lock.range());
     let held: Vec<ast::Stmt> = checker
         .semantic
@@ -51,7 +59,12 @@ pub(crate) fn python_acquire(checker: &mut Checker, statement: &ast::StmtExpr) {
     }
 }
 
-fn report(checker: &mut Checker, at: ruff_text_size::TextRange, lock_type: &str, suspension: ruff_text_size::TextRange) {
+fn report(
+    checker: &mut Checker,
+    at: ruff_text_size::TextRange,
+    lock_type: &str,
+    suspension: ruff_text_size::TextRange,
+) {
     let diagnostic = Diagnostic::new(
         Rule::SyncLockAcrossAwait,
         format!("`{}` (a `{lock_type}`) is held across a suspension point: a task that runs meanwhile and takes it blocks the whole event loop thread", quote_code(checker.text(at))),
@@ -71,13 +84,19 @@ fn thread_lock_type(checker: &Checker, expr: &ast::Expr) -> Option<String> {
 }
 
 fn method_call(expr: &ast::Expr) -> Option<(&ast::Expr, &str)> {
-    let ast::Expr::Call(call) = expr else { return None };
-    let ast::Expr::Attribute(attribute) = call.func.as_ref() else { return None };
+    let ast::Expr::Call(call) = expr else {
+        return None;
+    };
+    let ast::Expr::Attribute(attribute) = call.func.as_ref() else {
+        return None;
+    };
     Some((&attribute.value, attribute.attr.as_str()))
 }
 
 fn releases(checker: &Checker, statement: &ast::Stmt, lock_text: &str) -> bool {
-    let ast::Stmt::Expr(expr) = statement else { return false };
+    let ast::Stmt::Expr(expr) = statement else {
+        return false;
+    };
     matches!(method_call(&expr.value), Some((lock, "release")) if checker.text(lock.range()) == lock_text)
 }
 
@@ -87,18 +106,30 @@ pub(crate) fn rust_local(checker: &mut RustChecker, local: &syn::Local, followin
     if !checker.semantic.in_async_context() {
         return;
     }
-    let Some(name) = bound_name(&local.pat) else { return };
+    let Some(name) = bound_name(&local.pat) else {
+        return;
+    };
     let Some(init) = &local.init else { return };
-    let Some(source) = guard_source(&init.expr) else { return };
+    let Some(source) = guard_source(&init.expr) else {
+        return;
+    };
     let (lock, method) = (source.lock, source.method);
     let lock_type = checker.semantic.type_of(lock);
     let lists = crate::rust::data::data();
-    if lock_type.as_deref().is_some_and(|lock_type| lists.list(Rule::SyncLockAcrossAwait, "not-thread-locks").matches(lock_type)) {
+    if lock_type.as_deref().is_some_and(|lock_type| {
+        lists
+            .list(Rule::SyncLockAcrossAwait, "not-thread-locks")
+            .matches(lock_type)
+    }) {
         return;
     }
     // `read()`/`write()` are also I/O method names (a websocket's `read()`): only a receiver
     // typed as an `RwLock`, or a poisoning result unwrapped on the spot, says it is a lock.
-    let is_rwlock = lock_type.as_deref().is_some_and(|lock_type| lists.list(Rule::SyncLockAcrossAwait, "rwlock-types").matches(lock_type));
+    let is_rwlock = lock_type.as_deref().is_some_and(|lock_type| {
+        lists
+            .list(Rule::SyncLockAcrossAwait, "rwlock-types")
+            .matches(lock_type)
+    });
     if method != "lock" && !is_rwlock && !source.poison_checked {
         return;
     }
@@ -109,7 +140,9 @@ pub(crate) fn rust_local(checker: &mut RustChecker, local: &syn::Local, followin
         if drops(statement, &name) {
             return;
         }
-        let Some(suspension) = crate::rust::semantic::first_suspension_point(std::slice::from_ref(statement)) else {
+        let Some(suspension) =
+            crate::rust::semantic::first_suspension_point(std::slice::from_ref(statement))
+        else {
             continue;
         };
         use syn::spanned::Spanned;
@@ -192,9 +225,9 @@ fn used_as_future(name: &str, following: &[syn::Stmt]) -> bool {
 
         fn visit_macro(&mut self, mac: &'ast syn::Macro) {
             let pins = crate::rust::macros::name(mac).is_some_and(|name| name.starts_with("pin"));
-            let mentions = mac.tokens.clone().into_iter().any(|token| {
-                matches!(token, proc_macro2::TokenTree::Ident(ident) if ident == self.name)
-            });
+            let mentions = mac.tokens.clone().into_iter().any(
+                |token| matches!(token, proc_macro2::TokenTree::Ident(ident) if ident == self.name),
+            );
             self.found |= pins && mentions;
         }
     }
@@ -208,9 +241,17 @@ fn used_as_future(name: &str, following: &[syn::Stmt]) -> bool {
 
 /// `drop(guard);` or `std::mem::drop(guard);`.
 fn drops(statement: &syn::Stmt, name: &str) -> bool {
-    let syn::Stmt::Expr(syn::Expr::Call(call), _) = statement else { return false };
-    let syn::Expr::Path(function) = call.func.as_ref() else { return false };
-    let is_drop = function.path.segments.last().is_some_and(|segment| segment.ident == "drop");
+    let syn::Stmt::Expr(syn::Expr::Call(call), _) = statement else {
+        return false;
+    };
+    let syn::Expr::Path(function) = call.func.as_ref() else {
+        return false;
+    };
+    let is_drop = function
+        .path
+        .segments
+        .last()
+        .is_some_and(|segment| segment.ident == "drop");
     is_drop
         && call.args.len() == 1
         && matches!(&call.args[0], syn::Expr::Path(argument) if argument.path.is_ident(name))

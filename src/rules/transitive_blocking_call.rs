@@ -54,7 +54,9 @@ fn diagnostic(
     let site = index.call(caller, call);
     let helper = short_name(index, callee);
     let (last, _) = chain.last().expect("a chain ends in a blocking call");
-    let Link::Blocks { rule, name } = last else { unreachable!("a chain ends in a blocking call") };
+    let Link::Blocks { rule, name } = last else {
+        unreachable!("a chain ends in a blocking call")
+    };
     let through = match chain.len() - 1 {
         0 => String::new(),
         1 => " through 1 more project function".to_string(),
@@ -87,8 +89,16 @@ fn diagnostic(
     let mut from = callee;
     for (link, file) in chain {
         let hop = match &link {
-            Link::Calls(function) => format!("`{}` calls `{}`", short_name(index, from), short_name(index, *function)),
-            Link::Blocks { rule, name } => format!("`{}` calls `{name}`, which blocks ({})", short_name(index, from), rule.code()),
+            Link::Calls(function) => format!(
+                "`{}` calls `{}`",
+                short_name(index, from),
+                short_name(index, *function)
+            ),
+            Link::Blocks { rule, name } => format!(
+                "`{}` calls `{name}`, which blocks ({})",
+                short_name(index, from),
+                rule.code()
+            ),
         };
         diagnostic = diagnostic.with_note_at(hop, file);
         if let Link::Calls(function) = link {
@@ -104,19 +114,28 @@ enum Link {
 }
 
 /// The hops from `start` to its blocking call, each with where its call is written.
-fn chain(index: &Index, solution: &Solution, start: FunctionId, locations: &mut Locations) -> Vec<(Link, NoteFile)> {
+fn chain(
+    index: &Index,
+    solution: &Solution,
+    start: FunctionId,
+    locations: &mut Locations,
+) -> Vec<(Link, NoteFile)> {
     let mut links = Vec::new();
     let mut current = start;
     while let Some(step) = solution.step(current) {
         match step {
             Step::Calls { callee, call } => {
-                let file = locations.note_file(index, current, index.call(current, call).range.start());
+                let file =
+                    locations.note_file(index, current, index.call(current, call).range.start());
                 links.push((Link::Calls(callee), file));
                 current = callee;
             }
             Step::Blocks { call } => {
                 let blocking = index.blocking_call(current, call);
-                let link = Link::Blocks { rule: blocking.rule, name: display_call(&blocking.name) };
+                let link = Link::Blocks {
+                    rule: blocking.rule,
+                    name: display_call(&blocking.name),
+                };
                 links.push((link, locations.note_file(index, current, blocking.offset)));
                 break;
             }

@@ -19,8 +19,12 @@ pub const META: RuleMeta = RuleMeta {
 
 /// `asyncio.sleep(1)` or `self.refresh()` (an `async def`) as an expression statement.
 pub(crate) fn python_expression_statement(checker: &mut Checker, statement: &ast::StmtExpr) {
-    let ast::Expr::Call(call) = statement.value.as_ref() else { return };
-    let Some(name) = coroutine_function(checker, call) else { return };
+    let ast::Expr::Call(call) = statement.value.as_ref() else {
+        return;
+    };
+    let Some(name) = coroutine_function(checker, call) else {
+        return;
+    };
     let in_async = checker.semantic.in_async_context();
     let help = if in_async {
         format!("await it (`await {name}(...)`), or keep it running as a task (`loopguard_shim.TaskSupervisor().create_task(...)`)")
@@ -28,7 +32,10 @@ pub(crate) fn python_expression_statement(checker: &mut Checker, statement: &ast
         format!("run it from async code with `await {name}(...)`, or from sync code with `asyncio.run(...)`")
     };
     let fix = in_async.then(|| {
-        Fix::unsafe_edits("Prefix `await`", vec![Edit::insertion(call.start(), "await ")])
+        Fix::unsafe_edits(
+            "Prefix `await`",
+            vec![Edit::insertion(call.start(), "await ")],
+        )
     });
     let diagnostic = Diagnostic::new(
         Rule::UnawaitedCoroutine,
@@ -45,8 +52,12 @@ pub(crate) fn python_async_for(checker: &mut Checker, for_stmt: &ast::StmtFor) {
     if !for_stmt.is_async {
         return;
     }
-    let ast::Expr::Call(call) = for_stmt.iter.as_ref() else { return };
-    let Some(function) = checker.semantic.local_function(call) else { return };
+    let ast::Expr::Call(call) = for_stmt.iter.as_ref() else {
+        return;
+    };
+    let Some(function) = checker.semantic.local_function(call) else {
+        return;
+    };
     if !facts::is_plain_coroutine_function(function) {
         return;
     }

@@ -3,13 +3,13 @@
 use super::prelude::*;
 use super::{BOUNDED_WRAPPERS, LIMITERS};
 use crate::config::{OptionKind, RuleOption};
+use crate::project::summary::Target;
 use crate::python::data::data;
 use crate::python::facts::{self, Bounds, FanOut};
-use crate::project::summary::Target;
 use crate::python::project;
 use crate::rust::checker::{BodyQuestion, Enclosing};
-use crate::rust::project as rust_project;
 use crate::rust::facts::FanOut as RustFanOut;
+use crate::rust::project as rust_project;
 
 pub const INCLUDE_OPAQUE_COLLECTIONS: &str = "include-opaque-collections";
 /// The Rust detector is opt-in: its precision on real crates is below the default-on bar.
@@ -49,8 +49,14 @@ pub(crate) fn python_call(checker: &mut Checker, site: &CallSite) {
         return;
     }
     let bounds = Bounds {
-        limiters: checker.settings.python.patterns(Rule::UnboundedGather, LIMITERS.name),
-        wrappers: checker.settings.python.patterns(Rule::UnboundedGather, BOUNDED_WRAPPERS.name),
+        limiters: checker
+            .settings
+            .python
+            .patterns(Rule::UnboundedGather, LIMITERS.name),
+        wrappers: checker
+            .settings
+            .python
+            .patterns(Rule::UnboundedGather, BOUNDED_WRAPPERS.name),
     };
     let spawns = lists.list(Rule::SpawnInLoop, "spawns");
     let include_opaque = checker
@@ -58,14 +64,21 @@ pub(crate) fn python_call(checker: &mut Checker, site: &CallSite) {
         .flag(Rule::UnboundedGather, INCLUDE_OPAQUE_COLLECTIONS);
     let collection = if is_gather {
         // Only a starred argument has a runtime width; fixed arguments are bounded.
-        site.call.arguments.args.iter().find_map(|argument| match argument {
-            ast::Expr::Starred(starred) => Some(&*starred.value),
-            _ => None,
-        })
+        site.call
+            .arguments
+            .args
+            .iter()
+            .find_map(|argument| match argument {
+                ast::Expr::Starred(starred) => Some(&*starred.value),
+                _ => None,
+            })
     } else {
         // `wait`/`as_completed`: only collections built inline from calls are known coroutines.
         site.call.arguments.args.first().filter(|argument| {
-            matches!(argument, ast::Expr::ListComp(_) | ast::Expr::SetComp(_) | ast::Expr::Generator(_))
+            matches!(
+                argument,
+                ast::Expr::ListComp(_) | ast::Expr::SetComp(_) | ast::Expr::Generator(_)
+            )
         })
     };
     let Some(collection) = collection else { return };
@@ -129,7 +142,10 @@ fn gather_bounded_fix(checker: &Checker, site: &CallSite, limit: u32) -> Option<
         .max()?;
     let shim = edits::module_reference(checker, "loopguard_shim");
     let mut fix_edits = vec![
-        Edit::replacement(site.call.func.range(), format!("{}.gather_bounded", shim.name)),
+        Edit::replacement(
+            site.call.func.range(),
+            format!("{}.gather_bounded", shim.name),
+        ),
         Edit::insertion(last_argument_end, format!(", limit={limit}")),
     ];
     fix_edits.extend(shim.import);
@@ -143,14 +159,21 @@ fn gather_bounded_fix(checker: &Checker, site: &CallSite, limit: u32) -> Option<
 /// runtime collection, and `set.push(f)` in a loop that neither checks `set.len()` nor drains
 /// the set.
 pub(crate) fn rust_call(checker: &mut RustChecker, site: &RustCallSite) {
-    if !checker.settings.flag(Rule::UnboundedGather, INCLUDE_RUST_FAN_OUT) {
+    if !checker
+        .settings
+        .flag(Rule::UnboundedGather, INCLUDE_RUST_FAN_OUT)
+    {
         return;
     }
     let Some(name) = site.target() else { return };
     let lists = rust_data();
     if lists.list(Rule::UnboundedGather, "join-all").matches(name) {
-        let CallKind::Function(call) = site.kind else { return };
-        let Some(futures) = call.args.first() else { return };
+        let CallKind::Function(call) = site.kind else {
+            return;
+        };
+        let Some(futures) = call.args.first() else {
+            return;
+        };
         if !rust_is_unbounded(checker, futures) {
             return;
         }
@@ -167,18 +190,34 @@ pub(crate) fn rust_call(checker: &mut RustChecker, site: &RustCallSite) {
         checker.report(diagnostic);
         return;
     }
-    let Some((owner, method)) = name.rsplit_once("::") else { return };
-    if !lists.list(Rule::UnboundedGather, "future-sets").matches(owner) {
+    let Some((owner, method)) = name.rsplit_once("::") else {
+        return;
+    };
+    if !lists
+        .list(Rule::UnboundedGather, "future-sets")
+        .matches(owner)
+    {
         return;
     }
-    let many = |futures: Option<&syn::Expr>| futures.filter(|futures| rust_is_unbounded(checker, futures)).map(|futures| mapped_coroutine(checker, futures));
+    let many = |futures: Option<&syn::Expr>| {
+        futures
+            .filter(|futures| rust_is_unbounded(checker, futures))
+            .map(|futures| mapped_coroutine(checker, futures))
+    };
     let unbounded = match (site.kind, method) {
         (CallKind::Function(call), "from_iter") => many(call.args.first()),
         (CallKind::Method(call), "extend") => many(call.args.first()),
-        (CallKind::Method(call), "push" | "push_back") if !rust_facts::is_self_field(&call.receiver) && pushes_in_open_loop(checker) => {
-            let coroutine = call.args.first().and_then(|future| rust_project::spawned_coroutine(checker, future));
+        (CallKind::Method(call), "push" | "push_back")
+            if !rust_facts::is_self_field(&call.receiver) && pushes_in_open_loop(checker) =>
+        {
+            let coroutine = call
+                .args
+                .first()
+                .and_then(|future| rust_project::spawned_coroutine(checker, future));
             let set = rust_facts::receiver_root(&call.receiver);
-            let drained: BodyQuestion = Box::new(move |body, _| set.is_some_and(|set| rust_facts::checks_or_drains(body, &set, DRAINS)));
+            let drained: BodyQuestion = Box::new(move |body, _| {
+                set.is_some_and(|set| rust_facts::checks_or_drains(body, &set, DRAINS))
+            });
             let diagnostic = future_set_diagnostic(checker, site.span(), owner, coroutine);
             checker.report_unless(diagnostic, vec![(Enclosing::Loop, drained)]);
             return;
@@ -194,11 +233,16 @@ pub(crate) fn rust_call(checker: &mut RustChecker, site: &RustCallSite) {
 /// `let set: FuturesUnordered<_> = xs.iter().map(f).collect();` and the turbofish form
 /// `.collect::<FuturesUnordered<_>>()`.
 pub(crate) fn rust_local(checker: &mut RustChecker, local: &syn::Local) {
-    if !checker.settings.flag(Rule::UnboundedGather, INCLUDE_RUST_FAN_OUT) {
+    if !checker
+        .settings
+        .flag(Rule::UnboundedGather, INCLUDE_RUST_FAN_OUT)
+    {
         return;
     }
     let Some(init) = &local.init else { return };
-    let syn::Expr::MethodCall(collect) = init.expr.as_ref() else { return };
+    let syn::Expr::MethodCall(collect) = init.expr.as_ref() else {
+        return;
+    };
     if collect.method != "collect" {
         return;
     }
@@ -206,16 +250,35 @@ pub(crate) fn rust_local(checker: &mut RustChecker, local: &syn::Local) {
         syn::Pat::Type(typed) => checker.semantic.type_name(&typed.ty),
         _ => None,
     };
-    let turbofish = collect.turbofish.as_ref().and_then(|arguments| match arguments.args.first()? {
-        syn::GenericArgument::Type(ty) => checker.semantic.type_name(ty),
-        _ => None,
-    });
-    let Some(set) = turbofish.or(stated) else { return };
-    if !rust_data().list(Rule::UnboundedGather, "future-sets").matches(&set) || !rust_is_unbounded(checker, &collect.receiver) {
+    let turbofish =
+        collect
+            .turbofish
+            .as_ref()
+            .and_then(|arguments| match arguments.args.first()? {
+                syn::GenericArgument::Type(ty) => checker.semantic.type_name(ty),
+                _ => None,
+            });
+    let Some(set) = turbofish.or(stated) else {
+        return;
+    };
+    if !rust_data()
+        .list(Rule::UnboundedGather, "future-sets")
+        .matches(&set)
+        || !rust_is_unbounded(checker, &collect.receiver)
+    {
         return;
     }
-    let span = collect.method.span().join(collect.paren_token.span.close()).unwrap_or_else(|| collect.method.span());
-    let diagnostic = future_set_diagnostic(checker, span, &set, mapped_coroutine(checker, &collect.receiver));
+    let span = collect
+        .method
+        .span()
+        .join(collect.paren_token.span.close())
+        .unwrap_or_else(|| collect.method.span());
+    let diagnostic = future_set_diagnostic(
+        checker,
+        span,
+        &set,
+        mapped_coroutine(checker, &collect.receiver),
+    );
     checker.report(diagnostic);
 }
 
@@ -223,7 +286,10 @@ fn rust_is_unbounded(checker: &RustChecker, futures: &syn::Expr) -> bool {
     match rust_facts::fan_out(futures) {
         RustFanOut::Unbounded => true,
         RustFanOut::Opaque => {
-            matches!(futures, syn::Expr::Path(_)) && checker.settings.flag(Rule::UnboundedGather, INCLUDE_OPAQUE_COLLECTIONS)
+            matches!(futures, syn::Expr::Path(_))
+                && checker
+                    .settings
+                    .flag(Rule::UnboundedGather, INCLUDE_OPAQUE_COLLECTIONS)
         }
         RustFanOut::Bounded => false,
     }
@@ -254,7 +320,12 @@ fn mapped_coroutine(checker: &RustChecker, futures: &syn::Expr) -> Option<Target
 }
 
 /// `coroutine`: the project function the set's futures run, if one does.
-fn future_set_diagnostic(checker: &RustChecker, span: proc_macro2::Span, set: &str, coroutine: Option<Target>) -> Diagnostic {
+fn future_set_diagnostic(
+    checker: &RustChecker,
+    span: proc_macro2::Span,
+    set: &str,
+    coroutine: Option<Target>,
+) -> Diagnostic {
     let short = set.rsplit("::").next().unwrap_or(set);
     let limit = checker.settings.default_limit;
     Diagnostic::new(
@@ -268,13 +339,23 @@ fn future_set_diagnostic(checker: &RustChecker, span: proc_macro2::Span, set: &s
 
 /// `join_all(xs)` → `loopguard_shim::join_all_bounded(xs, N)`: unsafe, since the futures no
 /// longer all start together (code relying on that, e.g. a barrier, would deadlock).
-fn join_all_bounded_fix(checker: &RustChecker, call: &syn::ExprCall, short: &str, limit: u32) -> Option<Fix> {
-    let [futures] = call.args.iter().collect::<Vec<_>>()[..] else { return None };
+fn join_all_bounded_fix(
+    checker: &RustChecker,
+    call: &syn::ExprCall,
+    short: &str,
+    limit: u32,
+) -> Option<Fix> {
+    let [futures] = call.args.iter().collect::<Vec<_>>()[..] else {
+        return None;
+    };
     let end = checker.range(futures.span()).end();
     Some(Fix::unsafe_edits(
         format!("Replace with `loopguard_shim::{short}_bounded(..., {limit})`"),
         vec![
-            Edit::replacement(checker.range(call.func.span()), format!("loopguard_shim::{short}_bounded")),
+            Edit::replacement(
+                checker.range(call.func.span()),
+                format!("loopguard_shim::{short}_bounded"),
+            ),
             Edit::insertion(end, format!(", {limit}")),
         ],
     ))

@@ -18,7 +18,10 @@ pub const META: RuleMeta = RuleMeta {
 
 pub(crate) fn python_call(checker: &mut Checker, site: &CallSite) {
     let Some(name) = site.target() else { return };
-    if !data().list(Rule::UnboundedQueue, "constructors").matches(name) {
+    if !data()
+        .list(Rule::UnboundedQueue, "constructors")
+        .matches(name)
+    {
         return;
     }
     let maxsize = site
@@ -30,7 +33,9 @@ pub(crate) fn python_call(checker: &mut Checker, site: &CallSite) {
         Some(ast::Expr::NumberLiteral(number)) => {
             matches!(&number.value, ast::Number::Int(int) if int.as_u64() == Some(0))
         }
-        Some(ast::Expr::UnaryOp(unary)) => unary.op == ast::UnaryOp::USub && unary.operand.is_number_literal_expr(),
+        Some(ast::Expr::UnaryOp(unary)) => {
+            unary.op == ast::UnaryOp::USub && unary.operand.is_number_literal_expr()
+        }
         Some(_) => false,
     };
     if !unbounded {
@@ -48,7 +53,10 @@ pub(crate) fn python_call(checker: &mut Checker, site: &CallSite) {
 
 pub(crate) fn rust_call(checker: &mut RustChecker, site: &RustCallSite) {
     let Some(name) = site.target() else { return };
-    if !rust_data().list(Rule::UnboundedQueue, "constructors").matches(name) {
+    if !rust_data()
+        .list(Rule::UnboundedQueue, "constructors")
+        .matches(name)
+    {
         return;
     }
     let capacity = checker.settings.default_limit * 64;

@@ -6,7 +6,8 @@ use crate::python::facts::{self, Fate};
 pub const META: RuleMeta = RuleMeta {
     code: "LG603",
     name: "unclosed-client",
-    summary: "A client or connection assigned to a local that is never closed, managed or handed on",
+    summary:
+        "A client or connection assigned to a local that is never closed, managed or handed on",
     enablement: Enablement::Default,
     severity: Severity::Warning,
     fm043: Some(6),
@@ -18,7 +19,9 @@ pub const META: RuleMeta = RuleMeta {
 
 /// `session = aiohttp.ClientSession()` / `conn = await asyncpg.connect(...)` in a function.
 pub(crate) fn python_assign(checker: &mut Checker, assign: &ast::StmtAssign) {
-    let [ast::Expr::Name(target)] = assign.targets.as_slice() else { return };
+    let [ast::Expr::Name(target)] = assign.targets.as_slice() else {
+        return;
+    };
     let call = match assign.value.as_ref() {
         ast::Expr::Call(call) => call,
         ast::Expr::Await(await_expr) => match await_expr.value.as_ref() {
@@ -27,16 +30,22 @@ pub(crate) fn python_assign(checker: &mut Checker, assign: &ast::StmtAssign) {
         },
         _ => return,
     };
-    let Some(name) = checker.semantic.call_target(call) else { return };
+    let Some(name) = checker.semantic.call_target(call) else {
+        return;
+    };
     let tables = &checker.settings.python;
-    let is_client = tables.list(Rule::ClientPerRequest, "client-constructors").matches(&name);
+    let is_client = tables
+        .list(Rule::ClientPerRequest, "client-constructors")
+        .matches(&name);
     let is_connection = tables
         .list(Rule::ConnectionPerOperation, "connection-constructors")
         .matches(&name);
     if !(is_client || is_connection) || checker.semantic.at_module_or_class_level() {
         return;
     }
-    let Some(function) = checker.semantic.current_function() else { return };
+    let Some(function) = checker.semantic.current_function() else {
+        return;
+    };
     let fate = facts::resource_fate(&function.body, target.id.as_str(), assign.end(), &|_| true);
     if fate != Fate::Dropped {
         return;
@@ -44,7 +53,11 @@ pub(crate) fn python_assign(checker: &mut Checker, assign: &ast::StmtAssign) {
     let constructor = checker.text(call.func.range());
     let variable = target.id.as_str();
     let (with, close) = if function.is_async {
-        let method = if name.starts_with("httpx.") { "aclose" } else { "close" };
+        let method = if name.starts_with("httpx.") {
+            "aclose"
+        } else {
+            "close"
+        };
         ("async with", format!("`await {variable}.{method}()`"))
     } else {
         ("with", format!("`{variable}.close()`"))

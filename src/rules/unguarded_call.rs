@@ -33,7 +33,11 @@ pub(crate) fn python_call(checker: &mut Checker, site: &CallSite) {
     if enclosing_guards(checker).any(|candidates| candidates.iter().any(|c| guards.contains(c))) {
         return;
     }
-    let listed = guards.iter().map(|g| format!("`{g}`")).collect::<Vec<_>>().join(", ");
+    let listed = guards
+        .iter()
+        .map(|g| format!("`{g}`"))
+        .collect::<Vec<_>>()
+        .join(", ");
     let diagnostic = Diagnostic::new(
         Rule::UnguardedCall,
         format!("`{name}` must run under one of {listed} (`[[guarded-calls]]` pattern `{}`), but no enclosing `with`/`async with` or decorator of this function provides one: failures here bypass the breaker or limiter", rule.call.as_str()),
@@ -51,7 +55,12 @@ fn enclosing_guards<'c>(checker: &'c Checker) -> impl Iterator<Item = Vec<String
         .statement_stack()
         .iter()
         .rev()
-        .take_while(|statement| !matches!(statement, ast::Stmt::FunctionDef(_) | ast::Stmt::ClassDef(_)))
+        .take_while(|statement| {
+            !matches!(
+                statement,
+                ast::Stmt::FunctionDef(_) | ast::Stmt::ClassDef(_)
+            )
+        })
         .filter_map(|statement| match statement {
             ast::Stmt::With(with) => Some(with.items.iter().map(|item| &item.context_expr)),
             _ => None,
@@ -61,8 +70,15 @@ fn enclosing_guards<'c>(checker: &'c Checker) -> impl Iterator<Item = Vec<String
         .semantic
         .current_function()
         .into_iter()
-        .flat_map(|function| function.decorator_list.iter().map(|decorator| &decorator.expression));
-    with_items.chain(decorators).map(|expr| spellings(checker, expr))
+        .flat_map(|function| {
+            function
+                .decorator_list
+                .iter()
+                .map(|decorator| &decorator.expression)
+        });
+    with_items
+        .chain(decorators)
+        .map(|expr| spellings(checker, expr))
 }
 
 /// `self.breaker` → `self.breaker`, `breaker`; `limiter.acquire()` → also `limiter`;
@@ -112,7 +128,11 @@ pub(crate) fn rust_call(checker: &mut RustChecker, site: &RustCallSite) {
     {
         return;
     }
-    let listed = guards.iter().map(|g| format!("`{g}`")).collect::<Vec<_>>().join(", ");
+    let listed = guards
+        .iter()
+        .map(|g| format!("`{g}`"))
+        .collect::<Vec<_>>()
+        .join(", ");
     let diagnostic = Diagnostic::new(
         Rule::UnguardedCall,
         format!("`{name}` must run under one of {listed} (`[[guarded-calls]]` pattern `{}`), but it is neither inside a guard's `.call(...)`/`.run(...)` nor in a block holding a permit from one: failures here bypass the breaker or limiter", rule.call.as_str()),

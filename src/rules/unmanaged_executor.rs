@@ -20,7 +20,11 @@ pub const META: RuleMeta = RuleMeta {
 /// A pool created in a loop body: one pool (and its threads or processes) per iteration.
 pub(crate) fn python_call(checker: &mut Checker, site: &CallSite) {
     let Some(name) = site.target() else { return };
-    if !data().list(Rule::UnmanagedExecutor, "constructors").matches(name) || !checker.semantic.in_loop() {
+    if !data()
+        .list(Rule::UnmanagedExecutor, "constructors")
+        .matches(name)
+        || !checker.semantic.in_loop()
+    {
         return;
     }
     let short = name.rsplit('.').next().unwrap_or(name);
@@ -35,21 +39,36 @@ pub(crate) fn python_call(checker: &mut Checker, site: &CallSite) {
 
 /// `pool = ThreadPoolExecutor()` in a function, never shut down, managed, returned or stored.
 pub(crate) fn python_assign(checker: &mut Checker, assign: &ast::StmtAssign) {
-    let [ast::Expr::Name(target)] = assign.targets.as_slice() else { return };
-    let ast::Expr::Call(call) = assign.value.as_ref() else { return };
-    let Some(name) = checker.semantic.call_target(call) else { return };
-    if !data().list(Rule::UnmanagedExecutor, "constructors").matches(&name) || checker.semantic.in_loop() {
+    let [ast::Expr::Name(target)] = assign.targets.as_slice() else {
+        return;
+    };
+    let ast::Expr::Call(call) = assign.value.as_ref() else {
+        return;
+    };
+    let Some(name) = checker.semantic.call_target(call) else {
+        return;
+    };
+    if !data()
+        .list(Rule::UnmanagedExecutor, "constructors")
+        .matches(&name)
+        || checker.semantic.in_loop()
+    {
         return;
     }
-    let Some(function) = checker.semantic.current_function() else { return };
+    let Some(function) = checker.semantic.current_function() else {
+        return;
+    };
     if checker.semantic.at_module_or_class_level() {
         return;
     }
     // Handing the pool to `run_in_executor` uses it; handing it to anything else may store it.
-    let passing_escapes = |call: &ast::ExprCall| {
-        !matches!(call.func.as_ref(), ast::Expr::Attribute(attribute) if attribute.attr.as_str() == "run_in_executor")
-    };
-    let fate = facts::resource_fate(&function.body, target.id.as_str(), assign.end(), &passing_escapes);
+    let passing_escapes = |call: &ast::ExprCall| !matches!(call.func.as_ref(), ast::Expr::Attribute(attribute) if attribute.attr.as_str() == "run_in_executor");
+    let fate = facts::resource_fate(
+        &function.body,
+        target.id.as_str(),
+        assign.end(),
+        &passing_escapes,
+    );
     if fate != Fate::Dropped {
         return;
     }
@@ -66,10 +85,18 @@ pub(crate) fn python_assign(checker: &mut Checker, assign: &ast::StmtAssign) {
 /// A tokio runtime or rayon pool built in a loop body: a whole set of worker threads per item.
 pub(crate) fn rust_call(checker: &mut RustChecker, site: &RustCallSite) {
     let Some(name) = site.target() else { return };
-    if !rust_data().list(Rule::UnmanagedExecutor, "constructors").matches(name) || !checker.semantic.in_loop() {
+    if !rust_data()
+        .list(Rule::UnmanagedExecutor, "constructors")
+        .matches(name)
+        || !checker.semantic.in_loop()
+    {
         return;
     }
-    let what = if name.starts_with("tokio") { "tokio runtime" } else { "rayon thread pool" };
+    let what = if name.starts_with("tokio") {
+        "tokio runtime"
+    } else {
+        "rayon thread pool"
+    };
     let diagnostic = Diagnostic::new(
         Rule::UnmanagedExecutor,
         format!("a {what} is built inside a loop: every iteration starts (and tears down) a whole pool of worker threads"),
