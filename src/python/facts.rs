@@ -23,6 +23,16 @@ pub struct Bounds<'m> {
     pub wrappers: Option<&'m CallMatcher>,
 }
 
+impl<'m> Bounds<'m> {
+    /// A fan-out rule's `limiters` and `bounded-wrappers` options.
+    pub fn of(tables: &'m super::data::CallTables, rule: crate::registry::Rule) -> Self {
+        Bounds {
+            limiters: tables.patterns(rule, crate::rules::LIMITERS.name),
+            wrappers: tables.patterns(rule, crate::rules::BOUNDED_WRAPPERS.name),
+        }
+    }
+}
+
 // ---- literal iteration -------------------------------------------------------------------
 
 /// A collection whose size the code states: a literal list/tuple/set, `range(<int literal>)`,

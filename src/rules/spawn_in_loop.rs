@@ -48,16 +48,7 @@ pub(crate) fn python_call(checker: &mut Checker, site: &CallSite) {
     if fixed_size {
         return;
     }
-    let bounds = Bounds {
-        limiters: checker
-            .settings
-            .python
-            .patterns(Rule::SpawnInLoop, LIMITERS.name),
-        wrappers: checker
-            .settings
-            .python
-            .patterns(Rule::SpawnInLoop, BOUNDED_WRAPPERS.name),
-    };
+    let bounds = Bounds::of(&checker.settings.python, Rule::SpawnInLoop);
     let coroutine = match site.call.arguments.args.first() {
         Some(ast::Expr::Call(coroutine)) => Some(coroutine),
         _ => None,

@@ -48,16 +48,7 @@ pub(crate) fn python_call(checker: &mut Checker, site: &CallSite) {
     if !is_gather && !lists.list(Rule::UnboundedGather, "wait").matches(name) {
         return;
     }
-    let bounds = Bounds {
-        limiters: checker
-            .settings
-            .python
-            .patterns(Rule::UnboundedGather, LIMITERS.name),
-        wrappers: checker
-            .settings
-            .python
-            .patterns(Rule::UnboundedGather, BOUNDED_WRAPPERS.name),
-    };
+    let bounds = Bounds::of(&checker.settings.python, Rule::UnboundedGather);
     let spawns = lists.list(Rule::SpawnInLoop, "spawns");
     let include_opaque = checker
         .settings

@@ -7,6 +7,8 @@ use proc_macro2::LineColumn;
 use syn::visit::Visit;
 use syn::Expr;
 
+use super::macros::WalksMacroBodies;
+
 /// A method chain split into its root and its calls, innermost first:
 /// `a::b(x).c().d(y)` → (`a::b(x)`, [`c()`, `d(y)`]). `?`, `.await` and parentheses are looked
 /// through.
@@ -440,16 +442,17 @@ fn calls_in(body: Body) -> Vec<CallFact> {
         fn visit_attribute(&mut self, _: &'ast syn::Attribute) {}
 
         fn visit_macro(&mut self, mac: &'ast syn::Macro) {
-            if self.macro_depth >= super::macros::MAX_NESTED_BODIES {
-                return;
-            }
             let displays = super::macros::name(mac)
                 .is_some_and(|name| DISPLAY_MACROS.contains(&name.as_str()));
-            self.macro_depth += 1;
             self.displaying += usize::from(displays);
-            walk_macro_body(self, mac);
+            super::macros::walk_body(self, mac);
             self.displaying -= usize::from(displays);
-            self.macro_depth -= 1;
+        }
+    }
+
+    impl WalksMacroBodies for Collector {
+        fn macro_depth(&mut self) -> &mut usize {
+            &mut self.macro_depth
         }
     }
 
@@ -460,31 +463,6 @@ fn calls_in(body: Body) -> Vec<CallFact> {
     };
     body.walk(&mut collector);
     collector.calls
-}
-
-/// Walks the body of a macro the checker walks too (see [`super::macros::parse_body`]): its
-/// expressions, statements, or `select!` arms. The caller bounds the nesting.
-fn walk_macro_body(visitor: &mut impl for<'v> Visit<'v>, mac: &syn::Macro) {
-    match super::macros::parse_body(mac) {
-        Some(super::macros::MacroBody::Expressions(expressions)) => {
-            expressions.iter().for_each(|expr| visitor.visit_expr(expr));
-        }
-        Some(super::macros::MacroBody::Statements(statements)) => {
-            statements.iter().for_each(|stmt| visitor.visit_stmt(stmt));
-        }
-        Some(super::macros::MacroBody::Select(arms)) => {
-            for arm in &arms {
-                if let Some(future) = &arm.future {
-                    visitor.visit_expr(future);
-                }
-                if let Some(guard) = &arm.guard {
-                    visitor.visit_expr(guard);
-                }
-                visitor.visit_expr(&arm.handler);
-            }
-        }
-        None => {}
-    }
 }
 
 /// What a method is called on, by the name of the value at the root of the receiver:
@@ -634,11 +612,13 @@ fn gated_by_length(body: Body, call: LineColumn) -> bool {
         fn visit_attribute(&mut self, _: &'ast syn::Attribute) {}
 
         fn visit_macro(&mut self, mac: &'ast syn::Macro) {
-            if self.macro_depth < super::macros::MAX_NESTED_BODIES {
-                self.macro_depth += 1;
-                walk_macro_body(self, mac);
-                self.macro_depth -= 1;
-            }
+            super::macros::walk_body(self, mac);
+        }
+    }
+
+    impl WalksMacroBodies for Gates {
+        fn macro_depth(&mut self) -> &mut usize {
+            &mut self.macro_depth
         }
     }
 

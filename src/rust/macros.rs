@@ -48,6 +48,48 @@ const OPAQUE: &[&str] = &[
 /// (`vec![vec![...]]` 16,000 deep took 11 s). Bodies nested deeper than this are not walked.
 pub const MAX_NESTED_BODIES: usize = 32;
 
+/// A `syn` visitor that also walks the macro bodies parsed here (see [`walk_body`]).
+pub trait WalksMacroBodies {
+    /// How many macro bodies the visitor is inside.
+    fn macro_depth(&mut self) -> &mut usize;
+}
+
+/// Walks the body of `mac` with `visitor`: its expressions, statements, or `select!` arms
+/// (futures, guards, handlers). Nothing when the body does not parse, or when the visitor is
+/// already [`MAX_NESTED_BODIES`] bodies deep.
+pub fn walk_body<V>(visitor: &mut V, mac: &syn::Macro)
+where
+    V: WalksMacroBodies + for<'v> syn::visit::Visit<'v>,
+{
+    if *visitor.macro_depth() >= MAX_NESTED_BODIES {
+        return;
+    }
+    let Some(body) = parse_body(mac) else {
+        return;
+    };
+    *visitor.macro_depth() += 1;
+    match body {
+        MacroBody::Expressions(expressions) => {
+            expressions.iter().for_each(|expr| visitor.visit_expr(expr));
+        }
+        MacroBody::Statements(statements) => {
+            statements.iter().for_each(|stmt| visitor.visit_stmt(stmt));
+        }
+        MacroBody::Select(arms) => {
+            for arm in &arms {
+                if let Some(future) = &arm.future {
+                    visitor.visit_expr(future);
+                }
+                if let Some(guard) = &arm.guard {
+                    visitor.visit_expr(guard);
+                }
+                visitor.visit_expr(&arm.handler);
+            }
+        }
+    }
+    *visitor.macro_depth() -= 1;
+}
+
 /// Macros that are themselves suspension points: they poll futures and yield to the runtime.
 pub fn is_suspension(name: &str) -> bool {
     matches!(name, "select" | "select_biased" | "join" | "try_join")

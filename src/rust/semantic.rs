@@ -1018,22 +1018,14 @@ pub fn first_suspension_point(statements: &[syn::Stmt]) -> Option<proc_macro2::S
                 self.found = Some(mac.span());
                 return;
             }
-            if self.macro_depth >= super::macros::MAX_NESTED_BODIES {
-                return;
-            }
-            self.macro_depth += 1;
-            match super::macros::parse_body(mac) {
-                Some(super::macros::MacroBody::Expressions(expressions)) => {
-                    expressions.iter().for_each(|expr| self.visit_expr(expr));
-                }
-                Some(super::macros::MacroBody::Statements(statements)) => {
-                    statements
-                        .iter()
-                        .for_each(|statement| self.visit_stmt(statement));
-                }
-                Some(super::macros::MacroBody::Select(_)) | None => {}
-            }
-            self.macro_depth -= 1;
+            // `select!` bodies, the only ones of their kind, were found above.
+            super::macros::walk_body(self, mac);
+        }
+    }
+
+    impl super::macros::WalksMacroBodies for Finder {
+        fn macro_depth(&mut self) -> &mut usize {
+            &mut self.macro_depth
         }
     }
 
