@@ -1,6 +1,5 @@
 //! The byte-level pre-filter: a file that contains none of the words any enabled rule needs is
-//! not parsed. Each front end declares its rules' trigger words (`python/analyze.rs`,
-//! `rust/analyze.rs`); this module holds what they share.
+//! not parsed. Each rule declares its words per language in its `Hooks` (`src/rules/<rule>.rs`).
 //!
 //! Syntax errors in a skipped file are not reported. `LOOPGUARD_NO_PREFILTER=1` parses every
 //! file, for comparing outputs.
@@ -21,36 +20,42 @@ pub fn enabled() -> bool {
     *ENABLED
 }
 
-/// Whether a rule of `rules` may fire in `text`: false only when the text contains none of the
-/// words `words_of` gives for them, compiled once per rule set (`None` from it: every file is
-/// parsed).
-pub fn may_fire<'s>(
-    text: &str,
-    settings: &'s Settings,
-    language: Language,
-    rules: RuleSet,
-    words_of: impl FnOnce() -> Option<Vec<&'s str>>,
-) -> bool {
+/// The words a rule declares for `language` in its [`Hooks`](crate::registry::Hooks), `None` when
+/// it declares none (it is then never pre-filtered). `unguarded-call` declares none of its own:
+/// its words are its configured patterns' called names.
+pub fn triggers(rule: Rule, language: Language) -> Option<&'static [&'static str]> {
+    let hooks = &rule.meta().hooks;
+    match language {
+        Language::Python => hooks.python_triggers,
+        Language::Rust => hooks.rust_triggers,
+    }
+}
+
+/// Whether an enabled rule of `rules` may fire in a `language` text: false only when the text
+/// contains none of their trigger words, compiled once per rule set.
+pub fn may_fire(text: &str, settings: &Settings, language: Language, rules: RuleSet) -> bool {
     settings
         .prefilter
-        .words(language, rules, words_of)
+        .words(language, rules, || trigger_words(settings, language, rules))
         .is_none_or(|words| words.found_in(text))
 }
 
-/// The words of the enabled `rules` in a front end's trigger table (in table order), plus the
-/// called names of the `[[guarded-calls]]` patterns of `language` when `unguarded-call` is
-/// enabled, as its words come from the config; `None` when such a pattern ends in `*`.
-pub fn table_words<'s>(
-    table: &[(Rule, &'static [&'static str])],
-    rules: RuleSet,
-    settings: &'s Settings,
-    language: Language,
-) -> Option<Vec<&'s str>> {
-    let mut words: Vec<&str> = table
-        .iter()
-        .filter(|(rule, _)| rules.contains(*rule))
-        .flat_map(|(_, words)| words.iter().copied())
-        .collect();
+/// The words one of which a file must contain for a rule of `rules` to fire in it, `None` when
+/// one of them cannot be pre-filtered.
+fn trigger_words(settings: &Settings, language: Language, rules: RuleSet) -> Option<Vec<&str>> {
+    // User-extended data lists (`extend-client-constructors`) match names the built-in words
+    // do not cover.
+    if language == Language::Python && settings.python.extends_data_lists() {
+        return None;
+    }
+    let mut words: Vec<&str> = Vec::new();
+    let detectors = rules.iter().filter(|rule| {
+        let meta = rule.meta();
+        meta.languages.contains(&language) && !meta.is_tool_code()
+    });
+    for rule in detectors {
+        words.extend(triggers(rule, language)?.iter().copied());
+    }
     if rules.contains(Rule::UnguardedCall) {
         let of_language = settings
             .guarded_calls
@@ -60,6 +65,8 @@ pub fn table_words<'s>(
             words.push(guarded.call.called_name()?);
         }
     }
+    // Most files that pass contain `async`: searched first, it ends their search soonest.
+    words.sort_by_key(|word| *word != "async");
     Some(words)
 }
 

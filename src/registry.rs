@@ -88,6 +88,65 @@ pub struct RuleMeta {
     pub options: &'static [crate::config::RuleOption],
     /// The user-facing Markdown doc from `rules/`, embedded at build time.
     pub doc: &'static str,
+    /// Where the checkers call the rule, and what the pre-filter and the project phase need to
+    /// know about it.
+    pub hooks: Hooks,
+}
+
+/// A Python detector run for every call (the target resolved once for all rules).
+pub type PythonCallHook =
+    fn(&mut crate::python::checker::Checker, &crate::python::checker::CallSite);
+/// A Python detector run for every statement.
+pub type PythonStatementHook = fn(&mut crate::python::checker::Checker, &ruff_python_ast::Stmt);
+/// A Rust detector run for every call and method call.
+pub type RustCallHook = fn(&mut crate::rust::checker::Checker, &crate::rust::checker::CallSite);
+/// A Rust detector run for every statement: what happens to the statement's value.
+pub type RustStatementHook = fn(&mut crate::rust::checker::Checker, &syn::Stmt);
+/// A Rust detector run for every `let`, with the statements that follow it in its block.
+pub type RustLocalHook = fn(&mut crate::rust::checker::Checker, &syn::Local, &[syn::Stmt]);
+/// A Rust detector run for every expression of one kind.
+pub type RustExprHook<E> = fn(&mut crate::rust::checker::Checker, &E);
+
+/// A rule's registration with the pipeline, declared in its file beside its metadata: the
+/// dispatch tables of both front ends, the pre-filter's words and the project phase's list of
+/// blocking rules are all derived from these.
+#[derive(Debug, Clone, Copy)]
+pub struct Hooks {
+    pub python_call: Option<PythonCallHook>,
+    pub python_statement: Option<PythonStatementHook>,
+    pub rust_call: Option<RustCallHook>,
+    pub rust_statement: Option<RustStatementHook>,
+    pub rust_local: Option<RustLocalHook>,
+    pub rust_struct_literal: Option<RustExprHook<syn::ExprStruct>>,
+    pub rust_assignment: Option<RustExprHook<syn::ExprAssign>>,
+    /// Words without one of which the rule cannot fire in a Python file, so that a file
+    /// containing none of the enabled rules' words is not parsed. A qualified name can only come
+    /// from source text that spells its root module (`import asyncio as aio`) or the name it is
+    /// called by (`from time import sleep as nap`), so a rule lists either the roots or the
+    /// called names of everything it matches; rules that need async context list `async`.
+    /// `None`: never pre-filtered.
+    pub python_triggers: Option<&'static [&'static str]>,
+    /// The same for Rust files: tokens every path the rule matches contains.
+    pub rust_triggers: Option<&'static [&'static str]>,
+    /// Its calls make a function block, so LG208 follows them through helpers; its `calls` list
+    /// is consulted, in registry order, by the one answer to "does this call block".
+    pub blocking: bool,
+}
+
+impl Hooks {
+    /// No detectors: tool diagnostics, and the rules the project phase reports.
+    pub const NONE: Hooks = Hooks {
+        python_call: None,
+        python_statement: None,
+        rust_call: None,
+        rust_statement: None,
+        rust_local: None,
+        rust_struct_literal: None,
+        rust_assignment: None,
+        python_triggers: None,
+        rust_triggers: None,
+        blocking: false,
+    };
 }
 
 impl RuleMeta {

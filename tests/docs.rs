@@ -68,3 +68,47 @@ fn readme_rule_table_matches_the_registry() {
         "README rule table is out of date: regenerate it with `loopguard rules --output-format markdown`"
     );
 }
+
+/// Each rule doc's Options section starts with the table generated from the options its `META`
+/// declares. `LOOPGUARD_UPDATE_DOCS=1 cargo test --test docs` rewrites the tables in place.
+#[test]
+fn rule_doc_options_match_the_declared_options() {
+    use loopguard::cli::rules::{options_markdown, OPTIONS_END, OPTIONS_START};
+    let update = std::env::var_os("LOOPGUARD_UPDATE_DOCS").is_some();
+    let mut stale = Vec::new();
+    for rule in Rule::ALL {
+        let meta = rule.meta();
+        let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("rules")
+            .join(meta.doc_file_name());
+        let doc = std::fs::read_to_string(&path).unwrap();
+        let generated = options_markdown(meta);
+        let current = match (doc.find(OPTIONS_START), doc.find(OPTIONS_END)) {
+            (Some(start), Some(end)) if start < end => start..end + OPTIONS_END.len(),
+            _ => {
+                // No table yet: it goes right under the heading.
+                let heading = doc
+                    .find("## Options\n")
+                    .expect("checked by the sections test")
+                    + "## Options\n".len();
+                let at = heading + usize::from(doc[heading..].starts_with('\n'));
+                at..at
+            }
+        };
+        if doc[current.clone()] == generated {
+            continue;
+        }
+        if update {
+            let mut updated = doc.clone();
+            let separator = if current.is_empty() { "\n" } else { "" };
+            updated.replace_range(current, &format!("{generated}{separator}"));
+            std::fs::write(&path, updated).unwrap();
+        } else {
+            stale.push(meta.doc_file_name());
+        }
+    }
+    assert!(
+        stale.is_empty(),
+        "the Options tables of {stale:?} differ from the rules' declared options: run `LOOPGUARD_UPDATE_DOCS=1 cargo test --test docs`"
+    );
+}

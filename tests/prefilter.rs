@@ -42,13 +42,6 @@ fn expected_rules(text: &str) -> Vec<Rule> {
     rules
 }
 
-fn triggers(rule: Rule, language: Language) -> Option<Vec<&'static str>> {
-    match language {
-        Language::Python => loopguard::python::triggers(rule),
-        Language::Rust => loopguard::rust::triggers(rule).map(<[_]>::to_vec),
-    }
-}
-
 fn check_triggers(directory: &str, language: Language) {
     let mut failures = Vec::new();
     for file in files_under(&fixture_root().join(directory)) {
@@ -58,7 +51,7 @@ fn check_triggers(directory: &str, language: Language) {
                 // Its triggers are the configured patterns' names, checked by the comparison.
                 continue;
             }
-            let Some(words) = triggers(rule, language) else {
+            let Some(words) = loopguard::prefilter::triggers(rule, language) else {
                 failures.push(format!(
                     "{} declares no {language} trigger words",
                     rule.code()
@@ -88,19 +81,26 @@ fn every_firing_rust_fixture_contains_one_of_its_rules_triggers() {
     check_triggers("rust", Language::Rust);
 }
 
+/// A rule with a detector for a language but no trigger words there would make every file of
+/// that language be parsed.
 #[test]
-fn every_rule_declares_trigger_words_for_its_languages() {
+fn every_rule_with_detectors_declares_trigger_words_for_their_language() {
     for rule in Rule::ALL {
-        let meta = rule.meta();
-        if meta.is_tool_code() || *rule == Rule::UnguardedCall {
-            continue;
-        }
-        if meta.languages.contains(&Language::Python) {
-            assert!(
-                loopguard::python::triggers(*rule).is_some(),
-                "{} has no Python trigger words in python/analyze.rs",
-                rule.code()
-            );
+        let hooks = rule.meta().hooks;
+        let python = hooks.python_call.is_some() || hooks.python_statement.is_some();
+        let rust = hooks.rust_call.is_some()
+            || hooks.rust_statement.is_some()
+            || hooks.rust_local.is_some()
+            || hooks.rust_struct_literal.is_some()
+            || hooks.rust_assignment.is_some();
+        for (language, has_detector) in [(Language::Python, python), (Language::Rust, rust)] {
+            if has_detector {
+                assert!(
+                    loopguard::prefilter::triggers(*rule, language).is_some(),
+                    "{} has a {language} detector but no {language} trigger words in its hooks",
+                    rule.code()
+                );
+            }
         }
     }
 }

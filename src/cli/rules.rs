@@ -1,7 +1,8 @@
 use std::io::Write;
 
 use super::{RulesFormat, EXIT_CLEAN, EXIT_ERROR};
-use crate::registry::{Enablement, Rule};
+use crate::config::OptionKind;
+use crate::registry::{Enablement, Rule, RuleMeta};
 
 pub fn list(format: RulesFormat) -> u8 {
     let mut out = anstream::stdout().lock();
@@ -69,6 +70,37 @@ pub fn markdown_table() -> String {
     }
     table
 }
+
+/// The generated part of a rule doc's Options section: the options its `META` declares, which
+/// are exactly the keys its `[rules.<name>]` table accepts. `tests/docs.rs` keeps the docs in
+/// step (`LOOPGUARD_UPDATE_DOCS=1 cargo test --test docs` rewrites them).
+pub fn options_markdown(meta: &RuleMeta) -> String {
+    let mut text = String::from(OPTIONS_START);
+    if meta.options.is_empty() {
+        text.push_str(&format!("No `[rules.{}]` options.\n", meta.name));
+    } else {
+        text.push_str(&format!(
+            "In `[rules.{}]`:\n\n| Option | Type | Default | Meaning |\n|---|---|---|---|\n",
+            meta.name
+        ));
+        for option in meta.options {
+            let (kind, default) = match option.kind {
+                OptionKind::CallPatterns => ("qualified-name patterns", "`[]`"),
+                OptionKind::Bool => ("boolean", "`false`"),
+            };
+            text.push_str(&format!(
+                "| `{}` | {kind} | {default} | {} |\n",
+                option.name,
+                option.doc.replace('|', "\\|")
+            ));
+        }
+    }
+    text.push_str(OPTIONS_END);
+    text
+}
+
+pub const OPTIONS_START: &str = "<!-- options:start (generated from the rule's declaration) -->\n";
+pub const OPTIONS_END: &str = "<!-- options:end -->\n";
 
 pub fn enablement_name(enablement: Enablement) -> &'static str {
     match enablement {

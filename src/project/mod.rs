@@ -30,15 +30,14 @@ use index::{FunctionId, Index, IndexedFile};
 use modules::{ModuleFinder, ModulePath};
 use summary::{FileSummary, Target};
 
-/// The rules whose direct calls make a function block, for LG208.
-pub const BLOCKING_RULES: &[Rule] = &[
-    Rule::BlockingSleep,
-    Rule::BlockingHttp,
-    Rule::BlockingFileIo,
-    Rule::BlockingSubprocess,
-    Rule::BlockingDatabase,
-    Rule::BlockingWait,
-];
+/// The rules whose direct calls make a function block, for LG208: those whose hooks say so, in
+/// registry order (the first whose list names a call is the one its chain reports).
+pub fn blocking_rules() -> impl Iterator<Item = Rule> {
+    Rule::ALL
+        .iter()
+        .copied()
+        .filter(|rule| rule.meta().hooks.blocking)
+}
 
 /// Rules reported by the project phase, after the per-file suppressions were applied.
 pub const PROJECT_RULES: &[Rule] = &[Rule::TransitiveBlockingCall];

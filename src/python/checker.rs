@@ -7,6 +7,7 @@ use ruff_text_size::{Ranged, TextRange, TextSize};
 use rustc_hash::FxHashSet;
 
 use super::analyze;
+use super::blocking::{self, Blocking};
 use super::facts;
 use super::project::{self, SummaryBuilder};
 use super::semantic::SemanticModel;
@@ -24,6 +25,8 @@ pub struct CallSite<'a> {
     /// Whether the callee resolved to anything at all (a qualified name, a definition of the
     /// file, an instance).
     pub resolved: bool,
+    /// Whether the call blocks, asked at most once (see [`Checker::blocking`]).
+    pub(super) blocking: std::cell::OnceCell<Option<Blocking>>,
 }
 
 impl CallSite<'_> {
@@ -46,6 +49,7 @@ pub struct Checker<'a> {
     pub source: &'a str,
     pub module: &'a ast::ModModule,
     rules: RuleSet,
+    pub(super) dispatch: analyze::Dispatch,
     diagnostics: Vec<Diagnostic>,
     reported_once: FxHashSet<(Rule, TextSize, String)>,
     /// Functions registered as route handlers by a call, computed on first use.
@@ -67,6 +71,7 @@ impl<'a> Checker<'a> {
             source,
             module,
             rules,
+            dispatch: analyze::Dispatch::new(rules),
             diagnostics: Vec::new(),
             reported_once: FxHashSet::default(),
             registered_handlers: None,
@@ -134,18 +139,24 @@ impl<'a> Checker<'a> {
             .contains(function.name.as_str())
     }
 
-    /// The target of a call that `rule`'s block list (with the user's `extend-blocking-calls`)
-    /// says blocks, when the call runs in async context: the shared guard of the LG2xx rules.
+    /// Whether the call blocks the thread it runs on, and which rule says so (the one answer,
+    /// see `python::blocking`).
+    pub fn blocking<'s>(&self, site: &'s CallSite) -> Option<&'s Blocking> {
+        site.blocking
+            .get_or_init(|| blocking::classify(&self.semantic, self.settings, site))
+            .as_ref()
+    }
+
+    /// The target of a call in async code that blocks because `rule`'s list (with the user's
+    /// `extend-blocking-calls`) names it: the shared guard of the LG2xx rules.
     pub fn blocking_call<'s>(&self, site: &'s CallSite, rule: Rule) -> Option<&'s str> {
         if !self.semantic.in_async_context() {
             return None;
         }
-        let name = site.target()?;
-        self.settings
-            .python
-            .calls(rule)
-            .matches(name)
-            .then_some(name)
+        match self.blocking(site)? {
+            Blocking::Call(blocking_rule) if *blocking_rule == rule => site.target(),
+            _ => None,
+        }
     }
 
     /// True the first time `key` is seen for `rule` in the current function (for rules that

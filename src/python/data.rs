@@ -7,7 +7,7 @@ use serde::Deserialize;
 
 use crate::config::{OptionValue, RuleOptions};
 use crate::matcher::{CallMatcher, CallPattern, FirstMatch, RuleLists};
-use crate::project::BLOCKING_RULES;
+use crate::project::blocking_rules;
 use crate::registry::Rule;
 
 const DATA_TOML: &str = include_str!("../../rules/data/python.toml");
@@ -133,11 +133,11 @@ impl CallTables {
             }
             extended.insert(Rule::BlockingFileIo, CallMatcher::new(&patterns));
         }
-        let blocking = FirstMatch::new(BLOCKING_RULES.iter().map(|rule| {
+        let blocking = FirstMatch::new(blocking_rules().map(|rule| {
             let calls = extended
-                .get(rule)
-                .unwrap_or_else(|| data().list(*rule, "calls"));
-            (*rule, calls)
+                .get(&rule)
+                .unwrap_or_else(|| data().list(rule, "calls"));
+            (rule, calls)
         }));
         CallTables {
             extended,
@@ -147,7 +147,7 @@ impl CallTables {
         }
     }
 
-    /// The first of the rules whose calls make a function block (`project::BLOCKING_RULES`, in
+    /// The first of the rules whose calls make a function block (`project::blocking_rules`, in
     /// that order) whose `calls` match `name`.
     pub fn blocking_rule(&self, name: &str) -> Option<Rule> {
         self.blocking.find(name)

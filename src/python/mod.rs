@@ -1,6 +1,7 @@
 //! The Python front end: parse once, build the semantic model while walking, run the rules.
 
 mod analyze;
+pub mod blocking;
 pub mod checker;
 pub mod data;
 mod depth;
@@ -15,16 +16,14 @@ pub use data::{CallTables, EXTEND_BLOCKING_CALLS, INCLUDE_METADATA_CALLS};
 use crate::config::Settings;
 use crate::diagnostic::Diagnostic;
 use crate::lint::Findings;
-use crate::registry::{Rule, RuleSet};
+use crate::registry::{Language, Rule, RuleSet};
 use crate::source::SourceText;
-
-pub use analyze::triggers;
 
 pub fn lint(source: &SourceText, settings: &Settings, rules: RuleSet) -> Findings {
     // A file no enabled rule can fire in is not parsed (see `prefilter`); one that may hold a
     // suppression comment still is, so that its suppressions are reported.
     if crate::prefilter::enabled()
-        && !analyze::may_fire(&source.text, settings, rules)
+        && !crate::prefilter::may_fire(&source.text, settings, Language::Python, rules)
         && !crate::prefilter::may_suppress(&source.text)
     {
         return Findings::default();

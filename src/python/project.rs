@@ -7,6 +7,7 @@ use ruff_python_ast::{self as ast, Expr, Stmt};
 use ruff_text_size::{Ranged, TextSize};
 use rustc_hash::{FxHashMap, FxHashSet};
 
+use super::blocking::Blocking;
 use super::checker::{CallSite, Checker};
 use super::facts::{self, Bounds};
 use super::semantic::{Resolved, SemanticModel};
@@ -208,28 +209,24 @@ pub fn call(checker: &mut Checker, site: &CallSite) {
     if in_async_body {
         acquire_call(checker, site.call);
     }
-    let settings = checker.settings;
     let call = site.call;
     if !in_async_body {
-        if let Some(name) = site.target() {
-            let rule = settings
-                .python
-                .blocking_rule(name)
-                // A zero timeout is a poll, as LG207 says.
-                .filter(|rule| {
-                    *rule != Rule::BlockingWait
-                        || !crate::rules::blocking_wait::has_zero_timeout(site, name)
-                });
-            if let Some(rule) = rule {
-                let blocking = BlockingCall {
-                    rule,
-                    name: name.to_string(),
-                    offset: call.start(),
-                };
-                let builder = checker.summary_builder().expect("checked above");
-                builder.blocking.push((function, blocking));
-                return;
-            }
+        if let Some(blocking) = checker.blocking(site) {
+            let name = match blocking {
+                Blocking::Call(_) => site.target().unwrap_or_default().to_string(),
+                Blocking::Method { receiver_type, .. } => match call.func.as_ref() {
+                    Expr::Attribute(attribute) => format!("{receiver_type}.{}", attribute.attr),
+                    _ => receiver_type.clone(),
+                },
+            };
+            let blocking = BlockingCall {
+                rule: blocking.rule(),
+                name,
+                offset: call.start(),
+            };
+            let builder = checker.summary_builder().expect("checked above");
+            builder.blocking.push((function, blocking));
+            return;
         }
     }
     let target = match site.target() {

@@ -2,7 +2,7 @@
 
 use super::prelude::*;
 use super::EXTEND_BLOCKING_CALLS;
-use crate::python::data;
+use crate::python::blocking::Blocking;
 
 pub const META: RuleMeta = RuleMeta {
     code: "LG205",
@@ -15,21 +15,20 @@ pub const META: RuleMeta = RuleMeta {
     fix: FixKind::HelpOnly,
     options: &[EXTEND_BLOCKING_CALLS],
     doc: include_str!("../../rules/LG205-blocking-database.md"),
+    hooks: Hooks {
+        python_call: Some(python_call),
+        rust_call: Some(rust_call),
+        python_triggers: Some(&["async"]),
+        rust_triggers: Some(&["async"]),
+        blocking: true,
+        ..Hooks::NONE
+    },
 };
 
 const HELP: &str = "use an async driver (`aiosqlite`, `asyncpg`, psycopg's `AsyncConnection`, `redis.asyncio`, `motor`) or a pool, or `await asyncio.to_thread(...)`";
 
 pub(crate) fn python_call(checker: &mut Checker, site: &CallSite) {
-    if !checker.semantic.in_async_context() {
-        return;
-    }
-    let Some(name) = site.target() else { return };
-    if checker
-        .settings
-        .python
-        .calls(Rule::BlockingDatabase)
-        .matches(name)
-    {
+    if let Some(name) = checker.blocking_call(site, Rule::BlockingDatabase) {
         let diagnostic = Diagnostic::new(
             Rule::BlockingDatabase,
             format!("`{name}` opens a synchronous database connection in async code: connecting and every query on it block the event loop"),
@@ -39,29 +38,24 @@ pub(crate) fn python_call(checker: &mut Checker, site: &CallSite) {
         checker.report(diagnostic);
         return;
     }
-    check_connection_method(checker, site);
+    if !checker.semantic.in_async_context() {
+        return;
+    }
+    if let Some(Blocking::Method {
+        rule: Rule::BlockingDatabase,
+        receiver_type,
+    }) = checker.blocking(site)
+    {
+        report_connection_method(checker, site, receiver_type);
+    }
 }
 
-/// A method call on a receiver the file shows to be a sync connection or cursor, reported once
-/// per receiver and function (the connection is the problem, not each query).
-fn check_connection_method(checker: &mut Checker, site: &CallSite) {
+/// A method of a sync connection or cursor: reported once per receiver and function, and not
+/// at all when the function opened the connection (its `connect` is the finding).
+fn report_connection_method(checker: &mut Checker, site: &CallSite, receiver_type: &str) {
     let ast::Expr::Attribute(attribute) = site.call.func.as_ref() else {
         return;
     };
-    let Some(receiver_type) = checker.semantic.type_of(&attribute.value) else {
-        return;
-    };
-    let tables = data::data();
-    if !tables
-        .list(Rule::BlockingDatabase, "receiver-types")
-        .matches(&receiver_type)
-        || tables
-            .list(Rule::BlockingDatabase, "non-blocking-methods")
-            .matches(attribute.attr.as_str())
-    {
-        return;
-    }
-    // A connection opened in this function was already reported at its constructor.
     if opened_in_current_function(checker, &attribute.value) {
         return;
     }

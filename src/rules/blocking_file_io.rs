@@ -23,6 +23,14 @@ pub const META: RuleMeta = RuleMeta {
         },
     ],
     doc: include_str!("../../rules/LG203-blocking-file-io.md"),
+    hooks: Hooks {
+        python_call: Some(python_call),
+        rust_call: Some(rust_call),
+        python_triggers: Some(&["async"]),
+        rust_triggers: Some(&["async"]),
+        blocking: true,
+        ..Hooks::NONE
+    },
 };
 
 pub(crate) fn python_call(checker: &mut Checker, site: &CallSite) {

@@ -14,6 +14,14 @@ pub const META: RuleMeta = RuleMeta {
     fix: FixKind::HelpOnly,
     options: &[EXTEND_BLOCKING_CALLS],
     doc: include_str!("../../rules/LG204-blocking-subprocess.md"),
+    hooks: Hooks {
+        python_call: Some(python_call),
+        rust_call: Some(rust_call),
+        python_triggers: Some(&["async"]),
+        rust_triggers: Some(&["async"]),
+        blocking: true,
+        ..Hooks::NONE
+    },
 };
 
 pub(crate) fn python_call(checker: &mut Checker, site: &CallSite) {

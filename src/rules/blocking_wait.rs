@@ -2,7 +2,6 @@
 
 use super::prelude::*;
 use super::EXTEND_BLOCKING_CALLS;
-use crate::python::data::data;
 
 pub const META: RuleMeta = RuleMeta {
     code: "LG207",
@@ -16,23 +15,20 @@ pub const META: RuleMeta = RuleMeta {
     fix: FixKind::HelpOnly,
     options: &[EXTEND_BLOCKING_CALLS],
     doc: include_str!("../../rules/LG207-blocking-wait.md"),
+    hooks: Hooks {
+        python_call: Some(python_call),
+        rust_call: Some(rust_call),
+        python_triggers: Some(&["async"]),
+        rust_triggers: Some(&["async"]),
+        blocking: true,
+        ..Hooks::NONE
+    },
 };
 
 pub(crate) fn python_call(checker: &mut Checker, site: &CallSite) {
-    if !checker.semantic.in_async_context() {
+    let Some(name) = checker.blocking_call(site, Rule::BlockingWait) else {
         return;
-    }
-    let Some(name) = site.target() else { return };
-    let blocks = checker
-        .settings
-        .python
-        .calls(Rule::BlockingWait)
-        .matches(name)
-        || (data().list(Rule::BlockingWait, "queue-calls").matches(name)
-            && queue_call_blocks(site, name));
-    if !blocks || has_zero_timeout(site, name) {
-        return;
-    }
+    };
     let display = name.strip_prefix("builtins.").unwrap_or(name);
     let diagnostic = Diagnostic::new(
         Rule::BlockingWait,
@@ -41,39 +37,6 @@ pub(crate) fn python_call(checker: &mut Checker, site: &CallSite) {
     )
     .with_help(help_for(name));
     checker.report(diagnostic);
-}
-
-/// `join(timeout=0)`, `wait(0)`, `result(timeout=0)`: a poll that returns at once.
-pub(crate) fn has_zero_timeout(site: &CallSite, name: &str) -> bool {
-    let timeout_position = match name.rsplit('.').next() {
-        Some("join" | "wait" | "result" | "exception") => 0,
-        Some("get") => 1,
-        Some("put") => 2,
-        _ => return false,
-    };
-    let timeout = site
-        .keyword("timeout")
-        .map(|keyword| &keyword.value)
-        .or_else(|| site.call.arguments.args.get(timeout_position));
-    timeout.is_some_and(|value| match value {
-        ast::Expr::NumberLiteral(number) => match &number.value {
-            ast::Number::Int(int) => int.as_u64() == Some(0),
-            ast::Number::Float(float) => *float == 0.0,
-            ast::Number::Complex { .. } => false,
-        },
-        _ => false,
-    })
-}
-
-/// `q.get()`/`q.put(x)` block unless `block=False` (or the positional equivalent) is passed.
-fn queue_call_blocks(site: &CallSite, name: &str) -> bool {
-    let block_position = if name.ends_with(".put") { 1 } else { 0 };
-    let block_argument = site
-        .keyword("block")
-        .map(|keyword| &keyword.value)
-        .or_else(|| site.call.arguments.args.get(block_position));
-    !block_argument
-        .is_some_and(|value| matches!(value, ast::Expr::BooleanLiteral(literal) if !literal.value))
 }
 
 fn help_for(name: &str) -> &'static str {

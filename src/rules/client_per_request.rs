@@ -11,6 +11,10 @@ pub const EXTEND_CLIENT_CONSTRUCTORS: RuleOption = RuleOption {
         "More calls that create an HTTP client or session, as qualified names (`mylib.ApiClient`).",
 };
 
+/// The names the `client-constructors` are called by (`AsyncClient`, `ClientSession`,
+/// `requests.session`): the pre-filter's words for this rule and LG603.
+pub(crate) const CLIENT_CONSTRUCTOR_NAMES: &[&str] = &["Client", "Session", "session"];
+
 pub const META: RuleMeta = RuleMeta {
     code: "LG602",
     name: "client-per-request",
@@ -22,6 +26,13 @@ pub const META: RuleMeta = RuleMeta {
     fix: FixKind::HelpOnly,
     options: &[EXTEND_CLIENT_CONSTRUCTORS],
     doc: include_str!("../../rules/LG602-client-per-request.md"),
+    hooks: Hooks {
+        python_call: Some(python_call),
+        rust_call: Some(rust_call),
+        python_triggers: Some(CLIENT_CONSTRUCTOR_NAMES),
+        rust_triggers: Some(&["reqwest"]),
+        ..Hooks::NONE
+    },
 };
 
 pub(crate) fn python_call(checker: &mut Checker, site: &CallSite) {

@@ -10,6 +10,19 @@ pub const EXTEND_CONNECTION_CONSTRUCTORS: RuleOption = RuleOption {
     doc: "More calls that open a database connection or pool, as qualified names (`mydb.connect`).",
 };
 
+/// The names the `connection-constructors` are called by (`StrictRedis` contains `Redis`): the
+/// pre-filter's words for this rule and LG603.
+pub(crate) const CONNECTION_CONSTRUCTOR_NAMES: &[&str] = &[
+    "connect",
+    "create_pool",
+    "Redis",
+    "from_url",
+    "MongoClient",
+    "AsyncIOMotorClient",
+    "create_engine",
+    "create_async_engine",
+];
+
 pub const META: RuleMeta = RuleMeta {
     code: "LG601",
     name: "connection-per-operation",
@@ -21,6 +34,13 @@ pub const META: RuleMeta = RuleMeta {
     fix: FixKind::HelpOnly,
     options: &[EXTEND_CONNECTION_CONSTRUCTORS],
     doc: include_str!("../../rules/LG601-connection-per-operation.md"),
+    hooks: Hooks {
+        python_call: Some(python_call),
+        rust_call: Some(rust_call),
+        python_triggers: Some(CONNECTION_CONSTRUCTOR_NAMES),
+        rust_triggers: Some(&["sqlx", "tokio_postgres", "redis"]),
+        ..Hooks::NONE
+    },
 };
 
 pub(crate) fn python_call(checker: &mut Checker, site: &CallSite) {

@@ -14,6 +14,14 @@ pub const META: RuleMeta = RuleMeta {
     fix: FixKind::HelpOnly,
     options: &[],
     doc: include_str!("../../rules/LG401-daemon-thread.md"),
+    hooks: Hooks {
+        python_call: Some(python_call),
+        python_statement: Some(python_statement),
+        rust_statement: Some(rust_statement),
+        python_triggers: Some(&["thread"]),
+        rust_triggers: Some(&["spawn"]),
+        ..Hooks::NONE
+    },
 };
 
 const MESSAGE: &str = "is a daemon thread: at interpreter exit it is killed wherever it is (mid-write, holding a lock), and nothing joins it or sees it fail";
@@ -50,8 +58,14 @@ pub(crate) fn python_call(checker: &mut Checker, site: &CallSite) {
     checker.report(diagnostic);
 }
 
+pub(crate) fn python_statement(checker: &mut Checker, statement: &ast::Stmt) {
+    if let ast::Stmt::Assign(assign) = statement {
+        python_assign(checker, assign);
+    }
+}
+
 /// `thread.daemon = True` on a receiver the file shows to be a thread.
-pub(crate) fn python_assign(checker: &mut Checker, assign: &ast::StmtAssign) {
+fn python_assign(checker: &mut Checker, assign: &ast::StmtAssign) {
     if !is_true(&assign.value) {
         return;
     }

@@ -22,10 +22,23 @@ pub const META: RuleMeta = RuleMeta {
         doc: "Also flag Rust `tokio::spawn(..)` whose `JoinHandle` is dropped (off by default: detached tasks are idiomatic in many tokio servers).",
     }],
     doc: include_str!("../../rules/LG402-dangling-task.md"),
+    hooks: Hooks {
+        python_statement: Some(python_statement),
+        rust_statement: Some(rust_statement),
+        python_triggers: Some(&["create_task", "ensure_future"]),
+        rust_triggers: Some(&["spawn"]),
+        ..Hooks::NONE
+    },
 };
 
+pub(crate) fn python_statement(checker: &mut Checker, statement: &ast::Stmt) {
+    if let ast::Stmt::Expr(expr) = statement {
+        python_expression_statement(checker, expr);
+    }
+}
+
 /// `asyncio.create_task(...)` as an expression statement.
-pub(crate) fn python_expression_statement(checker: &mut Checker, statement: &ast::StmtExpr) {
+fn python_expression_statement(checker: &mut Checker, statement: &ast::StmtExpr) {
     let ast::Expr::Call(call) = statement.value.as_ref() else {
         return;
     };

@@ -13,6 +13,11 @@ pub const META: RuleMeta = RuleMeta {
     fix: FixKind::Safe,
     options: &[],
     doc: include_str!("../../rules/LG301-deprecated-get-event-loop.md"),
+    hooks: Hooks {
+        python_call: Some(python_call),
+        python_triggers: Some(&["get_event_loop"]),
+        ..Hooks::NONE
+    },
 };
 
 const GET_EVENT_LOOP: &[&str] = &[

@@ -13,6 +13,12 @@ pub const META: RuleMeta = RuleMeta {
     fix: FixKind::HelpOnly,
     options: &[],
     doc: include_str!("../../rules/LG304-deprecated-loop-policy.md"),
+    hooks: Hooks {
+        python_call: Some(python_call),
+        python_statement: Some(python_statement),
+        python_triggers: Some(&["asyncio", "uvloop"]),
+        ..Hooks::NONE
+    },
 };
 
 const POLICY_CALLS: &[&str] = &[
@@ -57,8 +63,14 @@ fn inside_set_policy_call(checker: &Checker) -> bool {
     checker.semantic.call_target(parent).as_deref() == Some("asyncio.set_event_loop_policy")
 }
 
+pub(crate) fn python_statement(checker: &mut Checker, statement: &ast::Stmt) {
+    if let ast::Stmt::ClassDef(class) = statement {
+        python_class_bases(checker, class);
+    }
+}
+
 /// `class MyPolicy(asyncio.DefaultEventLoopPolicy)`.
-pub(crate) fn python_class_bases(checker: &mut Checker, class: &ast::StmtClassDef) {
+fn python_class_bases(checker: &mut Checker, class: &ast::StmtClassDef) {
     for base in class.bases() {
         let Some(name) = checker.semantic.qualified_name(base) else {
             continue;

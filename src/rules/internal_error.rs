@@ -1,6 +1,6 @@
 //! LG004 internal-error — reported by the pipeline itself, not by a detector.
 
-use crate::registry::{Enablement, FixKind, Language, RuleMeta, Severity};
+use crate::registry::{Enablement, FixKind, Hooks, Language, RuleMeta, Severity};
 
 pub const META: RuleMeta = RuleMeta {
     code: "LG004",
@@ -13,4 +13,5 @@ pub const META: RuleMeta = RuleMeta {
     fix: FixKind::None,
     options: &[],
     doc: include_str!("../../rules/LG004-internal-error.md"),
+    hooks: Hooks::NONE,
 };

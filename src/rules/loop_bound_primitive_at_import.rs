@@ -13,6 +13,11 @@ pub const META: RuleMeta = RuleMeta {
     fix: FixKind::HelpOnly,
     options: &[],
     doc: include_str!("../../rules/LG305-loop-bound-primitive-at-import.md"),
+    hooks: Hooks {
+        python_call: Some(python_call),
+        python_triggers: Some(&["asyncio"]),
+        ..Hooks::NONE
+    },
 };
 
 const LOOP_BOUND_PRIMITIVES: &[&str] = &[

@@ -14,6 +14,13 @@ pub const META: RuleMeta = RuleMeta {
     fix: FixKind::Unsafe,
     options: &[],
     doc: include_str!("../../rules/LG502-missing-timeout.md"),
+    hooks: Hooks {
+        python_call: Some(python_call),
+        rust_call: Some(rust_call),
+        python_triggers: Some(&["requests", "urlopen", "httpx"]),
+        rust_triggers: Some(&["reqwest"]),
+        ..Hooks::NONE
+    },
 };
 
 pub(crate) fn python_call(checker: &mut Checker, site: &CallSite) {

@@ -1,6 +1,6 @@
 //! The rule registry: each rule's file is declared, and registered by one line of `rules!`. Each
-//! rule's metadata and detectors live in the file named after it; the front ends call the
-//! detectors (see `python/analyze.rs`).
+//! rule's metadata, hooks and detectors live in the file named after it; the front ends' dispatch
+//! tables, the pre-filter's words and LG208's blocking rules are derived from the hooks.
 
 use crate::config::{OptionKind, RuleOption};
 use crate::registry::RuleMeta;
@@ -125,7 +125,9 @@ mod prelude {
     pub(crate) use crate::diagnostic::{quote_code, Diagnostic, Edit, Fix};
     pub(crate) use crate::python::checker::{CallSite, Checker};
     pub(crate) use crate::python::edits;
-    pub(crate) use crate::registry::{Enablement, FixKind, Language, Rule, RuleMeta, Severity};
+    pub(crate) use crate::registry::{
+        Enablement, FixKind, Hooks, Language, Rule, RuleMeta, Severity,
+    };
     pub(crate) use crate::rust::checker::{
         CallKind, CallSite as RustCallSite, Checker as RustChecker,
     };

@@ -13,6 +13,13 @@ pub const META: RuleMeta = RuleMeta {
     fix: FixKind::Unsafe,
     options: &[],
     doc: include_str!("../../rules/LG302-nested-event-loop.md"),
+    hooks: Hooks {
+        python_call: Some(python_call),
+        rust_call: Some(rust_call),
+        python_triggers: Some(&["async", "nest_asyncio"]),
+        rust_triggers: Some(&["async"]),
+        ..Hooks::NONE
+    },
 };
 
 /// Calls that run a loop to completion; inside a coroutine they raise or deadlock.

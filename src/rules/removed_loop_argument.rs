@@ -14,6 +14,12 @@ pub const META: RuleMeta = RuleMeta {
     fix: FixKind::Safe,
     options: &[],
     doc: include_str!("../../rules/LG303-removed-loop-argument.md"),
+    hooks: Hooks {
+        python_call: Some(python_call),
+        python_statement: Some(python_statement),
+        python_triggers: Some(&["asyncio"]),
+        ..Hooks::NONE
+    },
 };
 
 /// asyncio functions and primitives whose `loop` parameter was removed in Python 3.10.
@@ -63,7 +69,13 @@ pub(crate) fn python_call(checker: &mut Checker, site: &CallSite) {
     checker.report(diagnostic);
 }
 
-pub(crate) fn python_decorators(checker: &mut Checker, function: &ast::StmtFunctionDef) {
+pub(crate) fn python_statement(checker: &mut Checker, statement: &ast::Stmt) {
+    if let ast::Stmt::FunctionDef(function) = statement {
+        python_decorators(checker, function);
+    }
+}
+
+fn python_decorators(checker: &mut Checker, function: &ast::StmtFunctionDef) {
     for decorator in &function.decorator_list {
         if checker
             .semantic

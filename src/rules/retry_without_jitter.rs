@@ -20,6 +20,16 @@ pub const META: RuleMeta = RuleMeta {
         doc: "Also flag hand-written Rust retry loops (a sleep in a loop's error branch); off by default because their triaged precision on real crates (1 of 4) is below the 90% a default-on rule needs. tokio-retry, backon and backoff configurations are always checked.",
     }],
     doc: include_str!("../../rules/LG501-retry-without-jitter.md"),
+    hooks: Hooks {
+        python_call: Some(python_call),
+        python_statement: Some(python_statement),
+        rust_call: Some(rust_call),
+        rust_struct_literal: Some(rust_struct),
+        rust_assignment: Some(rust_assignment),
+        python_triggers: Some(&["sleep", "tenacity", "backoff", "Retry"]),
+        rust_triggers: Some(&["sleep", "tokio_retry", "backon", "backoff::"]),
+        ..Hooks::NONE
+    },
 };
 
 /// Rust retry loops are opt-in: their precision on real crates is below the default-on bar.
@@ -27,8 +37,16 @@ pub const INCLUDE_RUST_RETRY_LOOPS: &str = "include-rust-retry-loops";
 
 const HERD: &str = "every client that failed at the same moment retries at the same moment, so the recovering service is hit by the whole herd again";
 
+pub(crate) fn python_statement(checker: &mut Checker, statement: &ast::Stmt) {
+    match statement {
+        ast::Stmt::For(for_stmt) => python_loop(checker, &for_stmt.body),
+        ast::Stmt::While(while_stmt) => python_loop(checker, &while_stmt.body),
+        _ => {}
+    }
+}
+
 /// A hand-written retry loop: `try`/`except` plus a sleep with a fixed or computed delay.
-pub(crate) fn python_loop(checker: &mut Checker, body: &[ast::Stmt]) {
+fn python_loop(checker: &mut Checker, body: &[ast::Stmt]) {
     let lists = data();
     let sleeps = lists.list(Rule::RetryWithoutJitter, "sleeps");
     let is_sleep = |call: &ast::ExprCall| {

@@ -20,6 +20,13 @@ pub const META: RuleMeta = RuleMeta {
     fix: FixKind::HelpOnly,
     options: &[LIMITERS, BOUNDED_WRAPPERS],
     doc: include_str!("../../rules/LG102-spawn-in-loop.md"),
+    hooks: Hooks {
+        python_call: Some(python_call),
+        rust_call: Some(rust_call),
+        python_triggers: Some(&["create_task", "ensure_future"]),
+        rust_triggers: Some(&["spawn"]),
+        ..Hooks::NONE
+    },
 };
 
 pub(crate) fn python_call(checker: &mut Checker, site: &CallSite) {

@@ -15,12 +15,27 @@ pub const META: RuleMeta = RuleMeta {
     fix: FixKind::HelpOnly,
     options: &[],
     doc: include_str!("../../rules/LG206-sync-lock-across-await.md"),
+    hooks: Hooks {
+        python_statement: Some(python_statement),
+        rust_local: Some(rust_local),
+        python_triggers: Some(&["async"]),
+        rust_triggers: Some(&["async"]),
+        ..Hooks::NONE
+    },
 };
 
 const HELP: &str = "release the lock before awaiting, or use an `asyncio.Lock` with `async with`";
 
+pub(crate) fn python_statement(checker: &mut Checker, statement: &ast::Stmt) {
+    match statement {
+        ast::Stmt::With(with) => python_with(checker, with),
+        ast::Stmt::Expr(expr) => python_acquire(checker, expr),
+        _ => {}
+    }
+}
+
 /// `with lock:` whose body suspends.
-pub(crate) fn python_with(checker: &mut Checker, with: &ast::StmtWith) {
+fn python_with(checker: &mut Checker, with: &ast::StmtWith) {
     if with.is_async || !checker.semantic.in_async_context() {
         return;
     }
@@ -36,7 +51,7 @@ pub(crate) fn python_with(checker: &mut Checker, with: &ast::StmtWith) {
 }
 
 /// `lock.acquire()` followed, before `lock.release()`, by a suspension point.
-pub(crate) fn python_acquire(checker: &mut Checker, statement: &ast::StmtExpr) {
+fn python_acquire(checker: &mut Checker, statement: &ast::StmtExpr) {
     if !checker.semantic.in_async_context() {
         return;
     }

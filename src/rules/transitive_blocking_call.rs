@@ -18,6 +18,11 @@ pub const META: RuleMeta = RuleMeta {
     fix: FixKind::HelpOnly,
     options: &[],
     doc: include_str!("../../rules/LG208-transitive-blocking-call.md"),
+    hooks: Hooks {
+        python_triggers: Some(&["async"]),
+        rust_triggers: Some(&["async"]),
+        ..Hooks::NONE
+    },
 };
 
 /// The findings for the calls `caller` makes, in async context, to sync project functions

@@ -15,10 +15,23 @@ pub const META: RuleMeta = RuleMeta {
     fix: FixKind::Unsafe,
     options: &[],
     doc: include_str!("../../rules/LG701-unawaited-coroutine.md"),
+    hooks: Hooks {
+        python_statement: Some(python_statement),
+        python_triggers: Some(&["async"]),
+        ..Hooks::NONE
+    },
 };
 
+pub(crate) fn python_statement(checker: &mut Checker, statement: &ast::Stmt) {
+    match statement {
+        ast::Stmt::Expr(expr) => python_expression_statement(checker, expr),
+        ast::Stmt::For(for_stmt) => python_async_for(checker, for_stmt),
+        _ => {}
+    }
+}
+
 /// `asyncio.sleep(1)` or `self.refresh()` (an `async def`) as an expression statement.
-pub(crate) fn python_expression_statement(checker: &mut Checker, statement: &ast::StmtExpr) {
+fn python_expression_statement(checker: &mut Checker, statement: &ast::StmtExpr) {
     let ast::Expr::Call(call) = statement.value.as_ref() else {
         return;
     };
@@ -48,7 +61,7 @@ pub(crate) fn python_expression_statement(checker: &mut Checker, statement: &ast
 }
 
 /// `async for x in fetch()` where `fetch` is a coroutine function, not an async generator.
-pub(crate) fn python_async_for(checker: &mut Checker, for_stmt: &ast::StmtFor) {
+fn python_async_for(checker: &mut Checker, for_stmt: &ast::StmtFor) {
     if !for_stmt.is_async {
         return;
     }

@@ -39,6 +39,14 @@ pub const META: RuleMeta = RuleMeta {
         },
     ],
     doc: include_str!("../../rules/LG101-unbounded-gather.md"),
+    hooks: Hooks {
+        python_call: Some(python_call),
+        rust_call: Some(rust_call),
+        rust_local: Some(rust_local),
+        python_triggers: Some(&["gather", "wait", "as_completed"]),
+        rust_triggers: Some(&["join_all", "Futures"]),
+        ..Hooks::NONE
+    },
 };
 
 pub(crate) fn python_call(checker: &mut Checker, site: &CallSite) {
@@ -223,7 +231,7 @@ pub(crate) fn rust_call(checker: &mut RustChecker, site: &RustCallSite) {
 
 /// `let set: FuturesUnordered<_> = xs.iter().map(f).collect();` and the turbofish form
 /// `.collect::<FuturesUnordered<_>>()`.
-pub(crate) fn rust_local(checker: &mut RustChecker, local: &syn::Local) {
+pub(crate) fn rust_local(checker: &mut RustChecker, local: &syn::Local, _following: &[syn::Stmt]) {
     if !checker
         .settings
         .flag(Rule::UnboundedGather, INCLUDE_RUST_FAN_OUT)

@@ -14,6 +14,13 @@ pub const META: RuleMeta = RuleMeta {
     fix: FixKind::HelpOnly,
     options: &[],
     doc: include_str!("../../rules/LG103-unbounded-queue.md"),
+    hooks: Hooks {
+        python_call: Some(python_call),
+        rust_call: Some(rust_call),
+        python_triggers: Some(&["Queue"]),
+        rust_triggers: Some(&["channel", "unbounded"]),
+        ..Hooks::NONE
+    },
 };
 
 pub(crate) fn python_call(checker: &mut Checker, site: &CallSite) {

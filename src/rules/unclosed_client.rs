@@ -3,6 +3,22 @@
 use super::prelude::*;
 use crate::python::facts::{self, Fate};
 
+/// Both constructor lists' names (`CONNECTION_CONSTRUCTOR_NAMES`, `CLIENT_CONSTRUCTOR_NAMES`; a
+/// test checks it is their union).
+const UNCLOSED_CLIENT_TRIGGERS: &[&str] = &[
+    "connect",
+    "create_pool",
+    "Redis",
+    "from_url",
+    "MongoClient",
+    "AsyncIOMotorClient",
+    "create_engine",
+    "create_async_engine",
+    "Client",
+    "Session",
+    "session",
+];
+
 pub const META: RuleMeta = RuleMeta {
     code: "LG603",
     name: "unclosed-client",
@@ -15,10 +31,21 @@ pub const META: RuleMeta = RuleMeta {
     fix: FixKind::HelpOnly,
     options: &[],
     doc: include_str!("../../rules/LG603-unclosed-client.md"),
+    hooks: Hooks {
+        python_statement: Some(python_statement),
+        python_triggers: Some(UNCLOSED_CLIENT_TRIGGERS),
+        ..Hooks::NONE
+    },
 };
 
+pub(crate) fn python_statement(checker: &mut Checker, statement: &ast::Stmt) {
+    if let ast::Stmt::Assign(assign) = statement {
+        python_assign(checker, assign);
+    }
+}
+
 /// `session = aiohttp.ClientSession()` / `conn = await asyncpg.connect(...)` in a function.
-pub(crate) fn python_assign(checker: &mut Checker, assign: &ast::StmtAssign) {
+fn python_assign(checker: &mut Checker, assign: &ast::StmtAssign) {
     let [ast::Expr::Name(target)] = assign.targets.as_slice() else {
         return;
     };
@@ -69,4 +96,23 @@ pub(crate) fn python_assign(checker: &mut Checker, assign: &ast::StmtAssign) {
     )
     .with_help(format!("use `{with} {constructor}(...) as {variable}:`, or call {close} in a `finally`"));
     checker.report(diagnostic);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::rules::client_per_request::CLIENT_CONSTRUCTOR_NAMES;
+    use crate::rules::connection_per_operation::CONNECTION_CONSTRUCTOR_NAMES;
+
+    /// The rule matches both constructor lists, so a file the pre-filter skips for it must
+    /// contain neither list's names.
+    #[test]
+    fn triggers_are_both_constructor_lists() {
+        let both: Vec<&str> = CONNECTION_CONSTRUCTOR_NAMES
+            .iter()
+            .chain(CLIENT_CONSTRUCTOR_NAMES)
+            .copied()
+            .collect();
+        assert_eq!(UNCLOSED_CLIENT_TRIGGERS, both.as_slice());
+    }
 }

@@ -15,6 +15,14 @@ pub const META: RuleMeta = RuleMeta {
     fix: FixKind::HelpOnly,
     options: &[],
     doc: include_str!("../../rules/LG403-unmanaged-executor.md"),
+    hooks: Hooks {
+        python_call: Some(python_call),
+        python_statement: Some(python_statement),
+        rust_call: Some(rust_call),
+        python_triggers: Some(&["Pool"]),
+        rust_triggers: Some(&["Runtime", "runtime", "ThreadPool"]),
+        ..Hooks::NONE
+    },
 };
 
 /// A pool created in a loop body: one pool (and its threads or processes) per iteration.
@@ -37,8 +45,14 @@ pub(crate) fn python_call(checker: &mut Checker, site: &CallSite) {
     checker.report(diagnostic);
 }
 
+pub(crate) fn python_statement(checker: &mut Checker, statement: &ast::Stmt) {
+    if let ast::Stmt::Assign(assign) = statement {
+        python_assign(checker, assign);
+    }
+}
+
 /// `pool = ThreadPoolExecutor()` in a function, never shut down, managed, returned or stored.
-pub(crate) fn python_assign(checker: &mut Checker, assign: &ast::StmtAssign) {
+fn python_assign(checker: &mut Checker, assign: &ast::StmtAssign) {
     let [ast::Expr::Name(target)] = assign.targets.as_slice() else {
         return;
     };

@@ -1,6 +1,6 @@
 //! LG002 unused-suppression — reported by the pipeline itself, not by a detector.
 
-use crate::registry::{Enablement, FixKind, Language, RuleMeta, Severity};
+use crate::registry::{Enablement, FixKind, Hooks, Language, RuleMeta, Severity};
 
 pub const META: RuleMeta = RuleMeta {
     code: "LG002",
@@ -13,4 +13,5 @@ pub const META: RuleMeta = RuleMeta {
     fix: FixKind::None,
     options: &[],
     doc: include_str!("../../rules/LG002-unused-suppression.md"),
+    hooks: Hooks::NONE,
 };

@@ -187,6 +187,7 @@ pub struct Checker<'s> {
     /// Where fixes add `use` items (see `edits::path_reference`).
     pub(super) import_point: Option<ImportPoint>,
     rules: RuleSet,
+    pub(super) dispatch: analyze::Dispatch,
     diagnostics: Vec<Diagnostic>,
     /// Where each enclosing statement starts, for suppressions on a statement's first line.
     statements: Vec<Option<Span>>,
@@ -217,6 +218,7 @@ impl<'s> Checker<'s> {
             spans: Spans::new(source),
             import_point: None,
             rules,
+            dispatch: analyze::Dispatch::new(rules),
             diagnostics: Vec::new(),
             statements: Vec::new(),
             next_closure_role: None,
@@ -362,11 +364,24 @@ impl<'s> Checker<'s> {
     /// says blocks, when it runs in async context and is not itself awaited (an awaited call is
     /// an async API of the same name): the shared guard of the LG2xx rules.
     pub fn blocking_call<'c>(&self, site: &'c CallSite, rule: Rule) -> Option<&'c str> {
-        if site.awaited || !self.semantic.in_async_context() {
+        if !self.semantic.in_async_context() {
+            return None;
+        }
+        self.blocking(site)
+            .filter(|(blocking_rule, _)| *blocking_rule == rule)
+            .map(|(_, name)| name)
+    }
+
+    /// Whether the call blocks the thread it runs on, and which rule's list (with the user's
+    /// `extend-blocking-calls`) says so: the one answer the LG2xx detectors report in async code
+    /// and LG208's summaries record in sync functions. An awaited call is an async API of the
+    /// same name.
+    pub fn blocking<'c>(&self, site: &'c CallSite) -> Option<(Rule, &'c str)> {
+        if site.awaited {
             return None;
         }
         let name = site.target()?;
-        self.settings.rust.calls(rule).matches(name).then_some(name)
+        Some((self.settings.rust.blocking_rule(name)?, name))
     }
 
     pub fn text(&self, range: TextRange) -> &'s str {

@@ -7,7 +7,7 @@ use serde::Deserialize;
 
 use crate::config::{OptionValue, RuleOptions};
 use crate::matcher::{CallMatcher, CallPattern, FirstMatch, RuleLists};
-use crate::project::BLOCKING_RULES;
+use crate::project::blocking_rules;
 use crate::python::{EXTEND_BLOCKING_CALLS, INCLUDE_METADATA_CALLS};
 use crate::registry::Rule;
 
@@ -120,7 +120,6 @@ impl RustData {
 /// `extend-blocking-calls`.
 #[derive(Debug)]
 pub struct CallTables {
-    extended: FxHashMap<Rule, CallMatcher>,
     blocking: FirstMatch<Rule>,
 }
 
@@ -155,26 +154,19 @@ impl CallTables {
             }
             extended.insert(Rule::BlockingFileIo, CallMatcher::new(&patterns));
         }
-        let blocking = FirstMatch::new(BLOCKING_RULES.iter().map(|rule| {
+        let blocking = FirstMatch::new(blocking_rules().map(|rule| {
             let calls = extended
-                .get(rule)
-                .unwrap_or_else(|| data().list(*rule, "calls"));
-            (*rule, calls)
+                .get(&rule)
+                .unwrap_or_else(|| data().list(rule, "calls"));
+            (rule, calls)
         }));
-        CallTables { extended, blocking }
+        CallTables { blocking }
     }
 
-    /// The first of the rules whose calls make a function block (`project::BLOCKING_RULES`, in
+    /// The first of the rules whose calls make a function block (`project::blocking_rules`, in
     /// that order) whose Rust `calls` match `name`.
     pub fn blocking_rule(&self, name: &str) -> Option<Rule> {
         self.blocking.find(name)
-    }
-
-    /// The calls a blocking rule flags in Rust: its built-in `calls` list plus user extensions.
-    pub fn calls(&self, rule: Rule) -> &CallMatcher {
-        self.extended
-            .get(&rule)
-            .unwrap_or_else(|| data().list(rule, "calls"))
     }
 }
 
@@ -217,27 +209,39 @@ mod tests {
             ]),
         );
         let tables = CallTables::new(&options);
-        assert!(tables.calls(Rule::BlockingHttp).matches("mylib::fetch"));
-        assert!(tables
-            .calls(Rule::BlockingHttp)
-            .matches("reqwest::blocking::get"));
-        assert!(!tables.calls(Rule::BlockingHttp).matches("mylib.fetch"));
+        assert_eq!(
+            tables.blocking_rule("mylib::fetch"),
+            Some(Rule::BlockingHttp)
+        );
+        assert_eq!(
+            tables.blocking_rule("reqwest::blocking::get"),
+            Some(Rule::BlockingHttp)
+        );
+        assert_ne!(
+            tables.blocking_rule("mylib.fetch"),
+            Some(Rule::BlockingHttp)
+        );
     }
 
     #[test]
     fn metadata_calls_are_opt_in() {
         let mut options = RuleOptions::default();
-        assert!(!CallTables::new(&options)
-            .calls(Rule::BlockingFileIo)
-            .matches("std::fs::metadata"));
+        assert_ne!(
+            CallTables::new(&options).blocking_rule("std::fs::metadata"),
+            Some(Rule::BlockingFileIo)
+        );
         options.insert(
             (Rule::BlockingFileIo, INCLUDE_METADATA_CALLS),
             OptionValue::Bool(true),
         );
         let tables = CallTables::new(&options);
-        assert!(tables
-            .calls(Rule::BlockingFileIo)
-            .matches("std::fs::metadata"));
-        assert!(tables.calls(Rule::BlockingFileIo).matches("std::fs::read"));
+        assert_eq!(
+            tables.blocking_rule("std::fs::metadata"),
+            Some(Rule::BlockingFileIo)
+        );
+        assert_eq!(
+            tables.blocking_rule("std::fs::read"),
+            Some(Rule::BlockingFileIo)
+        );
     }
 }

@@ -12,13 +12,12 @@ pub mod parse;
 pub mod project;
 pub mod semantic;
 
-pub use analyze::triggers;
 pub use data::CallTables;
 
 use crate::config::Settings;
 use crate::diagnostic::Diagnostic;
 use crate::lint::Findings;
-use crate::registry::{Rule, RuleSet};
+use crate::registry::{Language, Rule, RuleSet};
 use crate::source::SourceText;
 
 pub fn lint(source: &SourceText, settings: &Settings, rules: RuleSet) -> Findings {
@@ -28,7 +27,9 @@ pub fn lint(source: &SourceText, settings: &Settings, rules: RuleSet) -> Finding
     } = comments::scan(&source.text);
     // Most Rust files cannot trigger any rule (no `async` at all): parsing is most of the cost,
     // so those are not parsed, and syntax errors in them are not reported.
-    if crate::prefilter::enabled() && !analyze::may_fire(&source.text, settings, rules) {
+    if crate::prefilter::enabled()
+        && !crate::prefilter::may_fire(&source.text, settings, Language::Rust, rules)
+    {
         return Findings {
             diagnostics: Vec::new(),
             comments,

@@ -131,7 +131,9 @@ pub fn call(checker: &mut Checker, site: &CallSite) {
     let blocking = if in_async_body {
         None
     } else {
-        blocking_rule(checker, site)
+        checker
+            .blocking(site)
+            .map(|(rule, name)| (rule, name.to_string()))
     };
     let callee = match blocking {
         Some(_) => None,
@@ -180,17 +182,6 @@ enum Callee {
     Path(String),
     /// `self.m()` or `Self::m()`: a method of the `impl` block's type.
     OwnMethod(String),
-}
-
-/// The blocking rule whose list (with the user's extensions) names the call; an awaited call
-/// is an async API of the same name.
-fn blocking_rule(checker: &Checker, site: &CallSite) -> Option<(crate::registry::Rule, String)> {
-    if site.awaited {
-        return None;
-    }
-    let name = site.target()?;
-    let rule = checker.settings.rust.blocking_rule(name)?;
-    Some((rule, name.to_string()))
 }
 
 fn callee(checker: &Checker, site: &CallSite) -> Option<Callee> {
