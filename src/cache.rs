@@ -1,12 +1,12 @@
 //! The result cache in `.loopguard_cache/`: what linting a file produced (diagnostics,
-//! suppressions, line count), keyed by a SHA-256 of the file's content, its path, the loopguard
-//! version, the effective settings and the rules enabled for it.
+//! suppressions, line count, project summary), kept under the file's path with the [`Context`]
+//! it was linted in and a SHA-256 of that context and the file's content.
 //!
 //! A file whose size and modification time match its entry, and that was last modified before
 //! the run that wrote the entry started, is not even read (git's "racily clean" rule: a file
 //! changed within the same clock tick as the entry was written is always hashed again). A corrupt,
-//! truncated or foreign cache file is ignored and rewritten; `--no-cache` bypasses it; `--fix`
-//! never uses it.
+//! truncated, foreign or older cache file is ignored and rewritten; `--no-cache` bypasses it;
+//! `--fix` never uses it. `docs/cache.md` describes the file and why it is encoded as it is.
 
 use std::hash::BuildHasher;
 use std::ops::Range;
@@ -15,29 +15,28 @@ use std::sync::{Arc, Mutex};
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use hashbrown::HashTable;
-use ruff_text_size::{TextRange, TextSize};
 use rustc_hash::{FxBuildHasher, FxHashMap, FxHashSet};
+use serde::{Deserialize, Serialize};
+use serde_bytes::Bytes;
 use sha2::{Digest, Sha256};
 
-use crate::config::Settings;
-use crate::diagnostic::{Applicability, Diagnostic, Edit, Fix, Note, NoteFile};
+use crate::config::{FixSettings, GuardedCall, OptionValue, Settings};
 use crate::lint::Linted;
-use crate::project::summary::{
-    BlockingCall, ClassSummary, FileSummary, FunctionSummary, Imports, ProjectCall, Target,
-};
-use crate::project::{FileOutcome, Outcome};
+use crate::project::summary::FileSummary;
+use crate::project::Outcome;
 use crate::registry::{Language, Rule, RuleSet};
-use crate::source::Location;
-use crate::suppress::{Suppression, SuppressionKind};
 
 pub const DIRECTORY: &str = ".loopguard_cache";
 const FILE_NAME: &str = "results.bin";
-const MAGIC: &[u8] = b"loopguard-cache-7\n";
+/// The format: bumped whenever the layout or a cached type changes (`the_encoding_is_pinned`
+/// fails until it is). postcard's encoding names no fields, so a file of another format could
+/// otherwise decode into other values; with another magic it is a miss for every file.
+const MAGIC: &[u8] = b"loopguard-cache-8\n";
 
 pub type Digest256 = [u8; 32];
 
 /// The size and modification time of a file, as the cache last saw it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Stamp {
     pub size: u64,
     pub modified_ns: u128,
@@ -59,12 +58,59 @@ impl Stamp {
     }
 }
 
+/// What a file's result depends on besides its content and its path (the path is what the
+/// entry is kept under). Settings that only choose the files (`exclude`, `extend-exclude`) or
+/// what is done with the findings (`baseline`, the output format, `--exit-zero`), and where the
+/// config file or the working directory is, are not here: they change no file's findings.
+#[derive(Serialize)]
+struct Context<'a> {
+    /// Another loopguard may find other things in the same file.
+    version: &'static str,
+    /// Which front end lints the file.
+    language: Language,
+    /// The rules that run on the file: `select`, `ignore` and `per-file-ignores` as they come
+    /// out for it.
+    rules: RuleSet,
+    /// Every rule option (`extend-blocking-calls`, `limiters`, `include-opaque-collections`,
+    /// ...): they change what the rules match.
+    options: &'a std::collections::BTreeMap<(Rule, &'static str), OptionValue>,
+    /// `[[guarded-calls]]`: what LG801 flags.
+    guarded_calls: &'a [GuardedCall],
+    /// The bound and the timeout that messages and fixes suggest.
+    default_limit: u32,
+    default_timeout: f64,
+    /// `fixable`, `extend-safe-fixes`, `extend-unsafe-fixes`: the findings are cached with their
+    /// fixes as these leave them.
+    fixes: &'a FixSettings,
+    /// `LOOPGUARD_NO_PREFILTER`: a file the pre-filter skips has no LG001 when it does not
+    /// parse.
+    prefilter: bool,
+}
+
+/// The [`Context`] of a file with these settings and rules, hashed.
+fn context(settings: &Settings, rules: RuleSet, language: Language) -> Digest256 {
+    let context = Context {
+        version: env!("CARGO_PKG_VERSION"),
+        language,
+        rules,
+        options: &settings.options,
+        guarded_calls: &settings.guarded_calls,
+        default_limit: settings.default_limit,
+        default_timeout: settings.default_timeout,
+        fixes: &settings.fixes,
+        prefilter: crate::prefilter::enabled(),
+    };
+    postcard::to_io(&context, Sha256::new())
+        .expect("a context holds no path and no sequence of unknown length")
+        .finalize()
+        .into()
+}
+
 /// What linting one file produced.
 #[derive(Debug, Clone)]
 pub struct Entry {
     pub stamp: Stamp,
-    /// Version, settings, rules and language: what else the result depends on (the path is
-    /// what the entry is kept under).
+    /// The hashed [`Context`] of the file.
     pub context: Digest256,
     /// `context` and the file's bytes.
     pub key: Digest256,
@@ -167,9 +213,8 @@ impl Cache {
         }
     }
 
-    /// What the result of linting a file depends on besides its content and its path (which
-    /// the entry is kept under): version, settings, rules and language, hashed once per run
-    /// for each combination.
+    /// The hashed [`Context`] of a file, computed once per run for each combination of
+    /// settings, rules and language.
     pub fn context(
         &self,
         settings: &Arc<Settings>,
@@ -181,18 +226,7 @@ impl Cache {
         let address = Arc::as_ptr(settings) as usize;
         contexts
             .entry((address, rules, language))
-            .or_insert_with(|| {
-                let settings_digest = Sha256::digest(format!("{settings:?}").as_bytes());
-                let mut hasher = Sha256::new();
-                hasher.update(env!("CARGO_PKG_VERSION").as_bytes());
-                hasher.update([0]);
-                hasher.update(settings_digest);
-                for rule in rules.iter() {
-                    hasher.update(rule.code().as_bytes());
-                }
-                hasher.update([0, language as u8]);
-                (Arc::clone(settings), hasher.finalize().into())
-            })
+            .or_insert_with(|| (Arc::clone(settings), context(settings, rules, language)))
             .1
     }
 
@@ -226,8 +260,7 @@ impl Cache {
             CachedSummary::None => None,
             CachedSummary::Decoded(summary) => Some(Arc::clone(summary)),
             CachedSummary::Encoded(range) => {
-                let mut input = Reader(self.loaded.bytes.get(range.clone())?);
-                input.summary().map(Arc::new)
+                decode(self.loaded.bytes.get(range.clone())?).map(Arc::new)
             }
         }
     }
@@ -285,7 +318,8 @@ impl Cache {
         if !gitignore.exists() {
             std::fs::write(&gitignore, "# Automatically created by loopguard.\n*\n")?;
         }
-        let bytes = encode_file(started_ns, &entries, &loaded.bytes, project);
+        let bytes = encode_file(started_ns, &entries, &loaded.bytes, project)
+            .map_err(std::io::Error::other)?;
         let mut temporary = tempfile::NamedTempFile::new_in(directory)?;
         std::io::Write::write_all(&mut temporary, &bytes)?;
         temporary.persist(&file).map_err(|error| error.error)?;
@@ -299,11 +333,36 @@ fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
         .unwrap_or_else(std::sync::PoisonError::into_inner)
 }
 
-// The file format: MAGIC, the writing run's start time, the entry count, the index (each entry's
-// file path and the length of its encoding), the encodings, then the project outcome; all
-// integers little-endian u64 (u128 for times), strings as a length and UTF-8 bytes. Opening the
-// file reads the index alone; an entry is decoded when its file is looked up, and its summary,
-// encoded last, only when the project phase needs it.
+/// The cache file after [`MAGIC`]. Opening it decodes this much: the index, and the project
+/// outcome (small); each entry is decoded when its file is looked up, and its summary only when
+/// the project phase needs it.
+#[derive(Serialize, Deserialize)]
+struct Layout<'a, P> {
+    /// When the run that wrote the file started.
+    written_from_ns: u128,
+    /// Each entry's file path and the length of its encoding, in the order of `entries`.
+    #[serde(borrow)]
+    index: Vec<(&'a Bytes, usize)>,
+    /// The encoded entries, one after another: kept as bytes so that opening the file does not
+    /// decode them.
+    #[serde(borrow)]
+    entries: &'a Bytes,
+    /// The project phase's outcome and the fingerprint of the tree it was computed for.
+    project: Option<P>,
+}
+
+/// One file's entry as encoded; `L` is how its findings are held.
+#[derive(Serialize, Deserialize)]
+struct Stored<'a, L> {
+    stamp: Stamp,
+    context: Digest256,
+    key: Digest256,
+    lines: usize,
+    linted: L,
+    /// The summary's own encoding, so that decoding the entry leaves it encoded.
+    #[serde(borrow)]
+    summary: Option<&'a Bytes>,
+}
 
 /// An entry to write: one of this run's, or one loaded and written back as it was read.
 enum Written<'a> {
@@ -317,37 +376,68 @@ fn encode_file(
     entries: &[(&[u8], Written)],
     loaded: &[u8],
     project: Option<&(Digest256, Outcome)>,
-) -> Vec<u8> {
-    let mut out = Writer(Vec::with_capacity(64 * entries.len()));
-    out.0.extend_from_slice(MAGIC);
-    out.u128(started_ns);
-    out.usize(entries.len());
-    let mut bodies = Writer(Vec::with_capacity(64 * entries.len()));
+) -> postcard::Result<Vec<u8>> {
+    let mut encoded = Vec::with_capacity(64 * entries.len());
+    let mut index = Vec::with_capacity(entries.len());
     for (path, entry) in entries {
-        let start = bodies.0.len();
-        match entry {
-            Written::Entry(entry) => bodies.entry(entry, loaded),
-            Written::Loaded(bytes) => bodies.0.extend_from_slice(bytes),
+        let start = encoded.len();
+        let written = match entry {
+            Written::Entry(entry) => encode_entry(entry, loaded, &mut encoded),
+            Written::Loaded(bytes) => {
+                encoded.extend_from_slice(bytes);
+                Ok(())
+            }
+        };
+        // An entry does not encode when a note names a path that is not UTF-8: left out, it is
+        // a miss next time.
+        match written {
+            Ok(()) => index.push((Bytes::new(path), encoded.len() - start)),
+            Err(_) => encoded.truncate(start),
         }
-        out.bytes(path);
-        out.usize(bodies.0.len() - start);
     }
-    out.0.extend_from_slice(&bodies.0);
-    out.option(project, |out, (fingerprint, outcome)| {
-        out.0.extend_from_slice(fingerprint);
-        out.usize(outcome.files.len());
-        for file in &outcome.files {
-            out.usize(file.findings.len());
-            for finding in &file.findings {
-                out.diagnostic(finding);
-            }
-            out.usize(file.bounded.len());
-            for coroutine in &file.bounded {
-                out.target(coroutine);
-            }
+    let mut layout = Layout {
+        written_from_ns: started_ns,
+        index,
+        entries: Bytes::new(&encoded),
+        project,
+    };
+    let mut out = MAGIC.to_vec();
+    if postcard::to_io(&layout, &mut out).is_err() {
+        // The project outcome's notes name such a path: the next run computes it again.
+        out.truncate(MAGIC.len());
+        layout.project = None;
+        postcard::to_io(&layout, &mut out)?;
+    }
+    Ok(out)
+}
+
+fn encode_entry(entry: &Entry, loaded: &[u8], out: &mut Vec<u8>) -> postcard::Result<()> {
+    let decoded;
+    let summary = match &entry.summary {
+        CachedSummary::None => None,
+        CachedSummary::Decoded(summary) => {
+            decoded = postcard::to_allocvec(&**summary)?;
+            Some(decoded.as_slice())
         }
-    });
-    out.0
+        CachedSummary::Encoded(range) => Some(&loaded[range.clone()]),
+    };
+    let stored = Stored {
+        stamp: entry.stamp,
+        context: entry.context,
+        key: entry.key,
+        lines: entry.lines,
+        linted: &entry.linted,
+        summary: summary.map(Bytes::new),
+    };
+    postcard::to_io(&stored, out).map(drop)
+}
+
+/// A `T` encoded in exactly `bytes`: bytes left over mean a damaged file.
+fn decode<'a, T: Deserialize<'a>>(bytes: &'a [u8]) -> Option<T> {
+    match postcard::take_from_bytes(bytes) {
+        Ok((value, [])) => Some(value),
+        _ => None,
+    }
 }
 
 /// The cache file's bytes. Mapped rather than read where the file system allows: most of the
@@ -388,53 +478,27 @@ impl std::ops::Deref for FileBytes {
 }
 
 fn decode_file(bytes: FileBytes) -> Option<Loaded> {
-    let mut input = Reader(bytes.strip_prefix(MAGIC)?);
-    let written_from_ns = input.u128()?;
-    // Each entry takes at least its two lengths in the index.
-    let count = input.usize().filter(|count| *count <= input.0.len() / 16)?;
+    let layout: Layout<(Digest256, Outcome)> = decode(bytes.strip_prefix(MAGIC)?)?;
     let offset = |part: &[u8]| part.as_ptr() as usize - bytes.as_ptr() as usize;
-    let index = (0..count)
-        .map(|_| {
-            let path = input.bytes()?;
-            Some((offset(path)..offset(path) + path.len(), input.usize()?))
-        })
-        .collect::<Option<Vec<_>>>()?;
-    let bodies_length = index
-        .iter()
-        .try_fold(0usize, |total, (_, length)| total.checked_add(*length))?;
-    let mut start = offset(input.take(bodies_length)?);
-    let mut records = HashTable::with_capacity(count);
-    for (path, length) in index {
-        let hash = path_hash(&bytes[path.clone()]);
+    let mut start = offset(layout.entries);
+    let end = start + layout.entries.len();
+    let mut records = HashTable::with_capacity(layout.index.len());
+    for (path, length) in layout.index {
+        let entry = start
+            ..start
+                .checked_add(length)
+                .filter(|entry_end| *entry_end <= end)?;
+        start = entry.end;
         let record = Record {
-            path,
-            entry: start..start + length,
+            path: offset(path)..offset(path) + path.len(),
+            entry,
         };
-        start += length;
-        records.insert_unique(hash, record, |record: &Record| {
+        records.insert_unique(path_hash(path), record, |record: &Record| {
             path_hash(&bytes[record.path.clone()])
         });
     }
-    let project = input.option(|input| {
-        let fingerprint = input.digest()?;
-        let files = (0..input.count()?)
-            .map(|_| {
-                Some(FileOutcome {
-                    findings: (0..input.count()?)
-                        .map(|_| input.diagnostic())
-                        .collect::<Option<_>>()?,
-                    bounded: (0..input.count()?)
-                        .map(|_| input.target())
-                        .collect::<Option<_>>()?,
-                })
-            })
-            .collect::<Option<_>>()?;
-        Some((fingerprint, Outcome { files }))
-    })?;
-    if !input.0.is_empty() {
-        return None;
-    }
-    Some(Loaded {
+    let (written_from_ns, project) = (layout.written_from_ns, layout.project);
+    (start == end).then_some(Loaded {
         bytes,
         written_from_ns,
         records,
@@ -444,471 +508,37 @@ fn decode_file(bytes: FileBytes) -> Option<Loaded> {
 
 /// The entry encoded at `range` of the loaded `bytes`; `None` if it does not decode.
 fn decode_entry(bytes: &[u8], range: Range<usize>) -> Option<Entry> {
-    let mut input = Reader(bytes.get(range)?);
-    let stamp = Stamp {
-        size: input.u64()?,
-        modified_ns: input.u128()?,
-    };
-    let context = input.digest()?;
-    let key = input.digest()?;
-    let lines = input.usize()?;
-    let linted = input.linted()?;
-    let summary = match input.option(Reader::bytes)? {
+    let stored: Stored<Linted> = decode(bytes.get(range)?)?;
+    let summary = match stored.summary {
         None => CachedSummary::None,
         Some(encoded) => {
             let start = encoded.as_ptr() as usize - bytes.as_ptr() as usize;
             CachedSummary::Encoded(start..start + encoded.len())
         }
     };
-    input.0.is_empty().then_some(Entry {
-        stamp,
-        context,
-        key,
-        lines,
-        linted,
+    Some(Entry {
+        stamp: stored.stamp,
+        context: stored.context,
+        key: stored.key,
+        lines: stored.lines,
+        linted: stored.linted,
         summary,
     })
 }
 
-struct Writer(Vec<u8>);
-
-impl Writer {
-    fn u64(&mut self, value: u64) {
-        self.0.extend_from_slice(&value.to_le_bytes());
-    }
-
-    fn u128(&mut self, value: u128) {
-        self.0.extend_from_slice(&value.to_le_bytes());
-    }
-
-    fn usize(&mut self, value: usize) {
-        self.u64(value as u64);
-    }
-
-    fn bool(&mut self, value: bool) {
-        self.0.push(u8::from(value));
-    }
-
-    fn bytes(&mut self, value: &[u8]) {
-        self.usize(value.len());
-        self.0.extend_from_slice(value);
-    }
-
-    fn string(&mut self, value: &str) {
-        self.bytes(value.as_bytes());
-    }
-
-    fn option<T>(&mut self, value: Option<T>, write: impl FnOnce(&mut Self, T)) {
-        self.bool(value.is_some());
-        if let Some(value) = value {
-            write(self, value);
-        }
-    }
-
-    fn range(&mut self, range: TextRange) {
-        self.u64(u64::from(u32::from(range.start())));
-        self.u64(u64::from(u32::from(range.end())));
-    }
-
-    fn rule(&mut self, rule: Rule) {
-        self.string(rule.code());
-    }
-
-    fn u32(&mut self, value: u32) {
-        self.u64(u64::from(value));
-    }
-
-    fn target(&mut self, target: &Target) {
-        match target {
-            Target::Path(name) => {
-                self.0.push(0);
-                self.string(name);
-            }
-            Target::Local(name) => {
-                self.0.push(1);
-                self.string(name);
-            }
-            Target::Inherited { class, method } => {
-                self.0.push(2);
-                self.string(class);
-                self.string(method);
-            }
-        }
-    }
-
-    fn summary(&mut self, summary: &FileSummary) {
-        self.usize(summary.functions.len());
-        for function in &summary.functions {
-            self.string(&function.name);
-            self.bool(function.is_async);
-            self.bool(function.acquires_limiter);
-            self.usize(function.blocking.len());
-            for call in &function.blocking {
-                self.rule(call.rule);
-                self.string(&call.name);
-                self.u32(u32::from(call.offset));
-            }
-            self.usize(function.calls.len());
-            for call in &function.calls {
-                self.target(&call.target);
-                self.range(call.range);
-                self.option(call.statement_start, |out, start| out.u32(u32::from(start)));
-            }
-        }
-        self.usize(summary.classes.len());
-        for class in &summary.classes {
-            self.string(&class.name);
-            self.usize(class.bases.len());
-            for base in &class.bases {
-                self.target(base);
-            }
-        }
-        self.string(summary.imports.as_str());
-    }
-
-    fn entry(&mut self, entry: &Entry, loaded: &[u8]) {
-        self.u64(entry.stamp.size);
-        self.u128(entry.stamp.modified_ns);
-        self.0.extend_from_slice(&entry.context);
-        self.0.extend_from_slice(&entry.key);
-        self.usize(entry.lines);
-        self.linted(&entry.linted);
-        match &entry.summary {
-            CachedSummary::None => self.bool(false),
-            CachedSummary::Decoded(summary) => {
-                self.bool(true);
-                let mut encoded = Writer(Vec::new());
-                encoded.summary(summary);
-                self.bytes(&encoded.0);
-            }
-            CachedSummary::Encoded(range) => {
-                self.bool(true);
-                self.bytes(&loaded[range.clone()]);
-            }
-        }
-    }
-
-    fn linted(&mut self, linted: &Linted) {
-        self.usize(linted.diagnostics.len());
-        for diagnostic in &linted.diagnostics {
-            self.diagnostic(diagnostic);
-        }
-        self.usize(linted.suppressions.len());
-        for suppression in &linted.suppressions {
-            self.suppression(suppression);
-        }
-    }
-
-    fn diagnostic(&mut self, diagnostic: &Diagnostic) {
-        self.rule(diagnostic.rule);
-        self.string(&diagnostic.message);
-        self.range(diagnostic.range);
-        self.option(diagnostic.help.as_deref(), Self::string);
-        self.usize(diagnostic.notes.len());
-        for note in &diagnostic.notes {
-            self.string(&note.message);
-            self.option(note.range, Self::range);
-            self.option(note.file.as_ref(), |out, file| {
-                out.bytes(file.path.as_os_str().as_encoded_bytes());
-                out.usize(file.location.row);
-                out.usize(file.location.column);
-            });
-        }
-        self.option(diagnostic.fix.as_ref(), |out, fix| {
-            out.0.push(match fix.applicability {
-                Applicability::DisplayOnly => 0,
-                Applicability::Unsafe => 1,
-                Applicability::Safe => 2,
-            });
-            out.string(&fix.message);
-            out.usize(fix.edits.len());
-            for edit in &fix.edits {
-                out.range(edit.range);
-                out.string(&edit.content);
-            }
-        });
-        self.option(diagnostic.statement_start, |out, start| {
-            out.u64(u64::from(u32::from(start)));
-        });
-        self.option(diagnostic.function.as_deref(), Self::string);
-        self.option(diagnostic.unless_bounded.as_ref(), Self::target);
-    }
-
-    fn suppression(&mut self, suppression: &Suppression) {
-        self.0.push(match suppression.kind {
-            SuppressionKind::Noqa => 0,
-            SuppressionKind::Allow => 1,
-            SuppressionKind::AllowFile => 2,
-        });
-        self.option(suppression.rules.as_ref(), |out, rules| {
-            out.usize(rules.len());
-            for rule in rules {
-                out.rule(*rule);
-            }
-        });
-        self.usize(suppression.unknown.len());
-        for name in &suppression.unknown {
-            self.string(name);
-        }
-        self.option(suppression.reason.as_deref(), Self::string);
-        self.usize(suppression.line);
-        self.option(suppression.target_line, Self::usize);
-        self.range(suppression.range);
-        let (used, used_bare) = suppression.usage();
-        self.usize(used.len());
-        for flag in used {
-            self.bool(*flag);
-        }
-        self.bool(used_bare);
-    }
-}
-
-struct Reader<'a>(&'a [u8]);
-
-impl<'a> Reader<'a> {
-    fn take(&mut self, count: usize) -> Option<&'a [u8]> {
-        if self.0.len() < count {
-            return None;
-        }
-        let (taken, rest) = self.0.split_at(count);
-        self.0 = rest;
-        Some(taken)
-    }
-
-    fn u64(&mut self) -> Option<u64> {
-        Some(u64::from_le_bytes(self.take(8)?.try_into().ok()?))
-    }
-
-    fn u128(&mut self) -> Option<u128> {
-        Some(u128::from_le_bytes(self.take(16)?.try_into().ok()?))
-    }
-
-    fn usize(&mut self) -> Option<usize> {
-        usize::try_from(self.u64()?).ok()
-    }
-
-    fn u32(&mut self) -> Option<u32> {
-        u32::try_from(self.u64()?).ok()
-    }
-
-    fn bool(&mut self) -> Option<bool> {
-        match self.take(1)?[0] {
-            0 => Some(false),
-            1 => Some(true),
-            _ => None,
-        }
-    }
-
-    fn byte(&mut self) -> Option<u8> {
-        Some(self.take(1)?[0])
-    }
-
-    fn string(&mut self) -> Option<String> {
-        let length = self.usize()?;
-        String::from_utf8(self.take(length)?.to_vec()).ok()
-    }
-
-    fn digest(&mut self) -> Option<Digest256> {
-        self.take(32)?.try_into().ok()
-    }
-
-    fn bytes(&mut self) -> Option<&'a [u8]> {
-        let length = self.usize()?;
-        self.take(length)
-    }
-
-    fn option<T>(&mut self, read: impl FnOnce(&mut Self) -> Option<T>) -> Option<Option<T>> {
-        if self.bool()? {
-            read(self).map(Some)
-        } else {
-            Some(None)
-        }
-    }
-
-    /// A count of items that each take at least one byte: never more than what is left.
-    fn count(&mut self) -> Option<usize> {
-        self.usize().filter(|count| *count <= self.0.len())
-    }
-
-    fn range(&mut self) -> Option<TextRange> {
-        let start = TextSize::from(self.u32()?);
-        let end = TextSize::from(self.u32()?);
-        (start <= end).then(|| TextRange::new(start, end))
-    }
-
-    fn rule(&mut self) -> Option<Rule> {
-        Rule::from_code_or_name(&self.string()?)
-    }
-
-    fn target(&mut self) -> Option<Target> {
-        Some(match self.byte()? {
-            0 => Target::Path(self.string()?),
-            1 => Target::Local(self.string()?),
-            2 => Target::Inherited {
-                class: self.string()?,
-                method: self.string()?,
-            },
-            _ => return None,
-        })
-    }
-
-    fn summary(&mut self) -> Option<FileSummary> {
-        let functions = (0..self.count()?)
-            .map(|_| {
-                let name = self.string()?;
-                let is_async = self.bool()?;
-                let acquires_limiter = self.bool()?;
-                let blocking = (0..self.count()?)
-                    .map(|_| {
-                        Some(BlockingCall {
-                            rule: self.rule()?,
-                            name: self.string()?,
-                            offset: TextSize::from(self.u32()?),
-                        })
-                    })
-                    .collect::<Option<Vec<_>>>()?;
-                let calls = (0..self.count()?)
-                    .map(|_| {
-                        Some(ProjectCall {
-                            target: self.target()?,
-                            range: self.range()?,
-                            statement_start: self
-                                .option(|input| input.u32().map(TextSize::from))?,
-                        })
-                    })
-                    .collect::<Option<Vec<_>>>()?;
-                Some(FunctionSummary {
-                    name,
-                    is_async,
-                    blocking,
-                    calls,
-                    acquires_limiter,
-                })
-            })
-            .collect::<Option<Vec<_>>>()?;
-        let classes = (0..self.count()?)
-            .map(|_| {
-                let name = self.string()?;
-                let bases = (0..self.count()?)
-                    .map(|_| self.target())
-                    .collect::<Option<Vec<_>>>()?;
-                Some(ClassSummary { name, bases })
-            })
-            .collect::<Option<Vec<_>>>()?;
-        let imports = Imports::from_encoded(self.string()?);
-        Some(FileSummary {
-            functions,
-            classes,
-            imports,
-        })
-    }
-
-    fn linted(&mut self) -> Option<Linted> {
-        let diagnostics = (0..self.count()?)
-            .map(|_| self.diagnostic())
-            .collect::<Option<Vec<_>>>()?;
-        let suppressions = (0..self.count()?)
-            .map(|_| self.suppression())
-            .collect::<Option<Vec<_>>>()?;
-        Some(Linted {
-            diagnostics,
-            suppressions,
-        })
-    }
-
-    fn diagnostic(&mut self) -> Option<Diagnostic> {
-        let rule = self.rule()?;
-        let message = self.string()?;
-        let range = self.range()?;
-        let help = self.option(Self::string)?;
-        let notes = (0..self.count()?)
-            .map(|_| {
-                Some(Note {
-                    message: self.string()?,
-                    range: self.option(Self::range)?,
-                    file: self.option(|input| {
-                        Some(NoteFile {
-                            path: PathBuf::from(input.string()?),
-                            location: Location {
-                                row: input.usize()?,
-                                column: input.usize()?,
-                            },
-                        })
-                    })?,
-                })
-            })
-            .collect::<Option<Vec<_>>>()?;
-        let fix = self.option(|input| {
-            let applicability = match input.byte()? {
-                0 => Applicability::DisplayOnly,
-                1 => Applicability::Unsafe,
-                2 => Applicability::Safe,
-                _ => return None,
-            };
-            let message = input.string()?;
-            let edits = (0..input.count()?)
-                .map(|_| {
-                    Some(Edit {
-                        range: input.range()?,
-                        content: input.string()?,
-                    })
-                })
-                .collect::<Option<Vec<_>>>()?;
-            Some(Fix {
-                applicability,
-                message,
-                edits,
-            })
-        })?;
-        let statement_start = self.option(|input| input.u32().map(TextSize::from))?;
-        let function = self.option(Self::string)?;
-        let unless_bounded = self.option(Self::target)?;
-        Some(Diagnostic {
-            rule,
-            message,
-            range,
-            help,
-            notes,
-            fix,
-            statement_start,
-            function,
-            unless_bounded,
-        })
-    }
-
-    fn suppression(&mut self) -> Option<Suppression> {
-        let kind = match self.byte()? {
-            0 => SuppressionKind::Noqa,
-            1 => SuppressionKind::Allow,
-            2 => SuppressionKind::AllowFile,
-            _ => return None,
-        };
-        let rules = self.option(|input| {
-            (0..input.count()?)
-                .map(|_| input.rule())
-                .collect::<Option<Vec<_>>>()
-        })?;
-        let unknown = (0..self.count()?)
-            .map(|_| self.string())
-            .collect::<Option<Vec<_>>>()?;
-        let reason = self.option(Self::string)?;
-        let line = self.usize()?;
-        let target_line = self.option(Self::usize)?;
-        let range = self.range()?;
-        let used = (0..self.count()?)
-            .map(|_| self.bool())
-            .collect::<Option<Vec<_>>>()?;
-        let used_bare = self.bool()?;
-        let mut suppression =
-            Suppression::restored(kind, rules, unknown, reason, line, target_line, range);
-        suppression.set_usage(used, used_bare);
-        Some(suppression)
-    }
-}
-
 #[cfg(test)]
 mod tests {
+    use ruff_text_size::{TextRange, TextSize};
+
     use super::*;
+    use crate::config::{CliOverrides, ConfigFile};
+    use crate::diagnostic::{Diagnostic, Edit, Fix, NoteFile};
+    use crate::project::summary::{
+        BlockingCall, ClassSummary, FunctionSummary, Imports, ProjectCall, Target,
+    };
+    use crate::project::FileOutcome;
+    use crate::source::{Location, SourceText};
+    use crate::suppress::Suppression;
 
     fn sample() -> Linted {
         let mut diagnostic = Diagnostic::new(
@@ -932,20 +562,29 @@ mod tests {
         .unless_bounded(Some(Target::Path(".net.fetch".to_string())));
         diagnostic.statement_start = Some(TextSize::from(2));
         diagnostic.function = Some("handler".to_string());
-        let mut suppression = Suppression::restored(
-            SuppressionKind::Allow,
-            Some(vec![Rule::BlockingHttp, Rule::BlockingSleep]),
-            vec!["LG999".to_string()],
-            Some("reason".to_string()),
-            4,
-            Some(5),
-            TextRange::new(TextSize::from(20), TextSize::from(40)),
-        );
-        suppression.set_usage(vec![false, true], false);
         Linted {
             diagnostics: vec![diagnostic],
-            suppressions: vec![suppression],
+            suppressions: sample_suppressions(),
         }
+    }
+
+    /// A suppression with a reason, an unknown name, and one of its two rules used.
+    fn sample_suppressions() -> Vec<Suppression> {
+        let text = "import time\ntime.sleep(1)  # loopguard: allow(LG201, blocking-http, LG999) -- reason\n";
+        let source = SourceText::new(text.to_string(), None);
+        let comment = TextRange::new(
+            TextSize::try_from(text.find('#').unwrap()).unwrap(),
+            TextSize::try_from(text.len() - 1).unwrap(),
+        );
+        let mut suppressions = crate::suppress::collect(&source, &[comment], Language::Python);
+        let mut sleep = vec![Diagnostic::new(
+            Rule::BlockingSleep,
+            "sleeps",
+            TextRange::new(TextSize::from(12), TextSize::from(25)),
+        )];
+        crate::suppress::apply(&mut sleep, &mut suppressions, &source);
+        assert!(sleep.is_empty() && suppressions[0].is_used());
+        suppressions
     }
 
     fn entry(linted: Linted) -> Entry {
@@ -997,6 +636,41 @@ mod tests {
         }
     }
 
+    /// An LG208 finding whose chain goes through another file, and a bounded fan-out.
+    fn sample_outcome() -> Outcome {
+        let finding = Diagnostic::new(
+            Rule::TransitiveBlockingCall,
+            "blocks",
+            TextRange::new(TextSize::from(1), TextSize::from(4)),
+        )
+        .with_note_at(
+            "calls `load`",
+            NoteFile {
+                path: PathBuf::from("pkg/config.py"),
+                location: Location { row: 3, column: 5 },
+            },
+        );
+        Outcome {
+            files: vec![
+                FileOutcome::default(),
+                FileOutcome {
+                    findings: vec![finding],
+                    bounded: vec![Target::Path(".limits.polite".to_string())],
+                },
+            ],
+        }
+    }
+
+    /// A file of two entries, the first with findings and a summary, and a project outcome.
+    fn sample_file() -> Vec<u8> {
+        let (first, second) = (entry(sample()), entry(Linted::default()));
+        let entries = [
+            (&b"a/b.py"[..], Written::Entry(&first)),
+            (&b"c.rs"[..], Written::Entry(&second)),
+        ];
+        encode_file(99, &entries, &[], Some(&([3; 32], sample_outcome()))).unwrap()
+    }
+
     fn cache_of(loaded: Loaded) -> Cache {
         Cache {
             file: PathBuf::new(),
@@ -1010,19 +684,15 @@ mod tests {
 
     #[test]
     fn entries_round_trip() {
-        let (first, second) = (entry(sample()), entry(Linted::default()));
-        let entries = [
-            (&b"a/b.py"[..], Written::Entry(&first)),
-            (&b"c.rs"[..], Written::Entry(&second)),
-        ];
-        let project = ([3; 32], sample_outcome());
-        let bytes = encode_file(99, &entries, &[], Some(&project));
+        let bytes = sample_file();
         let loaded = decode_file(FileBytes::Owned(bytes.clone())).unwrap();
         assert_eq!(loaded.written_from_ns, 99);
         assert_eq!(loaded.records.len(), 2);
-        assert_eq!(loaded.project.as_ref(), Some(&project));
+        assert_eq!(loaded.project, Some(([3; 32], sample_outcome())));
         assert!(loaded.entry(Path::new("a/c.py")).is_none());
         let restored = loaded.entry(Path::new("a/b.py")).unwrap();
+        assert_eq!(restored.stamp, entry(sample()).stamp);
+        assert_eq!((restored.context, restored.key), ([1; 32], [2; 32]));
         assert_eq!(restored.lines, 7);
         assert!(matches!(restored.summary, CachedSummary::Encoded(_)));
         assert_eq!(restored.linted.diagnostics, sample().diagnostics);
@@ -1050,75 +720,49 @@ mod tests {
             })
             .collect();
         again.sort_by(|a, b| a.0.cmp(b.0));
+        let project = loaded.project.as_ref();
         assert_eq!(
-            encode_file(99, &again, &loaded.bytes, loaded.project.as_ref()),
+            encode_file(99, &again, &loaded.bytes, project).unwrap(),
             bytes
         );
         // So are the summaries still encoded in a loaded entry written anew.
+        let second = entry(Linted::default());
         let rewritten = [
             (&b"a/b.py"[..], Written::Entry(&restored)),
             (&b"c.rs"[..], Written::Entry(&second)),
         ];
         assert_eq!(
-            encode_file(99, &rewritten, &loaded.bytes, loaded.project.as_ref()),
+            encode_file(99, &rewritten, &loaded.bytes, project).unwrap(),
             bytes
         );
     }
 
-    /// A damaged entry is a miss, and the file is linted again; the others still answer.
+    /// A damaged entry is a miss, and the file is linted again; the others still answer. Here
+    /// its finding names a rule this build does not know.
     #[test]
     fn an_entry_that_does_not_decode_is_a_miss() {
-        let (first, second) = (entry(sample()), entry(Linted::default()));
-        let entries = [
-            (&b"a.py"[..], Written::Entry(&first)),
-            (&b"b.py"[..], Written::Entry(&second)),
-        ];
-        let mut bytes = encode_file(1, &entries, &[], None);
+        let mut bytes = sample_file();
         let loaded = decode_file(FileBytes::Owned(bytes.clone())).unwrap();
         let record = loaded
             .records
             .iter()
-            .find(|record| loaded.path(record) == b"a.py")
+            .find(|record| loaded.path(record) == b"a/b.py")
             .unwrap()
             .clone();
-        // The first diagnostic's rule code, after stamp, context, key, lines and the count.
-        let rule_code_length = record.entry.start + 8 + 16 + 32 + 32 + 8 + 8;
-        bytes[rule_code_length] = 0xFF;
+        let code = record.entry.start
+            + bytes[record.entry.clone()]
+                .windows(5)
+                .position(|window| window == b"LG201")
+                .unwrap();
+        bytes[code..code + 5].copy_from_slice(b"LG999");
         let damaged = decode_file(FileBytes::Owned(bytes)).unwrap();
-        assert!(damaged.entry(Path::new("a.py")).is_none());
-        assert!(damaged.entry(Path::new("b.py")).is_some());
-    }
-
-    /// An LG208 finding whose chain goes through another file, and a bounded fan-out.
-    fn sample_outcome() -> Outcome {
-        let finding = Diagnostic::new(
-            Rule::TransitiveBlockingCall,
-            "blocks",
-            TextRange::new(TextSize::from(1), TextSize::from(4)),
-        )
-        .with_note_at(
-            "calls `load`",
-            NoteFile {
-                path: PathBuf::from("pkg/config.py"),
-                location: Location { row: 3, column: 5 },
-            },
-        );
-        Outcome {
-            files: vec![
-                FileOutcome::default(),
-                FileOutcome {
-                    findings: vec![finding],
-                    bounded: vec![Target::Path(".limits.polite".to_string())],
-                },
-            ],
-        }
+        assert!(damaged.entry(Path::new("a/b.py")).is_none());
+        assert!(damaged.entry(Path::new("c.rs")).is_some());
     }
 
     #[test]
     fn corrupt_truncated_or_foreign_files_are_ignored() {
-        let sampled = entry(sample());
-        let entries = [(&b"a.py"[..], Written::Entry(&sampled))];
-        let bytes = encode_file(1, &entries, &[], Some(&([3; 32], sample_outcome())));
+        let bytes = sample_file();
         for cut in 0..bytes.len() {
             assert!(
                 decode_file(FileBytes::Owned(bytes[..cut].to_vec())).is_none(),
@@ -1133,5 +777,134 @@ mod tests {
         let last = flipped.len() - 1;
         flipped[last] = 0xFF;
         assert!(decode_file(FileBytes::Owned(flipped)).is_none());
+    }
+
+    /// A file an older loopguard wrote, whatever follows its magic, is ignored as a whole.
+    #[test]
+    fn a_file_of_another_format_is_ignored() {
+        let current = sample_file();
+        let mut older = b"loopguard-cache-7\n".to_vec();
+        older.extend_from_slice(&current[MAGIC.len()..]);
+        assert!(decode_file(FileBytes::Owned(older)).is_none());
+        assert!(decode_file(FileBytes::Owned(current)).is_some());
+    }
+
+    /// Through the file system: a damaged cache file opens as an empty cache, and saving
+    /// replaces it.
+    #[test]
+    fn a_damaged_cache_file_opens_empty_and_is_replaced() {
+        let root = tempfile::tempdir().unwrap();
+        let cache = Cache::open(root.path());
+        cache.store(PathBuf::from("a.py"), entry(sample()));
+        cache.save().unwrap();
+        let file = root.path().join(DIRECTORY).join(FILE_NAME);
+        let written = std::fs::read(&file).unwrap();
+        assert!(Cache::open(root.path()).entry(Path::new("a.py")).is_some());
+        std::fs::write(&file, &written[..written.len() / 2]).unwrap();
+        let cache = Cache::open(root.path());
+        assert!(cache.entry(Path::new("a.py")).is_none());
+        cache.store(PathBuf::from("b.py"), entry(Linted::default()));
+        cache.save().unwrap();
+        let reopened = Cache::open(root.path());
+        assert!(reopened.entry(Path::new("a.py")).is_none());
+        assert!(reopened.entry(Path::new("b.py")).is_some());
+    }
+
+    /// Any change to a cached type or to the layout changes this digest: bump the format in
+    /// [`MAGIC`] then, so that older files are ignored rather than misread, and update it.
+    #[test]
+    fn the_encoding_is_pinned() {
+        let digest: String = Sha256::digest(sample_file())
+            .iter()
+            .map(|byte| format!("{byte:02x}"))
+            .collect();
+        assert_eq!(
+            digest, "df9e7125642de92650e5be8554d2a8ca6d286859cb76047a0358f0b00e7a3917",
+            "the cache's encoding changed: bump the format in MAGIC, then update this digest"
+        );
+    }
+
+    const FILE: &str = "/project/app/handlers.py";
+
+    /// The hashed context of [`FILE`] under a config file at `config_path`, in `cwd`.
+    fn context_at(config: &str, config_path: &str, cwd: &str) -> Digest256 {
+        let config = ConfigFile::parse(Path::new(config_path), config)
+            .unwrap()
+            .unwrap();
+        let settings = Settings::new(Some(&config), &CliOverrides::default(), Path::new(cwd));
+        context(
+            &settings,
+            settings.rules_for(Path::new(FILE)),
+            Language::Python,
+        )
+    }
+
+    fn context_of(config: &str) -> Digest256 {
+        context_at(config, "/project/loopguard.toml", "/project")
+    }
+
+    #[test]
+    fn each_setting_that_changes_findings_changes_the_context() {
+        let configs = [
+            "",
+            "select = [\"LG2\"]\n",
+            "ignore = [\"LG201\"]\n",
+            "[per-file-ignores]\n\"app/*.py\" = [\"LG203\"]\n",
+            "default-limit = 8\n",
+            "default-timeout = 2.5\n",
+            "[[guarded-calls]]\ncall = \"openai.chat.create\"\nguards = [\"breaker\"]\n",
+            "[[guarded-calls]]\ncall = \"openai.chat.create\"\nguards = [\"limiter\"]\n",
+            "unfixable = [\"LG201\"]\n",
+            "extend-safe-fixes = [\"LG201\"]\n",
+            "extend-unsafe-fixes = [\"LG201\"]\n",
+            "[rules.blocking-sleep]\nextend-blocking-calls = [\"mylib.nap\"]\n",
+            "[rules.blocking-sleep]\nextend-blocking-calls = [\"mylib.doze\"]\n",
+            "[rules.unbounded-gather]\nlimiters = [\"mylib.Limiter\"]\n",
+            "[rules.unbounded-gather]\ninclude-opaque-collections = true\n",
+            "[rules.unbounded-gather]\ninclude-opaque-collections = false\n",
+        ];
+        let mut seen = FxHashMap::default();
+        for config in configs {
+            if let Some(other) = seen.insert(context_of(config), config) {
+                panic!("the same context for {other:?} and {config:?}");
+            }
+        }
+        let settings = Settings::new(None, &CliOverrides::default(), Path::new("/project"));
+        assert_ne!(
+            context(&settings, settings.rules, Language::Python),
+            context(&settings, settings.rules, Language::Rust)
+        );
+    }
+
+    #[test]
+    fn what_changes_no_findings_leaves_the_context_alone() {
+        let options = "[rules.blocking-sleep]\nextend-blocking-calls = [\"mylib.nap\"]\n[rules.unbounded-gather]\ninclude-opaque-collections = true\n";
+        let context = context_of(options);
+        for config in [
+            "exclude = [\"gen\"]\n",
+            "extend-exclude = [\"gen\"]\n",
+            "baseline = \"baseline.json\"\n",
+            // Ignores for other files.
+            "[per-file-ignores]\n\"tests/*.py\" = [\"LG201\"]\n",
+        ] {
+            assert_eq!(
+                context_of(&format!("{config}{options}")),
+                context,
+                "{config}"
+            );
+        }
+        // The same rules, selected otherwise.
+        assert_eq!(
+            context_of("select = [\"LG201\"]\n"),
+            context_of("select = [\"blocking-sleep\"]\n")
+        );
+        // The same options in another order.
+        let reordered = "[rules.unbounded-gather]\ninclude-opaque-collections = true\n[rules.blocking-sleep]\nextend-blocking-calls = [\"mylib.nap\"]\n";
+        assert_eq!(context_of(reordered), context);
+        // Another place for the config file and the working directory.
+        assert_eq!(
+            context_at(options, "/elsewhere/loopguard.toml", "/tmp"),
+            context
+        );
     }
 }

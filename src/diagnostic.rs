@@ -1,7 +1,7 @@
 //! What a rule reports: a message at a byte range of one file, with optional help, notes and fix.
 
 use ruff_text_size::TextRange;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::project::summary::Target;
 use crate::registry::Rule;
@@ -18,7 +18,7 @@ pub fn quote_code(code: &str) -> String {
     format!("{}…", shortened.trim_end())
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum Applicability {
     /// Shown as a suggestion only; never applied automatically.
@@ -39,7 +39,7 @@ impl std::fmt::Display for Applicability {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Edit {
     pub range: TextRange,
     pub content: String,
@@ -62,7 +62,7 @@ impl Edit {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Fix {
     pub applicability: Applicability,
     pub message: String,
@@ -95,7 +95,7 @@ impl Fix {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Note {
     pub message: String,
     /// Where the note points in the same file, if anywhere.
@@ -106,13 +106,13 @@ pub struct Note {
 
 /// A position in a file other than the diagnostic's own, kept as a line and column because that
 /// file's text is not at hand when the diagnostic is rendered.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct NoteFile {
     pub path: std::path::PathBuf,
     pub location: crate::source::Location,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Diagnostic {
     pub rule: Rule,
     pub message: String,

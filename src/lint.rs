@@ -127,7 +127,7 @@ impl FileReport {
 }
 
 /// One lint of one text: its findings (suppressions applied) and the suppressions it has.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, serde::Serialize, serde::Deserialize)]
 pub struct Linted {
     pub diagnostics: Vec<Diagnostic>,
     pub suppressions: Vec<Suppression>,

@@ -14,6 +14,14 @@ pub struct CallPattern {
     segments: Vec<Segment>,
 }
 
+// As written (the result cache's key names the configured patterns): the segments are parsed
+// from the text.
+impl serde::Serialize for CallPattern {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(&self.text)
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 enum Segment {
     Literal(String),

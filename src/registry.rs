@@ -213,6 +213,15 @@ impl RuleSet {
     }
 }
 
+// As the rules' codes, like a `Rule`, rather than the bits: those are positions in `Rule::ALL`,
+// which a new rule shifts.
+impl serde::Serialize for RuleSet {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        // Collected first: a sequence's length goes before its items, and a filter knows none.
+        serde::Serialize::serialize(&self.iter().collect::<Vec<Rule>>(), serializer)
+    }
+}
+
 impl FromIterator<Rule> for RuleSet {
     fn from_iter<I: IntoIterator<Item = Rule>>(iter: I) -> Self {
         let mut set = RuleSet::empty();

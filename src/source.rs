@@ -28,7 +28,9 @@ pub struct SourceText {
 }
 
 /// A 1-based line and character column.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, serde::Serialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, serde::Serialize, serde::Deserialize,
+)]
 pub struct Location {
     pub row: usize,
     pub column: usize,

@@ -8,13 +8,13 @@
 //! A suppression on the first line of a multi-line statement covers the whole statement.
 
 use ruff_text_size::TextRange;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::diagnostic::Diagnostic;
 use crate::registry::{Language, Rule, RuleSet};
 use crate::source::SourceText;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum SuppressionKind {
     /// `# noqa`-style.
@@ -25,7 +25,9 @@ pub enum SuppressionKind {
     AllowFile,
 }
 
-#[derive(Debug, Clone, Serialize)]
+/// All of it is cached, usage included: a cached file's LG002 findings after the project phase
+/// depend on which of its rules silenced a finding.
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Suppression {
     pub kind: SuppressionKind,
     /// `None` for a bare `# noqa`, which suppresses every rule.
@@ -37,49 +39,12 @@ pub struct Suppression {
     pub line: usize,
     /// The 1-based line the suppression applies to (`None`: the whole file).
     pub target_line: Option<usize>,
-    #[serde(skip)]
     pub range: TextRange,
-    #[serde(skip)]
     used: Vec<bool>,
-    #[serde(skip)]
     used_bare: bool,
 }
 
 impl Suppression {
-    /// A suppression as read back from the cache, before [`Suppression::set_usage`].
-    pub(crate) fn restored(
-        kind: SuppressionKind,
-        rules: Option<Vec<Rule>>,
-        unknown: Vec<String>,
-        reason: Option<String>,
-        line: usize,
-        target_line: Option<usize>,
-        range: TextRange,
-    ) -> Self {
-        Suppression {
-            kind,
-            rules,
-            unknown,
-            reason,
-            line,
-            target_line,
-            range,
-            used: Vec::new(),
-            used_bare: false,
-        }
-    }
-
-    /// Which of its rules silenced a finding, and whether a bare `noqa` did (for the cache).
-    pub(crate) fn usage(&self) -> (&[bool], bool) {
-        (&self.used, self.used_bare)
-    }
-
-    /// Restores what [`Suppression::usage`] returned (the cache).
-    pub(crate) fn set_usage(&mut self, used: Vec<bool>, used_bare: bool) {
-        self.used = used;
-        self.used_bare = used_bare;
-    }
-
     /// Whether it silenced at least one finding (known once `apply` has run).
     pub fn is_used(&self) -> bool {
         self.used_bare || self.used.iter().any(|used| *used)

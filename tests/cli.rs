@@ -607,6 +607,65 @@ fn the_cached_project_outcome_follows_the_package_layout() {
     }
 }
 
+/// How a run is shown is not part of the cache key: a warm run in another output format takes
+/// everything from the cache, so it has nothing to write back.
+#[test]
+fn a_warm_run_in_another_output_format_rewrites_no_cache() {
+    let directory = project(&[("helpers.py", HELPER), ("app.py", BLOCKING)]);
+    let cache_file = directory.path().join(".loopguard_cache/results.bin");
+    let (cold, _) = concise(directory.path(), &["--select", "ALL"]);
+    let written = fs::metadata(&cache_file).unwrap().modified().unwrap();
+    for format in ["json", "sarif", "text"] {
+        loopguard(directory.path())
+            .args([
+                "check",
+                "--select",
+                "ALL",
+                "--exit-zero",
+                "--output-format",
+                format,
+            ])
+            .assert()
+            .success();
+    }
+    assert_eq!(
+        fs::metadata(&cache_file).unwrap().modified().unwrap(),
+        written
+    );
+    assert_eq!(concise(directory.path(), &["--select", "ALL"]).0, cold);
+}
+
+/// A damaged cache file, or one an older loopguard wrote, is a miss for every file: the run
+/// reports what a cold one does, and writes a cache the next run can use.
+#[test]
+fn a_damaged_or_older_cache_file_is_a_miss() {
+    let handlers = "from helpers import load\n\n\nasync def a():\n    return load()\n";
+    let directory = project(&[("helpers.py", HELPER), ("handlers.py", handlers)]);
+    let cache_file = directory.path().join(".loopguard_cache/results.bin");
+    let args = ["--select", "ALL"];
+    let cold = concise(directory.path(), &args);
+    assert!(cold.0.contains("LG208"), "{}", cold.0);
+    let written = fs::read(&cache_file).unwrap();
+    let mut older = b"loopguard-cache-7\n".to_vec();
+    older.extend_from_slice(&written[written.iter().position(|b| *b == b'\n').unwrap() + 1..]);
+    let mut flipped = written.clone();
+    for byte in &mut flipped[written.len() / 2..] {
+        *byte ^= 0x5A;
+    }
+    for damaged in [
+        written[..written.len() / 2].to_vec(),
+        written[..written.len() - 1].to_vec(),
+        flipped,
+        older,
+        Vec::new(),
+    ] {
+        fs::write(&cache_file, &damaged).unwrap();
+        assert_eq!(concise(directory.path(), &args), cold);
+        assert_eq!(fs::read(&cache_file).unwrap().len(), written.len());
+        assert_eq!(concise(directory.path(), &args), cold);
+    }
+}
+
 #[test]
 fn transitive_blocking_call_notes_name_each_hop_with_its_file() {
     let handlers = "from helpers import load\n\n\nasync def a():\n    return load()\n";

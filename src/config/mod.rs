@@ -12,7 +12,7 @@ use std::path::{Path, PathBuf};
 
 use toml_edit::{ImDocument, Item, Table, Value};
 
-pub use settings::{CliOverrides, RuleOptions, Settings};
+pub use settings::{CliOverrides, FixSettings, RuleOptions, Settings};
 
 use crate::matcher::CallPattern;
 use crate::registry::{Rule, Selector};
@@ -91,13 +91,13 @@ pub struct RuleOption {
 }
 
 /// One `[[guarded-calls]]` entry: calls matching `call` must run under one of `guards`.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct GuardedCall {
     pub call: CallPattern,
     pub guards: Vec<String>,
 }
 
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub enum OptionValue {
     Patterns(Vec<CallPattern>),
     Bool(bool),

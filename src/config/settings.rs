@@ -1,6 +1,7 @@
 //! The effective settings for a file: its closest config file, with command-line overrides.
 
 use std::borrow::Cow;
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use globset::{Glob, GlobSet, GlobSetBuilder};
@@ -67,6 +68,9 @@ pub struct Settings {
     pub rust: crate::rust::CallTables,
     /// Boolean rule options (`include-rust-fan-out`, ...), for either language.
     flags: FxHashMap<(Rule, &'static str), bool>,
+    /// Every rule option as configured, sorted so that their order in the file does not matter:
+    /// `python`, `rust` and `flags` are built from them, and the result cache's key names them.
+    pub options: BTreeMap<(Rule, &'static str), OptionValue>,
     pub fixes: FixSettings,
     /// The pre-filter's compiled trigger words, shared by every file these settings govern.
     pub prefilter: crate::prefilter::Memo,
@@ -74,7 +78,7 @@ pub struct Settings {
 
 /// Which rules' fixes apply, and the fix-safety overrides, from `fixable`/`unfixable` and
 /// `extend-safe-fixes`/`extend-unsafe-fixes`.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, serde::Serialize)]
 pub struct FixSettings {
     pub fixable: RuleSet,
     pub promoted_to_safe: RuleSet,
@@ -185,6 +189,7 @@ impl Settings {
             rust,
             flags,
             fixes: FixSettings::new(file),
+            options: rule_options.into_iter().collect(),
             prefilter: crate::prefilter::Memo::default(),
         }
     }

@@ -66,12 +66,12 @@ pub fn check(reports: &mut [FileReport], files: Vec<ProjectFile>) {
 /// What the project phase found in each file (in the order of the files): it depends only on
 /// the files' contents, settings and places, so a run over an unchanged tree takes it from the
 /// cache.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Outcome {
     pub files: Vec<FileOutcome>,
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct FileOutcome {
     /// The project rules' findings, before the file's suppressions.
     pub findings: Vec<Diagnostic>,

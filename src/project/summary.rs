@@ -8,10 +8,11 @@
 //! `project::modules` turns them into project-wide names once the file's module is known.
 
 use ruff_text_size::{TextRange, TextSize};
+use serde::{Deserialize, Serialize};
 
 use crate::registry::Rule;
 
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct FileSummary {
     pub functions: Vec<FunctionSummary>,
     /// Python classes with the base classes the file names.
@@ -23,7 +24,7 @@ pub struct FileSummary {
 /// A Python module's `from … import …` names: `load` → `.utils.load`. One string, a line per
 /// statement (`.utils\tload\tdump=save` for `from .utils import load, dump as save`), since a
 /// module may import hundreds of names, few of which are ever asked for.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Imports(String);
 
 impl Imports {
@@ -74,19 +75,9 @@ impl Imports {
     pub fn is_empty(&self) -> bool {
         self.0.is_empty()
     }
-
-    /// The encoded form, for the cache.
-    pub fn as_str(&self) -> &str {
-        &self.0
-    }
-
-    /// From [`Imports::as_str`]'s form.
-    pub fn from_encoded(text: String) -> Self {
-        Imports(text)
-    }
 }
 
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct FunctionSummary {
     /// Python: `f`, `Class.method`; Rust: `self::f`, `self::Type::method`, `crate::a::Type::m`.
     pub name: String,
@@ -101,14 +92,14 @@ pub struct FunctionSummary {
     pub acquires_limiter: bool,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ClassSummary {
     /// `Class`, `Outer.Inner`.
     pub name: String,
     pub bases: Vec<Target>,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct BlockingCall {
     pub rule: Rule,
     /// The qualified name of what is called (`time.sleep`, `std::fs::read`).
@@ -118,7 +109,7 @@ pub struct BlockingCall {
     pub offset: TextSize,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ProjectCall {
     pub target: Target,
     pub range: TextRange,
@@ -126,7 +117,7 @@ pub struct ProjectCall {
     pub statement_start: Option<TextSize>,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 pub enum Target {
     /// A name resolved through the file's imports and paths.
     Path(String),

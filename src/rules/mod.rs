@@ -92,9 +92,29 @@ rules! {
     UnguardedCall => unguarded_call,
 }
 
+// By code, in JSON and in the result cache alike: a code names the same rule in every version,
+// where a variant's position changes as rules are added.
 impl serde::Serialize for Rule {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         serializer.serialize_str(self.code())
+    }
+}
+
+// Borrowing the code: the cache reads it from the mapped file without a copy. A code this build
+// does not know is an error, so an entry that names it is a miss, never another rule.
+impl<'de> serde::Deserialize<'de> for Rule {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let code = <&str as serde::Deserialize>::deserialize(deserializer)?;
+        Rule::ALL
+            .iter()
+            .copied()
+            .find(|rule| rule.code() == code)
+            .ok_or_else(|| {
+                serde::de::Error::invalid_value(
+                    serde::de::Unexpected::Str(code),
+                    &"a loopguard rule code",
+                )
+            })
     }
 }
 
