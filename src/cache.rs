@@ -31,7 +31,7 @@ const FILE_NAME: &str = "results.bin";
 /// The format: bumped whenever the layout or a cached type changes (`the_encoding_is_pinned`
 /// fails until it is). postcard's encoding names no fields, so a file of another format could
 /// otherwise decode into other values; with another magic it is a miss for every file.
-const MAGIC: &[u8] = b"loopguard-cache-8\n";
+const MAGIC: &[u8] = b"loopguard-cache-9\n";
 
 pub type Digest256 = [u8; 32];
 
@@ -74,6 +74,8 @@ struct Context<'a> {
     /// Every rule option (`extend-blocking-calls`, `limiters`, `include-opaque-collections`,
     /// ...): they change what the rules match.
     options: &'a std::collections::BTreeMap<(Rule, &'static str), OptionValue>,
+    /// `test-code`: whether findings in test code are kept.
+    test_code: &'a std::collections::BTreeMap<Rule, crate::test_code::TestCodePolicy>,
     /// `[[guarded-calls]]`: what LG801 flags.
     guarded_calls: &'a [GuardedCall],
     /// The bound and the timeout that messages and fixes suggest.
@@ -94,6 +96,7 @@ fn context(settings: &Settings, rules: RuleSet, language: Language) -> Digest256
         language,
         rules,
         options: &settings.options,
+        test_code: &settings.test_code,
         guarded_calls: &settings.guarded_calls,
         default_limit: settings.default_limit,
         default_timeout: settings.default_timeout,
@@ -565,6 +568,10 @@ mod tests {
         Linted {
             diagnostics: vec![diagnostic],
             suppressions: sample_suppressions(),
+            test_code: crate::test_code::TestCode {
+                whole_file: false,
+                ranges: vec![TextRange::new(TextSize::from(20), TextSize::from(40))],
+            },
         }
     }
 
@@ -819,7 +826,7 @@ mod tests {
             .map(|byte| format!("{byte:02x}"))
             .collect();
         assert_eq!(
-            digest, "df9e7125642de92650e5be8554d2a8ca6d286859cb76047a0358f0b00e7a3917",
+            digest, "bedd0cdcf5dfb7bacf993ac3fb5065d5abc45e0f85e5a785880133667a5dd173",
             "the cache's encoding changed: bump the format in MAGIC, then update this digest"
         );
     }

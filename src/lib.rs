@@ -27,6 +27,7 @@ pub mod rules;
 pub mod rust;
 pub mod source;
 pub mod suppress;
+pub mod test_code;
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;

@@ -18,6 +18,7 @@ use crate::project::ProjectFile;
 use crate::registry::{Language, Rule, RuleSet};
 use crate::source::{read_source, SourceText};
 use crate::suppress::{self, Suppression};
+use crate::test_code::{TestCode, TestCodePolicy};
 
 /// Parsers and the checker recurse over the tree: deep nesting needs a deep stack.
 const WORKER_STACK_SIZE: usize = 64 * 1024 * 1024;
@@ -73,6 +74,8 @@ pub struct Findings {
     /// What the whole-project phase needs from the file, when a project rule is enabled and
     /// the file was analysed (not skipped by the pre-filter).
     pub summary: Option<FileSummary>,
+    /// The file's test items (`crate::test_code`), in source order.
+    pub test_ranges: Vec<TextRange>,
 }
 
 impl Findings {
@@ -88,6 +91,7 @@ impl Findings {
             diagnostics,
             comments,
             summary: Some(FileSummary::default()),
+            test_ranges: Vec::new(),
         }
     }
 }
@@ -101,6 +105,8 @@ pub struct FileReport {
     pub source: Option<Arc<SourceText>>,
     pub diagnostics: Vec<Diagnostic>,
     pub suppressions: Vec<Suppression>,
+    /// Where the file's test code is (see `Linted`).
+    pub test_code: TestCode,
     pub lines: usize,
     /// What `--fix`/`--diff` changed in this file.
     pub fix: Option<FileFix>,
@@ -114,6 +120,7 @@ impl FileReport {
             source: None,
             diagnostics: vec![diagnostic],
             suppressions: Vec::new(),
+            test_code: TestCode::default(),
             lines: 0,
             fix: None,
         }
@@ -131,6 +138,8 @@ impl FileReport {
 pub struct Linted {
     pub diagnostics: Vec<Diagnostic>,
     pub suppressions: Vec<Suppression>,
+    /// Where the file's test code is, for the project phase's findings.
+    pub test_code: TestCode,
 }
 
 /// At most this many files are linted in a row as one task. Rayon otherwise splits the files
@@ -379,6 +388,7 @@ fn cached_report(file: &DiscoveredFile, entry: Entry, source: Option<SourceText>
     let Linted {
         diagnostics,
         suppressions,
+        test_code,
     } = entry.linted;
     let report = FileReport {
         path: file.path.clone(),
@@ -386,6 +396,7 @@ fn cached_report(file: &DiscoveredFile, entry: Entry, source: Option<SourceText>
         source: source.filter(|_| !diagnostics.is_empty()).map(Arc::new),
         diagnostics,
         suppressions,
+        test_code,
         lines: entry.lines,
         fix: None,
     };
@@ -456,6 +467,7 @@ fn report(file: &DiscoveredFile, fixed: Fixed) -> FileReport {
     let Linted {
         diagnostics,
         suppressions,
+        test_code,
     } = fixed.linted;
     let lines = fixed.source.line_count();
     FileReport {
@@ -464,6 +476,7 @@ fn report(file: &DiscoveredFile, fixed: Fixed) -> FileReport {
         source: (!diagnostics.is_empty() || fixed.fix.is_some()).then(|| Arc::new(fixed.source)),
         diagnostics,
         suppressions,
+        test_code,
         lines,
         fix: fixed.fix,
     }
@@ -492,6 +505,12 @@ fn lint_source_summarised(
         let mut diagnostics = findings.diagnostics;
         let mut suppressions = suppress::collect(source, &findings.comments, file.language);
         suppress::apply(&mut diagnostics, &mut suppressions, source);
+        let test_code = TestCode {
+            whole_file: file.settings.is_test_file(&file.path, file.language),
+            ranges: findings.test_ranges,
+        };
+        // After the suppressions, which count as used when they cover a finding dropped here.
+        drop_skipped_test_findings(&mut diagnostics, &test_code, &file.settings);
         if rules.contains(Rule::UnusedSuppression) {
             diagnostics.extend(suppress::unused(&suppressions, rules));
         }
@@ -499,11 +518,13 @@ fn lint_source_summarised(
         Linted {
             diagnostics,
             suppressions,
+            test_code,
         }
     }));
     let mut linted = analysis.unwrap_or_else(|_| Linted {
         diagnostics: vec![internal_error(internal_error_message())],
         suppressions: Vec::new(),
+        test_code: TestCode::default(),
     });
     linted.diagnostics.sort_by_key(|diagnostic| {
         (
@@ -513,6 +534,21 @@ fn lint_source_summarised(
         )
     });
     (linted, summary)
+}
+
+/// Drops the findings in test code of the rules that skip it (`test-code`).
+pub fn drop_skipped_test_findings(
+    diagnostics: &mut Vec<Diagnostic>,
+    test_code: &TestCode,
+    settings: &crate::config::Settings,
+) {
+    if test_code.is_empty() {
+        return;
+    }
+    diagnostics.retain(|diagnostic| {
+        settings.test_code_policy(diagnostic.rule) == TestCodePolicy::Check
+            || !test_code.contains(diagnostic.range.start())
+    });
 }
 
 thread_local! {

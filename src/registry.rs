@@ -82,6 +82,9 @@ pub struct RuleMeta {
     pub severity: Severity,
     /// The FM-043 incident category (1–8) the rule belongs to; `None` for tool diagnostics.
     pub fm043: Option<u8>,
+    /// Whether it looks at test code unless the config says otherwise: the load-related rules
+    /// skip it, the rules that find bugs wherever code runs check it (see `test_code`).
+    pub test_code: crate::test_code::TestCodePolicy,
     pub languages: &'static [Language],
     pub fix: FixKind,
     /// Keys accepted in the rule's `[rules.<name>]` config table.

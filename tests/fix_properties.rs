@@ -36,7 +36,7 @@ fn lint(source: &SourceText) -> Linted {
     let settings = settings();
     Linted {
         diagnostics: loopguard::python::lint(source, settings, settings.rules).diagnostics,
-        suppressions: Vec::new(),
+        ..Linted::default()
     }
 }
 
@@ -159,7 +159,7 @@ proptest! {
             &sample.path,
             Language::Python,
             SourceText::new(sample.text.clone(), None),
-            Linted { diagnostics: chosen, suppressions: Vec::new() },
+            Linted { diagnostics: chosen, ..Linted::default() },
             &request,
             lint,
         );

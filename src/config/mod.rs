@@ -16,6 +16,7 @@ pub use settings::{CliOverrides, FixSettings, RuleOptions, Settings};
 
 use crate::matcher::CallPattern;
 use crate::registry::{Rule, Selector};
+use crate::test_code::TestCodePolicy;
 
 /// File names searched in each directory, in order of precedence.
 pub const CONFIG_FILE_NAMES: &[&str] = &["loopguard.toml", ".loopguard.toml", "pyproject.toml"];
@@ -35,8 +36,12 @@ const TOP_LEVEL_KEYS: &[&str] = &[
     "unfixable",
     "extend-safe-fixes",
     "extend-unsafe-fixes",
+    "test-code",
     "rules",
 ];
+
+/// The key every `[rules.<name>]` table accepts besides the rule's own options.
+pub const RULE_TEST_CODE_KEY: &str = "test-code";
 
 /// Keys of one `[[guarded-calls]]` entry.
 const GUARDED_CALL_KEYS: &[&str] = &["call", "guards"];
@@ -125,6 +130,10 @@ pub struct ConfigFile {
     pub extend_safe_fixes: Vec<Selector>,
     pub extend_unsafe_fixes: Vec<Selector>,
     pub rule_options: Vec<(Rule, &'static str, OptionValue)>,
+    /// `test-code`: whether every rule looks at test code, unless its own table says.
+    pub test_code: Option<TestCodePolicy>,
+    /// `[rules.<name>] test-code`, per rule.
+    pub rule_test_code: Vec<(Rule, TestCodePolicy)>,
 }
 
 impl ConfigFile {
@@ -263,7 +272,10 @@ impl Parser<'_> {
                     config.baseline = Some(path.to_string());
                 }
                 "guarded-calls" => config.guarded_calls = self.guarded_calls(item)?,
-                "rules" => config.rule_options = self.rule_tables(item)?,
+                "test-code" => config.test_code = Some(self.test_code_policy(key, item)?),
+                "rules" => {
+                    (config.rule_options, config.rule_test_code) = self.rule_tables(item)?;
+                }
                 _ => return Err(self.unknown_key(span, key, "", TOP_LEVEL_KEYS.iter().copied())),
             }
         }
@@ -444,10 +456,36 @@ impl Parser<'_> {
             .collect()
     }
 
+    fn test_code_policy(&self, key: &str, item: &Item) -> Result<TestCodePolicy, ConfigError> {
+        item.as_str()
+            .and_then(TestCodePolicy::parse)
+            .ok_or_else(|| {
+                self.error(
+                    item.span(),
+                    key,
+                    format!(
+                        "expected one of {}",
+                        TestCodePolicy::VALUES
+                            .iter()
+                            .map(|value| format!("\"{value}\""))
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    ),
+                )
+            })
+    }
+
+    #[allow(clippy::type_complexity)]
     fn rule_tables(
         &self,
         item: &Item,
-    ) -> Result<Vec<(Rule, &'static str, OptionValue)>, ConfigError> {
+    ) -> Result<
+        (
+            Vec<(Rule, &'static str, OptionValue)>,
+            Vec<(Rule, TestCodePolicy)>,
+        ),
+        ConfigError,
+    > {
         let tables = item.as_table_like().ok_or_else(|| {
             self.error(
                 item.span(),
@@ -456,6 +494,7 @@ impl Parser<'_> {
             )
         })?;
         let mut options = Vec::new();
+        let mut test_code = Vec::new();
         for (rule_key, rule_item) in tables.iter() {
             let key = format!("rules.{rule_key}");
             let rule = Rule::from_code_or_name(rule_key).ok_or_else(|| {
@@ -473,12 +512,19 @@ impl Parser<'_> {
             let declared = rule.meta().options;
             for (option_key, value) in table.iter() {
                 let full_key = format!("{key}.{option_key}");
+                if option_key == RULE_TEST_CODE_KEY {
+                    test_code.push((rule, self.test_code_policy(&full_key, value)?));
+                    continue;
+                }
                 let Some(option) = declared.iter().find(|option| option.name == option_key) else {
                     return Err(self.unknown_key(
                         value.span(),
                         &full_key,
                         &format!(" for rule {} {}", rule.code(), rule.name()),
-                        declared.iter().map(|option| option.name),
+                        declared
+                            .iter()
+                            .map(|option| option.name)
+                            .chain([RULE_TEST_CODE_KEY]),
                     ));
                 };
                 options.push((
@@ -488,7 +534,7 @@ impl Parser<'_> {
                 ));
             }
         }
-        Ok(options)
+        Ok((options, test_code))
     }
 
     fn option_value(
@@ -578,6 +624,28 @@ extend-blocking-calls = ["mylib.fetch"]
         assert_eq!(
             config.extend_unsafe_fixes,
             vec![Selector::Rule(Rule::BlockingSleep)]
+        );
+    }
+
+    #[test]
+    fn test_code_is_read_top_level_and_per_rule() {
+        let config = parse(
+            "loopguard.toml",
+            "test-code = \"check\"\n[rules.blocking-sleep]\ntest-code = \"skip\"\n",
+        )
+        .unwrap()
+        .unwrap();
+        assert_eq!(config.test_code, Some(TestCodePolicy::Check));
+        assert_eq!(
+            config.rule_test_code,
+            vec![(Rule::BlockingSleep, TestCodePolicy::Skip)]
+        );
+        let error = parse("loopguard.toml", "[rules.LG208]\ntest-code = true\n").unwrap_err();
+        assert_eq!(error.key.as_deref(), Some("rules.LG208.test-code"));
+        assert!(
+            error.message.contains("\"skip\", \"check\""),
+            "{}",
+            error.message
         );
     }
 

@@ -12,6 +12,7 @@ pub type RuleOptions = FxHashMap<(Rule, &'static str), OptionValue>;
 
 use super::{ConfigFile, GuardedCall, OptionValue};
 use crate::registry::{resolve_rule_set, Rule, RuleSet, Selector};
+use crate::test_code::TestCodePolicy;
 
 /// Directories never worth linting; `exclude` replaces this list, `extend-exclude` adds to it.
 pub const DEFAULT_EXCLUDES: &[&str] = &[
@@ -68,6 +69,9 @@ pub struct Settings {
     pub rust: crate::rust::CallTables,
     /// Boolean rule options (`include-rust-fan-out`, ...), for either language.
     flags: FxHashMap<(Rule, &'static str), bool>,
+    /// Rules whose `test-code` policy the config sets (`test-code`, `[rules.<name>] test-code`),
+    /// sorted for the result cache's key; the others keep their declared default.
+    pub test_code: BTreeMap<Rule, TestCodePolicy>,
     /// Every rule option as configured, sorted so that their order in the file does not matter:
     /// `python`, `rust` and `flags` are built from them, and the result cache's key names them.
     pub options: BTreeMap<(Rule, &'static str), OptionValue>,
@@ -190,8 +194,18 @@ impl Settings {
             flags,
             fixes: FixSettings::new(file),
             options: rule_options.into_iter().collect(),
+            test_code: test_code_policies(file),
             prefilter: crate::prefilter::Memo::default(),
         }
+    }
+
+    /// Whether `rule` looks at test code: its own `test-code`, else the top-level one, else the
+    /// rule's declared default.
+    pub fn test_code_policy(&self, rule: Rule) -> TestCodePolicy {
+        self.test_code
+            .get(&rule)
+            .copied()
+            .unwrap_or(rule.meta().test_code)
     }
 
     /// A boolean option of a rule; `false` unless the config sets it.
@@ -223,6 +237,12 @@ impl Settings {
     fn relative_to_root<'p>(&self, path: &'p Path) -> Cow<'p, Path> {
         crate::discover::relative_to(path, &self.cwd, &self.root)
             .unwrap_or_else(|absolute| absolute)
+    }
+
+    /// Whether the file at `path` is test code as a whole, by its path below the root (so that
+    /// a checkout that itself lies in a `test` directory is not all test code).
+    pub fn is_test_file(&self, path: &Path, language: crate::registry::Language) -> bool {
+        crate::test_code::is_test_file(&self.relative_to_root(path), language)
     }
 
     /// The rules enabled for one file, after `per-file-ignores`.
@@ -265,6 +285,19 @@ fn glob_set<'g>(globs: impl IntoIterator<Item = &'g String>) -> GlobSet {
     builder.build().unwrap_or_else(|_| GlobSet::empty())
 }
 
+/// The policies the config sets: the top-level `test-code` for every rule that runs on code
+/// (tool diagnostics always look at it), then each rule's own.
+fn test_code_policies(file: &ConfigFile) -> BTreeMap<Rule, TestCodePolicy> {
+    let mut policies = BTreeMap::new();
+    if let Some(policy) = file.test_code {
+        for rule in Rule::ALL.iter().filter(|rule| !rule.meta().is_tool_code()) {
+            policies.insert(*rule, policy);
+        }
+    }
+    policies.extend(file.rule_test_code.iter().copied());
+    policies
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -274,6 +307,39 @@ mod tests {
             .unwrap()
             .unwrap();
         Settings::new(Some(&config), &CliOverrides::default(), Path::new("/cwd"))
+    }
+
+    #[test]
+    fn test_code_policy_is_the_rule_s_own_then_the_top_level_then_the_default() {
+        let defaults = settings("");
+        assert_eq!(
+            defaults.test_code_policy(Rule::BlockingSleep),
+            TestCodePolicy::Skip
+        );
+        assert_eq!(
+            defaults.test_code_policy(Rule::UnawaitedCoroutine),
+            TestCodePolicy::Check
+        );
+        let configured =
+            settings("test-code = \"check\"\n[rules.blocking-http]\ntest-code = \"skip\"\n");
+        assert_eq!(
+            configured.test_code_policy(Rule::BlockingSleep),
+            TestCodePolicy::Check
+        );
+        assert_eq!(
+            configured.test_code_policy(Rule::BlockingHttp),
+            TestCodePolicy::Skip
+        );
+        let everything_skipped = settings("test-code = \"skip\"\n");
+        assert_eq!(
+            everything_skipped.test_code_policy(Rule::UnawaitedCoroutine),
+            TestCodePolicy::Skip
+        );
+        // Tool diagnostics are about the file, not the code: a parse error is one in a test too.
+        assert_eq!(
+            everything_skipped.test_code_policy(Rule::ParseError),
+            TestCodePolicy::Check
+        );
     }
 
     #[test]

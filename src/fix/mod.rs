@@ -282,7 +282,7 @@ mod tests {
     fn linted(diagnostics: Vec<Diagnostic>) -> Linted {
         Linted {
             diagnostics,
-            suppressions: Vec::new(),
+            ..Linted::default()
         }
     }
 

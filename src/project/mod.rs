@@ -538,6 +538,7 @@ fn add_findings(report: &mut FileReport, file: &DiscoveredFile, mut diagnostics:
         },
     };
     crate::suppress::apply(&mut diagnostics, &mut report.suppressions, &source);
+    crate::lint::drop_skipped_test_findings(&mut diagnostics, &report.test_code, &file.settings);
     if rules.contains(Rule::UnusedSuppression) {
         diagnostics.extend(crate::suppress::unused_after_project(
             &report.suppressions,

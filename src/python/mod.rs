@@ -10,6 +10,7 @@ pub mod facts;
 pub mod parse;
 pub mod project;
 pub mod semantic;
+pub mod test_code;
 
 pub use data::{CallTables, EXTEND_BLOCKING_CALLS, INCLUDE_METADATA_CALLS};
 
@@ -59,10 +60,12 @@ fn check(source: &SourceText, settings: &Settings, rules: RuleSet) -> Findings {
             diagnostics: vec![Diagnostic::new(Rule::ParseError, message, error.range)],
             comments: Vec::new(),
             summary: crate::project::summarises(rules).then(Default::default),
+            test_ranges: Vec::new(),
         };
     }
-    let (diagnostics, mut summary) =
-        checker::Checker::new(parsed.module(), &source.text, settings, rules).run();
+    let checker = checker::Checker::new(parsed.module(), &source.text, settings, rules);
+    let test_ranges = test_code::test_ranges(parsed.module(), &checker.semantic);
+    let (diagnostics, mut summary) = checker.run();
     if let Some(summary) = &mut summary {
         summary.finish();
     }
@@ -70,5 +73,6 @@ fn check(source: &SourceText, settings: &Settings, rules: RuleSet) -> Findings {
         diagnostics,
         comments: parsed.comment_ranges().collect(),
         summary,
+        test_ranges,
     }
 }

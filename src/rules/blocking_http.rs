@@ -10,6 +10,7 @@ pub const META: RuleMeta = RuleMeta {
     enablement: Enablement::Default,
     severity: Severity::Error,
     fm043: Some(5),
+    test_code: TestCodePolicy::Skip,
     languages: &[Language::Python, Language::Rust],
     fix: FixKind::Unsafe,
     options: &[EXTEND_BLOCKING_CALLS],

@@ -30,6 +30,7 @@ pub const META: RuleMeta = RuleMeta {
     enablement: Enablement::Default,
     severity: Severity::Warning,
     fm043: Some(2),
+    test_code: TestCodePolicy::Skip,
     languages: &[Language::Python, Language::Rust],
     fix: FixKind::HelpOnly,
     options: &[EXTEND_CONNECTION_CONSTRUCTORS],

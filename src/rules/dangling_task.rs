@@ -14,6 +14,7 @@ pub const META: RuleMeta = RuleMeta {
     enablement: Enablement::Default,
     severity: Severity::Warning,
     fm043: Some(3),
+    test_code: TestCodePolicy::Skip,
     languages: &[Language::Python, Language::Rust],
     fix: FixKind::HelpOnly,
     options: &[RuleOption {

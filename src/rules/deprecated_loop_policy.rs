@@ -9,6 +9,7 @@ pub const META: RuleMeta = RuleMeta {
     enablement: Enablement::Default,
     severity: Severity::Warning,
     fm043: Some(4),
+    test_code: TestCodePolicy::Check,
     languages: &[Language::Python],
     fix: FixKind::HelpOnly,
     options: &[],

@@ -1,6 +1,7 @@
 //! LG005 fix-error — reported by the fix engine itself, not by a detector.
 
 use crate::registry::{Enablement, FixKind, Hooks, Language, RuleMeta, Severity};
+use crate::test_code::TestCodePolicy;
 
 pub const META: RuleMeta = RuleMeta {
     code: "LG005",
@@ -9,6 +10,7 @@ pub const META: RuleMeta = RuleMeta {
     enablement: Enablement::Always,
     severity: Severity::Error,
     fm043: None,
+    test_code: TestCodePolicy::Check,
     languages: &[Language::Python, Language::Rust],
     fix: FixKind::None,
     options: &[],

@@ -9,6 +9,7 @@ pub const META: RuleMeta = RuleMeta {
     enablement: Enablement::OptIn,
     severity: Severity::Warning,
     fm043: Some(4),
+    test_code: TestCodePolicy::Skip,
     languages: &[Language::Python],
     fix: FixKind::HelpOnly,
     options: &[],

@@ -153,6 +153,7 @@ mod prelude {
     };
     pub(crate) use crate::rust::data::data as rust_data;
     pub(crate) use crate::rust::facts as rust_facts;
+    pub(crate) use crate::test_code::TestCodePolicy;
     pub(crate) use ruff_python_ast as ast;
     pub(crate) use ruff_text_size::Ranged;
     pub(crate) use syn::spanned::Spanned;

@@ -9,6 +9,7 @@ pub const META: RuleMeta = RuleMeta {
     enablement: Enablement::Default,
     severity: Severity::Error,
     fm043: Some(4),
+    test_code: TestCodePolicy::Check,
     languages: &[Language::Python, Language::Rust],
     fix: FixKind::Unsafe,
     options: &[],

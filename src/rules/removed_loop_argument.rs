@@ -10,6 +10,7 @@ pub const META: RuleMeta = RuleMeta {
     enablement: Enablement::Default,
     severity: Severity::Error,
     fm043: Some(4),
+    test_code: TestCodePolicy::Check,
     languages: &[Language::Python],
     fix: FixKind::Safe,
     options: &[],

@@ -12,6 +12,7 @@ pub const META: RuleMeta = RuleMeta {
     enablement: Enablement::Default,
     severity: Severity::Warning,
     fm043: Some(8),
+    test_code: TestCodePolicy::Skip,
     languages: &[Language::Python, Language::Rust],
     fix: FixKind::Mixed,
     options: &[crate::config::RuleOption {

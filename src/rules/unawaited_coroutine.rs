@@ -11,6 +11,7 @@ pub const META: RuleMeta = RuleMeta {
     enablement: Enablement::Default,
     severity: Severity::Error,
     fm043: None,
+    test_code: TestCodePolicy::Check,
     languages: &[Language::Python],
     fix: FixKind::Unsafe,
     options: &[],

@@ -27,6 +27,7 @@ pub const META: RuleMeta = RuleMeta {
     enablement: Enablement::Default,
     severity: Severity::Warning,
     fm043: Some(6),
+    test_code: TestCodePolicy::Skip,
     languages: &[Language::Python],
     fix: FixKind::HelpOnly,
     options: &[],

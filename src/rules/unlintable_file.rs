@@ -1,6 +1,7 @@
 //! LG003 unlintable-file — reported by the pipeline itself, not by a detector.
 
 use crate::registry::{Enablement, FixKind, Hooks, Language, RuleMeta, Severity};
+use crate::test_code::TestCodePolicy;
 
 pub const META: RuleMeta = RuleMeta {
     code: "LG003",
@@ -9,6 +10,7 @@ pub const META: RuleMeta = RuleMeta {
     enablement: Enablement::Default,
     severity: Severity::Warning,
     fm043: None,
+    test_code: TestCodePolicy::Check,
     languages: &[Language::Python, Language::Rust],
     fix: FixKind::None,
     options: &[],

@@ -1,6 +1,7 @@
 //! LG002 unused-suppression — reported by the pipeline itself, not by a detector.
 
 use crate::registry::{Enablement, FixKind, Hooks, Language, RuleMeta, Severity};
+use crate::test_code::TestCodePolicy;
 
 pub const META: RuleMeta = RuleMeta {
     code: "LG002",
@@ -9,6 +10,7 @@ pub const META: RuleMeta = RuleMeta {
     enablement: Enablement::OptIn,
     severity: Severity::Warning,
     fm043: None,
+    test_code: TestCodePolicy::Check,
     languages: &[Language::Python, Language::Rust],
     fix: FixKind::None,
     options: &[],

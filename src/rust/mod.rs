@@ -11,6 +11,7 @@ pub mod macros;
 pub mod parse;
 pub mod project;
 pub mod semantic;
+pub mod test_code;
 
 pub use data::CallTables;
 
@@ -34,6 +35,7 @@ pub fn lint(source: &SourceText, settings: &Settings, rules: RuleSet) -> Finding
             diagnostics: Vec::new(),
             comments,
             summary: None,
+            test_ranges: Vec::new(),
         };
     }
     // syn, the checker and dropping the tree recurse once per level.
@@ -65,6 +67,7 @@ fn check(
 ) -> Findings {
     let findings = match parse::parse_file(source) {
         Ok(file) => {
+            let test_ranges = test_code::test_ranges(&file, &parse::Spans::new(source));
             let (diagnostics, mut summary) =
                 checker::Checker::new(source, settings, rules).run(&file);
             drop(file);
@@ -75,6 +78,7 @@ fn check(
                 diagnostics,
                 comments,
                 summary,
+                test_ranges,
             }
         }
         Err(error) => Findings {
@@ -85,6 +89,7 @@ fn check(
             )],
             comments: Vec::new(),
             summary: crate::project::summarises(rules).then(Default::default),
+            test_ranges: Vec::new(),
         },
     };
     parse::release_spans();

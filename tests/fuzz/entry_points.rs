@@ -75,6 +75,7 @@ fn lint(language: Language, source: &SourceText) -> Linted {
     Linted {
         diagnostics,
         suppressions,
+        ..Linted::default()
     }
 }
 
