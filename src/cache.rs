@@ -869,6 +869,9 @@ mod tests {
             "[rules.unbounded-gather]\nlimiters = [\"mylib.Limiter\"]\n",
             "[rules.unbounded-gather]\ninclude-opaque-collections = true\n",
             "[rules.unbounded-gather]\ninclude-opaque-collections = false\n",
+            "test-code = \"check\"\n",
+            "test-code = \"skip\"\n",
+            "[rules.blocking-sleep]\ntest-code = \"check\"\n",
         ];
         let mut seen = FxHashMap::default();
         for config in configs {
