@@ -32,11 +32,14 @@ pub(crate) fn python_call(checker: &mut Checker, site: &CallSite) {
         return;
     }
     let in_async = checker.semantic.in_async_context();
-    let diagnostic = Diagnostic::new(
-        Rule::DeprecatedGetEventLoop,
-        "`asyncio.get_event_loop()` is deprecated: outside a running loop it creates or picks an implicit loop that nobody closes",
-        site.call.range(),
-    );
+    // In a coroutine the call returns the running loop: nothing is wrong today, it is the
+    // spelling that is deprecated. Elsewhere it raises (3.14) or creates a loop.
+    let message = if in_async {
+        "`asyncio.get_event_loop()` in a coroutine returns the running loop, but the call is deprecated: `asyncio.get_running_loop()` says what is meant and can never create a loop"
+    } else {
+        "`asyncio.get_event_loop()` is deprecated: outside a running loop it raises on Python 3.14 when no loop is set, and on older versions creates an implicit loop that nobody closes"
+    };
+    let diagnostic = Diagnostic::new(Rule::DeprecatedGetEventLoop, message, site.call.range());
     let diagnostic = if in_async {
         let fix = (name == "asyncio.get_event_loop").then(|| {
             let asyncio = edits::module_reference(checker, "asyncio");
