@@ -11,6 +11,7 @@ pub mod parse;
 pub mod project;
 pub mod semantic;
 pub mod test_code;
+pub mod versions;
 
 pub use data::{CallTables, EXTEND_BLOCKING_CALLS, INCLUDE_METADATA_CALLS};
 

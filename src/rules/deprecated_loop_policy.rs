@@ -48,6 +48,9 @@ pub(crate) fn python_call(checker: &mut Checker, site: &CallSite) {
     if !is_policy_call && inside_set_policy_call(checker) {
         return;
     }
+    if only_before_deprecation(checker, site.call.start()) {
+        return;
+    }
     let diagnostic = Diagnostic::new(
         Rule::DeprecatedLoopPolicy,
         format!("`{name}` uses the event-loop policy system, deprecated since Python 3.14 and due for removal"),
@@ -55,6 +58,12 @@ pub(crate) fn python_call(checker: &mut Checker, site: &CallSite) {
     )
     .with_help(HELP);
     checker.report(diagnostic);
+}
+
+/// Under `if sys.version_info < (3, 14):` the policy system is not deprecated yet, and the
+/// code already has its replacement for later versions.
+fn only_before_deprecation(checker: &Checker, at: ruff_text_size::TextSize) -> bool {
+    crate::python::versions::runs_only_before(&checker.semantic, at, (3, 14))
 }
 
 fn inside_set_policy_call(checker: &Checker) -> bool {
@@ -76,7 +85,7 @@ fn python_class_bases(checker: &mut Checker, class: &ast::StmtClassDef) {
         let Some(name) = checker.semantic.qualified_name(base) else {
             continue;
         };
-        if is_policy_class(&name) {
+        if is_policy_class(&name) && !only_before_deprecation(checker, base.start()) {
             let diagnostic = Diagnostic::new(
                 Rule::DeprecatedLoopPolicy,
                 format!("`{}` subclasses `{name}`: the event-loop policy system is deprecated since Python 3.14", class.name),
