@@ -9,6 +9,7 @@ use syn::visit::{self, Visit};
 use syn::{Expr, Stmt};
 
 use super::analyze;
+use super::data::data;
 use super::edits::ImportPoint;
 use super::facts::Body;
 use super::macros::{self, MacroBody};
@@ -19,95 +20,6 @@ use crate::config::Settings;
 use crate::diagnostic::Diagnostic;
 use crate::registry::{Rule, RuleSet};
 use crate::source::SourceText;
-
-/// Methods whose closure argument runs before the call returns, on the caller's thread: in
-/// async code it runs in async context.
-const INLINE_COMBINATORS: &[&str] = &[
-    "map",
-    "for_each",
-    "then",
-    "filter",
-    "filter_map",
-    "flat_map",
-    "try_for_each",
-    "fold",
-    "try_fold",
-    "inspect",
-    "scan",
-    "take_while",
-    "skip_while",
-    "map_while",
-    "any",
-    "all",
-    "find",
-    "find_map",
-    "position",
-    "rposition",
-    "rfind",
-    "reduce",
-    "max_by",
-    "min_by",
-    "max_by_key",
-    "min_by_key",
-    "partition",
-    "for_each_concurrent",
-    "try_for_each_concurrent",
-    "and_then",
-    "or_else",
-    "map_err",
-    "map_ok",
-    "unwrap_or_else",
-    "map_or",
-    "map_or_else",
-    "ok_or_else",
-    "get_or_insert_with",
-    "or_insert_with",
-    "or_insert_with_key",
-    "is_some_and",
-    "is_ok_and",
-    "is_none_or",
-    "retain",
-    "retain_mut",
-    "sort_by",
-    "sort_by_key",
-    "sort_unstable_by",
-    "sort_unstable_by_key",
-    "dedup_by",
-    "dedup_by_key",
-    "binary_search_by",
-    "binary_search_by_key",
-    "with",
-    "with_borrow",
-    "with_borrow_mut",
-];
-
-/// Of those, the ones that run their closure once per element: a loop body.
-const PER_ITEM_COMBINATORS: &[&str] = &[
-    "map",
-    "for_each",
-    "then",
-    "filter",
-    "filter_map",
-    "flat_map",
-    "try_for_each",
-    "fold",
-    "try_fold",
-    "inspect",
-    "scan",
-    "take_while",
-    "skip_while",
-    "map_while",
-    "any",
-    "all",
-    "find",
-    "find_map",
-    "for_each_concurrent",
-    "try_for_each_concurrent",
-];
-
-/// Methods of a circuit breaker or limiter that run the closure or future they are given under
-/// it (`breaker.call(|| client.send())`, `limiter.run(async { .. })`).
-const GUARD_METHODS: &[&str] = &["call", "call_with", "run"];
 
 /// How many statements after `let fut = ..` are searched for `guard.call(fut)`: a future is
 /// handed on soon after it is made, and the bound keeps huge blocks linear.
@@ -426,7 +338,8 @@ impl<'s> Checker<'s> {
             return false;
         };
         let window = &following[..following.len().min(FUTURE_LOOKAHEAD)];
-        let Some(guard) = super::facts::guard_receiving(window, &binding.ident, GUARD_METHODS)
+        let Some(guard) =
+            super::facts::guard_receiving(window, &binding.ident, &data().guard_methods)
         else {
             return false;
         };
@@ -751,13 +664,14 @@ impl<'ast> Visit<'ast> for Checker<'_> {
         self.visit_expr(&call.receiver);
         self.next_call_in_chain = false;
         let method = call.method.to_string();
-        let guard = self.tracks_guards && GUARD_METHODS.contains(&method.as_str());
+        let data = data();
+        let guard = self.tracks_guards && data.guard_methods.contains(&method);
         if guard {
             let spellings = self.semantic.spellings(&call.receiver);
             self.semantic.begin_guard(spellings);
         }
-        let per_item = PER_ITEM_COMBINATORS.contains(&method.as_str());
-        let inline = per_item || INLINE_COMBINATORS.contains(&method.as_str());
+        let per_item = data.per_item_combinators.contains(&method);
+        let inline = per_item || data.inline_combinators.contains(&method);
         for argument in &call.args {
             if let Expr::Closure(closure) = argument {
                 self.next_closure_runs = if per_item {

@@ -127,22 +127,6 @@ pub struct SemanticModel {
     struct_fields: FxHashMap<String, Option<FxHashMap<String, String>>>,
 }
 
-/// Methods that hand back (a reference to) the value they are called on, for type purposes.
-const PASS_THROUGH_METHODS: &[&str] = &[
-    "unwrap",
-    "expect",
-    "unwrap_or_default",
-    "unwrap_unchecked",
-    "clone",
-    "to_owned",
-    "as_ref",
-    "as_mut",
-    "by_ref",
-];
-
-/// Calls of a smart pointer's constructor keep the type of what they wrap (`Arc::new(m)`).
-const WRAPPING_CONSTRUCTORS: &[&str] = &["new", "from", "clone", "pin"];
-
 impl Default for SemanticModel {
     fn default() -> Self {
         Self::new()
@@ -807,8 +791,9 @@ impl SemanticModel {
                     return None;
                 }
                 if data().transparent_types.contains(owner) {
-                    return WRAPPING_CONSTRUCTORS
-                        .contains(&function_name)
+                    return data()
+                        .wrapping_constructors
+                        .contains(function_name)
                         .then(|| self.value_types_within(call.args.first()?, links))
                         .flatten();
                 }
@@ -818,7 +803,7 @@ impl SemanticModel {
             }
             Expr::MethodCall(call) => {
                 let method = call.method.to_string();
-                if PASS_THROUGH_METHODS.contains(&method.as_str()) {
+                if data().pass_through_methods.contains(&method) {
                     return self.value_types_within(&call.receiver, links);
                 }
                 let mut receivers = self.value_types_within(&call.receiver, links)?;
@@ -898,7 +883,9 @@ fn strip_pass_through(expr: &Expr) -> &Expr {
         Expr::Group(group) => strip_pass_through(&group.expr),
         Expr::MethodCall(call)
             if call.args.is_empty()
-                && PASS_THROUGH_METHODS.contains(&call.method.to_string().as_str()) =>
+                && data()
+                    .pass_through_methods
+                    .contains(&call.method.to_string()) =>
         {
             strip_pass_through(&call.receiver)
         }
