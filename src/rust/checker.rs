@@ -9,105 +9,17 @@ use syn::visit::{self, Visit};
 use syn::{Expr, Stmt};
 
 use super::analyze;
+use super::data::data;
 use super::edits::ImportPoint;
 use super::facts::Body;
 use super::macros::{self, MacroBody};
 use super::parse::Spans;
 use super::project::{self, SummaryBuilder};
-use super::semantic::{ScopeId, ScopeKind, SemanticModel};
+use super::semantic::{ClosureRuns, LoopKind, ScopeId, ScopeKind, SemanticModel};
 use crate::config::Settings;
 use crate::diagnostic::Diagnostic;
 use crate::registry::{Rule, RuleSet};
 use crate::source::SourceText;
-
-/// Methods whose closure argument runs before the call returns, on the caller's thread: in
-/// async code it runs in async context.
-const INLINE_COMBINATORS: &[&str] = &[
-    "map",
-    "for_each",
-    "then",
-    "filter",
-    "filter_map",
-    "flat_map",
-    "try_for_each",
-    "fold",
-    "try_fold",
-    "inspect",
-    "scan",
-    "take_while",
-    "skip_while",
-    "map_while",
-    "any",
-    "all",
-    "find",
-    "find_map",
-    "position",
-    "rposition",
-    "rfind",
-    "reduce",
-    "max_by",
-    "min_by",
-    "max_by_key",
-    "min_by_key",
-    "partition",
-    "for_each_concurrent",
-    "try_for_each_concurrent",
-    "and_then",
-    "or_else",
-    "map_err",
-    "map_ok",
-    "unwrap_or_else",
-    "map_or",
-    "map_or_else",
-    "ok_or_else",
-    "get_or_insert_with",
-    "or_insert_with",
-    "or_insert_with_key",
-    "is_some_and",
-    "is_ok_and",
-    "is_none_or",
-    "retain",
-    "retain_mut",
-    "sort_by",
-    "sort_by_key",
-    "sort_unstable_by",
-    "sort_unstable_by_key",
-    "dedup_by",
-    "dedup_by_key",
-    "binary_search_by",
-    "binary_search_by_key",
-    "with",
-    "with_borrow",
-    "with_borrow_mut",
-];
-
-/// Of those, the ones that run their closure once per element: a loop body.
-const PER_ITEM_COMBINATORS: &[&str] = &[
-    "map",
-    "for_each",
-    "then",
-    "filter",
-    "filter_map",
-    "flat_map",
-    "try_for_each",
-    "fold",
-    "try_fold",
-    "inspect",
-    "scan",
-    "take_while",
-    "skip_while",
-    "map_while",
-    "any",
-    "all",
-    "find",
-    "find_map",
-    "for_each_concurrent",
-    "try_for_each_concurrent",
-];
-
-/// Methods of a circuit breaker or limiter that run the closure or future they are given under
-/// it (`breaker.call(|| client.send())`, `limiter.run(async { .. })`).
-const GUARD_METHODS: &[&str] = &["call", "call_with", "run"];
 
 /// How many statements after `let fut = ..` are searched for `guard.call(fut)`: a future is
 /// handed on soon after it is made, and the bound keeps huge blocks linear.
@@ -171,14 +83,6 @@ struct Deferred {
     questions: Vec<(ScopeId, BodyQuestion)>,
 }
 
-/// How the closure about to be visited is used by the expression that contains it.
-#[derive(Clone, Copy)]
-struct ClosureRole {
-    per_item: bool,
-    /// Per item of a collection the code fixes (`(0..4).map(..)`, `(0..n).map(|_| ..)`).
-    fixed_items: bool,
-}
-
 pub struct Checker<'s> {
     pub semantic: SemanticModel,
     pub settings: &'s Settings,
@@ -191,7 +95,8 @@ pub struct Checker<'s> {
     diagnostics: Vec<Diagnostic>,
     /// Where each enclosing statement starts, for suppressions on a statement's first line.
     statements: Vec<Option<Span>>,
-    next_closure_role: Option<ClosureRole>,
+    /// How the expression that contains the closure about to be visited runs it.
+    next_closure_runs: ClosureRuns,
     next_call_awaited: bool,
     /// Names of the enclosing `fn`s, innermost last, for line-independent fingerprints.
     functions: Vec<String>,
@@ -221,7 +126,7 @@ impl<'s> Checker<'s> {
             dispatch: analyze::Dispatch::new(rules),
             diagnostics: Vec::new(),
             statements: Vec::new(),
-            next_closure_role: None,
+            next_closure_runs: ClosureRuns::Elsewhere,
             next_call_awaited: false,
             functions: Vec::new(),
             next_call_in_chain: false,
@@ -433,7 +338,8 @@ impl<'s> Checker<'s> {
             return false;
         };
         let window = &following[..following.len().min(FUTURE_LOOKAHEAD)];
-        let Some(guard) = super::facts::guard_receiving(window, &binding.ident, GUARD_METHODS)
+        let Some(guard) =
+            super::facts::guard_receiving(window, &binding.ident, &data().guard_methods)
         else {
             return false;
         };
@@ -459,10 +365,8 @@ impl<'s> Checker<'s> {
     fn visit_function(&mut self, signature: &syn::Signature, body: &syn::Block) {
         self.semantic.push_scope(ScopeKind::Function {
             is_async: signature.asyncness.is_some(),
+            poll_method: signature.ident.to_string().starts_with("poll"),
         });
-        if signature.ident.to_string().starts_with("poll") {
-            self.semantic.mark_poll_method();
-        }
         for input in &signature.inputs {
             if let syn::FnArg::Typed(typed) = input {
                 let stated = self.semantic.type_name(&typed.ty).map(|name| vec![name]);
@@ -510,8 +414,8 @@ impl<'s> Checker<'s> {
         }
     }
 
-    fn enter_loop(&mut self) {
-        self.semantic.push_scope(ScopeKind::LoopBody);
+    fn enter_loop(&mut self, kind: LoopKind) {
+        self.semantic.push_scope(ScopeKind::LoopBody(kind));
     }
 
     fn leave_loop(&mut self, body: &syn::Block) {
@@ -595,7 +499,9 @@ impl<'ast> Visit<'ast> for Checker<'_> {
     }
 
     fn visit_block(&mut self, block: &'ast syn::Block) {
-        self.semantic.push_scope(ScopeKind::Block);
+        self.semantic.push_scope(ScopeKind::Block {
+            error_branch: false,
+        });
         self.visit_statements(&block.stmts);
         self.semantic.pop_scope();
     }
@@ -622,15 +528,11 @@ impl<'ast> Visit<'ast> for Checker<'_> {
     }
 
     fn visit_expr_closure(&mut self, closure: &'ast syn::ExprClosure) {
-        let role = self.next_closure_role.take();
+        let runs = std::mem::replace(&mut self.next_closure_runs, ClosureRuns::Elsewhere);
         self.semantic.push_scope(ScopeKind::Closure {
             is_async: closure.asyncness.is_some(),
-            runs_inline: role.is_some(),
-            per_item: role.is_some_and(|role| role.per_item),
+            runs,
         });
-        if role.is_some_and(|role| role.per_item && role.fixed_items) {
-            self.semantic.mark_fixed_iterations();
-        }
         for input in &closure.inputs {
             self.semantic.bind(input, None);
         }
@@ -647,38 +549,36 @@ impl<'ast> Visit<'ast> for Checker<'_> {
 
     fn visit_expr_for_loop(&mut self, for_loop: &'ast syn::ExprForLoop) {
         self.visit_expr(&for_loop.expr);
-        self.enter_loop();
-        self.semantic.mark_per_element();
-        if runs_fixed_times(&for_loop.pat, &for_loop.expr) {
-            self.semantic.mark_fixed_iterations();
-        }
+        self.enter_loop(LoopKind::For {
+            fixed_iterations: runs_fixed_times(&for_loop.pat, &for_loop.expr),
+        });
         self.semantic.bind_unknown(&for_loop.pat);
         self.visit_statements(&for_loop.body.stmts);
         self.leave_loop(&for_loop.body);
     }
 
     fn visit_expr_while(&mut self, while_loop: &'ast syn::ExprWhile) {
-        self.enter_loop();
-        if tests_for_error(&while_loop.cond) {
-            self.semantic.mark_error_branch();
-        }
+        self.enter_loop(LoopKind::Repeat {
+            error_branch: tests_for_error(&while_loop.cond),
+        });
         self.visit_expr(&while_loop.cond);
         self.visit_statements(&while_loop.body.stmts);
         self.leave_loop(&while_loop.body);
     }
 
     fn visit_expr_loop(&mut self, loop_expr: &'ast syn::ExprLoop) {
-        self.enter_loop();
+        self.enter_loop(LoopKind::Repeat {
+            error_branch: false,
+        });
         self.visit_statements(&loop_expr.body.stmts);
         self.leave_loop(&loop_expr.body);
     }
 
     fn visit_expr_if(&mut self, if_expr: &'ast syn::ExprIf) {
         // `if let` bindings are visible in the `then` branch only.
-        self.semantic.push_scope(ScopeKind::Block);
-        if tests_for_error(&if_expr.cond) {
-            self.semantic.mark_error_branch();
-        }
+        self.semantic.push_scope(ScopeKind::Block {
+            error_branch: tests_for_error(&if_expr.cond),
+        });
         self.visit_expr(&if_expr.cond);
         self.visit_statements(&if_expr.then_branch.stmts);
         self.semantic.pop_scope();
@@ -693,10 +593,9 @@ impl<'ast> Visit<'ast> for Checker<'_> {
     }
 
     fn visit_arm(&mut self, arm: &'ast syn::Arm) {
-        self.semantic.push_scope(ScopeKind::Block);
-        if matches_error(&arm.pat) {
-            self.semantic.mark_error_branch();
-        }
+        self.semantic.push_scope(ScopeKind::Block {
+            error_branch: matches_error(&arm.pat),
+        });
         self.semantic.bind_unknown(&arm.pat);
         if let Some((_, guard)) = &arm.guard {
             self.visit_expr(guard);
@@ -739,13 +638,10 @@ impl<'ast> Visit<'ast> for Checker<'_> {
             callee = &paren.expr;
         }
         if matches!(callee, Expr::Closure(_)) {
-            self.next_closure_role = Some(ClosureRole {
-                per_item: false,
-                fixed_items: false,
-            });
+            self.next_closure_runs = ClosureRuns::Inline;
         }
         self.visit_expr(&call.func);
-        self.next_closure_role = None;
+        self.next_closure_runs = ClosureRuns::Elsewhere;
         for argument in &call.args {
             self.visit_expr(argument);
         }
@@ -768,28 +664,29 @@ impl<'ast> Visit<'ast> for Checker<'_> {
         self.visit_expr(&call.receiver);
         self.next_call_in_chain = false;
         let method = call.method.to_string();
-        let guard = self.tracks_guards && GUARD_METHODS.contains(&method.as_str());
+        let data = data();
+        let guard = self.tracks_guards && data.guard_methods.contains(&method);
         if guard {
             let spellings = self.semantic.spellings(&call.receiver);
             self.semantic.begin_guard(spellings);
         }
-        let role = INLINE_COMBINATORS
-            .contains(&method.as_str())
-            .then(|| ClosureRole {
-                per_item: PER_ITEM_COMBINATORS.contains(&method.as_str()),
-                fixed_items: false,
-            });
+        let per_item = data.per_item_combinators.contains(&method);
+        let inline = per_item || data.inline_combinators.contains(&method);
         for argument in &call.args {
             if let Expr::Closure(closure) = argument {
-                self.next_closure_role = role.map(|role| ClosureRole {
-                    fixed_items: role.per_item
-                        && closure.inputs.len() == 1
-                        && runs_fixed_times(&closure.inputs[0], iteration_root(&call.receiver)),
-                    ..role
-                });
+                self.next_closure_runs = if per_item {
+                    ClosureRuns::PerItem {
+                        fixed_items: closure.inputs.len() == 1
+                            && runs_fixed_times(&closure.inputs[0], iteration_root(&call.receiver)),
+                    }
+                } else if inline {
+                    ClosureRuns::Inline
+                } else {
+                    ClosureRuns::Elsewhere
+                };
             }
             self.visit_expr(argument);
-            self.next_closure_role = None;
+            self.next_closure_runs = ClosureRuns::Elsewhere;
         }
         if guard {
             self.semantic.end_guard();
@@ -811,7 +708,9 @@ impl<'ast> Visit<'ast> for Checker<'_> {
                 }
             }
             MacroBody::Statements(statements) => {
-                self.semantic.push_scope(ScopeKind::Block);
+                self.semantic.push_scope(ScopeKind::Block {
+                    error_branch: false,
+                });
                 self.visit_statements(&statements);
                 self.semantic.pop_scope();
             }
@@ -823,7 +722,9 @@ impl<'ast> Visit<'ast> for Checker<'_> {
                         self.visit_expr(future);
                         self.next_call_awaited = false;
                     }
-                    self.semantic.push_scope(ScopeKind::Block);
+                    self.semantic.push_scope(ScopeKind::Block {
+                        error_branch: false,
+                    });
                     if let Some(pattern) = &arm.pattern {
                         self.semantic.bind_unknown(pattern);
                     }

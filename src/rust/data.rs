@@ -20,6 +20,22 @@ pub struct RustData {
     pub returns: FxHashMap<String, Vec<String>>,
     pub builder_types: FxHashSet<String>,
     pub transparent_types: FxHashSet<String>,
+    // Names rather than paths, since they are met on receivers of unknown type; the data file
+    // says what each list is for.
+    pub pass_through_methods: FxHashSet<String>,
+    pub wrapping_constructors: FxHashSet<String>,
+    pub inline_combinators: FxHashSet<String>,
+    pub per_item_combinators: FxHashSet<String>,
+    pub guard_methods: FxHashSet<String>,
+    pub permit_methods: FxHashSet<String>,
+    pub wait_methods: FxHashSet<String>,
+    pub result_unwraps: FxHashSet<String>,
+    pub per_item_adaptors: FxHashSet<String>,
+    pub bounded_streams: FxHashSet<String>,
+    pub holding_methods: FxHashSet<String>,
+    pub join_drains: FxHashSet<String>,
+    pub display_macros: FxHashSet<String>,
+    pub random_methods: FxHashSet<String>,
     /// `(path, canonical path)` pairs, longest path first.
     pub module_aliases: Vec<(String, String)>,
     /// Every path that is a list entry or a prefix of one: what a glob import can bring in.
@@ -41,11 +57,25 @@ enum RawReturn {
 }
 
 #[derive(Deserialize)]
-#[serde(rename_all = "kebab-case")]
+#[serde(rename_all = "kebab-case", deny_unknown_fields)]
 struct RawSemantic {
     returns: FxHashMap<String, RawReturn>,
-    builder_types: Vec<String>,
-    transparent_types: Vec<String>,
+    builder_types: FxHashSet<String>,
+    transparent_types: FxHashSet<String>,
+    pass_through_methods: FxHashSet<String>,
+    wrapping_constructors: FxHashSet<String>,
+    inline_combinators: FxHashSet<String>,
+    per_item_combinators: FxHashSet<String>,
+    guard_methods: FxHashSet<String>,
+    permit_methods: FxHashSet<String>,
+    wait_methods: FxHashSet<String>,
+    result_unwraps: FxHashSet<String>,
+    per_item_adaptors: FxHashSet<String>,
+    bounded_streams: FxHashSet<String>,
+    holding_methods: FxHashSet<String>,
+    join_drains: FxHashSet<String>,
+    display_macros: FxHashSet<String>,
+    random_methods: FxHashSet<String>,
     module_aliases: FxHashMap<String, String>,
 }
 
@@ -86,8 +116,22 @@ fn load(text: &str) -> Result<RustData, String> {
     Ok(RustData {
         lists,
         returns,
-        builder_types: raw.semantic.builder_types.into_iter().collect(),
-        transparent_types: raw.semantic.transparent_types.into_iter().collect(),
+        builder_types: raw.semantic.builder_types,
+        transparent_types: raw.semantic.transparent_types,
+        pass_through_methods: raw.semantic.pass_through_methods,
+        wrapping_constructors: raw.semantic.wrapping_constructors,
+        inline_combinators: raw.semantic.inline_combinators,
+        per_item_combinators: raw.semantic.per_item_combinators,
+        guard_methods: raw.semantic.guard_methods,
+        permit_methods: raw.semantic.permit_methods,
+        wait_methods: raw.semantic.wait_methods,
+        result_unwraps: raw.semantic.result_unwraps,
+        per_item_adaptors: raw.semantic.per_item_adaptors,
+        bounded_streams: raw.semantic.bounded_streams,
+        holding_methods: raw.semantic.holding_methods,
+        join_drains: raw.semantic.join_drains,
+        display_macros: raw.semantic.display_macros,
+        random_methods: raw.semantic.random_methods,
         module_aliases,
         known_paths,
     })
@@ -185,6 +229,36 @@ mod tests {
             ["std::sync::mpsc::Sender", "std::sync::mpsc::Receiver"]
         );
         assert!(data.known_paths.contains("std::thread"));
+    }
+
+    #[test]
+    fn semantic_name_lists_load() {
+        let data = load(DATA_TOML).unwrap();
+        assert!(data.pass_through_methods.contains("clone"));
+        assert!(data.wrapping_constructors.contains("new"));
+        assert!(data.inline_combinators.contains("unwrap_or_else"));
+        assert!(data.per_item_combinators.contains("for_each"));
+        assert!(data.guard_methods.contains("call"));
+        assert!(data.permit_methods.contains("acquire_owned"));
+        assert!(data.wait_methods.contains("until_ready"));
+        assert!(data.result_unwraps.contains("expect"));
+        assert!(data.per_item_adaptors.contains("map"));
+        assert!(data.bounded_streams.contains("buffer_unordered"));
+        assert!(data.holding_methods.contains("spawn"));
+        assert!(data.join_drains.contains("join_next"));
+        assert!(data.display_macros.contains("println"));
+        assert!(data.random_methods.contains("gen_range"));
+        // A per-item combinator also runs inline; listing it under both would be a slip.
+        assert!(data
+            .inline_combinators
+            .is_disjoint(&data.per_item_combinators));
+    }
+
+    #[test]
+    fn unknown_semantic_keys_are_rejected() {
+        let misspelt = DATA_TOML.replace("guard-methods =", "guard-method =");
+        let error = load(&misspelt).unwrap_err();
+        assert!(error.contains("guard-method"), "{error}");
     }
 
     #[test]

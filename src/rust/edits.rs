@@ -241,9 +241,10 @@ mod tests {
                 _ => None,
             })
             .expect("a function");
-        checker
-            .semantic
-            .push_scope(ScopeKind::Function { is_async: true });
+        checker.semantic.push_scope(ScopeKind::Function {
+            is_async: true,
+            poll_method: false,
+        });
         let statements = &function.block.stmts;
         checker
             .semantic

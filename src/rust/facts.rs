@@ -7,6 +7,9 @@ use proc_macro2::LineColumn;
 use syn::visit::Visit;
 use syn::Expr;
 
+use rustc_hash::FxHashSet;
+
+use super::data::data;
 use super::macros::WalksMacroBodies;
 
 /// A method chain split into its root and its calls, innermost first:
@@ -52,40 +55,6 @@ pub fn is_literal_collection(expr: &Expr) -> bool {
     }
 }
 
-/// Methods of semaphores and limiters that hand back a permit, released when it is dropped.
-const PERMIT_METHODS: &[&str] = &[
-    "acquire",
-    "acquire_owned",
-    "acquire_many",
-    "acquire_many_owned",
-    "try_acquire",
-    "try_acquire_owned",
-    "try_acquire_many",
-    "try_acquire_many_owned",
-];
-
-/// Methods of rate limiters (governor) that wait for capacity and hold nothing afterwards.
-const WAIT_METHODS: &[&str] = &[
-    "until_ready",
-    "until_n_ready",
-    "until_key_ready",
-    "until_ready_with_jitter",
-    "until_n_ready_with_jitter",
-    "until_key_ready_with_jitter",
-];
-
-/// Calls after the acquiring one that unwrap its result without giving up the permit.
-const RESULT_UNWRAPS: &[&str] = &[
-    "unwrap",
-    "expect",
-    "ok",
-    "map_err",
-    "context",
-    "with_context",
-    "wrap_err",
-    "wrap_err_with",
-];
-
 /// How a value is obtained from a guard object.
 #[derive(Debug, PartialEq, Eq)]
 enum Acquisition {
@@ -98,14 +67,15 @@ enum Acquisition {
 /// `sem.acquire().await?` → (`sem`, permit); `limiter.until_ready().await` → (`limiter`, wait).
 fn acquisition(expr: &Expr) -> Option<(&Expr, Acquisition)> {
     let (_, calls) = method_chain(expr);
+    let data = data();
     let acquiring = calls
         .iter()
-        .rposition(|call| !RESULT_UNWRAPS.contains(&call.method.to_string().as_str()))?;
+        .rposition(|call| !data.result_unwraps.contains(&call.method.to_string()))?;
     let call = calls[acquiring];
     let method = call.method.to_string();
-    let kind = if PERMIT_METHODS.contains(&method.as_str()) {
+    let kind = if data.permit_methods.contains(&method) {
         Acquisition::Permit
-    } else if WAIT_METHODS.contains(&method.as_str()) {
+    } else if data.wait_methods.contains(&method) {
         Acquisition::Wait
     } else {
         return None;
@@ -187,7 +157,7 @@ fn is_count(root: &Expr, calls: &[&syn::ExprMethodCall]) -> bool {
     });
     let ignores_item = calls
         .iter()
-        .find(|call| PER_ITEM_ADAPTORS.contains(&call.method.to_string().as_str()))
+        .find(|call| data().per_item_adaptors.contains(&call.method.to_string()))
         .and_then(|call| match call.args.first() {
             Some(Expr::Closure(closure)) => closure.inputs.first(),
             _ => None,
@@ -224,11 +194,11 @@ pub fn is_self_field(expr: &Expr) -> bool {
 pub fn guard_receiving<'s>(
     statements: &'s [syn::Stmt],
     name: &syn::Ident,
-    methods: &[&str],
+    methods: &FxHashSet<String>,
 ) -> Option<&'s Expr> {
     struct Finder<'s, 'n> {
         name: &'n syn::Ident,
-        methods: &'n [&'n str],
+        methods: &'n FxHashSet<String>,
         found: Option<&'s Expr>,
     }
 
@@ -247,8 +217,7 @@ pub fn guard_receiving<'s>(
             if self.found.is_some() {
                 return;
             }
-            let method = call.method.to_string();
-            if self.methods.contains(&method.as_str())
+            if self.methods.contains(&call.method.to_string())
                 && call.args.iter().any(|argument| names(argument, self.name))
             {
                 self.found = Some(&call.receiver);
@@ -274,12 +243,6 @@ pub fn guard_receiving<'s>(
     }
     finder.found
 }
-
-/// Iterator adaptors that turn each element into a new value (here: a future).
-const PER_ITEM_ADAPTORS: &[&str] = &["map", "filter_map", "flat_map", "then", "map_ok"];
-
-/// Streams that poll a bounded number of futures at a time.
-const BOUNDED_STREAMS: &[&str] = &["buffered", "buffer_unordered", "take"];
 
 /// What an iterator expression handed to a fan-out builds its futures from.
 #[derive(Debug, PartialEq, Eq)]
@@ -308,17 +271,18 @@ pub fn fan_out(expr: &Expr) -> FanOut {
         return FanOut::Opaque;
     }
     let method = |call: &&syn::ExprMethodCall| call.method.to_string();
+    let data = data();
     if calls
         .iter()
         .map(method)
-        .any(|name| BOUNDED_STREAMS.contains(&name.as_str()))
+        .any(|name| data.bounded_streams.contains(&name))
     {
         return FanOut::Bounded;
     }
     if calls
         .iter()
         .map(method)
-        .any(|name| PER_ITEM_ADAPTORS.contains(&name.as_str()))
+        .any(|name| data.per_item_adaptors.contains(&name))
     {
         return FanOut::Unbounded;
     }
@@ -344,55 +308,6 @@ impl Body<'_> {
         }
     }
 }
-
-/// Methods by which a collection takes in a task or a future (`handles.push(..)`,
-/// `set.spawn(..)`): what a loop that spawns keeps its tasks in.
-const HOLDING_METHODS: &[&str] = &[
-    "push",
-    "push_back",
-    "push_front",
-    "insert",
-    "extend",
-    "spawn",
-    "spawn_local",
-    "spawn_on",
-    "spawn_local_on",
-    "spawn_blocking",
-];
-
-/// A `JoinSet`'s methods that wait for a task to finish and take it out.
-const JOIN_DRAINS: &[&str] = &[
-    "join_next",
-    "join_next_with_id",
-    "try_join_next",
-    "try_join_next_with_id",
-];
-
-/// Macros whose arguments are formatted for display or logging, not used as values.
-const DISPLAY_MACROS: &[&str] = &[
-    "print",
-    "println",
-    "eprint",
-    "eprintln",
-    "format",
-    "format_args",
-    "write",
-    "writeln",
-    "panic",
-    "unreachable",
-    "todo",
-    "unimplemented",
-    "trace",
-    "debug",
-    "info",
-    "warn",
-    "error",
-    "log",
-    "event",
-];
-
-/// Method names of randomness APIs that no word of theirs gives away (`rng.gen_range(..)`).
-const RANDOM_METHODS: &[&str] = &["gen_range", "gen_ratio", "gen_bool"];
 
 /// A call in a body, as the questions below see it.
 struct CallFact {
@@ -442,8 +357,8 @@ fn calls_in(body: Body) -> Vec<CallFact> {
         fn visit_attribute(&mut self, _: &'ast syn::Attribute) {}
 
         fn visit_macro(&mut self, mac: &'ast syn::Macro) {
-            let displays = super::macros::name(mac)
-                .is_some_and(|name| DISPLAY_MACROS.contains(&name.as_str()));
+            let displays =
+                super::macros::name(mac).is_some_and(|name| data().display_macros.contains(&name));
             self.displaying += usize::from(displays);
             super::macros::walk_body(self, mac);
             self.displaying -= usize::from(displays);
@@ -498,7 +413,7 @@ fn takes_permit(call: &CallFact) -> bool {
     if call.is_method {
         call.name.starts_with("acquire") || call.name.starts_with("try_acquire")
     } else {
-        PERMIT_METHODS.contains(&call.name.as_str())
+        data().permit_methods.contains(&call.name)
     }
 }
 
@@ -510,6 +425,7 @@ fn takes_permit(call: &CallFact) -> bool {
 /// (`if queue.len() == queue.capacity() { spawn(..) }`).
 pub fn bounds_spawned_tasks(body: Body, set: Option<&str>, spawn: LineColumn) -> bool {
     let calls = calls_in(body);
+    let data = data();
     if calls.iter().any(takes_permit) {
         return true;
     }
@@ -521,7 +437,7 @@ pub fn bounds_spawned_tasks(body: Body, set: Option<&str>, spawn: LineColumn) ->
         .chain(
             calls
                 .iter()
-                .filter(|call| call.is_method && HOLDING_METHODS.contains(&call.name.as_str()))
+                .filter(|call| call.is_method && data.holding_methods.contains(&call.name))
                 .filter_map(|call| call.receiver.as_deref()),
         )
         .collect();
@@ -532,8 +448,7 @@ pub fn bounds_spawned_tasks(body: Body, set: Option<&str>, spawn: LineColumn) ->
                 .as_deref()
                 .is_some_and(|receiver| holders.contains(&receiver));
         on_holder
-            && ((call.name == "len" && !call.displayed)
-                || JOIN_DRAINS.contains(&call.name.as_str()))
+            && ((call.name == "len" && !call.displayed) || data.join_drains.contains(&call.name))
     })
 }
 
@@ -688,7 +603,7 @@ pub fn accepts_connections(body: Body) -> bool {
 /// word containing `random` or `jitter` (`rand::random`, `JitterBackoff`, `with_jitter`), a
 /// randomness crate (`fastrand`), or a method like `gen_range`. Not `brand` or `operand`.
 fn names_randomness(identifier: &str, crates: &crate::matcher::CallMatcher) -> bool {
-    if RANDOM_METHODS.contains(&identifier) || crates.matches(identifier) {
+    if data().random_methods.contains(identifier) || crates.matches(identifier) {
         return true;
     }
     identifier_words(identifier).any(|word| {
@@ -803,8 +718,7 @@ fn any_identifier(
 /// `let jitter = ..`, `ExponentialJitter`), or a path that resolves into a randomness crate
 /// (`r()` after `use rand::random as r;`).
 pub fn draws_randomness(body: Body, semantic: &super::semantic::SemanticModel) -> bool {
-    let crates =
-        super::data::data().list(crate::registry::Rule::RetryWithoutJitter, "random-crates");
+    let crates = data().list(crate::registry::Rule::RetryWithoutJitter, "random-crates");
     any_identifier(
         body,
         &|identifier| names_randomness(identifier, crates),
@@ -866,8 +780,7 @@ mod tests {
 
     #[test]
     fn randomness_is_named_by_words_not_letters() {
-        let crates = super::super::data::data()
-            .list(crate::registry::Rule::RetryWithoutJitter, "random-crates");
+        let crates = data().list(crate::registry::Rule::RetryWithoutJitter, "random-crates");
         for name in [
             "rand",
             "thread_rng",

@@ -18,20 +18,55 @@ pub enum ScopeKind {
     Module {
         inherits_parent: bool,
     },
+    /// `poll_method`: a `poll`/`poll_*` method (a hand-written `Future`/`Stream`), whose loops
+    /// step a state machine rather than iterate items.
     Function {
         is_async: bool,
+        poll_method: bool,
     },
-    /// `runs_inline`: the closure runs before the enclosing code continues (invoked on the spot
-    /// or passed to a synchronous combinator), so it shares the enclosing async context;
-    /// `per_item`: it runs once per element (an iterator adaptor), like a loop body.
     Closure {
         is_async: bool,
-        runs_inline: bool,
-        per_item: bool,
+        runs: ClosureRuns,
     },
     AsyncBlock,
-    Block,
-    LoopBody,
+    /// `error_branch`: the branch that handles an error (`Err(e) =>`, `if let Err(..)`,
+    /// `if r.is_err()`).
+    Block {
+        error_branch: bool,
+    },
+    LoopBody(LoopKind),
+}
+
+/// When and how often a closure runs, as the expression that contains it uses it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ClosureRuns {
+    /// Handed to another function (`thread::spawn`, `spawn_blocking`, a stored callback): it may
+    /// run later or on another thread, so it does not share the enclosing context.
+    Elsewhere,
+    /// Before the enclosing code continues (invoked on the spot or passed to a synchronous
+    /// combinator), so it shares the enclosing async context.
+    Inline,
+    /// Inline, once per element (an iterator adaptor), like a loop body; `fixed_items` when the
+    /// code fixes the elements (`(0..4).map(..)`, `[a, b].iter().map(..)`): no fan-out.
+    PerItem { fixed_items: bool },
+}
+
+impl ClosureRuns {
+    fn inline(self) -> bool {
+        !matches!(self, ClosureRuns::Elsewhere)
+    }
+}
+
+/// What drives a loop's iterations.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LoopKind {
+    /// A `for` loop: one iteration per element of a collection; `fixed_iterations` when the code
+    /// fixes how many (`for _ in 0..4`, `for x in [a, b]`): no fan-out.
+    For { fixed_iterations: bool },
+    /// A `while` or `loop`, which may be retrying or polling rather than iterating items;
+    /// `error_branch` when a `while`'s condition tests for an error (`while let Err(e) = ..`),
+    /// so that its body handles one.
+    Repeat { error_branch: bool },
 }
 
 /// A scope the walk is in, named by its depth: it names that scope until the walk leaves it.
@@ -51,15 +86,6 @@ struct Scope {
     /// binding of each name, if any. A map, not a list: a look-up that misses would scan every
     /// binding of the scope, quadratic in a long function body.
     locals: FxHashMap<String, Option<String>>,
-    /// A loop over a fixed number of items (`for _ in 0..4`, `for x in [a, b]`): no fan-out.
-    fixed_iterations: bool,
-    /// A `for` loop: one iteration per element of a collection (not a `loop`/`while`, which
-    /// also retry and poll).
-    per_element: bool,
-    /// A `poll`/`poll_*` method: its loops step a state machine, they do not iterate items.
-    poll_method: bool,
-    /// The branch that handles an error (`Err(e) =>`, `if let Err(..)`, `if r.is_err()`).
-    error_branch: bool,
     /// Guards in force here: the arguments of a guard's `.call(...)` being walked, permits
     /// held by `let` bindings of this block, and rate limiters waited on earlier in it.
     guards: Vec<Guard>,
@@ -81,10 +107,6 @@ impl Scope {
             globs: Vec::new(),
             items: FxHashSet::default(),
             locals: FxHashMap::default(),
-            fixed_iterations: false,
-            per_element: false,
-            poll_method: false,
-            error_branch: false,
             guards: Vec::new(),
         }
     }
@@ -104,22 +126,6 @@ pub struct SemanticModel {
     /// Field types of the file's structs, by struct name; `None` when two structs share a name.
     struct_fields: FxHashMap<String, Option<FxHashMap<String, String>>>,
 }
-
-/// Methods that hand back (a reference to) the value they are called on, for type purposes.
-const PASS_THROUGH_METHODS: &[&str] = &[
-    "unwrap",
-    "expect",
-    "unwrap_or_default",
-    "unwrap_unchecked",
-    "clone",
-    "to_owned",
-    "as_ref",
-    "as_mut",
-    "by_ref",
-];
-
-/// Calls of a smart pointer's constructor keep the type of what they wrap (`Arc::new(m)`).
-const WRAPPING_CONSTRUCTORS: &[&str] = &["new", "from", "clone", "pin"];
 
 impl Default for SemanticModel {
     fn default() -> Self {
@@ -144,34 +150,6 @@ impl SemanticModel {
 
     pub(super) fn pop_scope(&mut self) {
         self.scopes.pop();
-    }
-
-    /// Marks the loop just pushed as running a fixed number of times.
-    pub(super) fn mark_fixed_iterations(&mut self) {
-        if let Some(scope) = self.scopes.last_mut() {
-            scope.fixed_iterations = true;
-        }
-    }
-
-    /// Marks the function just pushed as a `Future`/`Stream` poll method.
-    pub(super) fn mark_poll_method(&mut self) {
-        if let Some(scope) = self.scopes.last_mut() {
-            scope.poll_method = true;
-        }
-    }
-
-    /// Marks the loop just pushed as a `for` loop.
-    pub(super) fn mark_per_element(&mut self) {
-        if let Some(scope) = self.scopes.last_mut() {
-            scope.per_element = true;
-        }
-    }
-
-    /// Marks the block just pushed as the handler of an error.
-    pub(super) fn mark_error_branch(&mut self) {
-        if let Some(scope) = self.scopes.last_mut() {
-            scope.error_branch = true;
-        }
     }
 
     /// Records the `use` items and item names of a module or block, which are in scope for
@@ -356,12 +334,12 @@ impl SemanticModel {
     pub fn in_async_context(&self) -> bool {
         for scope in self.scopes.iter().rev() {
             match scope.kind {
-                ScopeKind::Block | ScopeKind::LoopBody => continue,
+                ScopeKind::Block { .. } | ScopeKind::LoopBody(_) => continue,
                 ScopeKind::AsyncBlock => return true,
-                ScopeKind::Function { is_async } => return is_async,
+                ScopeKind::Function { is_async, .. } => return is_async,
                 ScopeKind::Closure { is_async: true, .. } => return true,
-                ScopeKind::Closure { runs_inline, .. } => {
-                    if !runs_inline {
+                ScopeKind::Closure { runs, .. } => {
+                    if !runs.inline() {
                         return false;
                     }
                 }
@@ -376,13 +354,12 @@ impl SemanticModel {
     pub fn in_sync_function_body(&self) -> bool {
         for scope in self.scopes.iter().rev() {
             match scope.kind {
-                ScopeKind::Block | ScopeKind::LoopBody => continue,
+                ScopeKind::Block { .. } | ScopeKind::LoopBody(_) => continue,
                 ScopeKind::Closure {
                     is_async: false,
-                    runs_inline: true,
-                    ..
-                } => continue,
-                ScopeKind::Function { is_async } => return !is_async,
+                    runs,
+                } if runs.inline() => continue,
+                ScopeKind::Function { is_async, .. } => return !is_async,
                 _ => return false,
             }
         }
@@ -441,9 +418,9 @@ impl SemanticModel {
     pub fn can_await(&self) -> bool {
         for scope in self.scopes.iter().rev() {
             match scope.kind {
-                ScopeKind::Block | ScopeKind::LoopBody => continue,
+                ScopeKind::Block { .. } | ScopeKind::LoopBody(_) => continue,
                 ScopeKind::AsyncBlock => return true,
-                ScopeKind::Function { is_async } | ScopeKind::Closure { is_async, .. } => {
+                ScopeKind::Function { is_async, .. } | ScopeKind::Closure { is_async, .. } => {
                     return is_async
                 }
                 ScopeKind::Module { .. } => return false,
@@ -457,10 +434,15 @@ impl SemanticModel {
     pub fn in_loop(&self) -> bool {
         for scope in self.scopes.iter().rev() {
             match scope.kind {
-                ScopeKind::LoopBody | ScopeKind::Closure { per_item: true, .. } => return true,
-                ScopeKind::Block | ScopeKind::AsyncBlock => continue,
+                ScopeKind::LoopBody(_)
+                | ScopeKind::Closure {
+                    runs: ClosureRuns::PerItem { .. },
+                    ..
+                } => return true,
+                ScopeKind::Block { .. } | ScopeKind::AsyncBlock => continue,
                 ScopeKind::Closure {
-                    runs_inline: true, ..
+                    runs: ClosureRuns::Inline,
+                    ..
                 } => continue,
                 _ => return false,
             }
@@ -479,12 +461,15 @@ impl SemanticModel {
     pub fn loop_scope(&self) -> Option<ScopeId> {
         for (index, scope) in self.scopes.iter().enumerate().rev() {
             match scope.kind {
-                ScopeKind::LoopBody | ScopeKind::Closure { per_item: true, .. } => {
-                    return Some(ScopeId(index))
-                }
-                ScopeKind::Block | ScopeKind::AsyncBlock => continue,
+                ScopeKind::LoopBody(_)
+                | ScopeKind::Closure {
+                    runs: ClosureRuns::PerItem { .. },
+                    ..
+                } => return Some(ScopeId(index)),
+                ScopeKind::Block { .. } | ScopeKind::AsyncBlock => continue,
                 ScopeKind::Closure {
-                    runs_inline: true, ..
+                    runs: ClosureRuns::Inline,
+                    ..
                 } => continue,
                 _ => return None,
             }
@@ -495,27 +480,41 @@ impl SemanticModel {
     /// Whether the innermost loop runs a number of times the code fixes (`for _ in 0..4`,
     /// `for x in [a, b]`), so work started per iteration is bounded.
     pub fn loop_is_fixed(&self) -> bool {
-        self.current_loop_scope()
-            .is_some_and(|scope| scope.fixed_iterations)
+        self.current_loop_scope().is_some_and(|scope| {
+            matches!(
+                scope.kind,
+                ScopeKind::LoopBody(LoopKind::For {
+                    fixed_iterations: true
+                }) | ScopeKind::Closure {
+                    runs: ClosureRuns::PerItem { fixed_items: true },
+                    ..
+                }
+            )
+        })
     }
 
     /// In a `for` loop or an iterator adaptor's closure (one iteration per element), rather than
     /// a `loop`/`while` that may be retrying or polling.
     pub fn in_per_element_loop(&self) -> bool {
         self.current_loop_scope().is_some_and(|scope| {
-            scope.per_element || matches!(scope.kind, ScopeKind::Closure { .. })
+            matches!(
+                scope.kind,
+                ScopeKind::LoopBody(LoopKind::For { .. }) | ScopeKind::Closure { .. }
+            )
         })
     }
 
-    /// In the error branch of a match or `if` that is itself inside a loop of this function: the
-    /// shape of a retry.
+    /// In the error branch of a match or `if` that is itself inside a loop of this function, or
+    /// in the body of a `while` that tests for an error: the shape of a retry.
     pub fn in_error_branch_of_loop(&self) -> bool {
         let mut in_error_branch = false;
         for scope in self.scopes.iter().rev() {
-            in_error_branch |= scope.error_branch;
             match scope.kind {
-                ScopeKind::LoopBody => return in_error_branch,
-                ScopeKind::Block | ScopeKind::AsyncBlock => continue,
+                ScopeKind::LoopBody(kind) => {
+                    return in_error_branch || kind == LoopKind::Repeat { error_branch: true }
+                }
+                ScopeKind::Block { error_branch } => in_error_branch |= error_branch,
+                ScopeKind::AsyncBlock => {}
                 _ => return false,
             }
         }
@@ -525,11 +524,10 @@ impl SemanticModel {
     /// In a `poll`/`poll_*` method (a hand-written `Future`/`Stream`): its loops drive a state
     /// machine, so work started in them is per state change, not per item.
     pub fn in_poll_method(&self) -> bool {
-        self.scopes
-            .iter()
-            .rev()
-            .find(|scope| matches!(scope.kind, ScopeKind::Function { .. }))
-            .is_some_and(|scope| scope.poll_method)
+        self.scopes.iter().rev().find_map(|scope| match scope.kind {
+            ScopeKind::Function { poll_method, .. } => Some(poll_method),
+            _ => None,
+        }) == Some(true)
     }
 
     /// The spellings of each guard in force here, innermost first: those of this function's
@@ -793,8 +791,9 @@ impl SemanticModel {
                     return None;
                 }
                 if data().transparent_types.contains(owner) {
-                    return WRAPPING_CONSTRUCTORS
-                        .contains(&function_name)
+                    return data()
+                        .wrapping_constructors
+                        .contains(function_name)
                         .then(|| self.value_types_within(call.args.first()?, links))
                         .flatten();
                 }
@@ -804,7 +803,7 @@ impl SemanticModel {
             }
             Expr::MethodCall(call) => {
                 let method = call.method.to_string();
-                if PASS_THROUGH_METHODS.contains(&method.as_str()) {
+                if data().pass_through_methods.contains(&method) {
                     return self.value_types_within(&call.receiver, links);
                 }
                 let mut receivers = self.value_types_within(&call.receiver, links)?;
@@ -884,7 +883,9 @@ fn strip_pass_through(expr: &Expr) -> &Expr {
         Expr::Group(group) => strip_pass_through(&group.expr),
         Expr::MethodCall(call)
             if call.args.is_empty()
-                && PASS_THROUGH_METHODS.contains(&call.method.to_string().as_str()) =>
+                && data()
+                    .pass_through_methods
+                    .contains(&call.method.to_string()) =>
         {
             strip_pass_through(&call.receiver)
         }
@@ -1132,7 +1133,10 @@ mod tests {
     #[test]
     fn locals_shadow_imports_and_carry_their_types() {
         let mut model = model("use std::sync::mpsc; use std::thread;");
-        model.push_scope(ScopeKind::Function { is_async: true });
+        model.push_scope(ScopeKind::Function {
+            is_async: true,
+            poll_method: false,
+        });
         let pattern: syn::Pat = syn::parse_quote!((tx, rx));
         let init: Expr = syn::parse_quote!(mpsc::channel::<u8>());
         let types = model.value_types(&init);
@@ -1153,25 +1157,31 @@ mod tests {
     #[test]
     fn async_and_loop_context_follow_closures_and_blocks() {
         let mut model = model("");
-        model.push_scope(ScopeKind::Function { is_async: true });
+        model.push_scope(ScopeKind::Function {
+            is_async: true,
+            poll_method: false,
+        });
         assert!(model.in_async_context() && model.can_await() && !model.in_loop());
-        model.push_scope(ScopeKind::LoopBody);
+        model.push_scope(ScopeKind::LoopBody(LoopKind::Repeat {
+            error_branch: false,
+        }));
         assert!(model.in_loop());
         model.push_scope(ScopeKind::Closure {
             is_async: false,
-            runs_inline: true,
-            per_item: true,
+            runs: ClosureRuns::PerItem { fixed_items: false },
         });
         assert!(model.in_async_context() && !model.can_await() && model.in_loop());
         model.push_scope(ScopeKind::Closure {
             is_async: false,
-            runs_inline: false,
-            per_item: false,
+            runs: ClosureRuns::Elsewhere,
         });
         assert!(!model.in_async_context() && !model.in_loop());
         model.push_scope(ScopeKind::AsyncBlock);
         assert!(model.in_async_context() && model.can_await());
-        model.push_scope(ScopeKind::Function { is_async: false });
+        model.push_scope(ScopeKind::Function {
+            is_async: false,
+            poll_method: false,
+        });
         assert!(!model.in_async_context());
     }
 }
