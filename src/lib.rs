@@ -10,6 +10,7 @@
 pub mod audit;
 pub mod baseline;
 pub mod cache;
+pub mod calls;
 pub mod cli;
 pub mod config;
 pub mod diagnostic;

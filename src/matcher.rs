@@ -6,8 +6,6 @@
 
 use rustc_hash::{FxHashMap, FxHashSet};
 
-use crate::registry::Rule;
-
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct CallPattern {
     text: String,
@@ -172,71 +170,38 @@ impl<T: Copy> FirstMatch<T> {
     }
 }
 
-/// The named pattern lists of a `rules/data/*.toml` file, keyed by rule and list name, each as
-/// parsed patterns (for extending with user patterns) and as a matcher.
-#[derive(Debug)]
-pub struct RuleLists {
-    /// The data file, for the message when a list a rule asks for is missing.
-    file: &'static str,
-    /// Nested so that a look-up by `&str` list name allocates nothing (it runs per call site).
-    lists: FxHashMap<Rule, FxHashMap<String, (Vec<CallPattern>, CallMatcher)>>,
+/// A list of patterns in a `rules/data/*.toml` file, parsed (for extending with the user's
+/// patterns) and as a matcher. An invalid pattern fails the load.
+#[derive(Debug, Clone, Default)]
+pub struct PatternList {
+    patterns: Vec<CallPattern>,
+    matcher: CallMatcher,
 }
 
-impl RuleLists {
-    /// Parses a data file's `[<rule-name>]` sections, whose every key is a list of patterns.
-    pub fn parse(
-        file: &'static str,
-        sections: FxHashMap<String, FxHashMap<String, Vec<String>>>,
-    ) -> Result<RuleLists, String> {
-        let mut lists: FxHashMap<Rule, FxHashMap<_, _>> = FxHashMap::default();
-        for (rule_name, rule_lists) in sections {
-            let rule = Rule::from_code_or_name(&rule_name)
-                .ok_or_else(|| format!("{file}: section `{rule_name}` is not a rule name"))?;
-            for (list_name, entries) in rule_lists {
-                let patterns = entries
-                    .iter()
-                    .map(|entry| CallPattern::parse(entry))
-                    .collect::<Result<Vec<_>, _>>()?;
-                let matcher = CallMatcher::new(&patterns);
-                lists
-                    .entry(rule)
-                    .or_default()
-                    .insert(list_name, (patterns, matcher));
-            }
-        }
-        Ok(RuleLists { file, lists })
+impl PatternList {
+    pub fn matches(&self, qualified_name: &str) -> bool {
+        self.matcher.matches(qualified_name)
     }
 
-    /// A named list of a rule's section; a missing list is a bug caught by the data tests.
-    pub fn list(&self, rule: Rule, list: &str) -> &CallMatcher {
-        &self.entry(rule, list).1
+    pub fn patterns(&self) -> &[CallPattern] {
+        &self.patterns
     }
 
-    pub fn patterns(&self, rule: Rule, list: &str) -> &[CallPattern] {
-        &self.entry(rule, list).0
+    pub fn matcher(&self) -> &CallMatcher {
+        &self.matcher
     }
+}
 
-    /// A list's patterns, or none when the rule's section does not have it.
-    pub fn patterns_or_empty(&self, rule: Rule, list: &str) -> &[CallPattern] {
-        self.find(rule, list)
-            .map_or(&[][..], |(patterns, _)| patterns.as_slice())
-    }
-
-    fn find(&self, rule: Rule, list: &str) -> Option<&(Vec<CallPattern>, CallMatcher)> {
-        self.lists.get(&rule)?.get(list)
-    }
-
-    /// Every pattern of every list.
-    pub fn all_patterns(&self) -> impl Iterator<Item = &CallPattern> {
-        self.lists
-            .values()
-            .flat_map(FxHashMap::values)
-            .flat_map(|(patterns, _)| patterns)
-    }
-
-    fn entry(&self, rule: Rule, list: &str) -> &(Vec<CallPattern>, CallMatcher) {
-        self.find(rule, list)
-            .unwrap_or_else(|| panic!("{} has no `{}.{list}`", self.file, rule.name()))
+impl<'de> serde::Deserialize<'de> for PatternList {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let entries = Vec::<String>::deserialize(deserializer)?;
+        let patterns = entries
+            .iter()
+            .map(|entry| CallPattern::parse(entry))
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(serde::de::Error::custom)?;
+        let matcher = CallMatcher::new(&patterns);
+        Ok(PatternList { patterns, matcher })
     }
 }
 

@@ -10,7 +10,7 @@ use rustc_hash::{FxHashMap, FxHashSet};
 /// Rule options from the config, keyed by rule and option name.
 pub type RuleOptions = FxHashMap<(Rule, &'static str), OptionValue>;
 
-use super::{ConfigFile, GuardedCall, OptionValue};
+use super::{ConfigFile, GuardedCall, OptionKind, OptionValue, RuleOption};
 use crate::registry::{resolve_rule_set, Rule, RuleSet, Selector};
 use crate::test_code::TestCodePolicy;
 
@@ -65,8 +65,8 @@ pub struct Settings {
     /// (discovery asks this of every file and directory).
     exclude_names: Option<FxHashSet<String>>,
     per_file_ignores: Vec<(GlobSet, RuleSet)>,
-    pub python: crate::python::CallTables,
-    pub rust: crate::rust::CallTables,
+    pub python: crate::calls::CallTables,
+    pub rust: crate::calls::CallTables,
     /// Boolean rule options (`include-rust-fan-out`, ...), for either language.
     flags: FxHashMap<(Rule, &'static str), bool>,
     /// Rules whose `test-code` policy the config sets (`test-code`, `[rules.<name>] test-code`),
@@ -162,8 +162,8 @@ impl Settings {
             .iter()
             .map(|(rule, name, value)| ((*rule, *name), value.clone()))
             .collect();
-        let python = crate::python::CallTables::new(&rule_options);
-        let rust = crate::rust::CallTables::new(&rule_options);
+        let python = crate::calls::CallTables::new(crate::python::data::data(), &rule_options);
+        let rust = crate::calls::CallTables::new(crate::rust::data::data(), &rule_options);
         let flags = rule_options
             .iter()
             .filter_map(|(&key, value)| match value {
@@ -209,8 +209,17 @@ impl Settings {
     }
 
     /// A boolean option of a rule; `false` unless the config sets it.
-    pub fn flag(&self, rule: Rule, option: &'static str) -> bool {
-        self.flags.get(&(rule, option)).copied().unwrap_or(false)
+    pub fn flag(&self, rule: Rule, option: &RuleOption) -> bool {
+        debug_assert!(
+            option.kind == OptionKind::Bool && crate::calls::declares(rule, option),
+            "{} has no boolean option {}",
+            rule.code(),
+            option.name
+        );
+        self.flags
+            .get(&(rule, option.name))
+            .copied()
+            .unwrap_or(false)
     }
 
     /// Whether `path` (a file or directory) matches `exclude`/`extend-exclude`, by its path
@@ -355,9 +364,9 @@ mod tests {
         let settings = settings(
             "[rules.unbounded-gather]\ninclude-opaque-collections = true\ninclude-rust-fan-out = false\n",
         );
-        assert!(settings.flag(Rule::UnboundedGather, "include-opaque-collections"));
-        assert!(!settings.flag(Rule::UnboundedGather, "include-rust-fan-out"));
-        assert!(!settings.flag(Rule::SpawnInLoop, "include-opaque-collections"));
+        use crate::rules::unbounded_gather::{INCLUDE_OPAQUE_COLLECTIONS, INCLUDE_RUST_FAN_OUT};
+        assert!(settings.flag(Rule::UnboundedGather, &INCLUDE_OPAQUE_COLLECTIONS));
+        assert!(!settings.flag(Rule::UnboundedGather, &INCLUDE_RUST_FAN_OUT));
     }
 
     #[test]

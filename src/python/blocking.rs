@@ -41,7 +41,7 @@ pub fn classify(
             let polls = rule == Rule::BlockingWait && has_zero_timeout(site, name);
             return (!polls).then_some(Blocking::Call(rule));
         }
-        if data().list(Rule::BlockingWait, "queue-calls").matches(name)
+        if data().rules.blocking_wait.queue_calls.matches(name)
             && queue_call_blocks(site, name)
             && !has_zero_timeout(site, name)
         {
@@ -56,20 +56,16 @@ fn connection_method(semantic: &SemanticModel, site: &CallSite) -> Option<Blocki
     let Expr::Attribute(attribute) = site.call.func.as_ref() else {
         return None;
     };
-    let tables = data();
-    let rule = Rule::BlockingDatabase;
-    if tables
-        .list(rule, "non-blocking-methods")
-        .matches(attribute.attr.as_str())
-    {
+    let lists = &data().rules.blocking_database;
+    if lists.non_blocking_methods.matches(attribute.attr.as_str()) {
         return None;
     }
     let receiver_type = semantic.type_of(&attribute.value)?;
-    tables
-        .list(rule, "receiver-types")
+    lists
+        .receiver_types
         .matches(&receiver_type)
         .then_some(Blocking::Method {
-            rule,
+            rule: Rule::BlockingDatabase,
             receiver_type,
         })
 }

@@ -1,20 +1,23 @@
-//! The Python rules' domain knowledge, loaded from `rules/data/python.toml`.
+//! The Python rules' domain knowledge, loaded from `rules/data/python.toml` into typed
+//! structs: a rule reads its lists as fields (`data().rules.blocking_wait.queue_calls`).
 
 use std::sync::OnceLock;
 
 use rustc_hash::FxHashMap;
 use serde::Deserialize;
 
-use crate::config::{OptionValue, RuleOptions};
-use crate::matcher::{CallMatcher, CallPattern, FirstMatch, RuleLists};
-use crate::project::blocking_rules;
-use crate::registry::Rule;
+use crate::calls::LanguageLists;
+use crate::config::RuleOption;
+use crate::matcher::{CallMatcher, CallPattern, PatternList};
+use crate::registry::{Language, Rule};
+use crate::rules::client_per_request::EXTEND_CLIENT_CONSTRUCTORS;
+use crate::rules::connection_per_operation::EXTEND_CONNECTION_CONSTRUCTORS;
 
 const DATA_TOML: &str = include_str!("../../rules/data/python.toml");
 
 #[derive(Debug)]
 pub struct PythonData {
-    lists: RuleLists,
+    pub rules: RuleData,
     /// What a call returns, when that is not the class being constructed.
     pub returns: FxHashMap<String, String>,
     /// `(submodule, package)` pairs, longest submodule first.
@@ -23,15 +26,14 @@ pub struct PythonData {
     pub limiter_types: CallMatcher,
 }
 
+/// The `[semantic]` section; the rules' sections are read into [`RuleData`].
 #[derive(Deserialize)]
 struct RawData {
     semantic: RawSemantic,
-    #[serde(flatten)]
-    rules: FxHashMap<String, FxHashMap<String, Vec<String>>>,
 }
 
 #[derive(Deserialize)]
-#[serde(rename_all = "kebab-case")]
+#[serde(rename_all = "kebab-case", deny_unknown_fields)]
 struct RawSemantic {
     returns: FxHashMap<String, String>,
     module_aliases: FxHashMap<String, String>,
@@ -45,7 +47,7 @@ pub fn data() -> &'static PythonData {
 
 fn load(text: &str) -> Result<PythonData, String> {
     let raw: RawData = toml_edit::de::from_str(text).map_err(|error| error.to_string())?;
-    let lists = RuleLists::parse("rules/data/python.toml", raw.rules)?;
+    let rules: RuleData = toml_edit::de::from_str(text).map_err(|error| error.to_string())?;
     let mut module_aliases: Vec<_> = raw.semantic.module_aliases.into_iter().collect();
     module_aliases.sort_by(|a, b| b.0.len().cmp(&a.0.len()).then(a.0.cmp(&b.0)));
     let limiter_types = raw
@@ -55,132 +57,245 @@ fn load(text: &str) -> Result<PythonData, String> {
         .map(|entry| CallPattern::parse(entry))
         .collect::<Result<Vec<_>, _>>()?;
     Ok(PythonData {
-        lists,
+        rules,
         returns: raw.semantic.returns,
         module_aliases,
         limiter_types: CallMatcher::new(&limiter_types),
     })
 }
 
-impl PythonData {
-    /// A named list of a rule's section; a missing list is a bug caught by the data tests.
-    pub fn list(&self, rule: Rule, list: &str) -> &CallMatcher {
-        self.lists.list(rule, list)
+impl LanguageLists for PythonData {
+    const LANGUAGE: Language = Language::Python;
+
+    fn blocking_calls(&self, rule: Rule) -> Option<&PatternList> {
+        self.rules.blocking_calls(rule)
     }
 
-    fn patterns(&self, rule: Rule, list: &str) -> &[CallPattern] {
-        self.lists.patterns(rule, list)
-    }
-}
-
-/// The rules' lists as the user's config extends them: each blocking rule's `calls` list plus
-/// `extend-blocking-calls`, a data list `<name>` plus an option `extend-<name>`, and the other
-/// pattern options (`limiters`, `bounded-wrappers`, ...).
-#[derive(Debug)]
-pub struct CallTables {
-    extended: FxHashMap<Rule, CallMatcher>,
-    extended_lists: FxHashMap<(Rule, &'static str), CallMatcher>,
-    pattern_options: FxHashMap<(Rule, &'static str), CallMatcher>,
-    blocking: FirstMatch<Rule>,
-}
-
-pub const EXTEND_BLOCKING_CALLS: &str = "extend-blocking-calls";
-pub const INCLUDE_METADATA_CALLS: &str = "include-metadata-calls";
-
-impl CallTables {
-    pub fn new(options: &RuleOptions) -> Self {
-        let mut extended = FxHashMap::default();
-        let mut extended_lists = FxHashMap::default();
-        let mut pattern_options = FxHashMap::default();
-        for (&(rule, option), value) in options {
-            match value {
-                OptionValue::Bool(_) => {}
-                OptionValue::Patterns(patterns) if option != EXTEND_BLOCKING_CALLS => {
-                    let python: Vec<CallPattern> =
-                        patterns.iter().filter(|p| !p.is_rust()).cloned().collect();
-                    if let Some(list) = option.strip_prefix("extend-") {
-                        let mut all = builtin_patterns(rule, list);
-                        all.extend(python.iter().cloned());
-                        extended_lists.insert((rule, list), CallMatcher::new(&all));
-                    }
-                    pattern_options.insert((rule, option), CallMatcher::new(&python));
-                }
-                OptionValue::Patterns(_) => {}
-            }
-        }
-        for (&(rule, option), value) in options {
-            if option != EXTEND_BLOCKING_CALLS {
-                continue;
-            }
-            let OptionValue::Patterns(patterns) = value else {
-                continue;
-            };
-            let python: Vec<CallPattern> =
-                patterns.iter().filter(|p| !p.is_rust()).cloned().collect();
-            let builtin = builtin_patterns(rule, "calls");
-            extended.insert(rule, CallMatcher::new(builtin.iter().chain(&python)));
-        }
-        if matches!(
-            options.get(&(Rule::BlockingFileIo, INCLUDE_METADATA_CALLS)),
-            Some(OptionValue::Bool(true))
-        ) {
-            let mut patterns = builtin_patterns(Rule::BlockingFileIo, "calls");
-            patterns.extend(builtin_patterns(Rule::BlockingFileIo, "metadata-calls"));
-            if let Some(OptionValue::Patterns(user)) =
-                options.get(&(Rule::BlockingFileIo, EXTEND_BLOCKING_CALLS))
-            {
-                patterns.extend(user.iter().filter(|p| !p.is_rust()).cloned());
-            }
-            extended.insert(Rule::BlockingFileIo, CallMatcher::new(&patterns));
-        }
-        let blocking = FirstMatch::new(blocking_rules().map(|rule| {
-            let calls = extended
-                .get(&rule)
-                .unwrap_or_else(|| data().list(rule, "calls"));
-            (rule, calls)
-        }));
-        CallTables {
-            extended,
-            extended_lists,
-            pattern_options,
-            blocking,
-        }
+    fn metadata_calls(&self) -> &PatternList {
+        &self.rules.blocking_file_io.metadata_calls
     }
 
-    /// The first of the rules whose calls make a function block (`project::blocking_rules`, in
-    /// that order) whose `calls` match `name`.
-    pub fn blocking_rule(&self, name: &str) -> Option<Rule> {
-        self.blocking.find(name)
-    }
-
-    /// A rule's data list `list`, plus what the user added with `extend-<list>`.
-    pub fn list(&self, rule: Rule, list: &'static str) -> &CallMatcher {
-        self.extended_lists
-            .get(&(rule, list))
-            .unwrap_or_else(|| data().list(rule, list))
-    }
-
-    /// Whether the config adds to any rule's data list (`extend-client-constructors`, ...):
-    /// then the built-in trigger words of those rules no longer cover what they match.
-    pub fn extends_data_lists(&self) -> bool {
-        !self.extended_lists.is_empty()
-    }
-
-    /// A pattern-list option of a rule, when the config sets it.
-    pub fn patterns(&self, rule: Rule, option: &'static str) -> Option<&CallMatcher> {
-        self.pattern_options.get(&(rule, option))
-    }
-
-    /// The calls a blocking rule flags: its built-in `calls` list plus user extensions.
-    pub fn calls(&self, rule: Rule) -> &CallMatcher {
-        self.extended
-            .get(&rule)
-            .unwrap_or_else(|| data().list(rule, "calls"))
+    fn extendable(&self) -> Vec<(Rule, &'static RuleOption, &PatternList)> {
+        vec![
+            (
+                Rule::ConnectionPerOperation,
+                &EXTEND_CONNECTION_CONSTRUCTORS,
+                &self.rules.connection_per_operation.connection_constructors,
+            ),
+            (
+                Rule::ClientPerRequest,
+                &EXTEND_CLIENT_CONSTRUCTORS,
+                &self.rules.client_per_request.client_constructors,
+            ),
+        ]
     }
 }
 
-fn builtin_patterns(rule: Rule, list: &str) -> Vec<CallPattern> {
-    data().patterns(rule, list).to_vec()
+/// The rules' sections of `rules/data/python.toml`, one struct per rule and one field per list: a
+/// section or list the file lacks, or one the structs do not name, fails the load.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct RuleData {
+    /// Read on its own (`RawSemantic`); named here so that no other section passes unseen.
+    #[serde(rename = "semantic")]
+    _semantic: serde::de::IgnoredAny,
+    pub blocking_sleep: BlockingSleep,
+    pub blocking_http: BlockingHttp,
+    pub blocking_file_io: BlockingFileIo,
+    pub blocking_subprocess: BlockingSubprocess,
+    pub blocking_database: BlockingDatabase,
+    pub blocking_wait: BlockingWait,
+    pub sync_lock_across_await: SyncLockAcrossAwait,
+    pub unbounded_gather: UnboundedGather,
+    pub spawn_in_loop: SpawnInLoop,
+    pub unbounded_queue: UnboundedQueue,
+    pub daemon_thread: DaemonThread,
+    pub dangling_task: DanglingTask,
+    pub unmanaged_executor: UnmanagedExecutor,
+    pub retry_without_jitter: RetryWithoutJitter,
+    pub missing_timeout: MissingTimeout,
+    pub connection_per_operation: ConnectionPerOperation,
+    pub client_per_request: ClientPerRequest,
+    pub unawaited_coroutine: UnawaitedCoroutine,
+}
+
+impl RuleData {
+    /// Every list of every section.
+    pub fn all(&self) -> Vec<&PatternList> {
+        vec![
+            &self.blocking_sleep.calls,
+            &self.blocking_http.calls,
+            &self.blocking_file_io.calls,
+            &self.blocking_file_io.metadata_calls,
+            &self.blocking_subprocess.calls,
+            &self.blocking_database.calls,
+            &self.blocking_database.receiver_types,
+            &self.blocking_database.non_blocking_methods,
+            &self.blocking_wait.calls,
+            &self.blocking_wait.queue_calls,
+            &self.sync_lock_across_await.lock_types,
+            &self.unbounded_gather.gather,
+            &self.unbounded_gather.wait,
+            &self.unbounded_gather.bounded_calls,
+            &self.unbounded_gather.bounded_methods,
+            &self.spawn_in_loop.spawns,
+            &self.unbounded_queue.constructors,
+            &self.daemon_thread.constructors,
+            &self.daemon_thread.thread_types,
+            &self.daemon_thread.raw_threads,
+            &self.dangling_task.spawns,
+            &self.unmanaged_executor.constructors,
+            &self.retry_without_jitter.sleeps,
+            &self.retry_without_jitter.random_sources,
+            &self.retry_without_jitter.tenacity_retries,
+            &self.retry_without_jitter.tenacity_deterministic_waits,
+            &self.retry_without_jitter.backoff_decorators,
+            &self.retry_without_jitter.urllib3_retries,
+            &self.missing_timeout.requests,
+            &self.missing_timeout.urlopen,
+            &self.missing_timeout.httpx,
+            &self.connection_per_operation.connection_constructors,
+            &self.client_per_request.client_constructors,
+            &self.unawaited_coroutine.coroutines,
+        ]
+    }
+
+    /// A blocking rule's `calls`: what makes a function block (`project::blocking_rules`).
+    pub fn blocking_calls(&self, rule: Rule) -> Option<&PatternList> {
+        match rule {
+            Rule::BlockingSleep => Some(&self.blocking_sleep.calls),
+            Rule::BlockingHttp => Some(&self.blocking_http.calls),
+            Rule::BlockingFileIo => Some(&self.blocking_file_io.calls),
+            Rule::BlockingSubprocess => Some(&self.blocking_subprocess.calls),
+            Rule::BlockingDatabase => Some(&self.blocking_database.calls),
+            Rule::BlockingWait => Some(&self.blocking_wait.calls),
+            _ => None,
+        }
+    }
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct BlockingSleep {
+    pub calls: PatternList,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct BlockingHttp {
+    pub calls: PatternList,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct BlockingFileIo {
+    pub calls: PatternList,
+    pub metadata_calls: PatternList,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct BlockingSubprocess {
+    pub calls: PatternList,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct BlockingDatabase {
+    pub calls: PatternList,
+    pub receiver_types: PatternList,
+    pub non_blocking_methods: PatternList,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct BlockingWait {
+    pub calls: PatternList,
+    pub queue_calls: PatternList,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct SyncLockAcrossAwait {
+    pub lock_types: PatternList,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct UnboundedGather {
+    pub gather: PatternList,
+    pub wait: PatternList,
+    pub bounded_calls: PatternList,
+    pub bounded_methods: PatternList,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct SpawnInLoop {
+    pub spawns: PatternList,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct UnboundedQueue {
+    pub constructors: PatternList,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct DaemonThread {
+    pub constructors: PatternList,
+    pub thread_types: PatternList,
+    pub raw_threads: PatternList,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct DanglingTask {
+    pub spawns: PatternList,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct UnmanagedExecutor {
+    pub constructors: PatternList,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct RetryWithoutJitter {
+    pub sleeps: PatternList,
+    pub random_sources: PatternList,
+    pub tenacity_retries: PatternList,
+    pub tenacity_deterministic_waits: PatternList,
+    pub backoff_decorators: PatternList,
+    pub urllib3_retries: PatternList,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct MissingTimeout {
+    pub requests: PatternList,
+    pub urlopen: PatternList,
+    pub httpx: PatternList,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct ConnectionPerOperation {
+    pub connection_constructors: PatternList,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct ClientPerRequest {
+    pub client_constructors: PatternList,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct UnawaitedCoroutine {
+    pub coroutines: PatternList,
 }
 
 #[cfg(test)]
@@ -188,15 +303,30 @@ mod tests {
     use super::*;
 
     #[test]
-    fn data_file_loads_and_names_only_rules() {
+    fn data_file_loads_into_the_typed_sections() {
         let data = load(DATA_TOML).unwrap();
+        assert!(data.rules.blocking_sleep.calls.matches("time.sleep"));
         assert!(data
-            .list(Rule::BlockingSleep, "calls")
-            .matches("time.sleep"));
+            .rules
+            .blocking_wait
+            .queue_calls
+            .matches("queue.Queue.get"));
         assert_eq!(
             data.returns["asyncio.get_event_loop"],
             "asyncio.AbstractEventLoop"
         );
+    }
+
+    #[test]
+    fn unknown_sections_and_lists_and_invalid_patterns_fail_the_load() {
+        let misspelt_list = DATA_TOML.replace("queue-calls", "queue-cals");
+        assert!(load(&misspelt_list).unwrap_err().contains("queue-cals"));
+        let unknown_section = format!("{DATA_TOML}\n[blocking-sleeps]\ncalls = []\n");
+        assert!(load(&unknown_section)
+            .unwrap_err()
+            .contains("blocking-sleeps"));
+        let invalid = DATA_TOML.replacen("\"time.sleep\"", "\"time..sleep\"", 1);
+        assert!(load(&invalid).unwrap_err().contains("time..sleep"));
     }
 
     #[test]
@@ -208,58 +338,6 @@ mod tests {
             .map(|(from, _)| from.len())
             .collect();
         assert!(lengths.windows(2).all(|pair| pair[0] >= pair[1]));
-    }
-
-    #[test]
-    fn user_extensions_add_to_builtin_calls() {
-        let mut options = RuleOptions::default();
-        options.insert(
-            (Rule::BlockingHttp, EXTEND_BLOCKING_CALLS),
-            OptionValue::Patterns(vec![CallPattern::parse("mylib.fetch").unwrap()]),
-        );
-        let tables = CallTables::new(&options);
-        assert!(tables.calls(Rule::BlockingHttp).matches("mylib.fetch"));
-        assert!(tables.calls(Rule::BlockingHttp).matches("requests.get"));
-        assert!(!tables.calls(Rule::BlockingFileIo).matches("os.path.exists"));
-    }
-
-    #[test]
-    fn metadata_calls_are_opt_in() {
-        let mut options = RuleOptions::default();
-        options.insert(
-            (Rule::BlockingFileIo, INCLUDE_METADATA_CALLS),
-            OptionValue::Bool(true),
-        );
-        let tables = CallTables::new(&options);
-        assert!(tables.calls(Rule::BlockingFileIo).matches("os.path.exists"));
-        assert!(tables.calls(Rule::BlockingFileIo).matches("builtins.open"));
-    }
-
-    #[test]
-    fn extend_options_extend_their_data_list_and_other_options_are_exposed() {
-        let mut options = RuleOptions::default();
-        options.insert(
-            (
-                Rule::ConnectionPerOperation,
-                "extend-connection-constructors",
-            ),
-            OptionValue::Patterns(vec![CallPattern::parse("mydb.connect").unwrap()]),
-        );
-        options.insert(
-            (Rule::UnboundedGather, "limiters"),
-            OptionValue::Patterns(vec![CallPattern::parse("guard").unwrap()]),
-        );
-        let tables = CallTables::new(&options);
-        let constructors = tables.list(Rule::ConnectionPerOperation, "connection-constructors");
-        assert!(constructors.matches("mydb.connect"));
-        assert!(constructors.matches("asyncpg.connect"));
-        assert!(tables
-            .list(Rule::ClientPerRequest, "client-constructors")
-            .matches("aiohttp.ClientSession"));
-        assert!(tables
-            .patterns(Rule::UnboundedGather, "limiters")
-            .is_some_and(|limiters| limiters.matches("guard")));
-        assert!(tables.patterns(Rule::SpawnInLoop, "limiters").is_none());
     }
 
     #[test]

@@ -25,10 +25,10 @@ pub struct Bounds<'m> {
 
 impl<'m> Bounds<'m> {
     /// A fan-out rule's `limiters` and `bounded-wrappers` options.
-    pub fn of(tables: &'m super::data::CallTables, rule: crate::registry::Rule) -> Self {
+    pub fn of(tables: &'m crate::calls::CallTables, rule: crate::registry::Rule) -> Self {
         Bounds {
-            limiters: tables.patterns(rule, crate::rules::LIMITERS.name),
-            wrappers: tables.patterns(rule, crate::rules::BOUNDED_WRAPPERS.name),
+            limiters: tables.patterns(rule, &crate::rules::LIMITERS),
+            wrappers: tables.patterns(rule, &crate::rules::BOUNDED_WRAPPERS),
         }
     }
 }
@@ -353,13 +353,12 @@ fn element_fan_out<'a>(
 /// An executor offload (its pool caps the threads) or a wait on an event or condition (which
 /// holds no resources): many at once cost nothing worth bounding.
 fn is_bounded_by_nature(semantic: &SemanticModel, call: &ast::ExprCall) -> bool {
-    let lists = data();
-    let rule = crate::registry::Rule::UnboundedGather;
+    let lists = &data().rules.unbounded_gather;
     semantic
         .call_target(call)
-        .is_some_and(|target| lists.list(rule, "bounded-calls").matches(&target))
+        .is_some_and(|target| lists.bounded_calls.matches(&target))
         || matches!(call.func.as_ref(), Expr::Attribute(attribute)
-            if lists.list(rule, "bounded-methods").matches(attribute.attr.as_str()))
+            if lists.bounded_methods.matches(attribute.attr.as_str()))
 }
 
 /// `tasks = []` filled by `tasks.append(coro(...))` before `name_at`: unbounded when an append

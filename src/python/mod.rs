@@ -13,8 +13,6 @@ pub mod semantic;
 pub mod test_code;
 pub mod versions;
 
-pub use data::{CallTables, EXTEND_BLOCKING_CALLS, INCLUDE_METADATA_CALLS};
-
 use crate::config::Settings;
 use crate::diagnostic::Diagnostic;
 use crate::lint::Findings;

@@ -318,7 +318,7 @@ fn is_limiter(checker: &Checker, expr: &Expr) -> bool {
         .iter()
         .any(|rule| {
             let bounds = Bounds {
-                limiters: checker.settings.python.patterns(*rule, LIMITERS.name),
+                limiters: checker.settings.python.patterns(*rule, &LIMITERS),
                 wrappers: None,
             };
             facts::is_limiter(&checker.semantic, expr, bounds, function)

@@ -85,7 +85,7 @@ fn opened_in_current_function(checker: &Checker, receiver: &ast::Expr) -> bool {
             .settings
             .python
             .calls(Rule::BlockingDatabase)
-            .matches(&target)
+            .is_some_and(|calls| calls.matches(&target))
     })
 }
 

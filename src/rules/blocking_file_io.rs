@@ -1,8 +1,7 @@
 //! LG203 blocking-file-io — docs: rules/LG203-blocking-file-io.md
 
 use super::prelude::*;
-use super::EXTEND_BLOCKING_CALLS;
-use crate::config::{OptionKind, RuleOption};
+use super::{EXTEND_BLOCKING_CALLS, INCLUDE_METADATA_CALLS};
 use crate::rust::data::data as rust_data;
 
 pub const META: RuleMeta = RuleMeta {
@@ -15,14 +14,7 @@ pub const META: RuleMeta = RuleMeta {
     test_code: TestCodePolicy::Skip,
     languages: &[Language::Python, Language::Rust],
     fix: FixKind::Unsafe,
-    options: &[
-        EXTEND_BLOCKING_CALLS,
-        RuleOption {
-            name: crate::python::INCLUDE_METADATA_CALLS,
-            kind: OptionKind::Bool,
-            doc: "Also flag metadata look-ups (`os.path.exists`, `os.stat`, `Path.is_file`, `std::fs::metadata`, ...).",
-        },
-    ],
+    options: &[EXTEND_BLOCKING_CALLS, INCLUDE_METADATA_CALLS],
     doc: include_str!("../../rules/LG203-blocking-file-io.md"),
     hooks: Hooks {
         python_call: Some(python_call),
@@ -71,7 +63,9 @@ fn tokio_fs_fix(checker: &RustChecker, site: &RustCallSite, name: &str) -> Optio
         return None;
     };
     let tokio_equivalent = rust_data()
-        .list(Rule::BlockingFileIo, "tokio-equivalents")
+        .rules
+        .blocking_file_io
+        .tokio_equivalents
         .matches(name);
     if !tokio_equivalent || !checker.semantic.can_await() || !checker.mentions("tokio") {
         return None;

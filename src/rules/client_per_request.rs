@@ -41,8 +41,8 @@ pub(crate) fn python_call(checker: &mut Checker, site: &CallSite) {
     if !checker
         .settings
         .python
-        .list(Rule::ClientPerRequest, "client-constructors")
-        .matches(name)
+        .extended(Rule::ClientPerRequest, &EXTEND_CLIENT_CONSTRUCTORS)
+        .is_some_and(|constructors| constructors.matches(name))
     {
         return;
     }
@@ -62,9 +62,7 @@ pub(crate) fn python_call(checker: &mut Checker, site: &CallSite) {
 /// A `reqwest::Client` built in a loop body: each owns its own connection pool.
 pub(crate) fn rust_call(checker: &mut RustChecker, site: &RustCallSite) {
     let Some(name) = site.target() else { return };
-    if !rust_data()
-        .list(Rule::ClientPerRequest, "clients")
-        .matches(name)
+    if !rust_data().rules.client_per_request.clients.matches(name)
         || !checker.semantic.in_loop()
         || checker.semantic.loop_is_fixed()
     {

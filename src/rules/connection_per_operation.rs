@@ -49,8 +49,11 @@ pub(crate) fn python_call(checker: &mut Checker, site: &CallSite) {
     if !checker
         .settings
         .python
-        .list(Rule::ConnectionPerOperation, "connection-constructors")
-        .matches(name)
+        .extended(
+            Rule::ConnectionPerOperation,
+            &EXTEND_CONNECTION_CONSTRUCTORS,
+        )
+        .is_some_and(|constructors| constructors.matches(name))
     {
         return;
     }
@@ -83,7 +86,9 @@ pub(crate) fn per_operation_place(checker: &mut Checker) -> Option<&'static str>
 pub(crate) fn rust_call(checker: &mut RustChecker, site: &RustCallSite) {
     let Some(name) = site.target() else { return };
     if !rust_data()
-        .list(Rule::ConnectionPerOperation, "connects")
+        .rules
+        .connection_per_operation
+        .connects
         .matches(name)
     {
         return;

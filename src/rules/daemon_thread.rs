@@ -31,16 +31,15 @@ const HELP: &str = "run it under `loopguard_shim.ThreadSupervisor()` (`spawn(nam
 pub(crate) fn python_call(checker: &mut Checker, site: &CallSite) {
     let Some(name) = site.target() else { return };
     let lists = data();
-    let is_daemon_constructor = lists.list(Rule::DaemonThread, "constructors").matches(name)
+    let is_daemon_constructor = lists.rules.daemon_thread.constructors.matches(name)
         && site
             .keyword("daemon")
             .is_some_and(|keyword| is_true(&keyword.value));
-    let is_set_daemon = name.strip_suffix(".setDaemon").is_some_and(|receiver| {
-        lists
-            .list(Rule::DaemonThread, "thread-types")
-            .matches(receiver)
-    }) && site.call.arguments.args.first().is_some_and(is_true);
-    let is_raw = lists.list(Rule::DaemonThread, "raw-threads").matches(name);
+    let is_set_daemon = name
+        .strip_suffix(".setDaemon")
+        .is_some_and(|receiver| lists.rules.daemon_thread.thread_types.matches(receiver))
+        && site.call.arguments.args.first().is_some_and(is_true);
+    let is_raw = lists.rules.daemon_thread.raw_threads.matches(name);
     if !(is_daemon_constructor || is_set_daemon || is_raw) {
         return;
     }
@@ -81,7 +80,9 @@ fn python_assign(checker: &mut Checker, assign: &ast::StmtAssign) {
             continue;
         };
         if !data()
-            .list(Rule::DaemonThread, "thread-types")
+            .rules
+            .daemon_thread
+            .thread_types
             .matches(&receiver_type)
         {
             continue;
@@ -111,10 +112,7 @@ pub(crate) fn rust_statement(checker: &mut RustChecker, statement: &syn::Stmt) {
     let Some((call, name)) = rust_discarded_call(checker, statement) else {
         return;
     };
-    if !rust_data()
-        .list(Rule::DaemonThread, "spawns")
-        .matches(&name)
-    {
+    if !rust_data().rules.daemon_thread.spawns.matches(&name) {
         return;
     }
     let diagnostic = Diagnostic::new(

@@ -5,7 +5,11 @@ use super::prelude::*;
 use crate::config::{OptionKind, RuleOption};
 use crate::python::data::data;
 
-pub const INCLUDE_RUST_SPAWNS: &str = "include-rust-spawns";
+pub const INCLUDE_RUST_SPAWNS: RuleOption = RuleOption {
+    name: "include-rust-spawns",
+    kind: OptionKind::Bool,
+    doc: "Also flag Rust `tokio::spawn(..)` whose `JoinHandle` is dropped (off by default: detached tasks are idiomatic in many tokio servers).",
+};
 
 pub const META: RuleMeta = RuleMeta {
     code: "LG402",
@@ -17,11 +21,7 @@ pub const META: RuleMeta = RuleMeta {
     test_code: TestCodePolicy::Skip,
     languages: &[Language::Python, Language::Rust],
     fix: FixKind::HelpOnly,
-    options: &[RuleOption {
-        name: INCLUDE_RUST_SPAWNS,
-        kind: OptionKind::Bool,
-        doc: "Also flag Rust `tokio::spawn(..)` whose `JoinHandle` is dropped (off by default: detached tasks are idiomatic in many tokio servers).",
-    }],
+    options: &[INCLUDE_RUST_SPAWNS],
     doc: include_str!("../../rules/LG402-dangling-task.md"),
     hooks: Hooks {
         python_statement: Some(python_statement),
@@ -46,7 +46,7 @@ fn python_expression_statement(checker: &mut Checker, statement: &ast::StmtExpr)
     let Some(name) = checker.semantic.call_target(call) else {
         return;
     };
-    if !data().list(Rule::DanglingTask, "spawns").matches(&name) {
+    if !data().rules.dangling_task.spawns.matches(&name) {
         return;
     }
     let short = name.rsplit('.').next().unwrap_or(&name);
@@ -64,17 +64,14 @@ fn python_expression_statement(checker: &mut Checker, statement: &ast::StmtExpr)
 pub(crate) fn rust_statement(checker: &mut RustChecker, statement: &syn::Stmt) {
     if !checker
         .settings
-        .flag(Rule::DanglingTask, INCLUDE_RUST_SPAWNS)
+        .flag(Rule::DanglingTask, &INCLUDE_RUST_SPAWNS)
     {
         return;
     }
     let Some((call, name)) = rust_discarded_call(checker, statement) else {
         return;
     };
-    if !rust_data()
-        .list(Rule::DanglingTask, "spawns")
-        .matches(&name)
-    {
+    if !rust_data().rules.dangling_task.spawns.matches(&name) {
         return;
     }
     let diagnostic = Diagnostic::new(

@@ -39,12 +39,12 @@ pub(crate) fn python_call(checker: &mut Checker, site: &CallSite) {
     }
     let timeout = site.keyword("timeout");
     let explicit_none = timeout.is_some_and(|keyword| keyword.value.is_none_literal_expr());
-    let missing = if lists.list(Rule::MissingTimeout, "requests").matches(name) {
+    let missing = if lists.rules.missing_timeout.requests.matches(name) {
         timeout.is_none() || explicit_none
-    } else if lists.list(Rule::MissingTimeout, "urlopen").matches(name) {
+    } else if lists.rules.missing_timeout.urlopen.matches(name) {
         // `urlopen(url, data, timeout)`.
         (timeout.is_none() && site.call.arguments.args.len() < 3) || explicit_none
-    } else if lists.list(Rule::MissingTimeout, "httpx").matches(name) {
+    } else if lists.rules.missing_timeout.httpx.matches(name) {
         explicit_none
     } else {
         return;
@@ -114,7 +114,7 @@ pub(crate) fn rust_call(checker: &mut RustChecker, site: &RustCallSite) {
     let Some(name) = site.target() else { return };
     let lists = rust_data();
     let seconds = checker.settings.default_timeout;
-    if lists.list(Rule::MissingTimeout, "clients").matches(name) {
+    if lists.rules.missing_timeout.clients.matches(name) {
         let diagnostic = Diagnostic::new(
             Rule::MissingTimeout,
             "`reqwest::Client::new()` has no request timeout: one server that accepts the connection and never answers hangs the request forever".to_string(),
@@ -140,11 +140,7 @@ pub(crate) fn rust_call(checker: &mut RustChecker, site: &RustCallSite) {
     let starts_at_builder = checker
         .semantic
         .resolve_path(&path.path)
-        .is_some_and(|target| {
-            lists
-                .list(Rule::MissingTimeout, "builders")
-                .matches(&target)
-        });
+        .is_some_and(|target| lists.rules.missing_timeout.builders.matches(&target));
     if !starts_at_builder
         || calls
             .iter()

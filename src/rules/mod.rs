@@ -120,9 +120,16 @@ impl<'de> serde::Deserialize<'de> for Rule {
 
 /// The option every LG2xx rule accepts: more calls that block, in qualified-name form.
 pub const EXTEND_BLOCKING_CALLS: RuleOption = RuleOption {
-    name: crate::python::EXTEND_BLOCKING_CALLS,
+    name: "extend-blocking-calls",
     kind: OptionKind::CallPatterns,
     doc: "More calls to flag, as qualified names (`mylib.fetch`, `mylib.*.get`; Rust paths use `::`).",
+};
+
+/// LG203's opt-in: metadata look-ups block too.
+pub const INCLUDE_METADATA_CALLS: RuleOption = RuleOption {
+    name: "include-metadata-calls",
+    kind: OptionKind::Bool,
+    doc: "Also flag metadata look-ups (`os.path.exists`, `os.stat`, `Path.is_file`, `std::fs::metadata`, ...).",
 };
 
 /// Names or types (qualified-name patterns) whose `async with` bounds concurrency, for the

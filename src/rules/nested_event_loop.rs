@@ -85,7 +85,9 @@ pub(crate) fn rust_call(checker: &mut RustChecker, site: &RustCallSite) {
     }
     let Some(name) = site.target() else { return };
     if !crate::rust::data::data()
-        .list(Rule::NestedEventLoop, "calls")
+        .rules
+        .nested_event_loop
+        .calls
         .matches(name)
     {
         return;

@@ -15,11 +15,7 @@ pub const META: RuleMeta = RuleMeta {
     test_code: TestCodePolicy::Skip,
     languages: &[Language::Python, Language::Rust],
     fix: FixKind::Mixed,
-    options: &[crate::config::RuleOption {
-        name: INCLUDE_RUST_RETRY_LOOPS,
-        kind: crate::config::OptionKind::Bool,
-        doc: "Also flag hand-written Rust retry loops (a sleep in a loop's error branch); off by default because their triaged precision on real crates (1 of 4) is below the 90% a default-on rule needs. tokio-retry, backon and backoff configurations are always checked.",
-    }],
+    options: &[INCLUDE_RUST_RETRY_LOOPS],
     doc: include_str!("../../rules/LG501-retry-without-jitter.md"),
     hooks: Hooks {
         python_call: Some(python_call),
@@ -34,7 +30,11 @@ pub const META: RuleMeta = RuleMeta {
 };
 
 /// Rust retry loops are opt-in: their precision on real crates is below the default-on bar.
-pub const INCLUDE_RUST_RETRY_LOOPS: &str = "include-rust-retry-loops";
+pub const INCLUDE_RUST_RETRY_LOOPS: crate::config::RuleOption = crate::config::RuleOption {
+    name: "include-rust-retry-loops",
+    kind: crate::config::OptionKind::Bool,
+    doc: "Also flag hand-written Rust retry loops (a sleep in a loop's error branch); off by default because their triaged precision on real crates (1 of 4) is below the 90% a default-on rule needs. tokio-retry, backon and backoff configurations are always checked.",
+};
 
 const HERD: &str = "every client that failed at the same moment retries at the same moment, so the recovering service is hit by the whole herd again";
 
@@ -49,7 +49,7 @@ pub(crate) fn python_statement(checker: &mut Checker, statement: &ast::Stmt) {
 /// A hand-written retry loop: `try`/`except` plus a sleep with a fixed or computed delay.
 fn python_loop(checker: &mut Checker, body: &[ast::Stmt]) {
     let lists = data();
-    let sleeps = lists.list(Rule::RetryWithoutJitter, "sleeps");
+    let sleeps = lists.rules.retry_without_jitter.sleeps.matcher();
     let is_sleep = |call: &ast::ExprCall| {
         checker
             .semantic
@@ -57,7 +57,7 @@ fn python_loop(checker: &mut Checker, body: &[ast::Stmt]) {
             .is_some_and(|target| sleeps.matches(&target))
     };
     let retry_sleeps = facts::retry_sleeps(body, &is_sleep);
-    let random_sources = lists.list(Rule::RetryWithoutJitter, "random-sources");
+    let random_sources = lists.rules.retry_without_jitter.random_sources.matcher();
     let function = checker.semantic.current_function();
     for sleep in retry_sleeps {
         let delay = sleep.arguments.args.first().or_else(|| {
@@ -102,12 +102,16 @@ pub(crate) fn python_call(checker: &mut Checker, site: &CallSite) {
     let Some(name) = site.target() else { return };
     let lists = data();
     if lists
-        .list(Rule::RetryWithoutJitter, "tenacity-retries")
+        .rules
+        .retry_without_jitter
+        .tenacity_retries
         .matches(name)
     {
         check_tenacity(checker, site, name);
     } else if lists
-        .list(Rule::RetryWithoutJitter, "backoff-decorators")
+        .rules
+        .retry_without_jitter
+        .backoff_decorators
         .matches(name)
     {
         let Some(jitter) = site.keyword("jitter") else {
@@ -128,7 +132,9 @@ pub(crate) fn python_call(checker: &mut Checker, site: &CallSite) {
         )));
         checker.report(diagnostic);
     } else if lists
-        .list(Rule::RetryWithoutJitter, "urllib3-retries")
+        .rules
+        .retry_without_jitter
+        .urllib3_retries
         .matches(name)
     {
         let positive_backoff = site
@@ -159,7 +165,11 @@ fn check_tenacity(checker: &mut Checker, site: &CallSite, name: &str) {
     let Some(wait) = site.keyword("wait") else {
         return;
     };
-    let deterministic = data().list(Rule::RetryWithoutJitter, "tenacity-deterministic-waits");
+    let deterministic = data()
+        .rules
+        .retry_without_jitter
+        .tenacity_deterministic_waits
+        .matcher();
     let mut strategies = Vec::new();
     if !collect_strategies(checker, &wait.value, &mut strategies) {
         return;
@@ -260,16 +270,14 @@ pub(crate) fn rust_call(checker: &mut RustChecker, site: &RustCallSite) {
     // A strategy chain's outer calls have no known target (`.take(5)` on a strategy), so the
     // chain is checked from its outermost call whatever that resolves to.
     match site.target() {
-        Some(name)
-            if rust_data()
-                .list(Rule::RetryWithoutJitter, "sleeps")
-                .matches(name) =>
-        {
+        Some(name) if rust_data().rules.retry_without_jitter.sleeps.matches(name) => {
             rust_retry_sleep(checker, site, name);
         }
         Some(name)
             if rust_data()
-                .list(Rule::RetryWithoutJitter, "backoff-randomization-setters")
+                .rules
+                .retry_without_jitter
+                .backoff_randomization_setters
                 .matches(name) =>
         {
             let CallKind::Method(call) = site.kind else {
@@ -293,7 +301,7 @@ pub(crate) fn rust_call(checker: &mut RustChecker, site: &RustCallSite) {
 fn rust_retry_sleep(checker: &mut RustChecker, site: &RustCallSite, name: &str) {
     if !checker
         .settings
-        .flag(Rule::RetryWithoutJitter, INCLUDE_RUST_RETRY_LOOPS)
+        .flag(Rule::RetryWithoutJitter, &INCLUDE_RUST_RETRY_LOOPS)
     {
         return;
     }
@@ -354,7 +362,9 @@ fn rust_strategy(checker: &mut RustChecker, site: &RustCallSite) {
     let method_named = |name: &str| calls.iter().any(|call| call.method == name);
     let constructor_range = checker.range(constructor.span());
     if lists
-        .list(Rule::RetryWithoutJitter, "tokio-retry-strategies")
+        .rules
+        .retry_without_jitter
+        .tokio_retry_strategies
         .matches(&target)
     {
         let mapped_through_jitter = calls.iter().any(|call| {
@@ -369,7 +379,11 @@ fn rust_strategy(checker: &mut RustChecker, site: &RustCallSite) {
         }
         // `.map(jitter)` turns the strategy into a plain iterator: it goes after the strategy's
         // own settings (`factor`, `max_delay`).
-        let settings = lists.list(Rule::RetryWithoutJitter, "tokio-retry-settings");
+        let settings = lists
+            .rules
+            .retry_without_jitter
+            .tokio_retry_settings
+            .matcher();
         let after = calls
             .iter()
             .take_while(|call| settings.matches(&call.method.to_string()))
@@ -405,7 +419,9 @@ fn rust_strategy(checker: &mut RustChecker, site: &RustCallSite) {
         .with_fix(Some(fix));
         checker.report(diagnostic);
     } else if lists
-        .list(Rule::RetryWithoutJitter, "backon-builders")
+        .rules
+        .retry_without_jitter
+        .backon_builders
         .matches(&target)
     {
         if method_named("with_jitter") {
@@ -436,7 +452,9 @@ pub(crate) fn rust_struct(checker: &mut RustChecker, literal: &syn::ExprStruct) 
         return;
     };
     if !rust_data()
-        .list(Rule::RetryWithoutJitter, "backoff-policies")
+        .rules
+        .retry_without_jitter
+        .backoff_policies
         .matches(&target)
     {
         return;
@@ -464,7 +482,9 @@ pub(crate) fn rust_assignment(checker: &mut RustChecker, assignment: &syn::ExprA
         return;
     };
     if rust_data()
-        .list(Rule::RetryWithoutJitter, "backoff-policies")
+        .rules
+        .retry_without_jitter
+        .backoff_policies
         .matches(&policy)
     {
         report_zero_randomization(

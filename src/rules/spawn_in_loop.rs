@@ -32,7 +32,7 @@ pub const META: RuleMeta = RuleMeta {
 
 pub(crate) fn python_call(checker: &mut Checker, site: &CallSite) {
     let Some(name) = site.target() else { return };
-    if !data().list(Rule::SpawnInLoop, "spawns").matches(name) {
+    if !data().rules.spawn_in_loop.spawns.matches(name) {
         return;
     }
     let Some(current_loop) = checker.semantic.current_loop() else {
@@ -115,7 +115,7 @@ fn spawned_future<'a>(site: &RustCallSite<'a>) -> Option<&'a syn::Expr> {
 
 pub(crate) fn rust_call(checker: &mut RustChecker, site: &RustCallSite) {
     let Some(name) = site.target() else { return };
-    if !rust_data().list(Rule::SpawnInLoop, "spawns").matches(name) {
+    if !rust_data().rules.spawn_in_loop.spawns.matches(name) {
         return;
     }
     let semantic = &checker.semantic;

@@ -94,7 +94,9 @@ fn report(
 fn thread_lock_type(checker: &Checker, expr: &ast::Expr) -> Option<String> {
     let lock_type = checker.semantic.type_of(expr)?;
     data()
-        .list(Rule::SyncLockAcrossAwait, "lock-types")
+        .rules
+        .sync_lock_across_await
+        .lock_types
         .matches(&lock_type)
         .then_some(lock_type)
 }
@@ -134,7 +136,9 @@ pub(crate) fn rust_local(checker: &mut RustChecker, local: &syn::Local, followin
     let lists = crate::rust::data::data();
     if lock_type.as_deref().is_some_and(|lock_type| {
         lists
-            .list(Rule::SyncLockAcrossAwait, "not-thread-locks")
+            .rules
+            .sync_lock_across_await
+            .not_thread_locks
             .matches(lock_type)
     }) {
         return;
@@ -143,7 +147,9 @@ pub(crate) fn rust_local(checker: &mut RustChecker, local: &syn::Local, followin
     // typed as an `RwLock`, or a poisoning result unwrapped on the spot, says it is a lock.
     let is_rwlock = lock_type.as_deref().is_some_and(|lock_type| {
         lists
-            .list(Rule::SyncLockAcrossAwait, "rwlock-types")
+            .rules
+            .sync_lock_across_await
+            .rwlock_types
             .matches(lock_type)
     });
     if method != "lock" && !is_rwlock && !source.poison_checked {

@@ -94,7 +94,9 @@ fn coroutine_function(checker: &Checker, call: &ast::ExprCall) -> Option<String>
     }
     let target = checker.semantic.call_target(call)?;
     data()
-        .list(Rule::UnawaitedCoroutine, "coroutines")
+        .rules
+        .unawaited_coroutine
+        .coroutines
         .matches(&target)
         .then(|| checker.text(call.func.range()).to_string())
 }

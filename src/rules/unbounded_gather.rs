@@ -11,9 +11,18 @@ use crate::rust::checker::{BodyQuestion, Enclosing};
 use crate::rust::facts::FanOut as RustFanOut;
 use crate::rust::project as rust_project;
 
-pub const INCLUDE_OPAQUE_COLLECTIONS: &str = "include-opaque-collections";
+pub const INCLUDE_OPAQUE_COLLECTIONS: RuleOption = RuleOption {
+    name: "include-opaque-collections",
+    kind: OptionKind::Bool,
+    doc: "Also flag `asyncio.gather(*xs)` when the file does not show what `xs` holds (a parameter, an attribute, a call's result); off by default because such collections are usually tasks started elsewhere.",
+};
+
 /// The Rust detector is opt-in: its precision on real crates is below the default-on bar.
-pub const INCLUDE_RUST_FAN_OUT: &str = "include-rust-fan-out";
+pub const INCLUDE_RUST_FAN_OUT: RuleOption = RuleOption {
+    name: "include-rust-fan-out",
+    kind: OptionKind::Bool,
+    doc: "Also run the Rust detector (`join_all`, `try_join_all`, `FuturesUnordered`/`FuturesOrdered` over runtime collections); off by default because its triaged precision on real crates (1 of 5) is below the 90% a default-on rule needs.",
+};
 
 pub const META: RuleMeta = RuleMeta {
     code: "LG101",
@@ -28,16 +37,8 @@ pub const META: RuleMeta = RuleMeta {
     options: &[
         LIMITERS,
         BOUNDED_WRAPPERS,
-        RuleOption {
-            name: INCLUDE_RUST_FAN_OUT,
-            kind: OptionKind::Bool,
-            doc: "Also run the Rust detector (`join_all`, `try_join_all`, `FuturesUnordered`/`FuturesOrdered` over runtime collections); off by default because its triaged precision on real crates (1 of 5) is below the 90% a default-on rule needs.",
-        },
-        RuleOption {
-            name: INCLUDE_OPAQUE_COLLECTIONS,
-            kind: OptionKind::Bool,
-            doc: "Also flag `asyncio.gather(*xs)` when the file does not show what `xs` holds (a parameter, an attribute, a call's result); off by default because such collections are usually tasks started elsewhere.",
-        },
+        INCLUDE_RUST_FAN_OUT,
+        INCLUDE_OPAQUE_COLLECTIONS,
     ],
     doc: include_str!("../../rules/LG101-unbounded-gather.md"),
     hooks: Hooks {
@@ -53,15 +54,15 @@ pub const META: RuleMeta = RuleMeta {
 pub(crate) fn python_call(checker: &mut Checker, site: &CallSite) {
     let Some(name) = site.target() else { return };
     let lists = data();
-    let is_gather = lists.list(Rule::UnboundedGather, "gather").matches(name);
-    if !is_gather && !lists.list(Rule::UnboundedGather, "wait").matches(name) {
+    let is_gather = lists.rules.unbounded_gather.gather.matches(name);
+    if !is_gather && !lists.rules.unbounded_gather.wait.matches(name) {
         return;
     }
     let bounds = Bounds::of(&checker.settings.python, Rule::UnboundedGather);
-    let spawns = lists.list(Rule::SpawnInLoop, "spawns");
+    let spawns = lists.rules.spawn_in_loop.spawns.matcher();
     let include_opaque = checker
         .settings
-        .flag(Rule::UnboundedGather, INCLUDE_OPAQUE_COLLECTIONS);
+        .flag(Rule::UnboundedGather, &INCLUDE_OPAQUE_COLLECTIONS);
     let collection = if is_gather {
         // Only a starred argument has a runtime width; fixed arguments are bounded.
         site.call
@@ -161,13 +162,13 @@ fn gather_bounded_fix(checker: &Checker, site: &CallSite, limit: u32) -> Option<
 pub(crate) fn rust_call(checker: &mut RustChecker, site: &RustCallSite) {
     if !checker
         .settings
-        .flag(Rule::UnboundedGather, INCLUDE_RUST_FAN_OUT)
+        .flag(Rule::UnboundedGather, &INCLUDE_RUST_FAN_OUT)
     {
         return;
     }
     let Some(name) = site.target() else { return };
     let lists = rust_data();
-    if lists.list(Rule::UnboundedGather, "join-all").matches(name) {
+    if lists.rules.unbounded_gather.join_all.matches(name) {
         let CallKind::Function(call) = site.kind else {
             return;
         };
@@ -193,10 +194,7 @@ pub(crate) fn rust_call(checker: &mut RustChecker, site: &RustCallSite) {
     let Some((owner, method)) = name.rsplit_once("::") else {
         return;
     };
-    if !lists
-        .list(Rule::UnboundedGather, "future-sets")
-        .matches(owner)
-    {
+    if !lists.rules.unbounded_gather.future_sets.matches(owner) {
         return;
     }
     let many = |futures: Option<&syn::Expr>| {
@@ -235,7 +233,7 @@ pub(crate) fn rust_call(checker: &mut RustChecker, site: &RustCallSite) {
 pub(crate) fn rust_local(checker: &mut RustChecker, local: &syn::Local, _following: &[syn::Stmt]) {
     if !checker
         .settings
-        .flag(Rule::UnboundedGather, INCLUDE_RUST_FAN_OUT)
+        .flag(Rule::UnboundedGather, &INCLUDE_RUST_FAN_OUT)
     {
         return;
     }
@@ -261,9 +259,7 @@ pub(crate) fn rust_local(checker: &mut RustChecker, local: &syn::Local, _followi
     let Some(set) = turbofish.or(stated) else {
         return;
     };
-    if !rust_data()
-        .list(Rule::UnboundedGather, "future-sets")
-        .matches(&set)
+    if !rust_data().rules.unbounded_gather.future_sets.matches(&set)
         || !rust_is_unbounded(checker, &collect.receiver)
     {
         return;
@@ -289,7 +285,7 @@ fn rust_is_unbounded(checker: &RustChecker, futures: &syn::Expr) -> bool {
             matches!(futures, syn::Expr::Path(_))
                 && checker
                     .settings
-                    .flag(Rule::UnboundedGather, INCLUDE_OPAQUE_COLLECTIONS)
+                    .flag(Rule::UnboundedGather, &INCLUDE_OPAQUE_COLLECTIONS)
         }
         RustFanOut::Bounded => false,
     }

@@ -26,10 +26,7 @@ pub const META: RuleMeta = RuleMeta {
 
 pub(crate) fn python_call(checker: &mut Checker, site: &CallSite) {
     let Some(name) = site.target() else { return };
-    if !data()
-        .list(Rule::UnboundedQueue, "constructors")
-        .matches(name)
-    {
+    if !data().rules.unbounded_queue.constructors.matches(name) {
         return;
     }
     let maxsize = site
@@ -61,10 +58,7 @@ pub(crate) fn python_call(checker: &mut Checker, site: &CallSite) {
 
 pub(crate) fn rust_call(checker: &mut RustChecker, site: &RustCallSite) {
     let Some(name) = site.target() else { return };
-    if !rust_data()
-        .list(Rule::UnboundedQueue, "constructors")
-        .matches(name)
-    {
+    if !rust_data().rules.unbounded_queue.constructors.matches(name) {
         return;
     }
     let capacity = checker.settings.default_limit * 64;

@@ -2,6 +2,8 @@
 
 use super::prelude::*;
 use crate::python::facts::{self, Fate};
+use crate::rules::client_per_request::EXTEND_CLIENT_CONSTRUCTORS;
+use crate::rules::connection_per_operation::EXTEND_CONNECTION_CONSTRUCTORS;
 
 /// Both constructor lists' names (`CONNECTION_CONSTRUCTOR_NAMES`, `CLIENT_CONSTRUCTOR_NAMES`; a
 /// test checks it is their union).
@@ -63,11 +65,14 @@ fn python_assign(checker: &mut Checker, assign: &ast::StmtAssign) {
     };
     let tables = &checker.settings.python;
     let is_client = tables
-        .list(Rule::ClientPerRequest, "client-constructors")
-        .matches(&name);
+        .extended(Rule::ClientPerRequest, &EXTEND_CLIENT_CONSTRUCTORS)
+        .is_some_and(|constructors| constructors.matches(&name));
     let is_connection = tables
-        .list(Rule::ConnectionPerOperation, "connection-constructors")
-        .matches(&name);
+        .extended(
+            Rule::ConnectionPerOperation,
+            &EXTEND_CONNECTION_CONSTRUCTORS,
+        )
+        .is_some_and(|constructors| constructors.matches(&name));
     if !(is_client || is_connection) || checker.semantic.at_module_or_class_level() {
         return;
     }

@@ -29,11 +29,7 @@ pub const META: RuleMeta = RuleMeta {
 /// A pool created in a loop body: one pool (and its threads or processes) per iteration.
 pub(crate) fn python_call(checker: &mut Checker, site: &CallSite) {
     let Some(name) = site.target() else { return };
-    if !data()
-        .list(Rule::UnmanagedExecutor, "constructors")
-        .matches(name)
-        || !checker.semantic.in_loop()
-    {
+    if !data().rules.unmanaged_executor.constructors.matches(name) || !checker.semantic.in_loop() {
         return;
     }
     let short = name.rsplit('.').next().unwrap_or(name);
@@ -63,11 +59,7 @@ fn python_assign(checker: &mut Checker, assign: &ast::StmtAssign) {
     let Some(name) = checker.semantic.call_target(call) else {
         return;
     };
-    if !data()
-        .list(Rule::UnmanagedExecutor, "constructors")
-        .matches(&name)
-        || checker.semantic.in_loop()
-    {
+    if !data().rules.unmanaged_executor.constructors.matches(&name) || checker.semantic.in_loop() {
         return;
     }
     let Some(function) = checker.semantic.current_function() else {
@@ -101,7 +93,9 @@ fn python_assign(checker: &mut Checker, assign: &ast::StmtAssign) {
 pub(crate) fn rust_call(checker: &mut RustChecker, site: &RustCallSite) {
     let Some(name) = site.target() else { return };
     if !rust_data()
-        .list(Rule::UnmanagedExecutor, "constructors")
+        .rules
+        .unmanaged_executor
+        .constructors
         .matches(name)
         || !checker.semantic.in_loop()
     {

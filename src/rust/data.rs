@@ -5,17 +5,16 @@ use std::sync::OnceLock;
 use rustc_hash::{FxHashMap, FxHashSet};
 use serde::Deserialize;
 
-use crate::config::{OptionValue, RuleOptions};
-use crate::matcher::{CallMatcher, CallPattern, FirstMatch, RuleLists};
-use crate::project::blocking_rules;
-use crate::python::{EXTEND_BLOCKING_CALLS, INCLUDE_METADATA_CALLS};
-use crate::registry::Rule;
+use crate::calls::LanguageLists;
+use crate::config::RuleOption;
+use crate::matcher::PatternList;
+use crate::registry::{Language, Rule};
 
 const DATA_TOML: &str = include_str!("../../rules/data/rust.toml");
 
 #[derive(Debug)]
 pub struct RustData {
-    lists: RuleLists,
+    pub rules: RuleData,
     /// What a call returns: one type, or the element types of a tuple.
     pub returns: FxHashMap<String, Vec<String>>,
     pub builder_types: FxHashSet<String>,
@@ -42,11 +41,10 @@ pub struct RustData {
     pub known_paths: FxHashSet<String>,
 }
 
+/// The `[semantic]` section; the rules' sections are read into [`RuleData`].
 #[derive(Deserialize)]
 struct RawData {
     semantic: RawSemantic,
-    #[serde(flatten)]
-    rules: FxHashMap<String, FxHashMap<String, Vec<String>>>,
 }
 
 #[derive(Deserialize)]
@@ -86,10 +84,10 @@ pub fn data() -> &'static RustData {
 
 fn load(text: &str) -> Result<RustData, String> {
     let raw: RawData = toml_edit::de::from_str(text).map_err(|error| error.to_string())?;
-    let lists = RuleLists::parse("rules/data/rust.toml", raw.rules)?;
+    let rules: RuleData = toml_edit::de::from_str(text).map_err(|error| error.to_string())?;
     // Every path a list names, and each of its prefixes (`tokio`, `tokio::time`, ...).
     let mut known_paths = FxHashSet::default();
-    for pattern in lists.all_patterns() {
+    for pattern in rules.all().into_iter().flat_map(PatternList::patterns) {
         let mut prefix = String::new();
         for segment in pattern.as_str().split("::") {
             if !prefix.is_empty() {
@@ -114,7 +112,7 @@ fn load(text: &str) -> Result<RustData, String> {
     let mut module_aliases: Vec<_> = raw.semantic.module_aliases.into_iter().collect();
     module_aliases.sort_by(|a, b| b.0.len().cmp(&a.0.len()).then(a.0.cmp(&b.0)));
     Ok(RustData {
-        lists,
+        rules,
         returns,
         builder_types: raw.semantic.builder_types,
         transparent_types: raw.semantic.transparent_types,
@@ -138,15 +136,6 @@ fn load(text: &str) -> Result<RustData, String> {
 }
 
 impl RustData {
-    /// A named list of a rule's section; a missing list is a bug caught by the data tests.
-    pub fn list(&self, rule: Rule, list: &str) -> &CallMatcher {
-        self.lists.list(rule, list)
-    }
-
-    fn patterns(&self, rule: Rule, list: &str) -> &[CallPattern] {
-        self.lists.patterns(rule, list)
-    }
-
     /// Rewrites a re-exported path to the one the lists use (`futures_util::x` → `futures::x`).
     pub fn canonical(&self, path: String) -> String {
         for (from, to) in &self.module_aliases {
@@ -160,58 +149,218 @@ impl RustData {
     }
 }
 
-/// Each blocking rule's Rust `calls` list extended by the `::` patterns of the user's
-/// `extend-blocking-calls`.
-#[derive(Debug)]
-pub struct CallTables {
-    blocking: FirstMatch<Rule>,
+impl LanguageLists for RustData {
+    const LANGUAGE: Language = Language::Rust;
+
+    fn blocking_calls(&self, rule: Rule) -> Option<&PatternList> {
+        self.rules.blocking_calls(rule)
+    }
+
+    fn metadata_calls(&self) -> &PatternList {
+        &self.rules.blocking_file_io.metadata_calls
+    }
+
+    fn extendable(&self) -> Vec<(Rule, &'static RuleOption, &PatternList)> {
+        // No Rust rule reads an `extend-<list>` option yet.
+        Vec::new()
+    }
 }
 
-impl CallTables {
-    pub fn new(options: &RuleOptions) -> Self {
-        let mut extended = FxHashMap::default();
-        for (&(rule, option), value) in options {
-            if option != EXTEND_BLOCKING_CALLS {
-                continue;
-            }
-            let OptionValue::Patterns(patterns) = value else {
-                continue;
-            };
-            let rust: Vec<&CallPattern> = patterns.iter().filter(|p| p.is_rust()).collect();
-            if rust.is_empty() {
-                continue;
-            }
-            // A rule may have no built-in Rust list: then the user's patterns are all it flags.
-            let builtin = data().lists.patterns_or_empty(rule, "calls");
-            extended.insert(rule, CallMatcher::new(builtin.iter().chain(rust)));
-        }
-        if matches!(
-            options.get(&(Rule::BlockingFileIo, INCLUDE_METADATA_CALLS)),
-            Some(OptionValue::Bool(true))
-        ) {
-            let mut patterns = data().patterns(Rule::BlockingFileIo, "calls").to_vec();
-            patterns.extend_from_slice(data().patterns(Rule::BlockingFileIo, "metadata-calls"));
-            if let Some(OptionValue::Patterns(user)) =
-                options.get(&(Rule::BlockingFileIo, EXTEND_BLOCKING_CALLS))
-            {
-                patterns.extend(user.iter().filter(|p| p.is_rust()).cloned());
-            }
-            extended.insert(Rule::BlockingFileIo, CallMatcher::new(&patterns));
-        }
-        let blocking = FirstMatch::new(blocking_rules().map(|rule| {
-            let calls = extended
-                .get(&rule)
-                .unwrap_or_else(|| data().list(rule, "calls"));
-            (rule, calls)
-        }));
-        CallTables { blocking }
+/// The rules' sections of `rules/data/rust.toml`, one struct per rule and one field per list: a
+/// section or list the file lacks, or one the structs do not name, fails the load.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct RuleData {
+    /// Read on its own (`RawSemantic`); named here so that no other section passes unseen.
+    #[serde(rename = "semantic")]
+    _semantic: serde::de::IgnoredAny,
+    pub blocking_sleep: BlockingSleep,
+    pub blocking_http: BlockingHttp,
+    pub blocking_file_io: BlockingFileIo,
+    pub blocking_subprocess: BlockingSubprocess,
+    pub blocking_database: BlockingDatabase,
+    pub sync_lock_across_await: SyncLockAcrossAwait,
+    pub blocking_wait: BlockingWait,
+    pub nested_event_loop: NestedEventLoop,
+    pub unbounded_gather: UnboundedGather,
+    pub spawn_in_loop: SpawnInLoop,
+    pub unbounded_queue: UnboundedQueue,
+    pub daemon_thread: DaemonThread,
+    pub dangling_task: DanglingTask,
+    pub unmanaged_executor: UnmanagedExecutor,
+    pub retry_without_jitter: RetryWithoutJitter,
+    pub missing_timeout: MissingTimeout,
+    pub connection_per_operation: ConnectionPerOperation,
+    pub client_per_request: ClientPerRequest,
+}
+
+impl RuleData {
+    /// Every list of every section.
+    pub fn all(&self) -> Vec<&PatternList> {
+        vec![
+            &self.blocking_sleep.calls,
+            &self.blocking_http.calls,
+            &self.blocking_file_io.calls,
+            &self.blocking_file_io.metadata_calls,
+            &self.blocking_file_io.tokio_equivalents,
+            &self.blocking_subprocess.calls,
+            &self.blocking_database.calls,
+            &self.sync_lock_across_await.not_thread_locks,
+            &self.sync_lock_across_await.rwlock_types,
+            &self.blocking_wait.calls,
+            &self.nested_event_loop.calls,
+            &self.unbounded_gather.join_all,
+            &self.unbounded_gather.future_sets,
+            &self.spawn_in_loop.spawns,
+            &self.unbounded_queue.constructors,
+            &self.daemon_thread.spawns,
+            &self.dangling_task.spawns,
+            &self.unmanaged_executor.constructors,
+            &self.retry_without_jitter.sleeps,
+            &self.retry_without_jitter.random_crates,
+            &self.retry_without_jitter.tokio_retry_strategies,
+            &self.retry_without_jitter.tokio_retry_settings,
+            &self.retry_without_jitter.backon_builders,
+            &self.retry_without_jitter.backoff_policies,
+            &self.retry_without_jitter.backoff_randomization_setters,
+            &self.missing_timeout.clients,
+            &self.missing_timeout.builders,
+            &self.connection_per_operation.connects,
+            &self.client_per_request.clients,
+        ]
     }
 
-    /// The first of the rules whose calls make a function block (`project::blocking_rules`, in
-    /// that order) whose Rust `calls` match `name`.
-    pub fn blocking_rule(&self, name: &str) -> Option<Rule> {
-        self.blocking.find(name)
+    /// A blocking rule's `calls`: what makes a function block (`project::blocking_rules`).
+    pub fn blocking_calls(&self, rule: Rule) -> Option<&PatternList> {
+        match rule {
+            Rule::BlockingSleep => Some(&self.blocking_sleep.calls),
+            Rule::BlockingHttp => Some(&self.blocking_http.calls),
+            Rule::BlockingFileIo => Some(&self.blocking_file_io.calls),
+            Rule::BlockingSubprocess => Some(&self.blocking_subprocess.calls),
+            Rule::BlockingDatabase => Some(&self.blocking_database.calls),
+            Rule::BlockingWait => Some(&self.blocking_wait.calls),
+            _ => None,
+        }
     }
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct BlockingSleep {
+    pub calls: PatternList,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct BlockingHttp {
+    pub calls: PatternList,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct BlockingFileIo {
+    pub calls: PatternList,
+    pub metadata_calls: PatternList,
+    pub tokio_equivalents: PatternList,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct BlockingSubprocess {
+    pub calls: PatternList,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct BlockingDatabase {
+    pub calls: PatternList,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct SyncLockAcrossAwait {
+    pub not_thread_locks: PatternList,
+    pub rwlock_types: PatternList,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct BlockingWait {
+    pub calls: PatternList,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct NestedEventLoop {
+    pub calls: PatternList,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct UnboundedGather {
+    pub join_all: PatternList,
+    pub future_sets: PatternList,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct SpawnInLoop {
+    pub spawns: PatternList,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct UnboundedQueue {
+    pub constructors: PatternList,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct DaemonThread {
+    pub spawns: PatternList,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct DanglingTask {
+    pub spawns: PatternList,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct UnmanagedExecutor {
+    pub constructors: PatternList,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct RetryWithoutJitter {
+    pub sleeps: PatternList,
+    pub random_crates: PatternList,
+    pub tokio_retry_strategies: PatternList,
+    pub tokio_retry_settings: PatternList,
+    pub backon_builders: PatternList,
+    pub backoff_policies: PatternList,
+    pub backoff_randomization_setters: PatternList,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct MissingTimeout {
+    pub clients: PatternList,
+    pub builders: PatternList,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct ConnectionPerOperation {
+    pub connects: PatternList,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct ClientPerRequest {
+    pub clients: PatternList,
 }
 
 #[cfg(test)]
@@ -222,7 +371,9 @@ mod tests {
     fn data_file_loads_and_names_only_rules() {
         let data = load(DATA_TOML).unwrap();
         assert!(data
-            .list(Rule::BlockingSleep, "calls")
+            .rules
+            .blocking_sleep
+            .calls
             .matches("std::thread::sleep"));
         assert_eq!(
             data.returns["std::sync::mpsc::channel"],
@@ -255,6 +406,18 @@ mod tests {
     }
 
     #[test]
+    fn unknown_sections_and_lists_are_rejected() {
+        let misspelt_list = DATA_TOML.replace("tokio-equivalents", "tokio-equivalent");
+        assert!(load(&misspelt_list)
+            .unwrap_err()
+            .contains("tokio-equivalent"));
+        let unknown_section = format!("{DATA_TOML}\n[unguarded-call]\ncalls = []\n");
+        assert!(load(&unknown_section)
+            .unwrap_err()
+            .contains("unguarded-call"));
+    }
+
+    #[test]
     fn unknown_semantic_keys_are_rejected() {
         let misspelt = DATA_TOML.replace("guard-methods =", "guard-method =");
         let error = load(&misspelt).unwrap_err();
@@ -270,52 +433,5 @@ mod tests {
         );
         assert_eq!(data.canonical("core_foo::x".into()), "core_foo::x");
         assert_eq!(data.canonical("core::mem::drop".into()), "std::mem::drop");
-    }
-
-    #[test]
-    fn user_extensions_take_only_rust_paths() {
-        let mut options = RuleOptions::default();
-        options.insert(
-            (Rule::BlockingHttp, EXTEND_BLOCKING_CALLS),
-            OptionValue::Patterns(vec![
-                CallPattern::parse("mylib::fetch").unwrap(),
-                CallPattern::parse("mylib.fetch").unwrap(),
-            ]),
-        );
-        let tables = CallTables::new(&options);
-        assert_eq!(
-            tables.blocking_rule("mylib::fetch"),
-            Some(Rule::BlockingHttp)
-        );
-        assert_eq!(
-            tables.blocking_rule("reqwest::blocking::get"),
-            Some(Rule::BlockingHttp)
-        );
-        assert_ne!(
-            tables.blocking_rule("mylib.fetch"),
-            Some(Rule::BlockingHttp)
-        );
-    }
-
-    #[test]
-    fn metadata_calls_are_opt_in() {
-        let mut options = RuleOptions::default();
-        assert_ne!(
-            CallTables::new(&options).blocking_rule("std::fs::metadata"),
-            Some(Rule::BlockingFileIo)
-        );
-        options.insert(
-            (Rule::BlockingFileIo, INCLUDE_METADATA_CALLS),
-            OptionValue::Bool(true),
-        );
-        let tables = CallTables::new(&options);
-        assert_eq!(
-            tables.blocking_rule("std::fs::metadata"),
-            Some(Rule::BlockingFileIo)
-        );
-        assert_eq!(
-            tables.blocking_rule("std::fs::read"),
-            Some(Rule::BlockingFileIo)
-        );
     }
 }

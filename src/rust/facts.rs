@@ -718,7 +718,7 @@ fn any_identifier(
 /// `let jitter = ..`, `ExponentialJitter`), or a path that resolves into a randomness crate
 /// (`r()` after `use rand::random as r;`).
 pub fn draws_randomness(body: Body, semantic: &super::semantic::SemanticModel) -> bool {
-    let crates = data().list(crate::registry::Rule::RetryWithoutJitter, "random-crates");
+    let crates = data().rules.retry_without_jitter.random_crates.matcher();
     any_identifier(
         body,
         &|identifier| names_randomness(identifier, crates),
@@ -780,7 +780,7 @@ mod tests {
 
     #[test]
     fn randomness_is_named_by_words_not_letters() {
-        let crates = data().list(crate::registry::Rule::RetryWithoutJitter, "random-crates");
+        let crates = data().rules.retry_without_jitter.random_crates.matcher();
         for name in [
             "rand",
             "thread_rng",

@@ -13,8 +13,6 @@ pub mod project;
 pub mod semantic;
 pub mod test_code;
 
-pub use data::CallTables;
-
 use crate::config::Settings;
 use crate::diagnostic::Diagnostic;
 use crate::lint::Findings;
