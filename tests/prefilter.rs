@@ -148,3 +148,30 @@ fn the_prefilter_changes_no_output_on_the_fixtures() {
         );
     }
 }
+
+/// A syntax error in a file the pre-filter skips is reported only without the pre-filter, so
+/// switching it is part of the cache key: a warm run without it reports what a cold one does.
+#[test]
+fn switching_the_prefilter_off_does_not_reuse_a_prefiltered_result() {
+    let directory = tempfile::tempdir().unwrap();
+    std::fs::write(directory.path().join("bad.py"), "def broken(:\n    pass\n").unwrap();
+    let run = |prefilter: bool| {
+        let mut command = Command::cargo_bin("loopguard").unwrap();
+        command.current_dir(directory.path()).args([
+            "check",
+            "--exit-zero",
+            "--output-format",
+            "concise",
+            "--quiet",
+        ]);
+        if prefilter {
+            command.env_remove("LOOPGUARD_NO_PREFILTER");
+        } else {
+            command.env("LOOPGUARD_NO_PREFILTER", "1");
+        }
+        String::from_utf8(command.output().unwrap().stdout).unwrap()
+    };
+    assert_eq!(run(true), "");
+    assert!(run(false).contains("LG001"));
+    assert_eq!(run(true), "");
+}
