@@ -9,6 +9,14 @@ use crate::python::semantic::LoopContext;
 use crate::rust::checker::{BodyQuestion, Enclosing};
 use crate::rust::project as rust_project;
 
+/// Loops that wait for an event per iteration (an accept or receive loop, a ticker) spawn one
+/// task per event, not per element of a collection: capping them is hardening, so opt-in.
+pub const INCLUDE_EVENT_LOOPS: crate::config::RuleOption = crate::config::RuleOption {
+    name: "include-event-loops",
+    kind: crate::config::OptionKind::Bool,
+    doc: "Also flag a task spawned per iteration of a loop that waits for events (`while let Some(msg) = rx.recv().await`, `loop { listener.accept().await ..}`, a ticker): one task per connection or message, which a connection limit caps.",
+};
+
 pub const META: RuleMeta = RuleMeta {
     code: "LG102",
     name: "spawn-in-loop",
@@ -19,7 +27,7 @@ pub const META: RuleMeta = RuleMeta {
     test_code: TestCodePolicy::Skip,
     languages: &[Language::Python, Language::Rust],
     fix: FixKind::HelpOnly,
-    options: &[LIMITERS, BOUNDED_WRAPPERS],
+    options: &[LIMITERS, BOUNDED_WRAPPERS, INCLUDE_EVENT_LOOPS],
     doc: include_str!("../../rules/LG102-spawn-in-loop.md"),
     hooks: Hooks {
         python_call: Some(python_call),
@@ -122,13 +130,26 @@ pub(crate) fn rust_call(checker: &mut RustChecker, site: &RustCallSite) {
     if !semantic.in_loop() || semantic.loop_is_fixed() || semantic.in_poll_method() {
         return;
     }
+    let per_event = semantic.in_event_driven_loop();
+    if per_event
+        && !checker
+            .settings
+            .flag(Rule::SpawnInLoop, &INCLUDE_EVENT_LOOPS)
+    {
+        return;
+    }
     let short = match name.rsplit_once("::") {
         Some((owner, method)) if owner.ends_with("JoinSet") => format!("JoinSet::{method}"),
         _ => name.to_string(),
     };
+    let message = if per_event {
+        format!("`{short}` starts one task per event this loop waits for (a connection, a message) and nothing caps how many run at once: a burst of events starts them all together")
+    } else {
+        format!("`{short}` starts one task per iteration and nothing bounds how many run at once: a large input starts them all together")
+    };
     let diagnostic = Diagnostic::new(
         Rule::SpawnInLoop,
-        format!("`{short}` starts one task per iteration and nothing bounds how many run at once: a large input starts them all together"),
+        message,
         checker.range(site.span()),
     )
     .with_help(format!(

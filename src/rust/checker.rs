@@ -15,7 +15,9 @@ use super::facts::Body;
 use super::macros::{self, MacroBody};
 use super::parse::Spans;
 use super::project::{self, SummaryBuilder};
-use super::semantic::{ClosureRuns, LoopKind, ScopeId, ScopeKind, SemanticModel};
+use super::semantic::{
+    first_suspension_point, suspends, ClosureRuns, LoopKind, ScopeId, ScopeKind, SemanticModel,
+};
 use crate::config::Settings;
 use crate::diagnostic::Diagnostic;
 use crate::registry::{Rule, RuleSet};
@@ -560,6 +562,8 @@ impl<'ast> Visit<'ast> for Checker<'_> {
     fn visit_expr_while(&mut self, while_loop: &'ast syn::ExprWhile) {
         self.enter_loop(LoopKind::Repeat {
             error_branch: tests_for_error(&while_loop.cond),
+            waits_for_events: suspends(&while_loop.cond)
+                || first_suspension_point(&while_loop.body.stmts).is_some(),
         });
         self.visit_expr(&while_loop.cond);
         self.visit_statements(&while_loop.body.stmts);
@@ -569,6 +573,7 @@ impl<'ast> Visit<'ast> for Checker<'_> {
     fn visit_expr_loop(&mut self, loop_expr: &'ast syn::ExprLoop) {
         self.enter_loop(LoopKind::Repeat {
             error_branch: false,
+            waits_for_events: first_suspension_point(&loop_expr.body.stmts).is_some(),
         });
         self.visit_statements(&loop_expr.body.stmts);
         self.leave_loop(&loop_expr.body);

@@ -65,8 +65,13 @@ pub enum LoopKind {
     For { fixed_iterations: bool },
     /// A `while` or `loop`, which may be retrying or polling rather than iterating items;
     /// `error_branch` when a `while`'s condition tests for an error (`while let Err(e) = ..`),
-    /// so that its body handles one.
-    Repeat { error_branch: bool },
+    /// so that its body handles one; `waits_for_events` when its condition or body suspends
+    /// (`while let Some(m) = rx.recv().await`, `listener.accept().await`, `interval.tick().await`):
+    /// each iteration is one event, not one element of a collection.
+    Repeat {
+        error_branch: bool,
+        waits_for_events: bool,
+    },
 }
 
 /// A scope the walk is in, named by its depth: it names that scope until the walk leaves it.
@@ -493,6 +498,20 @@ impl SemanticModel {
         })
     }
 
+    /// In a `loop`/`while` whose iterations wait for events (see [`LoopKind::Repeat`]): a task
+    /// spawned per iteration is one per connection, message or tick, not one per element.
+    pub fn in_event_driven_loop(&self) -> bool {
+        self.current_loop_scope().is_some_and(|scope| {
+            matches!(
+                scope.kind,
+                ScopeKind::LoopBody(LoopKind::Repeat {
+                    waits_for_events: true,
+                    ..
+                })
+            )
+        })
+    }
+
     /// In a `for` loop or an iterator adaptor's closure (one iteration per element), rather than
     /// a `loop`/`while` that may be retrying or polling.
     pub fn in_per_element_loop(&self) -> bool {
@@ -511,7 +530,14 @@ impl SemanticModel {
         for scope in self.scopes.iter().rev() {
             match scope.kind {
                 ScopeKind::LoopBody(kind) => {
-                    return in_error_branch || kind == LoopKind::Repeat { error_branch: true }
+                    return in_error_branch
+                        || matches!(
+                            kind,
+                            LoopKind::Repeat {
+                                error_branch: true,
+                                ..
+                            }
+                        )
                 }
                 ScopeKind::Block { error_branch } => in_error_branch |= error_branch,
                 ScopeKind::AsyncBlock => {}
@@ -983,64 +1009,76 @@ fn collect_use(tree: &UseTree, prefix: &mut Vec<String>, absolute: bool, scope: 
     }
 }
 
+/// Finds the first suspension point of a body: `.await` or a suspending macro (`select!`,
+/// `join!`), not looking into closures, `async` blocks or nested items (their suspension points
+/// are not this body's).
+struct SuspensionFinder {
+    found: Option<proc_macro2::Span>,
+    /// The macro bodies being searched (see [`super::macros::MAX_NESTED_BODIES`]).
+    macro_depth: usize,
+}
+
+impl<'ast> syn::visit::Visit<'ast> for SuspensionFinder {
+    fn visit_expr(&mut self, expr: &'ast Expr) {
+        if self.found.is_none() {
+            syn::visit::visit_expr(self, expr);
+        }
+    }
+
+    fn visit_expr_await(&mut self, await_expr: &'ast syn::ExprAwait) {
+        self.visit_expr(&await_expr.base);
+        self.found
+            .get_or_insert_with(|| syn::spanned::Spanned::span(await_expr));
+    }
+
+    fn visit_expr_closure(&mut self, _: &'ast syn::ExprClosure) {}
+    fn visit_expr_async(&mut self, _: &'ast syn::ExprAsync) {}
+    fn visit_item(&mut self, _: &'ast Item) {}
+
+    fn visit_macro(&mut self, mac: &'ast syn::Macro) {
+        if self.found.is_some() {
+            return;
+        }
+        if super::macros::name(mac).is_some_and(|name| super::macros::is_suspension(&name)) {
+            self.found = Some(syn::spanned::Spanned::span(mac));
+            return;
+        }
+        // `select!` bodies, the only ones of their kind, were found above.
+        super::macros::walk_body(self, mac);
+    }
+}
+
+impl super::macros::WalksMacroBodies for SuspensionFinder {
+    fn macro_depth(&mut self) -> &mut usize {
+        &mut self.macro_depth
+    }
+}
+
 /// The first `.await` (or suspending macro: `select!`, `join!`) in a statement list, not looking
 /// into closures, `async` blocks or nested items (their suspension points are not this body's).
 pub fn first_suspension_point(statements: &[syn::Stmt]) -> Option<proc_macro2::Span> {
-    use syn::spanned::Spanned;
-    use syn::visit::Visit;
-
-    struct Finder {
-        found: Option<proc_macro2::Span>,
-        /// The macro bodies being searched (see [`super::macros::MAX_NESTED_BODIES`]).
-        macro_depth: usize,
-    }
-
-    impl<'ast> Visit<'ast> for Finder {
-        fn visit_expr(&mut self, expr: &'ast Expr) {
-            if self.found.is_none() {
-                syn::visit::visit_expr(self, expr);
-            }
-        }
-
-        fn visit_expr_await(&mut self, await_expr: &'ast syn::ExprAwait) {
-            self.visit_expr(&await_expr.base);
-            self.found.get_or_insert_with(|| await_expr.span());
-        }
-
-        fn visit_expr_closure(&mut self, _: &'ast syn::ExprClosure) {}
-        fn visit_expr_async(&mut self, _: &'ast syn::ExprAsync) {}
-        fn visit_item(&mut self, _: &'ast Item) {}
-
-        fn visit_macro(&mut self, mac: &'ast syn::Macro) {
-            if self.found.is_some() {
-                return;
-            }
-            if super::macros::name(mac).is_some_and(|name| super::macros::is_suspension(&name)) {
-                self.found = Some(mac.span());
-                return;
-            }
-            // `select!` bodies, the only ones of their kind, were found above.
-            super::macros::walk_body(self, mac);
-        }
-    }
-
-    impl super::macros::WalksMacroBodies for Finder {
-        fn macro_depth(&mut self) -> &mut usize {
-            &mut self.macro_depth
-        }
-    }
-
-    let mut finder = Finder {
+    let mut finder = SuspensionFinder {
         found: None,
         macro_depth: 0,
     };
     for statement in statements {
-        finder.visit_stmt(statement);
+        syn::visit::Visit::visit_stmt(&mut finder, statement);
         if finder.found.is_some() {
             break;
         }
     }
     finder.found
+}
+
+/// Whether an expression suspends (a `while let .. = rx.recv().await` condition), as
+/// [`first_suspension_point`] finds it.
+pub fn suspends(expr: &Expr) -> bool {
+    let mut finder = SuspensionFinder {
+        found: None,
+        macro_depth: 0,
+    };
+    syn::visit::Visit::visit_expr(&mut finder, expr);
+    finder.found.is_some()
 }
 
 #[cfg(test)]
@@ -1164,6 +1202,7 @@ mod tests {
         assert!(model.in_async_context() && model.can_await() && !model.in_loop());
         model.push_scope(ScopeKind::LoopBody(LoopKind::Repeat {
             error_branch: false,
+            waits_for_events: false,
         }));
         assert!(model.in_loop());
         model.push_scope(ScopeKind::Closure {
