@@ -6,7 +6,7 @@ use crate::test_code::TestCodePolicy;
 pub const META: RuleMeta = RuleMeta {
     code: "LG003",
     name: "unlintable-file",
-    summary: "The file could not be read as text (unreadable, binary, not UTF-8, too large)",
+    summary: "The file could not be read as source (unreadable, binary, not UTF-8, too large, too deeply nested, a template)",
     enablement: Enablement::Default,
     severity: Severity::Warning,
     fm043: None,

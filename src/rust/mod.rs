@@ -80,11 +80,27 @@ fn check(
             }
         }
         Err(error) => Findings {
-            diagnostics: vec![Diagnostic::new(
-                Rule::ParseError,
-                format!("syntax error: {}", error.message),
-                error.range,
-            )],
+            diagnostics: if is_template(&source.text) {
+                // Not Rust source that fails to parse, but a file generated from: LG003, if
+                // enabled, rather than a syntax error to fix.
+                rules
+                    .contains(Rule::UnlintableFile)
+                    .then(|| {
+                        Diagnostic::new(
+                            Rule::UnlintableFile,
+                            "not Rust source: a template (`{{ .. }}`/`{% .. %}` placeholders) that generates it",
+                            ruff_text_size::TextRange::default(),
+                        )
+                    })
+                    .into_iter()
+                    .collect()
+            } else {
+                vec![Diagnostic::new(
+                    Rule::ParseError,
+                    format!("syntax error: {}", error.message),
+                    error.range,
+                )]
+            },
             comments: Vec::new(),
             summary: crate::project::summarises(rules).then(Default::default),
             test_ranges: Vec::new(),
@@ -92,4 +108,62 @@ fn check(
     };
     parse::release_spans();
     findings
+}
+
+/// Whether a `.rs` file that does not parse is a template (cargo-generate's Liquid, Tera,
+/// Handlebars): a line with a `{% .. %}` tag or a `{{ name }}` placeholder.
+fn is_template(text: &str) -> bool {
+    text.lines().any(|line| {
+        let tag = line
+            .find("{%")
+            .is_some_and(|start| line[start..].contains("%}"));
+        let placeholder = line.find("{{").is_some_and(|start| {
+            let rest = &line[start + 2..];
+            rest.find("}}").is_some_and(|end| {
+                let inside = rest[..end].trim();
+                !inside.is_empty()
+                    && inside
+                        .chars()
+                        .all(|c| c.is_alphanumeric() || matches!(c, '_' | '-' | '.' | '|' | ' '))
+            })
+        });
+        tag || placeholder
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn lint_default(text: &str) -> Vec<Rule> {
+        let settings = Settings::new(
+            None,
+            &crate::config::CliOverrides::default(),
+            std::path::Path::new("."),
+        );
+        let source = SourceText::new(text.to_string(), None);
+        lint(&source, &settings, settings.rules)
+            .diagnostics
+            .iter()
+            .map(|diagnostic| diagnostic.rule)
+            .collect()
+    }
+
+    #[test]
+    fn a_template_is_lg003_and_broken_rust_is_lg001() {
+        let template =
+            "use {{crate_name}}::Config;\n{% if tokio %}\nasync fn main() {}\n{% endif %}\n";
+        assert_eq!(lint_default(template), [Rule::UnlintableFile]);
+        assert_eq!(lint_default("async fn main( {\n"), [Rule::ParseError]);
+    }
+
+    #[test]
+    fn templates_are_told_from_rust_that_does_not_parse() {
+        assert!(is_template(
+            "fn main() {\n    println!(\"{{project-name}}\");\n}\n{% if tokio %}"
+        ));
+        assert!(is_template("use {{ crate_name }}::App;\n"));
+        assert!(!is_template("fn main() { println!(\"{{}}\", 1) \n"));
+        assert!(!is_template("fn main( {\n"));
+    }
 }
