@@ -270,7 +270,7 @@ impl<'a> Visitor<'a> for Checker<'a> {
             | Expr::Generator(ast::ExprGenerator {
                 elt, generators, ..
             }) => {
-                self.visit_comprehension_scope(generators, &[elt]);
+                self.visit_comprehension_scope(expr.range(), generators, &[elt]);
             }
             Expr::DictComp(ast::ExprDictComp {
                 key,
@@ -278,8 +278,10 @@ impl<'a> Visitor<'a> for Checker<'a> {
                 generators,
                 ..
             }) => match key.as_deref() {
-                Some(key) => self.visit_comprehension_scope(generators, &[key, value]),
-                None => self.visit_comprehension_scope(generators, &[value]),
+                Some(key) => {
+                    self.visit_comprehension_scope(expr.range(), generators, &[key, value])
+                }
+                None => self.visit_comprehension_scope(expr.range(), generators, &[value]),
             },
             _ => walk_expr(self, expr),
         }
@@ -292,6 +294,7 @@ impl<'a> Checker<'a> {
     /// comprehension's own scope, with the element expressions running once per item.
     fn visit_comprehension_scope(
         &mut self,
+        node: TextRange,
         generators: &'a [ast::Comprehension],
         elements: &[&'a Expr],
     ) {
@@ -299,7 +302,7 @@ impl<'a> Checker<'a> {
             return;
         };
         self.visit_expr(&first.iter);
-        self.semantic.push_comprehension(generators);
+        self.semantic.push_comprehension(node, generators);
         for condition in &first.ifs {
             self.visit_expr(condition);
         }

@@ -313,7 +313,6 @@ fn acquire_call(checker: &mut Checker, call: &ast::ExprCall) {
 
 /// A limiter of either fan-out rule's `limiters` option (or a known limiter type).
 fn is_limiter(checker: &Checker, expr: &Expr) -> bool {
-    let function = checker.semantic.current_function();
     [Rule::UnboundedGather, Rule::SpawnInLoop]
         .iter()
         .any(|rule| {
@@ -321,7 +320,7 @@ fn is_limiter(checker: &Checker, expr: &Expr) -> bool {
                 limiters: checker.settings.python.patterns(*rule, &LIMITERS),
                 wrappers: None,
             };
-            facts::is_limiter(&checker.semantic, expr, bounds, function)
+            facts::is_limiter(&checker.semantic, expr, bounds)
         })
 }
 

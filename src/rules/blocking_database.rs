@@ -77,7 +77,14 @@ fn opened_in_current_function(checker: &Checker, receiver: &ast::Expr) -> bool {
     let ast::Expr::Name(name) = receiver else {
         return false;
     };
-    let Some(ast::Expr::Call(value)) = checker.semantic.value_in_current_function(name) else {
+    let semantic = &checker.semantic;
+    let Some(binding) = semantic.resolve_name(name).map(|id| semantic.binding(id)) else {
+        return false;
+    };
+    let Some(ast::Expr::Call(value)) = binding
+        .value()
+        .filter(|_| semantic.is_local_to_current_function(binding))
+    else {
         return false;
     };
     checker.semantic.call_target(value).is_some_and(|target| {

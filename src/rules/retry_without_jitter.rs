@@ -56,9 +56,8 @@ fn python_loop(checker: &mut Checker, body: &[ast::Stmt]) {
             .call_target(call)
             .is_some_and(|target| sleeps.matches(&target))
     };
-    let retry_sleeps = facts::retry_sleeps(body, &is_sleep);
+    let retry_sleeps = retry_sleeps(body, &is_sleep);
     let random_sources = lists.rules.retry_without_jitter.random_sources.matcher();
-    let function = checker.semantic.current_function();
     for sleep in retry_sleeps {
         let delay = sleep.arguments.args.first().or_else(|| {
             sleep
@@ -74,8 +73,7 @@ fn python_loop(checker: &mut Checker, body: &[ast::Stmt]) {
         });
         let Some(delay) = delay else { continue };
         let is_zero = matches!(delay, ast::Expr::NumberLiteral(number) if matches!(&number.value, ast::Number::Int(int) if int.as_u8() == Some(0)));
-        if is_zero || facts::involves_randomness(&checker.semantic, delay, random_sources, function)
-        {
+        if is_zero || facts::involves_randomness(&checker.semantic, delay, random_sources) {
             continue;
         }
         let delay_text = checker.text(delay.range());
@@ -95,6 +93,100 @@ fn python_loop(checker: &mut Checker, body: &[ast::Stmt]) {
         .with_fix(Some(Fix::unsafe_edits("Wrap the delay in `loopguard_shim.full_jitter(...)`", fix_edits)));
         checker.report(diagnostic);
     }
+}
+
+/// The sleeps of a loop body that are retry delays: in an `except` handler of a `try` in the
+/// loop, or after such a `try` when its success leaves the loop (`break`/`return` in its body or
+/// `else`), so that the loop only repeats on failure. Nested loops and functions are their own.
+fn retry_sleeps<'a>(
+    body: &'a [ast::Stmt],
+    is_sleep: &dyn Fn(&ast::ExprCall) -> bool,
+) -> Vec<&'a ast::ExprCall> {
+    let mut sleeps = Vec::new();
+    let mut exits_on_success = false;
+    let mut after_try = false;
+    collect_retry_sleeps(
+        body,
+        is_sleep,
+        &mut sleeps,
+        &mut exits_on_success,
+        &mut after_try,
+    );
+    sleeps
+}
+
+fn collect_retry_sleeps<'a>(
+    body: &'a [ast::Stmt],
+    is_sleep: &dyn Fn(&ast::ExprCall) -> bool,
+    sleeps: &mut Vec<&'a ast::ExprCall>,
+    exits_on_success: &mut bool,
+    after_try: &mut bool,
+) {
+    for statement in body {
+        match statement {
+            ast::Stmt::Try(try_stmt) if !try_stmt.handlers.is_empty() => {
+                for handler in &try_stmt.handlers {
+                    let ast::ExceptHandler::ExceptHandler(handler) = handler;
+                    sleeps.extend(sleep_calls(&handler.body, is_sleep));
+                }
+                if leaves_loop(&try_stmt.body) || leaves_loop(&try_stmt.orelse) {
+                    *exits_on_success = true;
+                }
+                *after_try = true;
+            }
+            ast::Stmt::If(if_stmt) => {
+                collect_retry_sleeps(&if_stmt.body, is_sleep, sleeps, exits_on_success, after_try);
+                for clause in &if_stmt.elif_else_clauses {
+                    collect_retry_sleeps(
+                        &clause.body,
+                        is_sleep,
+                        sleeps,
+                        exits_on_success,
+                        after_try,
+                    );
+                }
+            }
+            ast::Stmt::With(with) => {
+                collect_retry_sleeps(&with.body, is_sleep, sleeps, exits_on_success, after_try)
+            }
+            ast::Stmt::Expr(_) if *after_try && *exits_on_success => {
+                sleeps.extend(sleep_calls(std::slice::from_ref(statement), is_sleep));
+            }
+            _ => {}
+        }
+    }
+}
+
+fn leaves_loop(body: &[ast::Stmt]) -> bool {
+    let mut found = false;
+    facts::for_each_in_scope(body, &mut |node| {
+        if let facts::Node::Stmt(statement) = node {
+            found |= matches!(statement, ast::Stmt::Break(_) | ast::Stmt::Return(_));
+        }
+    });
+    found
+}
+
+/// Sleep calls in a statement list, not inside nested loops (they are their own retry loops)
+/// or nested functions.
+fn sleep_calls<'a>(
+    body: &'a [ast::Stmt],
+    is_sleep: &dyn Fn(&ast::ExprCall) -> bool,
+) -> Vec<&'a ast::ExprCall> {
+    let mut found = Vec::new();
+    for statement in body {
+        if matches!(statement, ast::Stmt::For(_) | ast::Stmt::While(_)) {
+            continue;
+        }
+        facts::for_each_in_scope(std::slice::from_ref(statement), &mut |node| {
+            if let facts::Node::Expr(ast::Expr::Call(call)) = node {
+                if is_sleep(call) {
+                    found.push(call);
+                }
+            }
+        });
+    }
+    found
 }
 
 /// tenacity, backoff and urllib3 retry configurations without jitter.

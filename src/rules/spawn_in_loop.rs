@@ -3,11 +3,12 @@
 use super::prelude::*;
 use super::{BOUNDED_WRAPPERS, LIMITERS};
 use crate::python::data::data;
-use crate::python::facts::{self, Bounds};
+use crate::python::facts::{self, Bounds, Node};
 use crate::python::project;
-use crate::python::semantic::LoopContext;
+use crate::python::semantic::{BindingId, LoopContext, SemanticModel};
 use crate::rust::checker::{BodyQuestion, Enclosing};
 use crate::rust::project as rust_project;
+use ruff_text_size::TextSize;
 
 /// Loops that wait for an event per iteration (an accept or receive loop, a ticker) spawn one
 /// task per event, not per element of a collection: capping them is hardening, so opt-in.
@@ -50,12 +51,12 @@ pub(crate) fn python_call(checker: &mut Checker, site: &CallSite) {
     let fixed_size = match current_loop {
         LoopContext::For(for_stmt) => {
             facts::is_literal_iterable(semantic, &for_stmt.iter)
-                || facts::spawns_worker_pool(semantic, &for_stmt.target, &for_stmt.iter, site.call)
+                || spawns_worker_pool(semantic, &for_stmt.target, &for_stmt.iter, site.call)
         }
         LoopContext::Comprehension(generators) => {
             facts::comprehension_is_literal(semantic, generators)
                 || matches!(generators, [generator]
-                    if facts::spawns_worker_pool(semantic, &generator.target, &generator.iter, site.call))
+                    if spawns_worker_pool(semantic, &generator.target, &generator.iter, site.call))
         }
         // A `while` loop that keeps its task in one slot (`self.task = create_task(...)`)
         // replaces it each iteration instead of accumulating tasks.
@@ -72,7 +73,7 @@ pub(crate) fn python_call(checker: &mut Checker, site: &CallSite) {
     if coroutine.is_some_and(|coroutine| facts::coroutine_is_bounded(semantic, coroutine, bounds)) {
         return;
     }
-    if facts::loop_bounds_spawn(semantic, bounds, assigned_task_name(checker, site)) {
+    if loop_bounds_spawn(semantic, bounds, assigned_task(checker, site)) {
         return;
     }
     let short = name.rsplit('.').next().unwrap_or(name);
@@ -99,8 +100,8 @@ fn assigned_to_one_slot(checker: &Checker, site: &CallSite) -> bool {
             && matches!(assign.targets.as_slice(), [ast::Expr::Name(_) | ast::Expr::Attribute(_)]))
 }
 
-/// `task = asyncio.create_task(...)`: the name the task is kept under in this iteration.
-fn assigned_task_name<'a>(checker: &Checker<'a>, site: &CallSite) -> Option<&'a str> {
+/// `task = asyncio.create_task(...)`: the binding the task is kept in for this iteration.
+fn assigned_task(checker: &Checker, site: &CallSite) -> Option<BindingId> {
     let ast::Stmt::Assign(assign) = checker.semantic.current_statement()? else {
         return None;
     };
@@ -108,9 +109,110 @@ fn assigned_task_name<'a>(checker: &Checker<'a>, site: &CallSite) -> Option<&'a 
         return None;
     }
     match assign.targets.as_slice() {
-        [ast::Expr::Name(name)] => Some(name.id.as_str()),
+        [ast::Expr::Name(name)] => checker.semantic.bound_by(name),
         _ => None,
     }
+}
+
+/// Whether the loop being visited bounds what it spawns: it holds a limiter around the spawn
+/// (`async with sem:` inside the loop, or `await sem.acquire()` in its body), awaits the task
+/// it just created in the same iteration, or drains when a `len(...)` check says it is full.
+fn loop_bounds_spawn(semantic: &SemanticModel, bounds: Bounds, task: Option<BindingId>) -> bool {
+    let body: &[ast::Stmt] = match semantic.current_loop() {
+        Some(LoopContext::For(for_stmt)) => &for_stmt.body,
+        Some(LoopContext::While(while_stmt)) => &while_stmt.body,
+        Some(LoopContext::Comprehension(_)) | None => return false,
+    };
+    let loop_start = body.first().map_or(TextSize::default(), Ranged::start);
+    let held_around_spawn = semantic
+        .statement_stack()
+        .iter()
+        .filter(|statement| statement.start() >= loop_start)
+        .any(|statement| match statement {
+            // A limiter held around the spawn, or a task group the iteration waits for on exit.
+            ast::Stmt::With(with) if with.is_async => with.items.iter().any(|item| {
+                facts::is_limiter(semantic, &item.context_expr, bounds)
+                    || semantic.type_of(&item.context_expr).as_deref() == Some("asyncio.TaskGroup")
+            }),
+            _ => false,
+        });
+    held_around_spawn
+        || facts::body_acquires_limiter(semantic, body, bounds)
+        || task.is_some_and(|task| awaits(semantic, body, task))
+        || drains_on_length_check(body)
+}
+
+/// `for _ in range(workers): spawn(worker(queue))`: a fixed pool of identical workers, whose
+/// size is a count rather than a collection; the spawned call does not use the loop variable.
+fn spawns_worker_pool(
+    semantic: &SemanticModel,
+    target: &ast::Expr,
+    iter: &ast::Expr,
+    spawn: &ast::ExprCall,
+) -> bool {
+    let ast::Expr::Call(range) = iter else {
+        return false;
+    };
+    if semantic.qualified_name(&range.func).as_deref() != Some("builtins.range") {
+        return false;
+    }
+    let mut uses_target = false;
+    facts::walk_expressions(target, &mut |target_part| {
+        let ast::Expr::Name(name) = target_part else {
+            return;
+        };
+        let Some(variable) = semantic.bound_by(name).filter(|_| name.id.as_str() != "_") else {
+            return;
+        };
+        uses_target |= spawn
+            .arguments
+            .args
+            .iter()
+            .any(|argument| facts::mentions(semantic, argument, variable))
+            || spawn
+                .arguments
+                .keywords
+                .iter()
+                .any(|keyword| facts::mentions(semantic, &keyword.value, variable));
+    });
+    !uses_target
+}
+
+/// An `await` in the loop body (not in a nested function) that reads the task.
+fn awaits(semantic: &SemanticModel, body: &[ast::Stmt], task: BindingId) -> bool {
+    let mut found = false;
+    facts::for_each_in_scope(body, &mut |node| {
+        if let Node::Expr(ast::Expr::Await(await_expr)) = node {
+            found |= facts::mentions(semantic, &await_expr.value, task);
+        }
+    });
+    found
+}
+
+/// `if len(pending) >= limit: await asyncio.wait(pending, ...)`.
+fn drains_on_length_check(body: &[ast::Stmt]) -> bool {
+    let mut found = false;
+    facts::for_each_in_scope(body, &mut |node| {
+        let Node::Stmt(ast::Stmt::If(if_stmt)) = node else {
+            return;
+        };
+        let mut checks_length = false;
+        facts::walk_expressions(&if_stmt.test, &mut |expr| {
+            if let ast::Expr::Call(call) = expr {
+                checks_length |= matches!(call.func.as_ref(), ast::Expr::Name(func) if func.id.as_str() == "len");
+            }
+        });
+        found |= checks_length && contains_await(&if_stmt.body);
+    });
+    found
+}
+
+fn contains_await(body: &[ast::Stmt]) -> bool {
+    let mut found = false;
+    facts::for_each_in_scope(body, &mut |node| {
+        found |= matches!(node, Node::Expr(ast::Expr::Await(_)));
+    });
+    found
 }
 
 /// The future a spawn call is given: its first argument.

@@ -79,8 +79,10 @@ fn python_assign(checker: &mut Checker, assign: &ast::StmtAssign) {
     let Some(function) = checker.semantic.current_function() else {
         return;
     };
-    let fate = facts::resource_fate(&function.body, target.id.as_str(), assign.end(), &|_| true);
-    if fate != Fate::Dropped {
+    let Some(resource) = checker.semantic.bound_by(target) else {
+        return;
+    };
+    if facts::resource_fate(&checker.semantic, resource, &|_| true) != Fate::Dropped {
         return;
     }
     let constructor = checker.text(call.func.range());

@@ -62,21 +62,16 @@ fn python_assign(checker: &mut Checker, assign: &ast::StmtAssign) {
     if !data().rules.unmanaged_executor.constructors.matches(&name) || checker.semantic.in_loop() {
         return;
     }
-    let Some(function) = checker.semantic.current_function() else {
-        return;
-    };
-    if checker.semantic.at_module_or_class_level() {
+    if checker.semantic.current_function().is_none() || checker.semantic.at_module_or_class_level()
+    {
         return;
     }
+    let Some(pool) = checker.semantic.bound_by(target) else {
+        return;
+    };
     // Handing the pool to `run_in_executor` uses it; handing it to anything else may store it.
     let passing_escapes = |call: &ast::ExprCall| !matches!(call.func.as_ref(), ast::Expr::Attribute(attribute) if attribute.attr.as_str() == "run_in_executor");
-    let fate = facts::resource_fate(
-        &function.body,
-        target.id.as_str(),
-        assign.end(),
-        &passing_escapes,
-    );
-    if fate != Fate::Dropped {
+    if facts::resource_fate(&checker.semantic, pool, &passing_escapes) != Fate::Dropped {
         return;
     }
     let short = name.rsplit('.').next().unwrap_or(&name);

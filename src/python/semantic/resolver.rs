@@ -1,0 +1,259 @@
+//! What an expression refers to: the bounded recursion behind [`SemanticModel::resolve`], which
+//! follows names to their bindings, `a = b` aliases, values, annotations and `self` attributes.
+
+use std::cell::Cell;
+
+use ruff_python_ast::{self as ast, Expr, Stmt};
+
+use super::index::{BindingId, BindingKind, Lookup};
+use super::{Resolved, SemanticModel};
+use crate::python::data::data;
+
+/// Resolution follows `a = b` aliases, values, annotations and `self` attributes; the chain of
+/// such steps is at most this long (it bounds cycles that the scoping rules do not break, such as
+/// `self.x = self.x`).
+const MAX_ALIAS_DEPTH: u8 = 8;
+
+/// One resolution takes at most this many steps in all: with several assignments per `self`
+/// attribute the steps branch, and the depth alone would bound them only exponentially.
+const MAX_RESOLUTION_STEPS: u32 = 512;
+
+/// Every step goes one level deeper (at most [`MAX_ALIAS_DEPTH`]) and spends one of
+/// [`MAX_RESOLUTION_STEPS`]. A name is read where it is written (each load has its binding in
+/// the model), so a value is resolved in its own scope, before the binding it makes (`x = x.y`
+/// reads the previous `x`), and most cycles end without the budget.
+pub(super) struct Resolver<'m, 'a> {
+    model: &'m SemanticModel<'a>,
+    steps_left: Cell<u32>,
+}
+
+impl<'m, 'a> Resolver<'m, 'a> {
+    pub(super) fn new(model: &'m SemanticModel<'a>) -> Self {
+        Resolver {
+            model,
+            steps_left: Cell::new(MAX_RESOLUTION_STEPS),
+        }
+    }
+
+    /// Spends a step at `depth`; `None` once either budget is used up.
+    fn step(&self, depth: u8) -> Option<()> {
+        let left = self.steps_left.get().checked_sub(1)?;
+        self.steps_left.set(left);
+        (depth <= MAX_ALIAS_DEPTH).then_some(())
+    }
+
+    pub(super) fn expr(&self, expr: &Expr, depth: u8) -> Option<Resolved<'a>> {
+        self.step(depth)?;
+        match expr {
+            Expr::Name(name) => match self.model.index.lookup(name) {
+                Lookup::Binding(binding) => self.binding(binding, depth),
+                Lookup::Unbound => None,
+                Lookup::NotInFile => {
+                    let name = name.id.as_str();
+                    (!self.model.index.has_star_import && is_builtin(name))
+                        .then(|| Resolved::Qualified(format!("builtins.{name}")))
+                }
+            },
+            Expr::Attribute(attribute) => {
+                let attr = attribute.attr.as_str();
+                match self.expr(&attribute.value, depth + 1)? {
+                    Resolved::Qualified(base) => {
+                        Some(Resolved::Qualified(canonical(format!("{base}.{attr}"))))
+                    }
+                    Resolved::Instance(type_name) => {
+                        Some(Resolved::Method(format!("{type_name}.{attr}")))
+                    }
+                    Resolved::SelfInstance => self.self_attribute(attr, depth),
+                    Resolved::LocalClass(class) => {
+                        find_method(&class.body, attr).map(Resolved::LocalFunction)
+                    }
+                    Resolved::Method(_) | Resolved::LocalFunction(_) => None,
+                }
+            }
+            Expr::Call(call) => match self.expr(&call.func, depth + 1)? {
+                Resolved::Qualified(callee) => Some(Resolved::Instance(
+                    data().returns.get(&callee).cloned().unwrap_or(callee),
+                )),
+                Resolved::Method(method) => {
+                    data().returns.get(&method).cloned().map(Resolved::Instance)
+                }
+                _ => None,
+            },
+            _ => None,
+        }
+    }
+
+    fn binding(&self, id: BindingId, depth: u8) -> Option<Resolved<'a>> {
+        match &self.model.index.binding(id).kind {
+            BindingKind::Import(qualified) => Some(Resolved::Qualified(qualified.clone())),
+            BindingKind::Value(value) => self.value(value, depth + 1),
+            // `sem: Final = asyncio.Semaphore(8)`: the annotation does not name the type, the
+            // value does.
+            BindingKind::Annotated { annotation, value } => self
+                .annotation_type(annotation, depth + 1)
+                .map(Resolved::Instance)
+                .or_else(|| self.value(value.as_ref()?, depth + 1)),
+            BindingKind::Parameter(annotation) => self
+                .annotation_type(annotation, depth + 1)
+                .map(Resolved::Instance),
+            BindingKind::SelfParameter => Some(Resolved::SelfInstance),
+            BindingKind::Function(function) => Some(Resolved::LocalFunction(function)),
+            BindingKind::Class(class) => Some(Resolved::LocalClass(class)),
+            BindingKind::Augmented(_) | BindingKind::Deletion | BindingKind::Unknown => None,
+        }
+    }
+
+    fn value(&self, value: &Expr, depth: u8) -> Option<Resolved<'a>> {
+        match value {
+            // `sleep = time.sleep` is an alias; `s = requests.Session()` an instance.
+            Expr::Name(_) | Expr::Attribute(_) | Expr::Call(_) => self.expr(value, depth),
+            Expr::Await(await_expr) => match self.expr(&await_expr.value, depth)? {
+                instance @ Resolved::Instance(_) => Some(instance),
+                _ => None,
+            },
+            _ => None,
+        }
+    }
+
+    /// `self.<attr>` in a method: what the class's annotation of it names, or what every
+    /// assignment to it agrees on, or its method. The class is the one whose body encloses the
+    /// code being visited (the methods that assign it are not being visited).
+    fn self_attribute(&self, attr: &str, depth: u8) -> Option<Resolved<'a>> {
+        let class_scope = self.model.index.scope(self.model.enclosing_class()?);
+        let facts = class_scope.class.as_ref()?;
+        let annotated = facts
+            .annotations
+            .get(attr)
+            .and_then(|annotation| self.annotation_type(annotation, depth + 1));
+        if let Some(type_name) = annotated {
+            return Some(Resolved::Instance(type_name));
+        }
+        if let Some(values) = facts.attributes.get(attr) {
+            // Only trust an attribute whose every assignment says the same thing.
+            let mut resolved = values.iter().map(|value| self.value(value, depth + 1));
+            let first = resolved.next()??;
+            return resolved
+                .all(|other| other.as_ref() == Some(&first))
+                .then_some(first);
+        }
+        match &self
+            .model
+            .index
+            .binding(*class_scope.bindings_of(attr).last()?)
+            .kind
+        {
+            BindingKind::Function(function) => Some(Resolved::LocalFunction(function)),
+            _ => None,
+        }
+    }
+
+    fn qualified_name(&self, expr: &Expr, depth: u8) -> Option<String> {
+        match self.expr(expr, depth)? {
+            Resolved::Qualified(name) => Some(name),
+            _ => None,
+        }
+    }
+
+    /// The type an annotation names: `T`, `Optional[T]`, `T | None`, `Final[T]`; `"T"` is not
+    /// followed, and a bare `Final` names none.
+    pub(super) fn annotation_type(&self, annotation: &Expr, depth: u8) -> Option<String> {
+        self.step(depth)?;
+        match annotation {
+            Expr::Name(_) | Expr::Attribute(_) => self
+                .qualified_name(annotation, depth + 1)
+                .filter(|name| !is_type_qualifier(name)),
+            Expr::Subscript(subscript) => {
+                let outer = self.qualified_name(&subscript.value, depth + 1)?;
+                if outer == "typing.Optional" || is_type_qualifier(&outer) {
+                    self.annotation_type(&subscript.slice, depth + 1)
+                } else {
+                    Some(outer)
+                }
+            }
+            Expr::BinOp(binop) if binop.op == ast::Operator::BitOr => {
+                let is_none = |expr: &Expr| expr.is_none_literal_expr();
+                match (is_none(&binop.left), is_none(&binop.right)) {
+                    (false, true) => self.annotation_type(&binop.left, depth + 1),
+                    (true, false) => self.annotation_type(&binop.right, depth + 1),
+                    _ => None,
+                }
+            }
+            _ => None,
+        }
+    }
+}
+
+/// `Final` and `ClassVar` say how a name may be bound, not what type its value has.
+fn is_type_qualifier(name: &str) -> bool {
+    matches!(
+        name,
+        "typing.Final"
+            | "typing.ClassVar"
+            | "typing_extensions.Final"
+            | "typing_extensions.ClassVar"
+    )
+}
+
+fn find_method<'a>(body: &'a [Stmt], name: &str) -> Option<&'a ast::StmtFunctionDef> {
+    body.iter().find_map(|statement| match statement {
+        Stmt::FunctionDef(function) if function.name.as_str() == name => Some(function),
+        _ => None,
+    })
+}
+
+/// Rewrites a submodule that its package re-exports (`asyncio.tasks.gather` → `asyncio.gather`).
+pub(super) fn canonical(name: String) -> String {
+    for (submodule, package) in &data().module_aliases {
+        if let Some(rest) = name.strip_prefix(submodule.as_str()) {
+            if rest.is_empty() || rest.starts_with('.') {
+                return format!("{package}{rest}");
+            }
+        }
+    }
+    name
+}
+
+fn is_builtin(name: &str) -> bool {
+    matches!(
+        name,
+        "open"
+            | "input"
+            | "print"
+            | "len"
+            | "range"
+            | "list"
+            | "dict"
+            | "set"
+            | "tuple"
+            | "str"
+            | "int"
+            | "float"
+            | "bool"
+            | "bytes"
+            | "iter"
+            | "next"
+            | "map"
+            | "filter"
+            | "zip"
+            | "enumerate"
+            | "sorted"
+            | "reversed"
+            | "sum"
+            | "min"
+            | "max"
+            | "any"
+            | "all"
+            | "isinstance"
+            | "getattr"
+            | "setattr"
+            | "hasattr"
+            | "super"
+            | "type"
+            | "object"
+            | "exec"
+            | "eval"
+            | "compile"
+            | "__import__"
+            | "breakpoint"
+    )
+}
