@@ -36,24 +36,24 @@ pub(super) fn resolve<'a>(index: &mut Index<'a>, module: &'a ast::ModModule) {
         edges,
     };
     flow.visit_body(&module.body);
-    let Flow {
-        index, mut edges, ..
-    } = flow;
-    // Each binding's references, grouped by binding (a stable sort keeps them in walk order).
-    edges.sort_by_key(|(binding, _)| *binding);
-    let mut starts = Vec::with_capacity(index.bindings.len() + 1);
-    let mut position = 0;
-    for binding in 0..=index.bindings.len() {
-        while edges
-            .get(position)
-            .is_some_and(|(id, _)| id.index() < binding)
-        {
-            position += 1;
-        }
-        starts.push(position as u32);
+    let Flow { index, edges, .. } = flow;
+    // Each binding's references, grouped by binding in walk order (a counting sort).
+    let mut starts = vec![0u32; index.bindings.len() + 1];
+    for (binding, _) in &edges {
+        starts[binding.index() + 1] += 1;
+    }
+    for position in 1..starts.len() {
+        starts[position] += starts[position - 1];
+    }
+    let mut next = starts.clone();
+    let mut grouped = vec![ReferenceId(0); edges.len()];
+    for (binding, reference) in edges {
+        let slot = &mut next[binding.index()];
+        grouped[*slot as usize] = reference;
+        *slot += 1;
     }
     index.reference_starts = starts;
-    index.references_by_binding = edges.into_iter().map(|(_, reference)| reference).collect();
+    index.references_by_binding = grouped;
 }
 
 /// What reaches one name at a point of the flow.
@@ -160,9 +160,14 @@ impl<'i, 'a> Flow<'i, 'a> {
         debug_assert!(found.is_some(), "the first walk made no scope at {node:?}");
         let scope =
             found.unwrap_or_else(|| self.active.last().map_or(ScopeId::MODULE, |s| s.scope));
+        // The scope's own frame ends up holding each of its names: sized once.
+        let names = self.index.scope(scope).name_count();
         self.active.push(Active {
             scope,
-            frames: vec![Frame::default()],
+            frames: vec![Frame {
+                changed: FxHashMap::with_capacity_and_hasher(names, Default::default()),
+                ended: false,
+            }],
         });
     }
 

@@ -93,6 +93,10 @@ impl<'a> Scope<'a> {
         self.names.get(name).map_or(&[], Vec::as_slice)
     }
 
+    pub(super) fn name_count(&self) -> usize {
+        self.names.len()
+    }
+
     pub(super) fn binds(&self, name: &str) -> bool {
         self.names.contains_key(name)
     }
