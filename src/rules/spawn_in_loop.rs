@@ -76,16 +76,25 @@ pub(crate) fn python_call(checker: &mut Checker, site: &CallSite) {
     if loop_bounds_spawn(semantic, bounds, assigned_task(checker, site)) {
         return;
     }
+    let per_event = semantic.in_event_driven_loop();
+    if per_event
+        && !checker
+            .settings
+            .flag(Rule::SpawnInLoop, &INCLUDE_EVENT_LOOPS)
+    {
+        return;
+    }
     let short = name.rsplit('.').next().unwrap_or(name);
-    let per = match current_loop {
-        LoopContext::While(_) => "per iteration of this `while` loop",
-        _ => "per element",
+    let message = if per_event {
+        format!("`{short}` starts one task per event this `while` loop waits for (a connection, a message) and nothing caps how many run at once: a burst of events starts them all together")
+    } else {
+        let per = match current_loop {
+            LoopContext::While(_) => "per iteration of this `while` loop",
+            _ => "per element",
+        };
+        format!("`{short}` starts one task {per} and nothing bounds how many run at once: a large input starts them all together")
     };
-    let diagnostic = Diagnostic::new(
-        Rule::SpawnInLoop,
-        format!("`{short}` starts one task {per} and nothing bounds how many run at once: a large input starts them all together"),
-        site.call.range(),
-    )
+    let diagnostic = Diagnostic::new(Rule::SpawnInLoop, message, site.call.range())
     .with_help(format!(
         "spawn through `loopguard_shim.BoundedTaskGroup({})` (`await tg.spawn_when_free(...)` waits for a free slot), or acquire an `asyncio.Semaphore` in the loop or the spawned coroutine",
         checker.settings.default_limit

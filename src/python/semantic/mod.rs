@@ -238,6 +238,15 @@ impl<'a> SemanticModel<'a> {
         None
     }
 
+    /// In a `while` loop whose condition or body suspends (`await server.accept()`,
+    /// `await queue.get()`, `await asyncio.sleep(..)`): each iteration waits for an event, so a
+    /// task spawned per iteration is one per connection, message or tick, not one per element
+    /// of a collection. (An `async for` may iterate rows as well as messages: not counted.)
+    pub fn in_event_driven_loop(&self) -> bool {
+        matches!(self.current_loop(), Some(LoopContext::While(while_stmt))
+            if suspends(&while_stmt.test) || first_suspension_point(&while_stmt.body).is_some())
+    }
+
     /// The statements being visited, outermost first; the last is the current statement.
     pub fn statement_stack(&self) -> &[&'a Stmt] {
         &self.statements
@@ -450,49 +459,56 @@ impl<'a> SemanticModel<'a> {
     }
 }
 
+/// Finds the first suspension point: an `await`, `async for` or `async with`, not looking into
+/// nested functions, lambdas or classes (their suspension points are not this code's).
+struct SuspensionFinder {
+    found: Option<ruff_text_size::TextRange>,
+}
+
+impl<'a> ruff_python_ast::visitor::Visitor<'a> for SuspensionFinder {
+    fn visit_stmt(&mut self, statement: &'a Stmt) {
+        if self.found.is_some() {
+            return;
+        }
+        match statement {
+            Stmt::FunctionDef(_) | Stmt::ClassDef(_) => {}
+            Stmt::For(for_stmt) if for_stmt.is_async => self.found = Some(statement.range()),
+            Stmt::With(with_stmt) if with_stmt.is_async => self.found = Some(statement.range()),
+            _ => ruff_python_ast::visitor::walk_stmt(self, statement),
+        }
+    }
+
+    fn visit_expr(&mut self, expr: &'a Expr) {
+        if self.found.is_some() {
+            return;
+        }
+        match expr {
+            Expr::Lambda(_) => {}
+            Expr::Await(_) => self.found = Some(expr.range()),
+            _ => ruff_python_ast::visitor::walk_expr(self, expr),
+        }
+    }
+
+    fn visit_comprehension(&mut self, comprehension: &'a ast::Comprehension) {
+        if comprehension.is_async {
+            self.found = Some(comprehension.range());
+            return;
+        }
+        ruff_python_ast::visitor::walk_comprehension(self, comprehension);
+    }
+}
+
 /// The first `await`, `async for` or `async with` in a statement list, not looking into nested
 /// functions, lambdas or classes (their suspension points are not this function's).
 pub fn first_suspension_point(body: &[Stmt]) -> Option<ruff_text_size::TextRange> {
-    use ruff_python_ast::visitor::{walk_expr, walk_stmt, Visitor};
-
-    struct Finder {
-        found: Option<ruff_text_size::TextRange>,
-    }
-
-    impl<'a> Visitor<'a> for Finder {
-        fn visit_stmt(&mut self, statement: &'a Stmt) {
-            if self.found.is_some() {
-                return;
-            }
-            match statement {
-                Stmt::FunctionDef(_) | Stmt::ClassDef(_) => {}
-                Stmt::For(for_stmt) if for_stmt.is_async => self.found = Some(statement.range()),
-                Stmt::With(with_stmt) if with_stmt.is_async => self.found = Some(statement.range()),
-                _ => walk_stmt(self, statement),
-            }
-        }
-
-        fn visit_expr(&mut self, expr: &'a Expr) {
-            if self.found.is_some() {
-                return;
-            }
-            match expr {
-                Expr::Lambda(_) => {}
-                Expr::Await(_) => self.found = Some(expr.range()),
-                _ => walk_expr(self, expr),
-            }
-        }
-
-        fn visit_comprehension(&mut self, comprehension: &'a ast::Comprehension) {
-            if comprehension.is_async {
-                self.found = Some(comprehension.range());
-                return;
-            }
-            ruff_python_ast::visitor::walk_comprehension(self, comprehension);
-        }
-    }
-
-    let mut finder = Finder { found: None };
-    finder.visit_body(body);
+    let mut finder = SuspensionFinder { found: None };
+    ruff_python_ast::visitor::Visitor::visit_body(&mut finder, body);
     finder.found
+}
+
+/// Whether an expression suspends (`while (message := await queue.get()) is not None`).
+pub fn suspends(expr: &Expr) -> bool {
+    let mut finder = SuspensionFinder { found: None };
+    ruff_python_ast::visitor::Visitor::visit_expr(&mut finder, expr);
+    finder.found.is_some()
 }
