@@ -12,6 +12,47 @@ use crate::project::blocking_rules;
 use crate::registry::{Language, Rule};
 use crate::rules::{EXTEND_BLOCKING_CALLS, INCLUDE_METADATA_CALLS};
 
+/// A rule's data section that is one list of the calls it flags (`calls = [...]`).
+#[derive(Debug, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Calls {
+    pub calls: PatternList,
+}
+
+/// A rule's data section that is one list of the calls that spawn a task or thread.
+#[derive(Debug, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Spawns {
+    pub spawns: PatternList,
+}
+
+/// A rule's data section that is one list of constructors.
+#[derive(Debug, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Constructors {
+    pub constructors: PatternList,
+}
+
+/// `RuleData::blocking_calls(rule)`, a blocking rule's `calls`: both data files name the
+/// blocking rules' sections and lists alike.
+macro_rules! blocking_calls {
+    () => {
+        /// A blocking rule's `calls`: what makes a function block (`project::blocking_rules`).
+        pub fn blocking_calls(&self, rule: Rule) -> Option<&PatternList> {
+            match rule {
+                Rule::BlockingSleep => Some(&self.blocking_sleep.calls),
+                Rule::BlockingHttp => Some(&self.blocking_http.calls),
+                Rule::BlockingFileIo => Some(&self.blocking_file_io.calls),
+                Rule::BlockingSubprocess => Some(&self.blocking_subprocess.calls),
+                Rule::BlockingDatabase => Some(&self.blocking_database.calls),
+                Rule::BlockingWait => Some(&self.blocking_wait.calls),
+                _ => None,
+            }
+        }
+    };
+}
+pub(crate) use blocking_calls;
+
 /// What a language's data file offers the tables.
 pub trait LanguageLists {
     const LANGUAGE: Language;

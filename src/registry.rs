@@ -150,6 +150,19 @@ impl Hooks {
         rust_triggers: None,
         blocking: false,
     };
+
+    /// A blocking-call rule (LG201–LG205, LG207): a call detector in each language, only in
+    /// async code (so `async` is its trigger word), and LG208 follows its calls.
+    pub const fn blocking(python_call: PythonCallHook, rust_call: RustCallHook) -> Hooks {
+        Hooks {
+            python_call: Some(python_call),
+            rust_call: Some(rust_call),
+            python_triggers: Some(&["async"]),
+            rust_triggers: Some(&["async"]),
+            blocking: true,
+            ..Hooks::NONE
+        }
+    }
 }
 
 impl RuleMeta {

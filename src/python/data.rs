@@ -6,7 +6,7 @@ use std::sync::OnceLock;
 use rustc_hash::FxHashMap;
 use serde::Deserialize;
 
-use crate::calls::LanguageLists;
+use crate::calls::{Calls, Constructors, LanguageLists, Spawns};
 use crate::config::RuleOption;
 use crate::matcher::{CallMatcher, CallPattern, PatternList};
 use crate::registry::{Language, Rule};
@@ -99,19 +99,19 @@ pub struct RuleData {
     /// Read on its own (`RawSemantic`); named here so that no other section passes unseen.
     #[serde(rename = "semantic")]
     _semantic: serde::de::IgnoredAny,
-    pub blocking_sleep: BlockingSleep,
-    pub blocking_http: BlockingHttp,
+    pub blocking_sleep: Calls,
+    pub blocking_http: Calls,
     pub blocking_file_io: BlockingFileIo,
-    pub blocking_subprocess: BlockingSubprocess,
+    pub blocking_subprocess: Calls,
     pub blocking_database: BlockingDatabase,
     pub blocking_wait: BlockingWait,
     pub sync_lock_across_await: SyncLockAcrossAwait,
     pub unbounded_gather: UnboundedGather,
-    pub spawn_in_loop: SpawnInLoop,
-    pub unbounded_queue: UnboundedQueue,
+    pub spawn_in_loop: Spawns,
+    pub unbounded_queue: Constructors,
     pub daemon_thread: DaemonThread,
-    pub dangling_task: DanglingTask,
-    pub unmanaged_executor: UnmanagedExecutor,
+    pub dangling_task: Spawns,
+    pub unmanaged_executor: Constructors,
     pub retry_without_jitter: RetryWithoutJitter,
     pub missing_timeout: MissingTimeout,
     pub connection_per_operation: ConnectionPerOperation,
@@ -160,30 +160,7 @@ impl RuleData {
         ]
     }
 
-    /// A blocking rule's `calls`: what makes a function block (`project::blocking_rules`).
-    pub fn blocking_calls(&self, rule: Rule) -> Option<&PatternList> {
-        match rule {
-            Rule::BlockingSleep => Some(&self.blocking_sleep.calls),
-            Rule::BlockingHttp => Some(&self.blocking_http.calls),
-            Rule::BlockingFileIo => Some(&self.blocking_file_io.calls),
-            Rule::BlockingSubprocess => Some(&self.blocking_subprocess.calls),
-            Rule::BlockingDatabase => Some(&self.blocking_database.calls),
-            Rule::BlockingWait => Some(&self.blocking_wait.calls),
-            _ => None,
-        }
-    }
-}
-
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields, rename_all = "kebab-case")]
-pub struct BlockingSleep {
-    pub calls: PatternList,
-}
-
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields, rename_all = "kebab-case")]
-pub struct BlockingHttp {
-    pub calls: PatternList,
+    crate::calls::blocking_calls!();
 }
 
 #[derive(Debug, Deserialize)]
@@ -191,12 +168,6 @@ pub struct BlockingHttp {
 pub struct BlockingFileIo {
     pub calls: PatternList,
     pub metadata_calls: PatternList,
-}
-
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields, rename_all = "kebab-case")]
-pub struct BlockingSubprocess {
-    pub calls: PatternList,
 }
 
 #[derive(Debug, Deserialize)]
@@ -231,34 +202,10 @@ pub struct UnboundedGather {
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields, rename_all = "kebab-case")]
-pub struct SpawnInLoop {
-    pub spawns: PatternList,
-}
-
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields, rename_all = "kebab-case")]
-pub struct UnboundedQueue {
-    pub constructors: PatternList,
-}
-
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields, rename_all = "kebab-case")]
 pub struct DaemonThread {
     pub constructors: PatternList,
     pub thread_types: PatternList,
     pub raw_threads: PatternList,
-}
-
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields, rename_all = "kebab-case")]
-pub struct DanglingTask {
-    pub spawns: PatternList,
-}
-
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields, rename_all = "kebab-case")]
-pub struct UnmanagedExecutor {
-    pub constructors: PatternList,
 }
 
 #[derive(Debug, Deserialize)]

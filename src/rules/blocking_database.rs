@@ -16,14 +16,7 @@ pub const META: RuleMeta = RuleMeta {
     fix: FixKind::HelpOnly,
     options: &[EXTEND_BLOCKING_CALLS],
     doc: include_str!("../../rules/LG205-blocking-database.md"),
-    hooks: Hooks {
-        python_call: Some(python_call),
-        rust_call: Some(rust_call),
-        python_triggers: Some(&["async"]),
-        rust_triggers: Some(&["async"]),
-        blocking: true,
-        ..Hooks::NONE
-    },
+    hooks: Hooks::blocking(python_call, rust_call),
 };
 
 const HELP: &str = "use an async driver (`aiosqlite`, `asyncpg`, psycopg's `AsyncConnection`, `redis.asyncio`, `motor`) or a pool, or `await asyncio.to_thread(...)`";

@@ -16,14 +16,7 @@ pub const META: RuleMeta = RuleMeta {
     fix: FixKind::Unsafe,
     options: &[EXTEND_BLOCKING_CALLS, INCLUDE_METADATA_CALLS],
     doc: include_str!("../../rules/LG203-blocking-file-io.md"),
-    hooks: Hooks {
-        python_call: Some(python_call),
-        rust_call: Some(rust_call),
-        python_triggers: Some(&["async"]),
-        rust_triggers: Some(&["async"]),
-        blocking: true,
-        ..Hooks::NONE
-    },
+    hooks: Hooks::blocking(python_call, rust_call),
 };
 
 pub(crate) fn python_call(checker: &mut Checker, site: &CallSite) {

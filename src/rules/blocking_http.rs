@@ -15,14 +15,7 @@ pub const META: RuleMeta = RuleMeta {
     fix: FixKind::Unsafe,
     options: &[EXTEND_BLOCKING_CALLS],
     doc: include_str!("../../rules/LG202-blocking-http.md"),
-    hooks: Hooks {
-        python_call: Some(python_call),
-        rust_call: Some(rust_call),
-        python_triggers: Some(&["async"]),
-        rust_triggers: Some(&["async"]),
-        blocking: true,
-        ..Hooks::NONE
-    },
+    hooks: Hooks::blocking(python_call, rust_call),
 };
 
 pub(crate) fn python_call(checker: &mut Checker, site: &CallSite) {

@@ -18,6 +18,11 @@ pub const INCLUDE_EVENT_LOOPS: crate::config::RuleOption = crate::config::RuleOp
     doc: "Also flag a task spawned per iteration of a loop that waits for events (`while let Some(msg) = rx.recv().await`, `loop { listener.accept().await ..}`, a ticker): one task per connection or message, which a connection limit caps.",
 };
 
+/// Whether spawns in event-driven loops are left alone (`include-event-loops` is off).
+fn skips_event_loops(settings: &crate::config::Settings) -> bool {
+    !settings.flag(Rule::SpawnInLoop, &INCLUDE_EVENT_LOOPS)
+}
+
 pub const META: RuleMeta = RuleMeta {
     code: "LG102",
     name: "spawn-in-loop",
@@ -77,11 +82,7 @@ pub(crate) fn python_call(checker: &mut Checker, site: &CallSite) {
         return;
     }
     let per_event = semantic.in_event_driven_loop();
-    if per_event
-        && !checker
-            .settings
-            .flag(Rule::SpawnInLoop, &INCLUDE_EVENT_LOOPS)
-    {
+    if per_event && skips_event_loops(checker.settings) {
         return;
     }
     let short = name.rsplit('.').next().unwrap_or(name);
@@ -242,11 +243,7 @@ pub(crate) fn rust_call(checker: &mut RustChecker, site: &RustCallSite) {
         return;
     }
     let per_event = semantic.in_event_driven_loop();
-    if per_event
-        && !checker
-            .settings
-            .flag(Rule::SpawnInLoop, &INCLUDE_EVENT_LOOPS)
-    {
+    if per_event && skips_event_loops(checker.settings) {
         return;
     }
     let short = match name.rsplit_once("::") {

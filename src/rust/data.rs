@@ -5,7 +5,7 @@ use std::sync::OnceLock;
 use rustc_hash::{FxHashMap, FxHashSet};
 use serde::Deserialize;
 
-use crate::calls::LanguageLists;
+use crate::calls::{Calls, Constructors, LanguageLists, Spawns};
 use crate::config::RuleOption;
 use crate::matcher::PatternList;
 use crate::registry::{Language, Rule};
@@ -174,20 +174,20 @@ pub struct RuleData {
     /// Read on its own (`RawSemantic`); named here so that no other section passes unseen.
     #[serde(rename = "semantic")]
     _semantic: serde::de::IgnoredAny,
-    pub blocking_sleep: BlockingSleep,
-    pub blocking_http: BlockingHttp,
+    pub blocking_sleep: Calls,
+    pub blocking_http: Calls,
     pub blocking_file_io: BlockingFileIo,
-    pub blocking_subprocess: BlockingSubprocess,
-    pub blocking_database: BlockingDatabase,
+    pub blocking_subprocess: Calls,
+    pub blocking_database: Calls,
     pub sync_lock_across_await: SyncLockAcrossAwait,
-    pub blocking_wait: BlockingWait,
-    pub nested_event_loop: NestedEventLoop,
+    pub blocking_wait: Calls,
+    pub nested_event_loop: Calls,
     pub unbounded_gather: UnboundedGather,
-    pub spawn_in_loop: SpawnInLoop,
-    pub unbounded_queue: UnboundedQueue,
-    pub daemon_thread: DaemonThread,
-    pub dangling_task: DanglingTask,
-    pub unmanaged_executor: UnmanagedExecutor,
+    pub spawn_in_loop: Spawns,
+    pub unbounded_queue: Constructors,
+    pub daemon_thread: Spawns,
+    pub dangling_task: Spawns,
+    pub unmanaged_executor: Constructors,
     pub retry_without_jitter: RetryWithoutJitter,
     pub missing_timeout: MissingTimeout,
     pub connection_per_operation: ConnectionPerOperation,
@@ -230,30 +230,7 @@ impl RuleData {
         ]
     }
 
-    /// A blocking rule's `calls`: what makes a function block (`project::blocking_rules`).
-    pub fn blocking_calls(&self, rule: Rule) -> Option<&PatternList> {
-        match rule {
-            Rule::BlockingSleep => Some(&self.blocking_sleep.calls),
-            Rule::BlockingHttp => Some(&self.blocking_http.calls),
-            Rule::BlockingFileIo => Some(&self.blocking_file_io.calls),
-            Rule::BlockingSubprocess => Some(&self.blocking_subprocess.calls),
-            Rule::BlockingDatabase => Some(&self.blocking_database.calls),
-            Rule::BlockingWait => Some(&self.blocking_wait.calls),
-            _ => None,
-        }
-    }
-}
-
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields, rename_all = "kebab-case")]
-pub struct BlockingSleep {
-    pub calls: PatternList,
-}
-
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields, rename_all = "kebab-case")]
-pub struct BlockingHttp {
-    pub calls: PatternList,
+    crate::calls::blocking_calls!();
 }
 
 #[derive(Debug, Deserialize)]
@@ -266,18 +243,6 @@ pub struct BlockingFileIo {
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields, rename_all = "kebab-case")]
-pub struct BlockingSubprocess {
-    pub calls: PatternList,
-}
-
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields, rename_all = "kebab-case")]
-pub struct BlockingDatabase {
-    pub calls: PatternList,
-}
-
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields, rename_all = "kebab-case")]
 pub struct SyncLockAcrossAwait {
     pub not_thread_locks: PatternList,
     pub rwlock_types: PatternList,
@@ -285,51 +250,9 @@ pub struct SyncLockAcrossAwait {
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields, rename_all = "kebab-case")]
-pub struct BlockingWait {
-    pub calls: PatternList,
-}
-
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields, rename_all = "kebab-case")]
-pub struct NestedEventLoop {
-    pub calls: PatternList,
-}
-
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields, rename_all = "kebab-case")]
 pub struct UnboundedGather {
     pub join_all: PatternList,
     pub future_sets: PatternList,
-}
-
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields, rename_all = "kebab-case")]
-pub struct SpawnInLoop {
-    pub spawns: PatternList,
-}
-
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields, rename_all = "kebab-case")]
-pub struct UnboundedQueue {
-    pub constructors: PatternList,
-}
-
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields, rename_all = "kebab-case")]
-pub struct DaemonThread {
-    pub spawns: PatternList,
-}
-
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields, rename_all = "kebab-case")]
-pub struct DanglingTask {
-    pub spawns: PatternList,
-}
-
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields, rename_all = "kebab-case")]
-pub struct UnmanagedExecutor {
-    pub constructors: PatternList,
 }
 
 #[derive(Debug, Deserialize)]
