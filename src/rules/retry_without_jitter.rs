@@ -78,19 +78,30 @@ fn python_loop(checker: &mut Checker, body: &[ast::Stmt]) {
         }
         let delay_text = checker.text(delay.range());
         let quoted_delay = quote_code(delay_text);
+        // A wait the server mandates is a minimum: the jitter goes on top of it.
+        let (function, help) = if facts::is_mandated_wait(delay) {
+            ("jitter_above", format!("randomise the delay without shortening the wait the other side asked for: `loopguard_shim.jitter_above({quoted_delay})` draws it uniformly from [{quoted_delay}, 2 × {quoted_delay}]"))
+        } else {
+            ("full_jitter", format!("randomise the delay: `loopguard_shim.full_jitter({quoted_delay})` draws it uniformly from [0, {quoted_delay}]"))
+        };
         let shim = edits::module_reference(checker, "loopguard_shim");
         let mut fix_edits = vec![Edit::replacement(
             delay.range(),
-            format!("{}.full_jitter({delay_text})", shim.name),
+            format!("{}.{function}({delay_text})", shim.name),
         )];
         fix_edits.extend(shim.import);
         let diagnostic = Diagnostic::new(
             Rule::RetryWithoutJitter,
-            format!("this retry loop always waits exactly `{quoted_delay}` after a failure: {HERD}"),
+            format!(
+                "this retry loop always waits exactly `{quoted_delay}` after a failure: {HERD}"
+            ),
             sleep.range(),
         )
-        .with_help(format!("randomise the delay: `loopguard_shim.full_jitter({quoted_delay})` draws it uniformly from [0, {quoted_delay}]"))
-        .with_fix(Some(Fix::unsafe_edits("Wrap the delay in `loopguard_shim.full_jitter(...)`", fix_edits)));
+        .with_help(help)
+        .with_fix(Some(Fix::unsafe_edits(
+            format!("Wrap the delay in `loopguard_shim.{function}(...)`"),
+            fix_edits,
+        )));
         checker.report(diagnostic);
     }
 }

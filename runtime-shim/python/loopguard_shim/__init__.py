@@ -10,6 +10,7 @@ instead of                             use
 bare ``asyncio.create_task``           ``TaskSupervisor().create_task``
 ``threading.Thread(daemon=True)``      ``ThreadSupervisor().spawn``
 ``time.sleep(delay)`` between tries    ``time.sleep(full_jitter(delay))``
+``time.sleep(retry_after)``            ``time.sleep(jitter_above(retry_after))``
 tenacity / hand-written retry loops    ``@retry(max_attempts=N)``
 ``uvloop.install()`` + ``asyncio.run`` ``run(main())``
 =====================================  =========================================
@@ -23,7 +24,7 @@ tenacity: ``pip install 'loopguard-shim[retry]'``.
 
 from ._fanout import gather_bounded, map_bounded
 from ._loop import LoopLagMonitor, run
-from ._retry import RetryBudget, full_jitter, retry
+from ._retry import RetryBudget, full_jitter, jitter_above, retry
 from ._tasks import BoundedTaskGroup, TaskSupervisor
 from ._threads import ThreadReport, ThreadSupervisor
 
@@ -36,6 +37,7 @@ __all__ = [
     "ThreadSupervisor",
     "full_jitter",
     "gather_bounded",
+    "jitter_above",
     "map_bounded",
     "retry",
     "run",

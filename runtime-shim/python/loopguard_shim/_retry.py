@@ -53,6 +53,23 @@ def full_jitter(delay: float, cap: float | None = None) -> float:
     return random.uniform(0.0, bound)
 
 
+def jitter_above(minimum: float, spread: float | None = None) -> float:
+    """Return a delay of at least ``minimum`` seconds, plus a share of ``spread``
+    (default: ``minimum``) drawn uniformly.
+
+    For a wait the other side mandates (a ``Retry-After`` header, a polling
+    interval a server asks for): ``full_jitter`` would wait *less* than it
+    asked, so the jitter goes on top, and clients told the same minimum still
+    do not come back together.
+    """
+    extra = minimum if spread is None else spread
+    if not minimum >= 0 or math.isinf(minimum):
+        raise ValueError(f"minimum must be a finite number >= 0, got {minimum!r}")
+    if not extra >= 0 or math.isinf(extra):
+        raise ValueError(f"spread must be a finite number >= 0, got {extra!r}")
+    return minimum + random.uniform(0.0, extra)
+
+
 class RetryBudget:
     """Caps retries to a share of recent calls, plus a small floor.
 

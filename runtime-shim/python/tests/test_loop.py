@@ -77,6 +77,7 @@ def test_public_names() -> None:
         "gather_bounded",
         "map_bounded",
         "full_jitter",
+        "jitter_above",
         "BoundedTaskGroup",
         "TaskSupervisor",
         "ThreadSupervisor",

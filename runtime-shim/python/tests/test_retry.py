@@ -6,7 +6,7 @@ import sys
 import pytest
 
 import loopguard_shim
-from loopguard_shim import RetryBudget, full_jitter, retry
+from loopguard_shim import RetryBudget, full_jitter, jitter_above, retry
 
 
 def test_full_jitter_bounds() -> None:
@@ -23,6 +23,22 @@ def test_full_jitter_bounds() -> None:
 def test_full_jitter_rejects_bad_delays(bad: float) -> None:
     with pytest.raises(ValueError):
         full_jitter(bad)
+
+
+def test_jitter_above_never_waits_less_than_the_minimum() -> None:
+    draws = [jitter_above(30.0) for _ in range(2000)]
+    assert all(30.0 <= d <= 60.0 for d in draws)
+    assert len(set(draws)) > 1000, "the draws are spread out, not constant"
+    narrow = [jitter_above(30.0, spread=1.0) for _ in range(2000)]
+    assert all(30.0 <= d <= 31.0 for d in narrow)
+
+
+@pytest.mark.parametrize("bad", [-1.0, math.nan, math.inf])
+def test_jitter_above_rejects_bad_delays(bad: float) -> None:
+    with pytest.raises(ValueError):
+        jitter_above(bad)
+    with pytest.raises(ValueError):
+        jitter_above(1.0, spread=bad)
 
 
 def test_retry_requires_max_attempts() -> None:

@@ -10,6 +10,7 @@
 //! unbounded or a resource leaks, the answer is the one that keeps the rule quiet.
 
 mod coroutines;
+mod delays;
 mod fan_out;
 mod handlers;
 mod iteration;
@@ -25,6 +26,7 @@ use super::semantic::{BindingId, Reference, SemanticModel};
 use crate::matcher::CallMatcher;
 
 pub use coroutines::is_plain_coroutine_function;
+pub use delays::is_mandated_wait;
 pub use fan_out::{fan_out, FanOut};
 pub use handlers::{is_route_decorator, registered_handlers};
 pub use iteration::{comprehension_is_literal, in_per_item_loop, is_literal_iterable};
