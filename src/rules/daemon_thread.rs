@@ -2,6 +2,7 @@
 
 use super::prelude::*;
 use crate::python::data::data;
+use crate::python::facts::{self, Fate};
 
 pub const META: RuleMeta = RuleMeta {
     code: "LG401",
@@ -43,6 +44,17 @@ pub(crate) fn python_call(checker: &mut Checker, site: &CallSite) {
     if !(is_daemon_constructor || is_set_daemon || is_raw) {
         return;
     }
+    let holder = if is_set_daemon {
+        match site.call.func.as_ref() {
+            ast::Expr::Attribute(attribute) => Some(attribute.value.as_ref()),
+            _ => None,
+        }
+    } else {
+        assigned_to(checker, site)
+    };
+    if !is_raw && holder.is_some_and(|holder| has_lifecycle(checker, holder)) {
+        return;
+    }
     let subject = if is_raw {
         format!("`{name}` starts a thread that")
     } else {
@@ -79,6 +91,9 @@ fn python_assign(checker: &mut Checker, assign: &ast::StmtAssign) {
         let Some(receiver_type) = checker.semantic.type_of(&attribute.value) else {
             continue;
         };
+        if has_lifecycle(checker, &attribute.value) {
+            continue;
+        }
         if !data()
             .rules
             .daemon_thread
@@ -97,6 +112,54 @@ fn python_assign(checker: &mut Checker, assign: &ast::StmtAssign) {
         )
         .with_help(HELP);
         checker.report(diagnostic);
+    }
+}
+
+/// `t = Thread(...)` / `self._thread = Thread(...)`: what the thread is kept in.
+fn assigned_to<'a>(checker: &Checker<'a>, site: &CallSite) -> Option<&'a ast::Expr> {
+    match checker.semantic.current_statement()? {
+        ast::Stmt::Assign(assign) if assign.value.range() == site.call.range() => {
+            match assign.targets.as_slice() {
+                [target] => Some(target),
+                _ => None,
+            }
+        }
+        _ => None,
+    }
+}
+
+/// Whether the thread kept in `holder` is joined or handed on: a local that the function joins,
+/// returns or passes on (to a list that is joined later, say), or `self.<name>` that a method of
+/// the class joins (`stop()`, `close()`, `__exit__`). Such a thread has a lifecycle, whatever its
+/// daemon flag says.
+fn has_lifecycle(checker: &Checker, holder: &ast::Expr) -> bool {
+    let semantic = &checker.semantic;
+    match holder {
+        ast::Expr::Name(name) if semantic.current_function().is_some() => semantic
+            .bound_by(name)
+            .or_else(|| semantic.resolve_name(name))
+            .is_some_and(|thread| {
+                facts::resource_fate(semantic, thread, &|_| true) != Fate::Dropped
+            }),
+        ast::Expr::Attribute(attribute) => {
+            let is_self = matches!(attribute.value.as_ref(), ast::Expr::Name(receiver)
+                if semantic.current_function().and_then(|method| method.parameters.args.first())
+                    .is_some_and(|first| first.parameter.name.as_str() == receiver.id.as_str()));
+            let class =
+                semantic
+                    .statement_stack()
+                    .iter()
+                    .rev()
+                    .find_map(|statement| match statement {
+                        ast::Stmt::ClassDef(class) => Some(class),
+                        _ => None,
+                    });
+            is_self
+                && class.is_some_and(|class| {
+                    facts::class_releases_attribute(class, attribute.attr.as_str())
+                })
+        }
+        _ => false,
     }
 }
 

@@ -32,7 +32,7 @@ pub use handlers::{is_route_decorator, registered_handlers};
 pub use iteration::{comprehension_is_literal, in_per_item_loop, is_literal_iterable};
 pub use limiters::{body_acquires_limiter, coroutine_is_bounded, is_limiter};
 pub use randomness::involves_randomness;
-pub use resources::{resource_fate, Fate};
+pub use resources::{class_releases_attribute, resource_fate, Fate};
 
 /// What the user's config adds to the built-in notion of a bound.
 #[derive(Clone, Copy, Default)]

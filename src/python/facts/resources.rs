@@ -174,3 +174,31 @@ fn direct_fate(
     });
     fate
 }
+
+/// Whether a method of `class` releases what it keeps in `self.<attribute>` (`self._thread.join()`
+/// in `stop()`, `self._pool.shutdown()` in `__exit__`): the class manages its lifecycle.
+pub fn class_releases_attribute(class: &ast::StmtClassDef, attribute: &str) -> bool {
+    class.body.iter().any(|statement| {
+        let Stmt::FunctionDef(method) = statement else {
+            return false;
+        };
+        let Some(receiver) = method.parameters.args.first() else {
+            return false;
+        };
+        let receiver = receiver.parameter.name.as_str();
+        let mut releases = false;
+        for_each_in_scope(&method.body, &mut |node| {
+            let Node::Expr(Expr::Call(call)) = node else {
+                return;
+            };
+            let Expr::Attribute(release) = call.func.as_ref() else {
+                return;
+            };
+            releases |= RELEASE_METHODS.contains(&release.attr.as_str())
+                && matches!(release.value.as_ref(), Expr::Attribute(held)
+                    if held.attr.as_str() == attribute
+                        && matches!(held.value.as_ref(), Expr::Name(name) if name.id.as_str() == receiver));
+        });
+        releases
+    })
+}
