@@ -33,14 +33,21 @@ pub const META: RuleMeta = RuleMeta {
 };
 
 pub(crate) fn python_statement(checker: &mut Checker, statement: &ast::Stmt) {
-    if let ast::Stmt::Expr(expr) = statement {
-        python_expression_statement(checker, expr);
+    match statement {
+        ast::Stmt::Expr(expr) => python_dropped(checker, &expr.value),
+        // `_ = create_task(...)` keeps nothing either: `_` is the name for what is thrown away
+        // (and the next `_ =` replaces it).
+        ast::Stmt::Assign(assign) if matches!(assign.targets.as_slice(), [ast::Expr::Name(target)] if target.id.as_str() == "_") =>
+        {
+            python_dropped(checker, &assign.value);
+        }
+        _ => {}
     }
 }
 
-/// `asyncio.create_task(...)` as an expression statement.
-fn python_expression_statement(checker: &mut Checker, statement: &ast::StmtExpr) {
-    let ast::Expr::Call(call) = statement.value.as_ref() else {
+/// `asyncio.create_task(...)` whose task nothing keeps.
+fn python_dropped(checker: &mut Checker, value: &ast::Expr) {
+    let ast::Expr::Call(call) = value else {
         return;
     };
     let Some(name) = checker.semantic.call_target(call) else {
