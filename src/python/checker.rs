@@ -10,7 +10,7 @@ use super::analyze;
 use super::blocking::{self, Blocking};
 use super::facts;
 use super::project::{self, SummaryBuilder};
-use super::semantic::SemanticModel;
+use super::semantic::{comprehension_parts, SemanticModel};
 use crate::config::Settings;
 use crate::diagnostic::Diagnostic;
 use crate::registry::{Rule, RuleSet};
@@ -261,28 +261,11 @@ impl<'a> Visitor<'a> for Checker<'a> {
                 self.visit_expr(&lambda.body);
                 self.semantic.pop_scope();
             }
-            Expr::ListComp(ast::ExprListComp {
-                elt, generators, ..
-            })
-            | Expr::SetComp(ast::ExprSetComp {
-                elt, generators, ..
-            })
-            | Expr::Generator(ast::ExprGenerator {
-                elt, generators, ..
-            }) => {
-                self.visit_comprehension_scope(expr.range(), generators, &[elt]);
-            }
-            Expr::DictComp(ast::ExprDictComp {
-                key,
-                value,
-                generators,
-                ..
-            }) => match key.as_deref() {
-                Some(key) => {
-                    self.visit_comprehension_scope(expr.range(), generators, &[key, value])
+            Expr::ListComp(_) | Expr::SetComp(_) | Expr::Generator(_) | Expr::DictComp(_) => {
+                if let Some((generators, elements)) = comprehension_parts(expr) {
+                    self.visit_comprehension_scope(expr.range(), generators, elements);
                 }
-                None => self.visit_comprehension_scope(expr.range(), generators, &[value]),
-            },
+            }
             _ => walk_expr(self, expr),
         }
         self.semantic.pop_expression();
@@ -296,7 +279,7 @@ impl<'a> Checker<'a> {
         &mut self,
         node: TextRange,
         generators: &'a [ast::Comprehension],
-        elements: &[&'a Expr],
+        elements: [Option<&'a Expr>; 2],
     ) {
         let Some((first, rest)) = generators.split_first() else {
             return;
@@ -313,7 +296,7 @@ impl<'a> Checker<'a> {
             }
         }
         self.semantic.set_in_element(true);
-        for element in elements {
+        for element in elements.into_iter().flatten() {
             self.visit_expr(element);
         }
         self.semantic.set_in_element(false);

@@ -840,7 +840,7 @@ impl<'a> Visitor<'a> for Collector<'a> {
 
 /// A comprehension's `for` clauses and what it evaluates once per item (a dict comprehension's
 /// key, then its value).
-pub(super) fn comprehension_parts(
+pub(crate) fn comprehension_parts(
     expr: &Expr,
 ) -> Option<(&[ast::Comprehension], [Option<&Expr>; 2])> {
     match expr {

@@ -13,6 +13,7 @@ mod tests;
 use ruff_python_ast::{self as ast, Expr, Stmt};
 use ruff_text_size::{Ranged, TextRange};
 
+pub(crate) use index::comprehension_parts;
 pub use index::{
     Binding, BindingId, BindingKind, Reference, Scope, ScopeId, ScopeKind, StatementId,
 };
