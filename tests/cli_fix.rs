@@ -229,7 +229,7 @@ fn unsafe_fixes_leave_fan_outs_that_another_module_bounds() {
         ),
         (
             "jobs.py",
-            b"import asyncio\n\nfrom .limits import polite, rude\n\n\nasync def bounded(urls):\n    return await asyncio.gather(*[polite(u) for u in urls])\n\n\nasync def unbounded(urls):\n    return await asyncio.gather(*[rude(u) for u in urls])\n",
+            b"import asyncio\n\nfrom .limits import polite, rude\n\n\nasync def bounded(client):\n    urls = await client.urls()\n    return await asyncio.gather(*[polite(u) for u in urls])\n\n\nasync def unbounded(client):\n    urls = await client.urls()\n    return await asyncio.gather(*[rude(u) for u in urls])\n",
         ),
     ]);
     loopguard(directory.path())

@@ -364,7 +364,8 @@ mod tests {
         let settings = settings(
             "[rules.unbounded-gather]\ninclude-opaque-collections = true\ninclude-rust-fan-out = false\n",
         );
-        use crate::rules::unbounded_gather::{INCLUDE_OPAQUE_COLLECTIONS, INCLUDE_RUST_FAN_OUT};
+        use crate::rules::unbounded_gather::INCLUDE_RUST_FAN_OUT;
+        use crate::rules::INCLUDE_OPAQUE_COLLECTIONS;
         assert!(settings.flag(Rule::UnboundedGather, &INCLUDE_OPAQUE_COLLECTIONS));
         assert!(!settings.flag(Rule::UnboundedGather, &INCLUDE_RUST_FAN_OUT));
     }

@@ -24,6 +24,20 @@ pub struct PythonData {
     pub module_aliases: Vec<(String, String)>,
     /// Types whose `async with`/`acquire()` bounds how many tasks run at once.
     pub limiter_types: CallMatcher,
+    /// What makes a collection as large as the input (see `facts::provenance`).
+    pub collections: Collections,
+}
+
+/// The `[semantic.collections]` lists: how a collection's size follows from where it comes from.
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "kebab-case", deny_unknown_fields)]
+pub struct Collections {
+    /// Calls whose result is as large as what they read (a directory, a document).
+    pub sources: PatternList,
+    /// Calls whose result is as large as their arguments (`list(x)`, `zip(a, b)`).
+    pub builders: PatternList,
+    /// Methods whose result is as large as what they read, whatever the receiver.
+    pub data_methods: PatternList,
 }
 
 /// The `[semantic]` section; the rules' sections are read into [`RuleData`].
@@ -38,6 +52,7 @@ struct RawSemantic {
     returns: FxHashMap<String, String>,
     module_aliases: FxHashMap<String, String>,
     limiter_types: Vec<String>,
+    collections: Collections,
 }
 
 pub fn data() -> &'static PythonData {
@@ -61,6 +76,7 @@ fn load(text: &str) -> Result<PythonData, String> {
         returns: raw.semantic.returns,
         module_aliases,
         limiter_types: CallMatcher::new(&limiter_types),
+        collections: raw.semantic.collections,
     })
 }
 

@@ -140,6 +140,13 @@ pub const LIMITERS: RuleOption = RuleOption {
     doc: "More limiters: types (`mylib.RateLimiter`), module-level names (`app.limits.db_sem`) or spellings (`self.pool_guard`, `guard`) whose `async with`/`await x.acquire()` bounds concurrency.",
 };
 
+/// Fan-outs over collections whose size the file does not show, for the fan-out rules.
+pub const INCLUDE_OPAQUE_COLLECTIONS: RuleOption = RuleOption {
+    name: "include-opaque-collections",
+    kind: OptionKind::Bool,
+    doc: "Also flag a fan-out over a collection whose size the file does not show: an attribute (`self.handlers`), a plain call's result, a registry filled elsewhere, or (LG101) `asyncio.gather(*xs)` when the file does not show what `xs` holds. Off by default: such collections are usually code-sized (registered handlers, configured providers) or tasks started elsewhere. Parameters, awaited results, I/O and what is derived from them are data-sized and always checked.",
+};
+
 /// Functions that bound whatever coroutine they are given, for the fan-out rules.
 pub const BOUNDED_WRAPPERS: RuleOption = RuleOption {
     name: "bounded-wrappers",

@@ -1,9 +1,9 @@
 //! LG102 spawn-in-loop — docs: rules/LG102-spawn-in-loop.md
 
 use super::prelude::*;
-use super::{BOUNDED_WRAPPERS, LIMITERS};
+use super::{BOUNDED_WRAPPERS, INCLUDE_OPAQUE_COLLECTIONS, LIMITERS};
 use crate::python::data::data;
-use crate::python::facts::{self, Bounds, Node};
+use crate::python::facts::{self, Bounds, Node, Provenance};
 use crate::python::project;
 use crate::python::semantic::{BindingId, LoopContext, SemanticModel};
 use crate::rust::checker::{BodyQuestion, Enclosing};
@@ -33,7 +33,12 @@ pub const META: RuleMeta = RuleMeta {
     test_code: TestCodePolicy::Skip,
     languages: &[Language::Python, Language::Rust],
     fix: FixKind::HelpOnly,
-    options: &[LIMITERS, BOUNDED_WRAPPERS, INCLUDE_EVENT_LOOPS],
+    options: &[
+        LIMITERS,
+        BOUNDED_WRAPPERS,
+        INCLUDE_EVENT_LOOPS,
+        INCLUDE_OPAQUE_COLLECTIONS,
+    ],
     doc: include_str!("../../rules/LG102-spawn-in-loop.md"),
     hooks: Hooks {
         python_call: Some(python_call),
@@ -55,12 +60,10 @@ pub(crate) fn python_call(checker: &mut Checker, site: &CallSite) {
     let semantic = &checker.semantic;
     let fixed_size = match current_loop {
         LoopContext::For(for_stmt) => {
-            facts::is_literal_iterable(semantic, &for_stmt.iter)
-                || spawns_worker_pool(semantic, &for_stmt.target, &for_stmt.iter, site.call)
+            spawns_worker_pool(semantic, &for_stmt.target, &for_stmt.iter, site.call)
         }
         LoopContext::Comprehension(generators) => {
-            facts::comprehension_is_literal(semantic, generators)
-                || matches!(generators, [generator]
+            matches!(generators, [generator]
                     if spawns_worker_pool(semantic, &generator.target, &generator.iter, site.call))
         }
         // A `while` loop that keeps its task in one slot (`self.task = create_task(...)`)
@@ -69,6 +72,17 @@ pub(crate) fn python_call(checker: &mut Checker, site: &CallSite) {
     };
     if fixed_size {
         return;
+    }
+    match facts::loop_provenance(semantic, current_loop) {
+        Some(Provenance::Code) => return,
+        Some(Provenance::Unknown)
+            if !checker
+                .settings
+                .flag(Rule::SpawnInLoop, &INCLUDE_OPAQUE_COLLECTIONS) =>
+        {
+            return
+        }
+        _ => {}
     }
     let bounds = Bounds::of(&checker.settings.python, Rule::SpawnInLoop);
     let coroutine = match site.call.arguments.args.first() {

@@ -1,7 +1,7 @@
 //! LG101 unbounded-gather — docs: rules/LG101-unbounded-gather.md
 
 use super::prelude::*;
-use super::{BOUNDED_WRAPPERS, LIMITERS};
+use super::{BOUNDED_WRAPPERS, INCLUDE_OPAQUE_COLLECTIONS, LIMITERS};
 use crate::config::{OptionKind, RuleOption};
 use crate::project::summary::Target;
 use crate::python::data::data;
@@ -10,12 +10,6 @@ use crate::python::project;
 use crate::rust::checker::{BodyQuestion, Enclosing};
 use crate::rust::facts::FanOut as RustFanOut;
 use crate::rust::project as rust_project;
-
-pub const INCLUDE_OPAQUE_COLLECTIONS: RuleOption = RuleOption {
-    name: "include-opaque-collections",
-    kind: OptionKind::Bool,
-    doc: "Also flag `asyncio.gather(*xs)` when the file does not show what `xs` holds (a parameter, an attribute, a call's result); off by default because such collections are usually tasks started elsewhere.",
-};
 
 /// The Rust detector is opt-in: its precision on real crates is below the default-on bar.
 pub const INCLUDE_RUST_FAN_OUT: RuleOption = RuleOption {
@@ -85,6 +79,7 @@ pub(crate) fn python_call(checker: &mut Checker, site: &CallSite) {
     let Some(collection) = collection else { return };
     let coroutine_call = match facts::fan_out(&checker.semantic, collection, bounds, spawns) {
         FanOut::Unbounded(call) => call,
+        FanOut::UnknownSize(call) if include_opaque => call,
         FanOut::Opaque if include_opaque && is_gather => None,
         _ => return,
     };

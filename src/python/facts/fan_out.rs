@@ -1,10 +1,11 @@
 //! Fan-out: how many coroutines a collection handed to `gather`/`wait` starts at once.
 
-use ruff_python_ast::{self as ast, Expr, Stmt};
+use ruff_python_ast::{self as ast, Expr};
 use ruff_text_size::{Ranged, TextSize};
 
 use super::iteration::{comprehension_is_literal, is_literal_iterable};
 use super::limiters::{body_acquires_limiter, coroutine_is_bounded, is_bounded_wrapper};
+use super::provenance::{comprehension_provenance, provenance, repetition_provenance, Provenance};
 use super::{method_statements, Bounds};
 use crate::matcher::CallMatcher;
 use crate::python::data::data;
@@ -19,9 +20,12 @@ pub enum FanOut<'a> {
     Tasks,
     /// The file does not show what is in it (a parameter, an attribute, a call's result).
     Opaque,
-    /// One coroutine per element of a runtime collection; the call creating each, when the
+    /// One coroutine per element of a data-sized collection; the call creating each, when the
     /// file does not define its function (another file may bound it).
     Unbounded(Option<&'a ast::ExprCall>),
+    /// One coroutine per element of a collection whose size the file does not show (a
+    /// parameter, an attribute): unbounded only if its size comes from data.
+    UnknownSize(Option<&'a ast::ExprCall>),
 }
 
 /// Classifies the collection `expr` whose elements are awaited concurrently.
@@ -64,7 +68,10 @@ fn fan_out_with_depth<'a>(
             if comprehension_is_literal(semantic, generators) {
                 return FanOut::Bounded;
             }
-            element_fan_out(semantic, elt, bounds, spawns)
+            sized_by(
+                comprehension_provenance(semantic, generators),
+                element_fan_out(semantic, elt, bounds, spawns),
+            )
         }
         // `map(fetch, items)`: one coroutine per item.
         Expr::Call(call)
@@ -81,7 +88,7 @@ fn fan_out_with_depth<'a>(
             if is_bounded_wrapper(semantic, function, bounds) {
                 return FanOut::Bounded;
             }
-            match semantic.resolve(function) {
+            let elements = match semantic.resolve(function) {
                 Some(Resolved::LocalFunction(def)) => {
                     if body_acquires_limiter(semantic, &def.body, bounds) {
                         FanOut::Bounded
@@ -92,7 +99,13 @@ fn fan_out_with_depth<'a>(
                     }
                 }
                 _ => FanOut::Opaque,
-            }
+            };
+            let iterables = call.arguments.args[1..]
+                .iter()
+                .map(|iterable| provenance(semantic, iterable))
+                .reduce(Provenance::join)
+                .unwrap_or(Provenance::Code);
+            sized_by(iterables, elements)
         }
         Expr::Name(name) if depth < 4 => match semantic.assigned_value(name) {
             Some(Expr::List(list)) if list.elts.is_empty() => match semantic.resolve_name(name) {
@@ -105,6 +118,17 @@ fn fan_out_with_depth<'a>(
             _ => FanOut::Opaque,
         },
         _ => FanOut::Opaque,
+    }
+}
+
+/// A fan-out whose elements would be `elements`, over a collection of this provenance: only a
+/// data-sized collection makes unbounded elements an unbounded fan-out.
+fn sized_by(collection: Provenance, elements: FanOut<'_>) -> FanOut<'_> {
+    match (collection, elements) {
+        (_, FanOut::Tasks) => FanOut::Tasks,
+        (Provenance::Code, _) => FanOut::Bounded,
+        (Provenance::Unknown, FanOut::Unbounded(call)) => FanOut::UnknownSize(call),
+        (_, elements) => elements,
     }
 }
 
@@ -155,26 +179,32 @@ fn appended_fan_out<'a>(
         return FanOut::Opaque;
     }
     let mut result = FanOut::Bounded;
-    for (element, per_item) in appends {
-        let element_kind = element_fan_out(semantic, element, bounds, spawns);
-        match element_kind {
+    for (element, repeated_over) in appends {
+        let Some(collection) = repeated_over else {
+            continue;
+        };
+        match sized_by(
+            collection,
+            element_fan_out(semantic, element, bounds, spawns),
+        ) {
             FanOut::Tasks => return FanOut::Tasks,
-            FanOut::Opaque if per_item => result = FanOut::Opaque,
-            FanOut::Unbounded(call) if per_item => return FanOut::Unbounded(call),
-            _ => {}
+            FanOut::Unbounded(call) => return FanOut::Unbounded(call),
+            FanOut::UnknownSize(call) => result = FanOut::UnknownSize(call),
+            FanOut::Opaque if !matches!(result, FanOut::UnknownSize(_)) => result = FanOut::Opaque,
+            FanOut::Opaque | FanOut::Bounded => {}
         }
     }
     result
 }
 
 /// The elements `list.append(element)` statements of the list's own scope add to it before
-/// `before`, each with whether it runs once per item: inside a loop over a runtime collection
-/// (or a `while` loop) that does not also rebind the list.
+/// `before`, each with the provenance of the loops that repeat it within the list's lifetime
+/// (`None` when it runs once per list). A `while` loop repeats it an unknown number of times.
 fn appends<'a>(
     semantic: &SemanticModel<'a>,
     list: BindingId,
     before: TextSize,
-) -> Vec<(&'a Expr, bool)> {
+) -> Vec<(&'a Expr, Option<Provenance>)> {
     let binding = semantic.binding(list);
     let bound_in = binding.statement.range();
     let mut appends = Vec::new();
@@ -185,15 +215,10 @@ fn appends<'a>(
         let Some(element) = call.arguments.args.first() else {
             continue;
         };
-        let per_item = semantic
-            .enclosing_statements(reference.statement)
-            .take_while(|enclosing| !enclosing.range().contains_range(bound_in))
-            .any(|enclosing| match enclosing {
-                Stmt::For(for_stmt) => !is_literal_iterable(semantic, &for_stmt.iter),
-                Stmt::While(_) => true,
-                _ => false,
-            });
-        appends.push((element, per_item));
+        appends.push((
+            element,
+            repetition_provenance(semantic, reference.statement, bound_in, 0),
+        ));
     }
     appends
 }

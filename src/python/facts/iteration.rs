@@ -3,10 +3,12 @@
 use ruff_python_ast::{self as ast, Expr};
 
 use super::method_statements;
+use super::provenance::{comprehension_provenance, provenance, Provenance};
 use crate::python::semantic::{BindingId, LoopContext, SemanticModel};
 
 /// Methods that add elements to a list, set or dict.
-const GROWING_METHODS: &[&str] = &["append", "extend", "insert", "add", "update", "setdefault"];
+pub(super) const GROWING_METHODS: &[&str] =
+    &["append", "extend", "insert", "add", "update", "setdefault"];
 
 /// A collection whose size the code states: a literal list/tuple/set/dict without unpacking,
 /// `range(<int literal>)`, or a name bound to one of those that nothing adds to.
@@ -57,14 +59,38 @@ pub fn comprehension_is_literal(
         .all(|generator| is_literal_iterable(semantic, &generator.iter))
 }
 
-/// The loop being visited runs once per element of a runtime collection (`for` over a
-/// non-literal iterable, or such a comprehension); `while` loops are not per-item loops.
-pub fn in_per_item_loop(semantic: &SemanticModel) -> bool {
-    match semantic.current_loop() {
-        Some(LoopContext::For(for_stmt)) => !is_literal_iterable(semantic, &for_stmt.iter),
-        Some(LoopContext::Comprehension(generators)) => {
-            !comprehension_is_literal(semantic, generators)
-        }
-        Some(LoopContext::While(_)) | None => false,
+/// Where the elements a `for` loop walks come from; an `async for` reads a stream.
+pub fn for_provenance(semantic: &SemanticModel, for_stmt: &ast::StmtFor) -> Provenance {
+    if for_stmt.is_async {
+        Provenance::Data
+    } else if is_literal_iterable(semantic, &for_stmt.iter) {
+        Provenance::Code
+    } else {
+        provenance(semantic, &for_stmt.iter)
     }
+}
+
+/// Where the elements the loop being visited walks come from; `None` for a `while` loop, which
+/// walks no collection.
+pub fn loop_provenance(semantic: &SemanticModel, current: LoopContext) -> Option<Provenance> {
+    match current {
+        LoopContext::For(for_stmt) => Some(for_provenance(semantic, for_stmt)),
+        LoopContext::Comprehension(generators) => {
+            Some(if comprehension_is_literal(semantic, generators) {
+                Provenance::Code
+            } else {
+                comprehension_provenance(semantic, generators)
+            })
+        }
+        LoopContext::While(_) => None,
+    }
+}
+
+/// The loop being visited runs once per element of a collection whose size the code does not
+/// state; `while` loops are not per-item loops.
+pub fn in_per_item_loop(semantic: &SemanticModel) -> bool {
+    semantic
+        .current_loop()
+        .and_then(|current| loop_provenance(semantic, current))
+        .is_some_and(|collection| collection != Provenance::Code)
 }

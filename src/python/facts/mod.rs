@@ -15,6 +15,7 @@ mod fan_out;
 mod handlers;
 mod iteration;
 mod limiters;
+mod provenance;
 mod randomness;
 mod resources;
 
@@ -29,8 +30,11 @@ pub use coroutines::is_plain_coroutine_function;
 pub use delays::is_mandated_wait;
 pub use fan_out::{fan_out, FanOut};
 pub use handlers::{is_route_decorator, registered_handlers};
-pub use iteration::{comprehension_is_literal, in_per_item_loop, is_literal_iterable};
+pub use iteration::{
+    comprehension_is_literal, in_per_item_loop, is_literal_iterable, loop_provenance,
+};
 pub use limiters::{body_acquires_limiter, coroutine_is_bounded, is_limiter};
+pub use provenance::{provenance, Provenance};
 pub use randomness::involves_randomness;
 pub use resources::{class_releases_attribute, resource_fate, Fate};
 
