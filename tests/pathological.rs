@@ -512,3 +512,24 @@ fn a_finding_past_column_65535_in_text_output() {
     assert!(run.stdout.contains("wide.py:5:"), "{}", run.stdout.len());
     assert!(run.stdout.contains("wide.rs:2:"), "{}", run.stdout.len());
 }
+
+/// A collection's provenance follows every binding that reaches a name and both operands of an
+/// operator: `x = x + x` repeated in a loop branches at every step, and a slice bound that reads
+/// the sliced name (`ids = ids[:ids]`) is a cycle.
+#[test]
+fn collections_that_grow_from_themselves() {
+    let mut source = String::from("import asyncio\n\n\nasync def main(client):\n    ids = await client.ids()\n    items = []\n    for _ in range(3):\n");
+    for number in 0..200 {
+        let _ = writeln!(
+            source,
+            "        items = items + items if {number} else items[:items] + ids[:ids]"
+        );
+    }
+    source.push_str("    return await asyncio.gather(*[client.get(i) for i in items])\n");
+    let run = check(
+        "provenance through self-referencing collections",
+        &[file("grow.py".into(), source)],
+        &["--select", "LG101"],
+    );
+    assert!(count(&run, "LG101") <= 1);
+}

@@ -217,7 +217,7 @@ fn appends<'a>(
         };
         appends.push((
             element,
-            repetition_provenance(semantic, reference.statement, bound_in, 0),
+            repetition_provenance(semantic, reference.statement, bound_in, 0, &mut 0),
         ));
     }
     appends

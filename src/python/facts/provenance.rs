@@ -18,6 +18,9 @@ use crate::python::semantic::{BindingId, BindingKind, SemanticModel, StatementId
 
 /// Followed through at most this many names and wrappers: a chain longer than this is unknown.
 const MAX_PROVENANCE_DEPTH: u8 = 8;
+/// Steps per question: names reached by several bindings and operands branch (`x = x + x` in a
+/// loop), so depth alone would allow exponentially many.
+const MAX_PROVENANCE_STEPS: u32 = 256;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Provenance {
@@ -49,7 +52,7 @@ impl Provenance {
 
 /// Where the elements of `expr` come from.
 pub fn provenance(semantic: &SemanticModel, expr: &Expr) -> Provenance {
-    expr_provenance(semantic, expr, 0)
+    expr_provenance(semantic, expr, 0, &mut 0)
 }
 
 /// Where the elements a comprehension walks come from: its outermost `for` clause decides, and
@@ -58,25 +61,32 @@ pub fn comprehension_provenance(
     semantic: &SemanticModel,
     generators: &[ast::Comprehension],
 ) -> Provenance {
-    generators_provenance(semantic, generators, 0)
+    generators_provenance(semantic, generators, 0, &mut 0)
 }
 
 fn generators_provenance(
     semantic: &SemanticModel,
     generators: &[ast::Comprehension],
     depth: u8,
+    steps: &mut u32,
 ) -> Provenance {
     Provenance::join_all(generators.iter().map(|generator| {
         if generator.is_async {
             Provenance::Data
         } else {
-            expr_provenance(semantic, &generator.iter, depth)
+            expr_provenance(semantic, &generator.iter, depth, steps)
         }
     }))
 }
 
-fn expr_provenance(semantic: &SemanticModel, expr: &Expr, depth: u8) -> Provenance {
-    if depth > MAX_PROVENANCE_DEPTH {
+fn expr_provenance(
+    semantic: &SemanticModel,
+    expr: &Expr,
+    depth: u8,
+    steps: &mut u32,
+) -> Provenance {
+    *steps += 1;
+    if depth > MAX_PROVENANCE_DEPTH || *steps > MAX_PROVENANCE_STEPS {
         return Provenance::Unknown;
     }
     let next = depth + 1;
@@ -89,13 +99,13 @@ fn expr_provenance(semantic: &SemanticModel, expr: &Expr, depth: u8) -> Provenan
                     Expr::Starred(starred) => Some(&*starred.value),
                     _ => None,
                 })
-                .map(|unpacked| expr_provenance(semantic, unpacked, next)),
+                .map(|unpacked| expr_provenance(semantic, unpacked, next, steps)),
         ),
         Expr::Dict(dict) => Provenance::join_all(
             dict.items
                 .iter()
                 .filter(|item| item.key.is_none())
-                .map(|item| expr_provenance(semantic, &item.value, next)),
+                .map(|item| expr_provenance(semantic, &item.value, next, steps)),
         ),
         Expr::StringLiteral(_)
         | Expr::BytesLiteral(_)
@@ -106,7 +116,7 @@ fn expr_provenance(semantic: &SemanticModel, expr: &Expr, depth: u8) -> Provenan
         | Expr::SetComp(ast::ExprSetComp { generators, .. })
         | Expr::DictComp(ast::ExprDictComp { generators, .. })
         | Expr::Generator(ast::ExprGenerator { generators, .. }) => {
-            generators_provenance(semantic, generators, next)
+            generators_provenance(semantic, generators, next, steps)
         }
         Expr::Await(_) => Provenance::Data,
         Expr::Name(name) => {
@@ -117,47 +127,49 @@ fn expr_provenance(semantic: &SemanticModel, expr: &Expr, depth: u8) -> Provenan
             Provenance::join_all(
                 reaching
                     .iter()
-                    .map(|&binding| binding_provenance(semantic, binding, next)),
+                    .map(|&binding| binding_provenance(semantic, binding, next, steps)),
             )
         }
         Expr::Attribute(attribute) => {
             if names_class(semantic, &attribute.value) {
                 return Provenance::Code;
             }
-            match expr_provenance(semantic, &attribute.value, next) {
+            match expr_provenance(semantic, &attribute.value, next, steps) {
                 Provenance::Data => Provenance::Data,
                 _ => Provenance::Unknown,
             }
         }
         Expr::Subscript(subscript) => {
             if let Expr::Slice(slice) = subscript.slice.as_ref() {
-                if has_fixed_width(semantic, slice) {
+                if has_fixed_width(semantic, slice, next, steps) {
                     return Provenance::Code;
                 }
             }
-            expr_provenance(semantic, &subscript.value, next)
+            expr_provenance(semantic, &subscript.value, next, steps)
         }
-        Expr::Call(call) => call_provenance(semantic, call, next),
-        Expr::BinOp(binary) => expr_provenance(semantic, &binary.left, next).join(expr_provenance(
-            semantic,
-            &binary.right,
-            next,
-        )),
+        Expr::Call(call) => call_provenance(semantic, call, next, steps),
+        Expr::BinOp(binary) => expr_provenance(semantic, &binary.left, next, steps)
+            .join(expr_provenance(semantic, &binary.right, next, steps)),
         Expr::BoolOp(boolean) => Provenance::join_all(
             boolean
                 .values
                 .iter()
-                .map(|value| expr_provenance(semantic, value, next)),
+                .map(|value| expr_provenance(semantic, value, next, steps)),
         ),
-        Expr::If(conditional) => expr_provenance(semantic, &conditional.body, next)
-            .join(expr_provenance(semantic, &conditional.orelse, next)),
-        Expr::Named(named) => expr_provenance(semantic, &named.value, next),
-        Expr::Starred(starred) => expr_provenance(semantic, &starred.value, next),
+        Expr::If(conditional) => expr_provenance(semantic, &conditional.body, next, steps)
+            .join(expr_provenance(semantic, &conditional.orelse, next, steps)),
+        Expr::Named(named) => expr_provenance(semantic, &named.value, next, steps),
+        Expr::Starred(starred) => expr_provenance(semantic, &starred.value, next, steps),
         _ => Provenance::Unknown,
     }
 }
 
-fn binding_provenance(semantic: &SemanticModel, id: BindingId, depth: u8) -> Provenance {
+fn binding_provenance(
+    semantic: &SemanticModel,
+    id: BindingId,
+    depth: u8,
+    steps: &mut u32,
+) -> Provenance {
     let binding = semantic.binding(id);
     match &binding.kind {
         BindingKind::Parameter(_) => parameter_provenance(binding.statement),
@@ -168,11 +180,10 @@ fn binding_provenance(semantic: &SemanticModel, id: BindingId, depth: u8) -> Pro
         } => match binding.statement {
             // `async with session.get(url) as response`: what a context manager yields is I/O.
             Stmt::With(with) if with.is_async => Provenance::Data,
-            _ => {
-                expr_provenance(semantic, value, depth).join(growth_provenance(semantic, id, depth))
-            }
+            _ => expr_provenance(semantic, value, depth, steps)
+                .join(growth_provenance(semantic, id, depth, steps)),
         },
-        BindingKind::Augmented(value) => expr_provenance(semantic, value, depth),
+        BindingKind::Augmented(value) => expr_provenance(semantic, value, depth, steps),
         BindingKind::Unknown => match binding.statement {
             Stmt::FunctionDef(function)
                 if function.parameters.range().contains_range(binding.range) =>
@@ -185,7 +196,7 @@ fn binding_provenance(semantic: &SemanticModel, id: BindingId, depth: u8) -> Pro
                 if for_stmt.is_async {
                     Provenance::Data
                 } else {
-                    expr_provenance(semantic, &for_stmt.iter, depth)
+                    expr_provenance(semantic, &for_stmt.iter, depth, steps)
                 }
             }
             _ => Provenance::Unknown,
@@ -209,7 +220,12 @@ fn parameter_provenance(function: &Stmt) -> Provenance {
 
 /// What `items.append(x)` / `items.extend(xs)` add to the collection a binding holds: an append
 /// adds as many elements as the loops around it repeat, an extend as many as its argument has.
-fn growth_provenance(semantic: &SemanticModel, collection: BindingId, depth: u8) -> Provenance {
+fn growth_provenance(
+    semantic: &SemanticModel,
+    collection: BindingId,
+    depth: u8,
+    steps: &mut u32,
+) -> Provenance {
     let bound_in = semantic.binding(collection).statement.range();
     Provenance::join_all(
         method_statements(semantic, collection)
@@ -220,10 +236,12 @@ fn growth_provenance(semantic: &SemanticModel, collection: BindingId, depth: u8)
                     .args
                     .first()
                     .map_or(Provenance::Code, |added| {
-                        expr_provenance(semantic, added, depth + 1)
+                        expr_provenance(semantic, added, depth + 1, steps)
                     }),
-                _ => repetition_provenance(semantic, reference.statement, bound_in, depth + 1)
-                    .unwrap_or(Provenance::Code),
+                _ => {
+                    repetition_provenance(semantic, reference.statement, bound_in, depth + 1, steps)
+                        .unwrap_or(Provenance::Code)
+                }
             }),
     )
 }
@@ -236,27 +254,33 @@ pub(super) fn repetition_provenance(
     statement: StatementId,
     bound_in: TextRange,
     depth: u8,
+    steps: &mut u32,
 ) -> Option<Provenance> {
     semantic
         .enclosing_statements(statement)
         .take_while(|enclosing| !enclosing.range().contains_range(bound_in))
         .filter_map(|enclosing| match enclosing {
             Stmt::For(for_stmt) if for_stmt.is_async => Some(Provenance::Data),
-            Stmt::For(for_stmt) => Some(expr_provenance(semantic, &for_stmt.iter, depth)),
+            Stmt::For(for_stmt) => Some(expr_provenance(semantic, &for_stmt.iter, depth, steps)),
             // `while pending: pending.pop()` drains a collection; other `while` loops repeat an
             // unknown number of times.
-            Stmt::While(while_stmt) => {
-                Some(match expr_provenance(semantic, &while_stmt.test, depth) {
+            Stmt::While(while_stmt) => Some(
+                match expr_provenance(semantic, &while_stmt.test, depth, steps) {
                     Provenance::Data => Provenance::Data,
                     _ => Provenance::Unknown,
-                })
-            }
+                },
+            ),
             _ => None,
         })
         .reduce(Provenance::join)
 }
 
-fn call_provenance(semantic: &SemanticModel, call: &ast::ExprCall, depth: u8) -> Provenance {
+fn call_provenance(
+    semantic: &SemanticModel,
+    call: &ast::ExprCall,
+    depth: u8,
+    steps: &mut u32,
+) -> Provenance {
     let lists = &data().collections;
     let target = semantic.call_target(call);
     if let Some(target) = target.as_deref() {
@@ -270,7 +294,7 @@ fn call_provenance(semantic: &SemanticModel, call: &ast::ExprCall, depth: u8) ->
                     .args
                     .iter()
                     .filter(|argument| !is_function(semantic, argument))
-                    .map(|argument| expr_provenance(semantic, argument, depth)),
+                    .map(|argument| expr_provenance(semantic, argument, depth, steps)),
             );
         }
     }
@@ -285,7 +309,7 @@ fn call_provenance(semantic: &SemanticModel, call: &ast::ExprCall, depth: u8) ->
     if target.is_some() && !is_value(semantic, &method.value) {
         return Provenance::Unknown;
     }
-    match expr_provenance(semantic, &method.value, depth) {
+    match expr_provenance(semantic, &method.value, depth, steps) {
         Provenance::Code if names_class(semantic, &method.value) => Provenance::Unknown,
         other => other,
     }
@@ -326,13 +350,19 @@ fn names_class(semantic: &SemanticModel, expr: &Expr) -> bool {
 
 /// `items[:100]`, `items[start : start + size]`: a window of stated width, however long the
 /// collection is (batching).
-fn has_fixed_width(semantic: &SemanticModel, slice: &ast::ExprSlice) -> bool {
+fn has_fixed_width(
+    semantic: &SemanticModel,
+    slice: &ast::ExprSlice,
+    depth: u8,
+    steps: &mut u32,
+) -> bool {
     if slice.step.is_some() {
         return false;
     }
     match (slice.lower.as_deref(), slice.upper.as_deref()) {
         (None | Some(Expr::NumberLiteral(_)), Some(upper)) => {
-            is_constant(semantic, upper) || expr_provenance(semantic, upper, 0) == Provenance::Code
+            is_constant(semantic, upper)
+                || expr_provenance(semantic, upper, depth, steps) == Provenance::Code
         }
         (Some(lower), Some(Expr::BinOp(sum))) if sum.op == ast::Operator::Add => {
             let lower = ComparableExpr::from(lower);
