@@ -31,7 +31,7 @@ const FILE_NAME: &str = "results.bin";
 /// The format: bumped whenever the layout or a cached type changes (`the_encoding_is_pinned`
 /// fails until it is). postcard's encoding names no fields, so a file of another format could
 /// otherwise decode into other values; with another magic it is a miss for every file.
-const MAGIC: &[u8] = b"loopguard-cache-9\n";
+const MAGIC: &[u8] = b"loopguard-cache-10\n";
 
 pub type Digest256 = [u8; 32];
 
@@ -76,6 +76,8 @@ struct Context<'a> {
     options: &'a std::collections::BTreeMap<(Rule, &'static str), OptionValue>,
     /// `test-code`: whether findings in test code are kept.
     test_code: &'a std::collections::BTreeMap<Rule, crate::test_code::TestCodePolicy>,
+    /// `single-task-scripts`: whether such scripts count as code that runs under no load.
+    single_task_scripts: crate::test_code::TestCodePolicy,
     /// `[[guarded-calls]]`: what LG801 flags.
     guarded_calls: &'a [GuardedCall],
     /// The bound and the timeout that messages and fixes suggest.
@@ -97,6 +99,7 @@ fn context(settings: &Settings, rules: RuleSet, language: Language) -> Digest256
         rules,
         options: &settings.options,
         test_code: &settings.test_code,
+        single_task_scripts: settings.single_task_scripts,
         guarded_calls: &settings.guarded_calls,
         default_limit: settings.default_limit,
         default_timeout: settings.default_timeout,
@@ -571,6 +574,7 @@ mod tests {
             test_code: crate::test_code::TestCode {
                 whole_file: false,
                 ranges: vec![TextRange::new(TextSize::from(20), TextSize::from(40))],
+                single_task_script: false,
             },
         }
     }
@@ -826,7 +830,7 @@ mod tests {
             .map(|byte| format!("{byte:02x}"))
             .collect();
         assert_eq!(
-            digest, "bedd0cdcf5dfb7bacf993ac3fb5065d5abc45e0f85e5a785880133667a5dd173",
+            digest, "d516e20c6828dcbb2432f2ee777de083f51c67fbf136b0e2f32cd8417f2484ca",
             "the cache's encoding changed: bump the format in MAGIC, then update this digest"
         );
     }

@@ -508,6 +508,8 @@ fn lint_source_summarised(
         let test_code = TestCode {
             whole_file: file.settings.is_test_file(&file.path, file.language),
             ranges: findings.test_ranges,
+            single_task_script: file.settings.single_task_scripts == TestCodePolicy::Skip
+                && crate::test_code::is_single_task_script(&source.text, file.language),
         };
         // After the suppressions, which count as used when they cover a finding dropped here.
         drop_skipped_test_findings(&mut diagnostics, &test_code, &file.settings);

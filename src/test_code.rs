@@ -48,15 +48,20 @@ pub struct TestCode {
     /// Test items of an ordinary file (`#[cfg(test)] mod tests`, `#[tokio::test] fn`, a pytest
     /// fixture, a `TestCase` subclass), in source order.
     pub ranges: Vec<TextRange>,
+    /// The file is a single-task script ([`is_single_task_script`]) and `single-task-scripts`
+    /// is `skip`: like test code, it runs under no concurrent load.
+    pub single_task_script: bool,
 }
 
 impl TestCode {
     pub fn contains(&self, offset: TextSize) -> bool {
-        self.whole_file || self.ranges.iter().any(|range| range.contains(offset))
+        self.whole_file
+            || self.single_task_script
+            || self.ranges.iter().any(|range| range.contains(offset))
     }
 
     pub fn is_empty(&self) -> bool {
-        !self.whole_file && self.ranges.is_empty()
+        !self.whole_file && !self.single_task_script && self.ranges.is_empty()
     }
 }
 
@@ -128,14 +133,161 @@ mod tests {
         let code = TestCode {
             whole_file: false,
             ranges: vec![TextRange::new(10.into(), 20.into())],
+            single_task_script: false,
         };
         assert!(code.contains(15.into()));
         assert!(!code.contains(25.into()));
         assert!(TestCode {
             whole_file: true,
-            ranges: Vec::new()
+            ranges: Vec::new(),
+            single_task_script: false,
         }
         .contains(0.into()));
+        let script = TestCode {
+            single_task_script: true,
+            ..TestCode::default()
+        };
+        assert!(script.contains(0.into()) && !script.is_empty());
         assert!(TestCode::default().is_empty());
+    }
+}
+
+/// Calls that start an event loop for a script's one task: at module level or under
+/// `if __name__ == "__main__":` (a library's sync wrapper calls them inside a function).
+const PYTHON_RUNNERS: &[&str] = &[
+    "asyncio.run(",
+    "anyio.run(",
+    "trio.run(",
+    "uvloop.run(",
+    "run_until_complete(",
+];
+/// Attributes that make an `async fn main` a binary's entry point (a library's `block_on` is
+/// not one).
+const RUST_RUNNERS: &[&str] = &[
+    "#[tokio::main",
+    "#[async_std::main",
+    "#[actix_rt::main",
+    "#[actix_web::main",
+];
+
+/// Words of anything that runs tasks side by side, starts a server or registers handlers that
+/// an event source calls: one of them and the file is not a single-task script. Matched
+/// anywhere in the text, comments included, so that a doubt keeps the file checked.
+const PYTHON_CONCURRENCY: &[&str] = &[
+    "gather(",
+    "create_task(",
+    "ensure_future(",
+    "TaskGroup",
+    "task_group",
+    "nursery",
+    "as_completed(",
+    "wait(",
+    "start_server(",
+    "create_server(",
+    "serve",
+    "run_forever(",
+    "run_app(",
+    "uvicorn",
+    "Thread(",
+    "Executor(",
+];
+const RUST_CONCURRENCY: &[&str] = &[
+    "spawn",
+    "join!",
+    "select!",
+    "join_all",
+    "JoinSet",
+    "FuturesUnordered",
+    "FuturesOrdered",
+    "buffer_unordered",
+    "buffered(",
+    "for_each_concurrent",
+    "serve",
+    "accept(",
+    "Router",
+    "HttpServer",
+];
+
+/// A single-task script: the file starts an event loop for one task (`asyncio.run(main())`,
+/// `#[tokio::main]`) and nothing in it runs tasks side by side, serves, or registers a handler
+/// (a decorated `async def`: a route, a bot command, an event callback). Its blocking calls stall
+/// only the one task that waits for them anyway — an admin prompt, a one-off migration, a
+/// start-up countdown — so the rules that skip test code skip it too (`single-task-scripts`).
+/// A library module has no runner and stays checked: its async API is called from concurrent
+/// code.
+pub fn is_single_task_script(text: &str, language: Language) -> bool {
+    match language {
+        Language::Python => {
+            runs_python_entry_point(text)
+                && !PYTHON_CONCURRENCY.iter().any(|word| text.contains(word))
+                && !registers_async_handler(text)
+        }
+        Language::Rust => {
+            RUST_RUNNERS.iter().any(|runner| text.contains(runner))
+                && !RUST_CONCURRENCY.iter().any(|word| text.contains(word))
+        }
+    }
+}
+
+/// A runner called on a line of its own at module level, or anywhere in a file with a
+/// `__main__` guard.
+fn runs_python_entry_point(text: &str) -> bool {
+    let main_guard =
+        text.contains("__name__ == \"__main__\"") || text.contains("__name__ == '__main__'");
+    text.lines().any(|line| {
+        PYTHON_RUNNERS.iter().any(|runner| {
+            line.starts_with(runner) || (main_guard && line.trim_start().starts_with(runner))
+        })
+    })
+}
+
+/// A decorator (on one line or several) directly above an `async def`.
+fn registers_async_handler(text: &str) -> bool {
+    let mut decorated = false;
+    for line in text.lines() {
+        let line = line.trim_start();
+        if line.starts_with("async def ") && decorated {
+            return true;
+        }
+        if line.starts_with('@') {
+            decorated = true;
+        } else if line.starts_with("def ") || line.starts_with("class ") {
+            decorated = false;
+        }
+    }
+    false
+}
+
+#[cfg(test)]
+mod single_task_tests {
+    use super::*;
+
+    #[test]
+    fn a_script_runs_one_task() {
+        let script =
+            "import asyncio, time\n\nasync def main():\n    time.sleep(1)\n\nasyncio.run(main())\n";
+        assert!(is_single_task_script(script, Language::Python));
+        let guarded = "import asyncio\n\nasync def main():\n    pass\n\nif __name__ == '__main__':\n    asyncio.run(main())\n";
+        assert!(is_single_task_script(guarded, Language::Python));
+        let rust = "#[tokio::main]\nasync fn main() { std::thread::sleep(d); }\n";
+        assert!(is_single_task_script(rust, Language::Rust));
+    }
+
+    #[test]
+    fn concurrency_handlers_and_libraries_are_not_scripts() {
+        let gathers = "import asyncio\nasync def main():\n    await asyncio.gather(a(), b())\nasyncio.run(main())\n";
+        assert!(!is_single_task_script(gathers, Language::Python));
+        let handler = "import asyncio\n@bot.command(\n    name='x',\n)\nasync def on_x(ctx):\n    pass\nasyncio.run(bot.start())\n";
+        assert!(!is_single_task_script(handler, Language::Python));
+        let library = "import time\nasync def fetch():\n    time.sleep(1)\n";
+        assert!(!is_single_task_script(library, Language::Python));
+        let wrapper = "import asyncio\nasync def fetch():\n    pass\ndef fetch_sync():\n    return asyncio.run(fetch())\n";
+        assert!(!is_single_task_script(wrapper, Language::Python));
+        let blocks_on = "fn run(job: Job) { Runtime::new().unwrap().block_on(job.run()); }\n";
+        assert!(!is_single_task_script(blocks_on, Language::Rust));
+        let server = "#[tokio::main]\nasync fn main() { let l = TcpListener::bind(a).await; l.accept().await; }\n";
+        assert!(!is_single_task_script(server, Language::Rust));
+        let spawns = "#[tokio::main]\nasync fn main() { tokio::spawn(work()); }\n";
+        assert!(!is_single_task_script(spawns, Language::Rust));
     }
 }

@@ -125,7 +125,7 @@ fn a_broken_config_at_any_level_stops_the_whole_run() {
             ("loopguard.toml", "select = [\"LG201\"]\n"),
             ("sub/loopguard.toml", "select = [\"LG201\"]\nextend-selct = []\n"),
         ],
-        "error: sub/loopguard.toml:2: key `extend-selct`: unknown key `extend-selct` (did you mean `extend-select`?); valid keys: select, extend-select, ignore, exclude, extend-exclude, per-file-ignores, default-limit, default-timeout, baseline, guarded-calls, fixable, unfixable, extend-safe-fixes, extend-unsafe-fixes, test-code, rules",
+        "error: sub/loopguard.toml:2: key `extend-selct`: unknown key `extend-selct` (did you mean `extend-select`?); valid keys: select, extend-select, ignore, exclude, extend-exclude, per-file-ignores, default-limit, default-timeout, baseline, guarded-calls, fixable, unfixable, extend-safe-fixes, extend-unsafe-fixes, test-code, single-task-scripts, rules",
     );
 }
 

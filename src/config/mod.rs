@@ -37,6 +37,7 @@ const TOP_LEVEL_KEYS: &[&str] = &[
     "extend-safe-fixes",
     "extend-unsafe-fixes",
     "test-code",
+    "single-task-scripts",
     "rules",
 ];
 
@@ -134,6 +135,8 @@ pub struct ConfigFile {
     pub test_code: Option<TestCodePolicy>,
     /// `[rules.<name>] test-code`, per rule.
     pub rule_test_code: Vec<(Rule, TestCodePolicy)>,
+    /// `single-task-scripts`: whether the load-related rules look at single-task scripts.
+    pub single_task_scripts: Option<TestCodePolicy>,
 }
 
 impl ConfigFile {
@@ -273,6 +276,9 @@ impl Parser<'_> {
                 }
                 "guarded-calls" => config.guarded_calls = self.guarded_calls(item)?,
                 "test-code" => config.test_code = Some(self.test_code_policy(key, item)?),
+                "single-task-scripts" => {
+                    config.single_task_scripts = Some(self.test_code_policy(key, item)?)
+                }
                 "rules" => {
                     (config.rule_options, config.rule_test_code) = self.rule_tables(item)?;
                 }

@@ -72,6 +72,9 @@ pub struct Settings {
     /// Rules whose `test-code` policy the config sets (`test-code`, `[rules.<name>] test-code`),
     /// sorted for the result cache's key; the others keep their declared default.
     pub test_code: BTreeMap<Rule, TestCodePolicy>,
+    /// `single-task-scripts`: whether the rules that skip test code also skip single-task
+    /// scripts (`crate::test_code::is_single_task_script`).
+    pub single_task_scripts: TestCodePolicy,
     /// Every rule option as configured, sorted so that their order in the file does not matter:
     /// `python`, `rust` and `flags` are built from them, and the result cache's key names them.
     pub options: BTreeMap<(Rule, &'static str), OptionValue>,
@@ -195,6 +198,7 @@ impl Settings {
             fixes: FixSettings::new(file),
             options: rule_options.into_iter().collect(),
             test_code: test_code_policies(file),
+            single_task_scripts: file.single_task_scripts.unwrap_or(TestCodePolicy::Skip),
             prefilter: crate::prefilter::Memo::default(),
         }
     }

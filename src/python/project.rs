@@ -208,6 +208,13 @@ pub fn call(checker: &mut Checker, site: &CallSite) {
     };
     if in_async_body {
         acquire_call(checker, site.call);
+    } else if checker
+        .semantic
+        .current_function()
+        .is_some_and(|function| facts::is_memoised(&checker.semantic, function))
+    {
+        // What a memoised helper does, directly or through other helpers, happens once.
+        return;
     }
     let call = site.call;
     if !in_async_body {

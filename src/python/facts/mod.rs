@@ -15,6 +15,7 @@ mod fan_out;
 mod handlers;
 mod iteration;
 mod limiters;
+mod once;
 mod provenance;
 mod randomness;
 mod resources;
@@ -34,6 +35,7 @@ pub use iteration::{
     comprehension_is_literal, in_per_item_loop, is_literal_iterable, loop_provenance,
 };
 pub use limiters::{body_acquires_limiter, coroutine_is_bounded, is_limiter};
+pub use once::is_memoised;
 pub use provenance::{provenance, Provenance};
 pub use randomness::involves_randomness;
 pub use resources::{class_releases_attribute, resource_fate, Fate};
