@@ -130,10 +130,13 @@ fn assigned_to<'a>(checker: &Checker<'a>, site: &CallSite) -> Option<&'a ast::Ex
 
 /// Whether the thread kept in `holder` is joined or handed on: a local that the function joins,
 /// returns or passes on (to a list that is joined later, say), or `self.<name>` that a method of
-/// the class joins (`stop()`, `close()`, `__exit__`). Such a thread has a lifecycle, whatever its
-/// daemon flag says.
+/// the class joins (`stop()`, `close()`, `__exit__`), or one joined at exit
+/// (`atexit.register(t.join)`). Such a thread has a lifecycle, whatever its daemon flag says.
 fn has_lifecycle(checker: &Checker, holder: &ast::Expr) -> bool {
     let semantic = &checker.semantic;
+    if released_at_exit(checker, holder) {
+        return true;
+    }
     match holder {
         ast::Expr::Name(name) if semantic.current_function().is_some() => semantic
             .bound_by(name)
@@ -161,6 +164,22 @@ fn has_lifecycle(checker: &Checker, holder: &ast::Expr) -> bool {
         }
         _ => false,
     }
+}
+
+/// `atexit.register(t.join)` in the function that starts the thread, or
+/// `atexit.register(self._thread.join)` in any method of its class.
+fn released_at_exit(checker: &Checker, holder: &ast::Expr) -> bool {
+    let semantic = &checker.semantic;
+    let in_function = semantic
+        .current_function()
+        .is_some_and(|function| facts::released_at_exit(semantic, &function.body, holder));
+    in_function
+        || (holder.is_attribute_expr()
+            && semantic.statement_stack().iter().rev().any(|statement| {
+                matches!(statement, ast::Stmt::ClassDef(class) if class.body.iter().any(|member|
+                    matches!(member, ast::Stmt::FunctionDef(method)
+                        if facts::released_at_exit(semantic, &method.body, holder))))
+            }))
 }
 
 fn is_true(expr: &ast::Expr) -> bool {

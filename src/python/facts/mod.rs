@@ -38,7 +38,7 @@ pub use limiters::{body_acquires_limiter, coroutine_is_bounded, is_limiter};
 pub use once::is_memoised;
 pub use provenance::{provenance, Provenance};
 pub use randomness::involves_randomness;
-pub use resources::{class_releases_attribute, resource_fate, Fate};
+pub use resources::{class_releases_attribute, released_at_exit, resource_fate, Fate};
 
 /// What the user's config adds to the built-in notion of a bound.
 #[derive(Clone, Copy, Default)]

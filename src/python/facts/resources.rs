@@ -1,6 +1,7 @@
 //! Resources: does a client, connection or pool bound in a function get closed, managed or
 //! handed on before the function is done with it.
 
+use ruff_python_ast::comparable::ComparableExpr;
 use ruff_python_ast::{self as ast, Expr, Stmt};
 use ruff_text_size::Ranged;
 
@@ -201,4 +202,23 @@ pub fn class_releases_attribute(class: &ast::StmtClassDef, attribute: &str) -> b
         });
         releases
     })
+}
+
+/// `atexit.register(holder.join)` (or another release method) in `body`: the resource `holder`
+/// names is released when the interpreter exits, which is a managed lifecycle.
+pub fn released_at_exit(semantic: &SemanticModel, body: &[Stmt], holder: &Expr) -> bool {
+    let holder = ComparableExpr::from(holder);
+    let mut released = false;
+    for_each_in_scope(body, &mut |node| {
+        let Node::Expr(Expr::Call(call)) = node else {
+            return;
+        };
+        if released || semantic.qualified_name(&call.func).as_deref() != Some("atexit.register") {
+            return;
+        }
+        released = matches!(call.arguments.args.first(), Some(Expr::Attribute(release))
+            if RELEASE_METHODS.contains(&release.attr.as_str())
+                && ComparableExpr::from(release.value.as_ref()) == holder);
+    });
+    released
 }
