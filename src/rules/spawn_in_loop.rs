@@ -260,6 +260,16 @@ pub(crate) fn rust_call(checker: &mut RustChecker, site: &RustCallSite) {
     if per_event && skips_event_loops(checker.settings) {
         return;
     }
+    // A `for` loop or iterator adaptor over a collection of unknown size (a parameter, a field,
+    // a plain call's result): the callers decide how many, as in Python.
+    if semantic.in_per_element_loop()
+        && !semantic.loop_walks_data()
+        && !checker
+            .settings
+            .flag(Rule::SpawnInLoop, &INCLUDE_OPAQUE_COLLECTIONS)
+    {
+        return;
+    }
     let short = match name.rsplit_once("::") {
         Some((owner, method)) if owner.ends_with("JoinSet") => format!("JoinSet::{method}"),
         _ => name.to_string(),

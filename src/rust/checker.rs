@@ -99,6 +99,8 @@ pub struct Checker<'s> {
     statements: Vec<Option<Span>>,
     /// How the expression that contains the closure about to be visited runs it.
     next_closure_runs: ClosureRuns,
+    /// The next closure is a per-item closure over a data-sized collection.
+    next_closure_walks_data: bool,
     next_call_awaited: bool,
     /// Names of the enclosing `fn`s, innermost last, for line-independent fingerprints.
     functions: Vec<String>,
@@ -129,6 +131,7 @@ impl<'s> Checker<'s> {
             diagnostics: Vec::new(),
             statements: Vec::new(),
             next_closure_runs: ClosureRuns::Elsewhere,
+            next_closure_walks_data: false,
             next_call_awaited: false,
             functions: Vec::new(),
             next_call_in_chain: false,
@@ -526,17 +529,31 @@ impl<'ast> Visit<'ast> for Checker<'_> {
             .init
             .as_ref()
             .and_then(|init| self.semantic.value_types(&init.expr));
+        let data_sized = local
+            .init
+            .as_ref()
+            .is_some_and(|init| self.semantic.is_data_sized(&init.expr));
         self.semantic.bind(&local.pat, types);
+        if data_sized {
+            self.semantic.mark_data_sized(&local.pat);
+        }
     }
 
     fn visit_expr_closure(&mut self, closure: &'ast syn::ExprClosure) {
         let runs = std::mem::replace(&mut self.next_closure_runs, ClosureRuns::Elsewhere);
+        let walks_data = std::mem::take(&mut self.next_closure_walks_data);
         self.semantic.push_scope(ScopeKind::Closure {
             is_async: closure.asyncness.is_some(),
             runs,
         });
         for input in &closure.inputs {
             self.semantic.bind(input, None);
+            if walks_data {
+                self.semantic.mark_data_sized(input);
+            }
+        }
+        if walks_data {
+            self.semantic.mark_walks_data();
         }
         self.visit_expr(&closure.body);
         self.leave_body(Body::Expr(&closure.body));
@@ -551,10 +568,15 @@ impl<'ast> Visit<'ast> for Checker<'_> {
 
     fn visit_expr_for_loop(&mut self, for_loop: &'ast syn::ExprForLoop) {
         self.visit_expr(&for_loop.expr);
+        let walks_data = self.semantic.is_data_sized(&for_loop.expr);
         self.enter_loop(LoopKind::For {
             fixed_iterations: runs_fixed_times(&for_loop.pat, &for_loop.expr),
         });
         self.semantic.bind_unknown(&for_loop.pat);
+        if walks_data {
+            self.semantic.mark_walks_data();
+            self.semantic.mark_data_sized(&for_loop.pat);
+        }
         self.visit_statements(&for_loop.body.stmts);
         self.leave_loop(&for_loop.body);
     }
@@ -677,8 +699,10 @@ impl<'ast> Visit<'ast> for Checker<'_> {
         }
         let per_item = data.per_item_combinators.contains(&method);
         let inline = per_item || data.inline_combinators.contains(&method);
+        let walks_data = per_item && self.semantic.is_data_sized(&call.receiver);
         for argument in &call.args {
             if let Expr::Closure(closure) = argument {
+                self.next_closure_walks_data = walks_data;
                 self.next_closure_runs = if per_item {
                     ClosureRuns::PerItem {
                         fixed_items: closure.inputs.len() == 1
@@ -692,6 +716,7 @@ impl<'ast> Visit<'ast> for Checker<'_> {
             }
             self.visit_expr(argument);
             self.next_closure_runs = ClosureRuns::Elsewhere;
+            self.next_closure_walks_data = false;
         }
         if guard {
             self.semantic.end_guard();

@@ -91,6 +91,11 @@ struct Scope {
     /// binding of each name, if any. A map, not a list: a look-up that misses would scan every
     /// binding of the scope, quadratic in a long function body.
     locals: FxHashMap<String, Option<String>>,
+    /// Locals whose value is data-sized: read by an `.await` (a query, a response, a message),
+    /// a directory listing, or an element of such a collection (see `is_data_sized`).
+    data_sized: FxHashSet<String>,
+    /// A loop body or per-item closure that walks a data-sized collection.
+    walks_data: bool,
     /// Guards in force here: the arguments of a guard's `.call(...)` being walked, permits
     /// held by `let` bindings of this block, and rate limiters waited on earlier in it.
     guards: Vec<Guard>,
@@ -112,6 +117,8 @@ impl Scope {
             globs: Vec::new(),
             items: FxHashSet::default(),
             locals: FxHashMap::default(),
+            data_sized: FxHashSet::default(),
+            walks_data: false,
             guards: Vec::new(),
         }
     }
@@ -327,11 +334,81 @@ impl SemanticModel {
 
     fn bind_name(&mut self, name: String, type_name: Option<String>) {
         if let Some(scope) = self.scopes.last_mut() {
+            scope.data_sized.remove(&name);
             scope.locals.insert(name, type_name);
         }
     }
 
+    /// Marks the names a pattern just bound as holding data-sized values.
+    pub(super) fn mark_data_sized(&mut self, pattern: &Pat) {
+        let mut names = Vec::new();
+        pattern_names(pattern, &mut names);
+        if let Some(scope) = self.scopes.last_mut() {
+            scope.data_sized.extend(names);
+        }
+    }
+
+    /// Marks the loop body or per-item closure just entered as walking a data-sized collection.
+    pub(super) fn mark_walks_data(&mut self) {
+        if let Some(scope) = self.scopes.last_mut() {
+            scope.walks_data = true;
+        }
+    }
+
     // ---- questions rules ask ---------------------------------------------------------------
+
+    /// Whether a collection's size comes from the input: it is read by an `.await` (rows of a
+    /// query, a response body, a stream), it is a directory listing (`read_dir`), or it is
+    /// reached from a local holding such a value (`rows.iter()`, `&body.items`, an element of a
+    /// data-sized collection). Parameters, fields and plain calls' results are of unknown size:
+    /// the fan-out rules leave them to `include-opaque-collections` (issue #21, item 3).
+    pub fn is_data_sized(&self, expr: &Expr) -> bool {
+        if suspends(expr) {
+            return true;
+        }
+        let mut root = expr;
+        loop {
+            root = match root {
+                Expr::MethodCall(call) => {
+                    if call.method == "read_dir" {
+                        return true;
+                    }
+                    &call.receiver
+                }
+                Expr::Field(field) => &field.base,
+                Expr::Reference(reference) => &reference.expr,
+                Expr::Paren(paren) => &paren.expr,
+                Expr::Try(attempt) => &attempt.expr,
+                Expr::Index(index) => &index.expr,
+                Expr::Call(call) => {
+                    return matches!(call.func.as_ref(), Expr::Path(path)
+                        if path.path.segments.last().is_some_and(|last| last.ident == "read_dir"));
+                }
+                _ => break,
+            };
+        }
+        let Expr::Path(path) = root else {
+            return false;
+        };
+        let Some(name) = path.path.get_ident().map(ToString::to_string) else {
+            return false;
+        };
+        for scope in self.scopes.iter().rev() {
+            if scope.locals.contains_key(&name) {
+                return scope.data_sized.contains(&name);
+            }
+            if matches!(scope.kind, ScopeKind::Function { .. }) {
+                break;
+            }
+        }
+        false
+    }
+
+    /// In a loop body or per-item closure that walks a data-sized collection.
+    pub fn loop_walks_data(&self) -> bool {
+        self.current_loop_scope()
+            .is_some_and(|scope| scope.walks_data)
+    }
 
     /// In the body of an `async fn`, an `async` block or closure, or a closure that runs inline
     /// in one; not in a nested `fn` or a closure handed to another function (`spawn_blocking`,
@@ -1079,6 +1156,34 @@ pub fn suspends(expr: &Expr) -> bool {
     };
     syn::visit::Visit::visit_expr(&mut finder, expr);
     finder.found.is_some()
+}
+
+/// The names a pattern binds.
+fn pattern_names(pattern: &Pat, names: &mut Vec<String>) {
+    match pattern {
+        Pat::Ident(ident) => {
+            names.push(ident.ident.to_string());
+            if let Some((_, subpattern)) = &ident.subpat {
+                pattern_names(subpattern, names);
+            }
+        }
+        Pat::Type(typed) => pattern_names(&typed.pat, names),
+        Pat::Tuple(tuple) => tuple.elems.iter().for_each(|p| pattern_names(p, names)),
+        Pat::TupleStruct(tuple) => tuple.elems.iter().for_each(|p| pattern_names(p, names)),
+        Pat::Struct(structure) => structure
+            .fields
+            .iter()
+            .for_each(|field| pattern_names(&field.pat, names)),
+        Pat::Slice(slice) => slice.elems.iter().for_each(|p| pattern_names(p, names)),
+        Pat::Or(or) => {
+            if let Some(first) = or.cases.first() {
+                pattern_names(first, names);
+            }
+        }
+        Pat::Reference(reference) => pattern_names(&reference.pat, names),
+        Pat::Paren(paren) => pattern_names(&paren.pat, names),
+        _ => {}
+    }
 }
 
 #[cfg(test)]

@@ -4,7 +4,7 @@ use ruff_python_ast::{self as ast, Expr};
 use ruff_text_size::{Ranged, TextSize};
 
 use super::iteration::{comprehension_is_literal, is_literal_iterable};
-use super::limiters::{body_acquires_limiter, coroutine_is_bounded, is_bounded_wrapper};
+use super::limiters::{coroutine_is_bounded, function_acquires_limiter, is_bounded_wrapper};
 use super::provenance::{comprehension_provenance, provenance, repetition_provenance, Provenance};
 use super::{method_statements, Bounds};
 use crate::matcher::CallMatcher;
@@ -90,7 +90,7 @@ fn fan_out_with_depth<'a>(
             }
             let elements = match semantic.resolve(function) {
                 Some(Resolved::LocalFunction(def)) => {
-                    if body_acquires_limiter(semantic, &def.body, bounds) {
+                    if function_acquires_limiter(semantic, def, bounds) {
                         FanOut::Bounded
                     } else if def.is_async {
                         FanOut::Unbounded(None)

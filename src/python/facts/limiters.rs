@@ -91,8 +91,37 @@ pub fn body_acquires_limiter(semantic: &SemanticModel, body: &[Stmt], bounds: Bo
     found
 }
 
+/// A coroutine function acquires a limiter in its own body, or awaits a function of this file
+/// (a method of the same class included) that does: `async with self._sem` one call deeper
+/// bounds the work just as well. Only one call deeper: a limiter further down bounds a part of
+/// the work that the reader cannot see from here.
+pub fn function_acquires_limiter(
+    semantic: &SemanticModel,
+    function: &ast::StmtFunctionDef,
+    bounds: Bounds,
+) -> bool {
+    if body_acquires_limiter(semantic, &function.body, bounds) {
+        return true;
+    }
+    let mut found = false;
+    for_each_in_scope(&function.body, &mut |node| {
+        if found {
+            return;
+        }
+        if let Node::Expr(Expr::Await(await_expr)) = node {
+            if let Expr::Call(call) = await_expr.value.as_ref() {
+                found = semantic.local_function(call).is_some_and(|callee| {
+                    !std::ptr::eq(callee, function)
+                        && body_acquires_limiter(semantic, &callee.body, bounds)
+                });
+            }
+        }
+    });
+    found
+}
+
 /// The coroutine a call creates is bounded: its function is defined in this file and acquires
-/// a limiter, or the call goes through a configured bounded wrapper.
+/// a limiter (itself or one call deeper), or the call goes through a configured bounded wrapper.
 pub fn coroutine_is_bounded(
     semantic: &SemanticModel,
     call: &ast::ExprCall,
@@ -103,7 +132,7 @@ pub fn coroutine_is_bounded(
     }
     semantic
         .local_function(call)
-        .is_some_and(|function| body_acquires_limiter(semantic, &function.body, bounds))
+        .is_some_and(|function| function_acquires_limiter(semantic, function, bounds))
 }
 
 pub(super) fn is_bounded_wrapper(semantic: &SemanticModel, func: &Expr, bounds: Bounds) -> bool {
