@@ -24,6 +24,8 @@ pub struct PythonData {
     pub module_aliases: Vec<(String, String)>,
     /// Types whose `async with`/`acquire()` bounds how many tasks run at once.
     pub limiter_types: CallMatcher,
+    /// Modules whose star import is known, with the builtins' names each one binds.
+    pub star_exports: FxHashMap<String, Vec<String>>,
     /// What makes a collection as large as the input (see `facts::provenance`).
     pub collections: Collections,
 }
@@ -53,6 +55,7 @@ struct RawSemantic {
     module_aliases: FxHashMap<String, String>,
     limiter_types: Vec<String>,
     collections: Collections,
+    star_exports: FxHashMap<String, Vec<String>>,
 }
 
 pub fn data() -> &'static PythonData {
@@ -77,6 +80,7 @@ fn load(text: &str) -> Result<PythonData, String> {
         module_aliases,
         limiter_types: CallMatcher::new(&limiter_types),
         collections: raw.semantic.collections,
+        star_exports: raw.semantic.star_exports,
     })
 }
 

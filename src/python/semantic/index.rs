@@ -226,7 +226,8 @@ pub struct Index<'a> {
     pub(super) scope_by_node: FxHashMap<TextRange, ScopeId>,
     /// The binding made at a name, by where the name starts.
     pub(super) binding_by_name: FxHashMap<TextSize, BindingId>,
-    pub(super) has_star_import: bool,
+    /// The modules `from m import *` at module level names, in order (`.m` relative).
+    pub(super) star_imports: Vec<String>,
     // Filled in by `flow::resolve`.
     pub(super) statements: Vec<StatementNode<'a>>,
     pub(super) references: Vec<Reference>,
@@ -388,7 +389,7 @@ fn collect(module: &ast::ModModule) -> Index<'_> {
             bindings: Vec::new(),
             scope_by_node: FxHashMap::default(),
             binding_by_name: FxHashMap::default(),
-            has_star_import: false,
+            star_imports: Vec::new(),
             statements: Vec::new(),
             references: Vec::new(),
             loads: FxHashMap::default(),
@@ -660,7 +661,9 @@ impl<'a> Collector<'a> {
                 for alias in &import.names {
                     if alias.name.as_str() == "*" {
                         if self.current() == ScopeId::MODULE {
-                            self.index.has_star_import = true;
+                            self.index
+                                .star_imports
+                                .push(canonical(format!("{dots}{module}")));
                         }
                         continue;
                     }

@@ -48,11 +48,8 @@ impl<'m, 'a> Resolver<'m, 'a> {
             Expr::Name(name) => match self.model.index.lookup(name) {
                 Lookup::Binding(binding) => self.binding(binding, depth),
                 Lookup::Unbound => None,
-                Lookup::NotInFile => {
-                    let name = name.id.as_str();
-                    (!self.model.index.has_star_import && is_builtin(name))
-                        .then(|| Resolved::Qualified(format!("builtins.{name}")))
-                }
+                Lookup::NotInFile => builtin(&self.model.index.star_imports, name.id.as_str())
+                    .map(Resolved::Qualified),
             },
             Expr::Attribute(attribute) => {
                 let attr = attribute.attr.as_str();
@@ -211,6 +208,24 @@ pub(super) fn canonical(name: String) -> String {
         }
     }
     name
+}
+
+/// What a builtin's name not bound in the file refers to: the builtin, unless a star import may
+/// bind it. A module whose star exports are known binds it if it exports the name (`from os
+/// import *` makes `open` `os.open`); any other module (the project's, a third party's) may bind
+/// anything, so the name is doubtful and refers to nothing we know.
+fn builtin(star_imports: &[String], name: &str) -> Option<String> {
+    if !is_builtin(name) {
+        return None;
+    }
+    // The last star import binds the name last.
+    for module in star_imports.iter().rev() {
+        let exports = data().star_exports.get(module)?;
+        if exports.iter().any(|export| export == name) {
+            return Some(format!("{module}.{name}"));
+        }
+    }
+    Some(format!("builtins.{name}"))
 }
 
 fn is_builtin(name: &str) -> bool {
