@@ -5,7 +5,7 @@ use std::cell::Cell;
 
 use ruff_python_ast::{self as ast, Expr, Stmt};
 
-use super::index::{BindingId, BindingKind, Lookup};
+use super::index::{BindingId, BindingKind, Lookup, ScopeId};
 use super::{Resolved, SemanticModel};
 use crate::python::data::data;
 
@@ -74,10 +74,29 @@ impl<'m, 'a> Resolver<'m, 'a> {
                 Resolved::Method(method) => {
                     data().returns.get(&method).cloned().map(Resolved::Instance)
                 }
+                // Calling a coroutine function makes a coroutine, not what it returns.
+                Resolved::LocalFunction(function) if !function.is_async => {
+                    self.returned(function, depth)
+                }
                 _ => None,
             },
+            // `Path(a) / "b"` and `"a" / Path(b)` are paths (`Path.__truediv__`/`__rtruediv__`).
+            Expr::BinOp(binop) if binop.op == ast::Operator::Div => {
+                let is_path = |operand: &Expr| matches!(self.expr(operand, depth + 1), Some(Resolved::Instance(type_name)) if type_name == "pathlib.Path");
+                let is_text =
+                    |operand: &Expr| operand.is_string_literal_expr() || operand.is_f_string_expr();
+                ((is_path(&binop.left) && (is_text(&binop.right) || is_path(&binop.right)))
+                    || (is_text(&binop.left) && is_path(&binop.right)))
+                .then(|| Resolved::Instance("pathlib.Path".to_string()))
+            }
             _ => None,
         }
+    }
+
+    /// What a function of the file returns, as its return annotation names it.
+    fn returned(&self, function: &ast::StmtFunctionDef, depth: u8) -> Option<Resolved<'a>> {
+        self.annotation_type(function.returns.as_deref()?, depth + 1)
+            .map(Resolved::Instance)
     }
 
     fn binding(&self, id: BindingId, depth: u8) -> Option<Resolved<'a>> {
@@ -102,12 +121,25 @@ impl<'m, 'a> Resolver<'m, 'a> {
 
     fn value(&self, value: &Expr, depth: u8) -> Option<Resolved<'a>> {
         match value {
-            // `sleep = time.sleep` is an alias; `s = requests.Session()` an instance.
-            Expr::Name(_) | Expr::Attribute(_) | Expr::Call(_) => self.expr(value, depth),
-            Expr::Await(await_expr) => match self.expr(&await_expr.value, depth)? {
-                instance @ Resolved::Instance(_) => Some(instance),
-                _ => None,
-            },
+            // `sleep = time.sleep` is an alias; `s = requests.Session()` an instance, and so is
+            // `p = Path(a) / "b"`.
+            Expr::Name(_) | Expr::Attribute(_) | Expr::Call(_) | Expr::BinOp(_) => {
+                self.expr(value, depth)
+            }
+            Expr::Await(await_expr) => {
+                if let Expr::Call(call) = await_expr.value.as_ref() {
+                    if let Some(Resolved::LocalFunction(function)) = self.expr(&call.func, depth) {
+                        return function
+                            .is_async
+                            .then(|| self.returned(function, depth))
+                            .flatten();
+                    }
+                }
+                match self.expr(&await_expr.value, depth)? {
+                    instance @ Resolved::Instance(_) => Some(instance),
+                    _ => None,
+                }
+            }
             _ => None,
         }
     }
@@ -161,12 +193,35 @@ impl<'m, 'a> Resolver<'m, 'a> {
                 .filter(|name| !is_type_qualifier(name)),
             Expr::Subscript(subscript) => {
                 let outer = self.qualified_name(&subscript.value, depth + 1)?;
-                if outer == "typing.Optional" || is_type_qualifier(&outer) {
-                    self.annotation_type(&subscript.slice, depth + 1)
-                } else {
-                    Some(outer)
+                match typing_name(&outer) {
+                    Some("Optional" | "Final" | "ClassVar") => {
+                        self.annotation_type(&subscript.slice, depth + 1)
+                    }
+                    // `Annotated[T, metadata...]` is a `T`.
+                    Some("Annotated") => match subscript.slice.as_ref() {
+                        Expr::Tuple(tuple) => self.annotation_type(tuple.elts.first()?, depth + 1),
+                        _ => None,
+                    },
+                    // `Union[T, None]`: one type besides `None`.
+                    Some("Union") => match subscript.slice.as_ref() {
+                        Expr::Tuple(tuple) => {
+                            let mut types =
+                                tuple.elts.iter().filter(|elt| !elt.is_none_literal_expr());
+                            let only = types.next()?;
+                            types
+                                .next()
+                                .is_none()
+                                .then(|| self.annotation_type(only, depth + 1))
+                                .flatten()
+                        }
+                        _ => None,
+                    },
+                    _ => Some(outer),
                 }
             }
+            // `"httpx.Client"`: a dotted name written as a string (a forward reference, or a
+            // name imported only under `TYPE_CHECKING`), read in the module's scope.
+            Expr::StringLiteral(string) => self.string_annotation(string.value.to_str(), depth),
             Expr::BinOp(binop) if binop.op == ast::Operator::BitOr => {
                 let is_none = |expr: &Expr| expr.is_none_literal_expr();
                 match (is_none(&binop.left), is_none(&binop.right)) {
@@ -180,15 +235,46 @@ impl<'m, 'a> Resolver<'m, 'a> {
     }
 }
 
+impl<'a> Resolver<'_, 'a> {
+    /// A dotted name in a string annotation: its first segment is what the module binds (the
+    /// string is read after the module has run, so its last binding there).
+    fn string_annotation(&self, text: &str, depth: u8) -> Option<String> {
+        self.step(depth)?;
+        let mut segments = text.trim().split('.');
+        let is_identifier = |segment: &str| {
+            segment
+                .chars()
+                .next()
+                .is_some_and(|first| first.is_alphabetic() || first == '_')
+                && segment.chars().all(|c| c.is_alphanumeric() || c == '_')
+        };
+        let first = segments.next().filter(|first| is_identifier(first))?;
+        let module = self.model.index.scope(ScopeId::MODULE);
+        let Resolved::Qualified(mut name) =
+            self.binding(*module.bindings_of(first).last()?, depth + 1)?
+        else {
+            return None;
+        };
+        for segment in segments {
+            if !is_identifier(segment) {
+                return None;
+            }
+            name.push('.');
+            name.push_str(segment);
+        }
+        Some(canonical(name)).filter(|name| !is_type_qualifier(name))
+    }
+}
+
 /// `Final` and `ClassVar` say how a name may be bound, not what type its value has.
 fn is_type_qualifier(name: &str) -> bool {
-    matches!(
-        name,
-        "typing.Final"
-            | "typing.ClassVar"
-            | "typing_extensions.Final"
-            | "typing_extensions.ClassVar"
-    )
+    matches!(typing_name(name), Some("Final" | "ClassVar"))
+}
+
+/// The name of a `typing` (or `typing_extensions`) special form.
+fn typing_name(name: &str) -> Option<&str> {
+    name.strip_prefix("typing.")
+        .or_else(|| name.strip_prefix("typing_extensions."))
 }
 
 fn find_method<'a>(body: &'a [Stmt], name: &str) -> Option<&'a ast::StmtFunctionDef> {
