@@ -46,6 +46,7 @@ macro_rules! blocking_calls {
                 Rule::BlockingSubprocess => Some(&self.blocking_subprocess.calls),
                 Rule::BlockingDatabase => Some(&self.blocking_database.calls),
                 Rule::BlockingWait => Some(&self.blocking_wait.calls),
+                Rule::CpuBoundCall => Some(&self.cpu_bound_call.calls),
                 _ => None,
             }
         }

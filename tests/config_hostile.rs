@@ -70,7 +70,7 @@ fn wrong_types_name_the_key() {
 fn unknown_rule_codes_are_errors_with_a_suggestion() {
     assert_config_error(
         &[("loopguard.toml", "ignore = [\"LG299\"]\n")],
-        "error: loopguard.toml:1: key `ignore`: unknown rule selector `LG299` (did you mean `LG208`?); expected a rule code (LG201), a code prefix (LG2), a rule name (blocking-sleep), `ALL`, `default` or `pedantic`",
+        "error: loopguard.toml:1: key `ignore`: unknown rule selector `LG299` (did you mean `LG209`?); expected a rule code (LG201), a code prefix (LG2), a rule name (blocking-sleep), `ALL`, `default` or `pedantic`",
     );
 }
 

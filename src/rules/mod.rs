@@ -15,6 +15,7 @@ pub mod blocking_subprocess;
 pub mod blocking_wait;
 pub mod client_per_request;
 pub mod connection_per_operation;
+pub mod cpu_bound_call;
 pub mod daemon_thread;
 pub mod dangling_task;
 pub mod deprecated_get_event_loop;
@@ -75,6 +76,7 @@ rules! {
     SyncLockAcrossAwait => sync_lock_across_await,
     BlockingWait => blocking_wait,
     TransitiveBlockingCall => transitive_blocking_call,
+    CpuBoundCall => cpu_bound_call,
     DeprecatedGetEventLoop => deprecated_get_event_loop,
     NestedEventLoop => nested_event_loop,
     RemovedLoopArgument => removed_loop_argument,
