@@ -45,11 +45,43 @@ pub(crate) fn python_statement(checker: &mut Checker, statement: &ast::Stmt) {
     }
 }
 
-/// `asyncio.create_task(...)` whose task nothing keeps.
+/// `asyncio.create_task(...)` whose task nothing keeps: the statement's value itself, an element
+/// of a display or comprehension built and thrown away (`[create_task(x)]`), either branch of a
+/// conditional expression, an operand of `and`/`or` (`ready or create_task(..)`), and the
+/// element of a generator expression nobody iterates (whose task is never even created).
 fn python_dropped(checker: &mut Checker, value: &ast::Expr) {
-    let ast::Expr::Call(call) = value else {
-        return;
-    };
+    // A worklist over the expression's own nodes, not a recursion: it ends with them.
+    let mut pending = vec![(value, false)];
+    while let Some((expr, in_generator)) = pending.pop() {
+        match expr {
+            ast::Expr::Call(call) => python_dropped_call(checker, call, in_generator),
+            ast::Expr::List(ast::ExprList { elts, .. })
+            | ast::Expr::Tuple(ast::ExprTuple { elts, .. })
+            | ast::Expr::Set(ast::ExprSet { elts, .. }) => {
+                pending.extend(elts.iter().map(|elt| (elt, in_generator)));
+            }
+            ast::Expr::ListComp(ast::ExprListComp { elt, .. })
+            | ast::Expr::SetComp(ast::ExprSetComp { elt, .. }) => pending.push((elt, in_generator)),
+            ast::Expr::DictComp(comprehension) => {
+                if let Some(key) = comprehension.key.as_deref() {
+                    pending.push((key, in_generator));
+                }
+                pending.push((&comprehension.value, in_generator));
+            }
+            ast::Expr::Generator(generator) => pending.push((&generator.elt, true)),
+            ast::Expr::If(if_expr) => {
+                pending.push((&if_expr.body, in_generator));
+                pending.push((&if_expr.orelse, in_generator));
+            }
+            ast::Expr::BoolOp(bool_op) => {
+                pending.extend(bool_op.values.iter().map(|value| (value, in_generator)));
+            }
+            _ => {}
+        }
+    }
+}
+
+fn python_dropped_call(checker: &mut Checker, call: &ast::ExprCall, in_generator: bool) {
     let Some(name) = checker.semantic.call_target(call) else {
         return;
     };
@@ -57,12 +89,18 @@ fn python_dropped(checker: &mut Checker, value: &ast::Expr) {
         return;
     }
     let short = name.rsplit('.').next().unwrap_or(&name);
-    let diagnostic = Diagnostic::new(
-        Rule::DanglingTask,
-        format!("the task from `{short}` is dropped: the event loop keeps only a weak reference, so it can be garbage-collected before it finishes, and its exception is never seen"),
-        call.range(),
-    )
-    .with_help("keep a reference: `loopguard_shim.TaskSupervisor().create_task(...)`, an `asyncio.TaskGroup`, or a set the task removes itself from with `add_done_callback`");
+    let (message, help) = if in_generator {
+        (
+            format!("`{short}` is in a generator expression nothing iterates: the task is never created"),
+            "build the tasks where they are kept (`tasks = [asyncio.create_task(c) for c in coros]`), or iterate the generator",
+        )
+    } else {
+        (
+            format!("the task from `{short}` is dropped: the event loop keeps only a weak reference, so it can be garbage-collected before it finishes, and its exception is never seen"),
+            "keep a reference: `loopguard_shim.TaskSupervisor().create_task(...)`, an `asyncio.TaskGroup`, or a set the task removes itself from with `add_done_callback`",
+        )
+    };
+    let diagnostic = Diagnostic::new(Rule::DanglingTask, message, call.range()).with_help(help);
     checker.report(diagnostic);
 }
 
