@@ -183,23 +183,30 @@ impl<'m, 'a> Resolver<'m, 'a> {
         }
     }
 
-    /// The type an annotation names: `T`, `Optional[T]`, `T | None`, `Final[T]`; `"T"` is not
-    /// followed, and a bare `Final` names none.
+    /// The type an annotation names: `T`, `Optional[T]`, `Union[T, None]`, `T | None`,
+    /// `Final[T]`, `Annotated[T, ..]`, and any of them written as a string (`"httpx.Client"`); a
+    /// bare `Final` names none.
     pub(super) fn annotation_type(&self, annotation: &Expr, depth: u8) -> Option<String> {
+        self.annotation_type_in(annotation, depth, Names::Loads)
+    }
+
+    fn annotation_type_in(&self, annotation: &Expr, depth: u8, names: Names) -> Option<String> {
         self.step(depth)?;
         match annotation {
             Expr::Name(_) | Expr::Attribute(_) => self
-                .qualified_name(annotation, depth + 1)
+                .type_name(annotation, depth + 1, names)
                 .filter(|name| !is_type_qualifier(name)),
             Expr::Subscript(subscript) => {
-                let outer = self.qualified_name(&subscript.value, depth + 1)?;
+                let outer = self.type_name(&subscript.value, depth + 1, names)?;
                 match typing_name(&outer) {
                     Some("Optional" | "Final" | "ClassVar") => {
-                        self.annotation_type(&subscript.slice, depth + 1)
+                        self.annotation_type_in(&subscript.slice, depth + 1, names)
                     }
                     // `Annotated[T, metadata...]` is a `T`.
                     Some("Annotated") => match subscript.slice.as_ref() {
-                        Expr::Tuple(tuple) => self.annotation_type(tuple.elts.first()?, depth + 1),
+                        Expr::Tuple(tuple) => {
+                            self.annotation_type_in(tuple.elts.first()?, depth + 1, names)
+                        }
                         _ => None,
                     },
                     // `Union[T, None]`: one type besides `None`.
@@ -211,7 +218,7 @@ impl<'m, 'a> Resolver<'m, 'a> {
                             types
                                 .next()
                                 .is_none()
-                                .then(|| self.annotation_type(only, depth + 1))
+                                .then(|| self.annotation_type_in(only, depth + 1, names))
                                 .flatten()
                         }
                         _ => None,
@@ -219,52 +226,72 @@ impl<'m, 'a> Resolver<'m, 'a> {
                     _ => Some(outer),
                 }
             }
-            // `"httpx.Client"`: a dotted name written as a string (a forward reference, or a
-            // name imported only under `TYPE_CHECKING`), read in the module's scope.
-            Expr::StringLiteral(string) => self.string_annotation(string.value.to_str(), depth),
+            // A forward reference, or a name imported only under `TYPE_CHECKING`: the string is
+            // read after the module has run, so its names are the module's.
+            Expr::StringLiteral(string) => {
+                let text = string.value.to_str().trim();
+                // A type is short; a long string is no annotation worth parsing.
+                if text.len() > MAX_STRING_ANNOTATION {
+                    return None;
+                }
+                let parsed = ruff_python_parser::parse_expression(text).ok()?;
+                self.annotation_type_in(parsed.expr(), depth + 1, Names::Module)
+            }
             Expr::BinOp(binop) if binop.op == ast::Operator::BitOr => {
                 let is_none = |expr: &Expr| expr.is_none_literal_expr();
                 match (is_none(&binop.left), is_none(&binop.right)) {
-                    (false, true) => self.annotation_type(&binop.left, depth + 1),
-                    (true, false) => self.annotation_type(&binop.right, depth + 1),
+                    (false, true) => self.annotation_type_in(&binop.left, depth + 1, names),
+                    (true, false) => self.annotation_type_in(&binop.right, depth + 1, names),
                     _ => None,
                 }
             }
             _ => None,
         }
     }
-}
 
-impl<'a> Resolver<'_, 'a> {
-    /// A dotted name in a string annotation: its first segment is what the module binds (the
-    /// string is read after the module has run, so its last binding there).
-    fn string_annotation(&self, text: &str, depth: u8) -> Option<String> {
+    /// The qualified name a name or attribute chain of an annotation refers to.
+    fn type_name(&self, expr: &Expr, depth: u8, names: Names) -> Option<String> {
+        match names {
+            Names::Loads => self.qualified_name(expr, depth),
+            Names::Module => self.module_name(expr, depth),
+        }
+    }
+
+    /// `a.b.c` read in the module's scope: `a` is the module's last binding of it.
+    fn module_name(&self, expr: &Expr, depth: u8) -> Option<String> {
         self.step(depth)?;
-        let mut segments = text.trim().split('.');
-        let is_identifier = |segment: &str| {
-            segment
-                .chars()
-                .next()
-                .is_some_and(|first| first.is_alphabetic() || first == '_')
-                && segment.chars().all(|c| c.is_alphanumeric() || c == '_')
-        };
-        let first = segments.next().filter(|first| is_identifier(first))?;
-        let module = self.model.index.scope(ScopeId::MODULE);
-        let Resolved::Qualified(mut name) =
-            self.binding(*module.bindings_of(first).last()?, depth + 1)?
-        else {
+        let mut attributes = Vec::new();
+        let mut base = expr;
+        while let Expr::Attribute(attribute) = base {
+            attributes.push(attribute.attr.as_str());
+            base = &attribute.value;
+        }
+        let Expr::Name(name) = base else {
             return None;
         };
-        for segment in segments {
-            if !is_identifier(segment) {
-                return None;
-            }
-            name.push('.');
-            name.push_str(segment);
+        let module = self.model.index.scope(ScopeId::MODULE);
+        let binding = *module.bindings_of(name.id.as_str()).last()?;
+        let Resolved::Qualified(mut qualified) = self.binding(binding, depth + 1)? else {
+            return None;
+        };
+        for attribute in attributes.iter().rev() {
+            qualified.push('.');
+            qualified.push_str(attribute);
         }
-        Some(canonical(name)).filter(|name| !is_type_qualifier(name))
+        Some(canonical(qualified))
     }
 }
+
+/// How the names of an annotation are read: where they are written, or (in a string) as the
+/// module binds them.
+#[derive(Clone, Copy)]
+enum Names {
+    Loads,
+    Module,
+}
+
+/// The longest string annotation that is parsed.
+const MAX_STRING_ANNOTATION: usize = 200;
 
 /// `Final` and `ClassVar` say how a name may be bound, not what type its value has.
 fn is_type_qualifier(name: &str) -> bool {
