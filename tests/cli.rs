@@ -582,7 +582,10 @@ fn transitive_blocking_calls_are_seen_across_files_with_suppressions_and_the_cac
 /// project, and the warm run must agree with a cold one.
 #[test]
 fn the_cached_project_outcome_follows_the_package_layout() {
-    let handlers = "from pkg.helpers import load\n\n\nasync def a():\n    return load()\n";
+    // Inside the regular package `pkg`, `helpers` is no module (Python 3 has no implicit
+    // relative imports); once `pkg/` is a namespace package, a script there finds it beside
+    // itself.
+    let handlers = "from helpers import load\n\n\nasync def a():\n    return load()\n";
     for config in ["extend-exclude = [\"pkg/__init__.py\"]\n", ""] {
         let directory = project(&[
             ("loopguard.toml", config),
@@ -594,16 +597,16 @@ fn the_cached_project_outcome_follows_the_package_layout() {
         let cold = |directory: &Path| concise(directory, &["--select", "LG208", "--no-cache"]).0;
         for _ in 0..2 {
             let (stdout, _) = concise(directory.path(), &args);
-            assert!(
-                stdout.starts_with("pkg/handlers.py:5:12: LG208"),
-                "{config}: {stdout}"
-            );
+            assert!(!stdout.contains("LG208"), "{config}: {stdout}");
             assert_eq!(stdout, cold(directory.path()));
         }
         fs::remove_file(directory.path().join("pkg/__init__.py")).unwrap();
         let (stdout, _) = concise(directory.path(), &args);
         assert_eq!(stdout, cold(directory.path()));
-        assert!(!stdout.contains("LG208"), "{config}: {stdout}");
+        assert!(
+            stdout.starts_with("pkg/handlers.py:5:12: LG208"),
+            "{config}: {stdout}"
+        );
     }
 }
 

@@ -64,16 +64,17 @@ struct Namespace {
 
 impl Namespace {
     fn note_module(&mut self, module: &ModulePath) {
-        match module {
-            ModulePath::Python { name, .. } => {
-                let first = name.split('.').next().unwrap_or_default();
-                if first.is_empty() {
-                    self.any_top_level = true;
-                } else if !self.top_levels.contains(first) {
-                    self.top_levels.insert(first.to_string());
-                }
+        if matches!(module, ModulePath::Rust { .. }) {
+            self.any_top_level = true;
+            return;
+        }
+        for name in module.names() {
+            let first = name.split('.').next().unwrap_or_default();
+            if first.is_empty() {
+                self.any_top_level = true;
+            } else if !self.top_levels.contains(first) {
+                self.top_levels.insert(first.to_string());
             }
-            ModulePath::Rust { .. } => self.any_top_level = true,
         }
     }
 
@@ -197,16 +198,22 @@ impl Routes {
     fn add_file(&mut self, file: &IndexedFile, namespace: usize, first_id: usize, index: usize) {
         let table = &mut self.tables[namespace];
         for (offset, function) in file.summary.functions.iter().enumerate() {
-            let name = file.module.member_of(&function.name);
             let id = FunctionId((first_id + offset) as u32);
-            table[shard_of(&name)].push((name, Item::Function(id)));
+            let mut names = file.module.members(&function.name).peekable();
+            if names.peek().is_none() {
+                let name = function.name.clone();
+                table[shard_of(&name)].push((name, Item::Function(id)));
+            }
+            for name in names {
+                table[shard_of(&name)].push((name, Item::Function(id)));
+            }
         }
         for (class, summary) in file.summary.classes.iter().enumerate() {
-            if let Some(name) = file.module.member(&summary.name) {
-                let id = ClassId {
-                    file: index as u32,
-                    class: class as u32,
-                };
+            let id = ClassId {
+                file: index as u32,
+                class: class as u32,
+            };
+            for name in file.module.members(&summary.name) {
                 table[shard_of(&name)].push((name, Item::Class(id)));
             }
         }
@@ -302,16 +309,15 @@ impl Index {
             let namespace = self.namespace_for(module);
             let namespace = &mut self.namespaces[namespace];
             namespace.note_module(module);
-            let next = namespace.waiting.len();
-            let slot = *namespace
-                .expected
-                .entry(module.joined().into_owned())
-                .or_insert(next);
-            if slot == next {
-                namespace.waiting.push(0);
+            for name in module.names() {
+                let next = namespace.waiting.len();
+                let slot = *namespace.expected.entry(name.into_owned()).or_insert(next);
+                if slot == next {
+                    namespace.waiting.push(0);
+                }
+                namespace.waiting[slot] += 1;
+                namespace.waiting_files += 1;
             }
-            namespace.waiting[slot] += 1;
-            namespace.waiting_files += 1;
         }
     }
 
@@ -355,10 +361,16 @@ impl Index {
         // What each file and function brings to the tables kept beside the ids, worked out in
         // parallel; the loop below only appends.
         let namespaces_now = &self.namespaces;
-        let slots: Vec<Option<usize>> = files
+        let slots: Vec<Vec<usize>> = files
             .par_iter()
             .zip(&namespaces)
-            .map(|(file, namespace)| namespaces_now[*namespace].slot(&file.module.joined()))
+            .map(|(file, namespace)| {
+                let namespace = &namespaces_now[*namespace];
+                file.module
+                    .names()
+                    .filter_map(|name| namespace.slot(&name))
+                    .collect()
+            })
             .collect();
         let functions: Vec<((u32, u32), Traits)> = files
             .par_iter()
@@ -399,20 +411,21 @@ impl Index {
             self.namespace_of.push(namespace_id);
             let namespace = &mut self.namespaces[namespace_id];
             namespace.note_module(&file.module);
-            if let Some(slot) = slot {
+            for slot in slot {
                 namespace.arrived(slot);
             }
             if retrying {
-                new_modules[namespace_id].insert(file.module.joined().into_owned());
+                new_modules[namespace_id].extend(file.module.names().map(Cow::into_owned));
             }
-            if let (ModulePath::Python { name, .. }, false) =
-                (&file.module, file.summary.imports.is_empty())
+            if matches!(file.module, ModulePath::Python { .. }) && !file.summary.imports.is_empty()
             {
-                namespace
-                    .importing_modules
-                    .entry(name.clone())
-                    .or_default()
-                    .push(file_index as u32);
+                for name in file.module.names() {
+                    namespace
+                        .importing_modules
+                        .entry(name.into_owned())
+                        .or_default()
+                        .push(file_index as u32);
+                }
             }
             self.files.push(file);
         }
@@ -607,13 +620,21 @@ impl Index {
         };
         let found = match target {
             Target::Path(name) => {
-                let name = module.absolute(name)?;
+                let absolute = module.absolute(name)?;
                 match module {
-                    ModulePath::Python { .. } => lookup.callable(&name, 0),
+                    // In a namespace package, `import helpers` run as a script finds the
+                    // script's own directory first (it is `sys.path[0]`).
+                    ModulePath::Python {
+                        script_package: Some(package),
+                        ..
+                    } if !name.starts_with('.') => lookup
+                        .callable(&format!("{package}.{name}"), 0)
+                        .or_else(|| lookup.callable(&absolute, 0)),
+                    ModulePath::Python { .. } => lookup.callable(&absolute, 0),
                     ModulePath::Rust { .. } => {
-                        let found = lookup.namespace.names.function(&name).and_then(unique);
+                        let found = lookup.namespace.names.function(&absolute).and_then(unique);
                         if found.is_none() {
-                            lookup.miss(&name);
+                            lookup.miss(&absolute);
                         }
                         found
                     }
@@ -940,6 +961,8 @@ mod tests {
                 module: ModulePath::Python {
                     name: "m".to_string(),
                     is_package: false,
+                    script_package: None,
+                    regular: None,
                 },
                 summary: Arc::new(summary),
             }],
@@ -964,6 +987,8 @@ mod tests {
             module: ModulePath::Python {
                 name: module.to_string(),
                 is_package: false,
+                script_package: None,
+                regular: None,
             },
             summary: Arc::new(FileSummary {
                 functions,
@@ -992,14 +1017,20 @@ mod tests {
             ModulePath::Python {
                 name: "app.main".to_string(),
                 is_package: false,
+                script_package: None,
+                regular: None,
             },
             ModulePath::Python {
                 name: "lib.io".to_string(),
                 is_package: false,
+                script_package: None,
+                regular: None,
             },
             ModulePath::Python {
                 name: "lib.later".to_string(),
                 is_package: false,
+                script_package: None,
+                regular: None,
             },
         ];
         index.expect(&modules);
