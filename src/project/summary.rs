@@ -19,6 +19,9 @@ pub struct FileSummary {
     pub classes: Vec<ClassSummary>,
     /// Python module-level imports (`load` → `.utils.load`): what the module re-exports.
     pub imports: Imports,
+    /// Where each function's name is written (its `def` line), by the function's index, for a
+    /// suppression there (Python).
+    pub def_offsets: Vec<TextSize>,
 }
 
 /// A Python module's `from … import …` names: `load` → `.utils.load`. One string, a line per
@@ -139,6 +142,7 @@ impl FileSummary {
         self.functions.shrink_to_fit();
         self.classes.shrink_to_fit();
         self.imports.0.shrink_to_fit();
+        self.def_offsets.shrink_to_fit();
     }
 
     pub fn is_empty(&self) -> bool {

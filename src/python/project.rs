@@ -92,6 +92,7 @@ impl SummaryBuilder {
         let name = self.qualified(function.name.as_str());
         let frame = Frame::Function(self.summary.functions.len());
         self.definitions.insert(function.start(), frame);
+        self.summary.def_offsets.push(function.name.start());
         self.summary.functions.push(FunctionSummary {
             name,
             is_async: function.is_async,

@@ -3,7 +3,7 @@
 //! Reports from the solved project index (`project::index`): the detector only reads chains.
 
 use super::prelude::*;
-use crate::diagnostic::NoteFile;
+use crate::diagnostic::{NoteFile, RootCause};
 use crate::project::index::{FunctionId, Index, Solution, Step};
 use crate::project::Locations;
 
@@ -92,6 +92,11 @@ fn diagnostic(
         .with_note(format!("call chain: {}", names.join(" -> ")), None);
     diagnostic.statement_start = site.statement_start;
     diagnostic.function = Some(short_name(index, caller));
+    diagnostic.root_cause = chain.last().map(|(_, file)| RootCause {
+        call: name.clone(),
+        rule: *rule,
+        file: file.clone(),
+    });
     let mut from = callee;
     for (link, file) in chain {
         let hop = match &link {
