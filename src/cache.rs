@@ -540,7 +540,7 @@ mod tests {
     use crate::config::{CliOverrides, ConfigFile};
     use crate::diagnostic::{Diagnostic, Edit, Fix, NoteFile, RootCause};
     use crate::project::summary::{
-        BlockingCall, ClassSummary, FunctionSummary, Imports, ProjectCall, Target,
+        BlockingCall, Callback, ClassSummary, FunctionSummary, Imports, ProjectCall, Target,
     };
     use crate::project::FileOutcome;
     use crate::source::{Location, SourceText};
@@ -645,6 +645,15 @@ mod tests {
                 imports
             },
             def_offsets: vec![TextSize::from(1)],
+            callbacks: vec![Callback {
+                function: 0,
+                api: "call_soon".to_string(),
+                call: ProjectCall {
+                    target: Target::Path("pkg.cache.reload".to_string()),
+                    range: TextRange::new(TextSize::from(10), TextSize::from(30)),
+                    statement_start: None,
+                },
+            }],
         }
     }
 
@@ -839,7 +848,7 @@ mod tests {
             .map(|byte| format!("{byte:02x}"))
             .collect();
         assert_eq!(
-            digest, "708f4a1bb0886f39bb4493ef9e1d136cb118bce65c803442b279c9606cd5cdde",
+            digest, "7fdced5b85a06858b31202f0ff012464db999d3112ae4ad4d32e37b3d1f082c5",
             "the cache's encoding changed: bump the format in MAGIC, then update this digest"
         );
     }

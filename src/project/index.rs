@@ -11,7 +11,7 @@ use rayon::prelude::*;
 use rustc_hash::{FxHashMap, FxHashSet, FxHasher};
 
 use super::modules::{module_prefixes, ModulePath};
-use super::summary::{BlockingCall, FileSummary, FunctionSummary, ProjectCall, Target};
+use super::summary::{BlockingCall, Callback, FileSummary, FunctionSummary, ProjectCall, Target};
 
 /// One file as the index sees it.
 pub struct IndexedFile {
@@ -267,6 +267,12 @@ pub struct Index {
     missing: Vec<(FunctionId, usize, String)>,
     /// Where the names the last resolution added start in `missing`.
     fresh_missing: usize,
+    /// Sync functions registered to run on the event loop: (registering function, callback,
+    /// index of the registration in its file's summary).
+    callbacks: Vec<(FunctionId, FunctionId, u32)>,
+    /// Registrations whose callback no indexed file defines yet: (file, registering function,
+    /// index), resolved again as files come.
+    unresolved_callbacks: Vec<(usize, FunctionId, u32)>,
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -444,7 +450,45 @@ impl Index {
                 pending.push(id);
             }
         }
+        // A callback runs on the loop whoever registers it: it is a root like a coroutine.
+        for (position, first_id) in first_ids.iter().enumerate() {
+            let file = first_file + position;
+            if !is_root(file) {
+                continue;
+            }
+            for (index, callback) in self.files[file].summary.callbacks.iter().enumerate() {
+                let registrar = FunctionId((first_id + callback.function as usize) as u32);
+                self.unresolved_callbacks
+                    .push((file, registrar, index as u32));
+            }
+        }
+        let mut callback_misses = Vec::new();
+        for (file, registrar, index) in std::mem::take(&mut self.unresolved_callbacks) {
+            let target = &self.callback(registrar, index).call.target;
+            let mut missing = Vec::new();
+            match self.resolve(file, target, &mut missing) {
+                Some(callee) if !self.is_async(callee) => {
+                    self.callbacks.push((registrar, callee, index));
+                    if !self.reachable[callee.0 as usize] {
+                        self.reachable[callee.0 as usize] = true;
+                        pending.push(callee);
+                    }
+                }
+                Some(_) => {}
+                None => {
+                    callback_misses.extend(
+                        missing
+                            .into_iter()
+                            .map(|(namespace, name)| (registrar, namespace, name)),
+                    );
+                    self.unresolved_callbacks.push((file, registrar, index));
+                }
+            }
+        }
         self.resolve_reachable(pending);
+        // After the resolution, which counts only what it adds as missing: a file still to be
+        // analysed may define the callback.
+        self.missing.extend(callback_misses);
     }
 
     /// The namespace of a file in `module` (Python is one; each Rust crate is one), added when
@@ -570,6 +614,17 @@ impl Index {
 
     pub fn call(&self, id: FunctionId, call: u32) -> &ProjectCall {
         &self.function(id).calls[call as usize]
+    }
+
+    /// The sync functions registered to run on the event loop: (registering function,
+    /// callback, registration for [`Index::callback`]).
+    pub fn callbacks(&self) -> &[(FunctionId, FunctionId, u32)] {
+        &self.callbacks
+    }
+
+    /// A registration of a callback, by the registering function and its index.
+    pub fn callback(&self, registrar: FunctionId, index: u32) -> &Callback {
+        &self.files[self.file_of(registrar)].summary.callbacks[index as usize]
     }
 
     pub fn blocking_call(&self, id: FunctionId, call: u32) -> &BlockingCall {

@@ -195,6 +195,20 @@ pub fn analyse(reports: &[FileReport], files: Vec<ProjectFile>) -> Option<Outcom
             );
         }
     }
+    for &(registrar, callee, callback) in project.index.callbacks() {
+        let position = project.positions[project.index.file_of(registrar)];
+        if project.rules[position].contains(Rule::TransitiveBlockingCall) {
+            outcome.files[position].findings.extend(
+                crate::rules::transitive_blocking_call::report_callback(
+                    &project.index,
+                    &solution,
+                    (registrar, callback),
+                    callee,
+                    &mut locations,
+                ),
+            );
+        }
+    }
     drop(locations);
     for (position, message) in project.crashed {
         outcome.files[position]
