@@ -848,7 +848,7 @@ mod tests {
             .map(|byte| format!("{byte:02x}"))
             .collect();
         assert_eq!(
-            digest, "7fdced5b85a06858b31202f0ff012464db999d3112ae4ad4d32e37b3d1f082c5",
+            digest, "a781ed31fd6a02da3aee25799b71fc4af661d6610ce0daab370a5f17fb8435c8",
             "the cache's encoding changed: bump the format in MAGIC, then update this digest"
         );
     }
