@@ -31,7 +31,7 @@ const FILE_NAME: &str = "results.bin";
 /// The format: bumped whenever the layout or a cached type changes (`the_encoding_is_pinned`
 /// fails until it is). postcard's encoding names no fields, so a file of another format could
 /// otherwise decode into other values; with another magic it is a miss for every file.
-const MAGIC: &[u8] = b"loopguard-cache-10\n";
+const MAGIC: &[u8] = b"loopguard-cache-11\n";
 
 pub type Digest256 = [u8; 32];
 
@@ -538,9 +538,9 @@ mod tests {
 
     use super::*;
     use crate::config::{CliOverrides, ConfigFile};
-    use crate::diagnostic::{Diagnostic, Edit, Fix, NoteFile};
+    use crate::diagnostic::{Diagnostic, Edit, Fix, NoteFile, RootCause};
     use crate::project::summary::{
-        BlockingCall, ClassSummary, FunctionSummary, Imports, ProjectCall, Target,
+        BlockingCall, Callback, ClassSummary, FunctionSummary, Imports, ProjectCall, Target,
     };
     use crate::project::FileOutcome;
     use crate::source::{Location, SourceText};
@@ -644,12 +644,22 @@ mod tests {
                 imports.add_statement(".config", [("load", "load"), ("dump", "save")]);
                 imports
             },
+            def_offsets: vec![TextSize::from(1)],
+            callbacks: vec![Callback {
+                function: 0,
+                api: "call_soon".to_string(),
+                call: ProjectCall {
+                    target: Target::Path("pkg.cache.reload".to_string()),
+                    range: TextRange::new(TextSize::from(10), TextSize::from(30)),
+                    statement_start: None,
+                },
+            }],
         }
     }
 
     /// An LG208 finding whose chain goes through another file, and a bounded fan-out.
     fn sample_outcome() -> Outcome {
-        let finding = Diagnostic::new(
+        let mut finding = Diagnostic::new(
             Rule::TransitiveBlockingCall,
             "blocks",
             TextRange::new(TextSize::from(1), TextSize::from(4)),
@@ -661,6 +671,14 @@ mod tests {
                 location: Location { row: 3, column: 5 },
             },
         );
+        finding.root_cause = Some(RootCause {
+            call: "open".to_string(),
+            rule: Rule::BlockingFileIo,
+            file: NoteFile {
+                path: PathBuf::from("pkg/config.py"),
+                location: Location { row: 4, column: 9 },
+            },
+        });
         Outcome {
             files: vec![
                 FileOutcome::default(),
@@ -830,7 +848,7 @@ mod tests {
             .map(|byte| format!("{byte:02x}"))
             .collect();
         assert_eq!(
-            digest, "d516e20c6828dcbb2432f2ee777de083f51c67fbf136b0e2f32cd8417f2484ca",
+            digest, "a781ed31fd6a02da3aee25799b71fc4af661d6610ce0daab370a5f17fb8435c8",
             "the cache's encoding changed: bump the format in MAGIC, then update this digest"
         );
     }

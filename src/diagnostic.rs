@@ -106,7 +106,7 @@ pub struct Note {
 
 /// A position in a file other than the diagnostic's own, kept as a line and column because that
 /// file's text is not at hand when the diagnostic is rendered.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct NoteFile {
     pub path: std::path::PathBuf,
     pub location: crate::source::Location,
@@ -128,6 +128,18 @@ pub struct Diagnostic {
     /// A fan-out whose coroutine function the file imports (LG101/LG102): the project phase
     /// drops the finding when that function, defined in another file, acquires a limiter.
     pub unless_bounded: Option<Target>,
+    /// The blocking call an LG208 chain ends in: every chain through it is fixed by one fix
+    /// there, so output groups them by it.
+    pub root_cause: Option<RootCause>,
+}
+
+/// Where a chain of blocking calls ends: the call, the rule that makes it blocking and where
+/// it is written.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct RootCause {
+    pub call: String,
+    pub rule: Rule,
+    pub file: NoteFile,
 }
 
 impl Diagnostic {
@@ -142,6 +154,7 @@ impl Diagnostic {
             statement_start: None,
             function: None,
             unless_bounded: None,
+            root_cause: None,
         }
     }
 

@@ -455,10 +455,15 @@ pub fn summarise(
     panic::catch_unwind(AssertUnwindSafe(|| {
         #[cfg(test)]
         tests::maybe_inject_summary_panic(&file.path);
-        match file.language {
+        let summarised = match file.language {
             Language::Python => crate::python::summarise(source, &file.settings, rules),
             Language::Rust => crate::rust::summarise(source, &file.settings, rules),
-        }
+        };
+        summarised.map(|(mut summary, comments)| {
+            let mut suppressions = suppress::collect(source, &comments, file.language);
+            suppress::apply_to_summary(&mut summary, &mut suppressions, source);
+            summary
+        })
     }))
     .map_err(|_| internal_error_message())
 }
@@ -505,6 +510,9 @@ fn lint_source_summarised(
         let mut diagnostics = findings.diagnostics;
         let mut suppressions = suppress::collect(source, &findings.comments, file.language);
         suppress::apply(&mut diagnostics, &mut suppressions, source);
+        if let Some(summary) = &mut summary {
+            suppress::apply_to_summary(summary, &mut suppressions, source);
+        }
         let test_code = TestCode {
             whole_file: file.settings.is_test_file(&file.path, file.language),
             ranges: findings.test_ranges,

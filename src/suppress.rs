@@ -11,6 +11,7 @@ use ruff_text_size::TextRange;
 use serde::{Deserialize, Serialize};
 
 use crate::diagnostic::Diagnostic;
+use crate::project::summary::FileSummary;
 use crate::registry::{Language, Rule, RuleSet};
 use crate::source::SourceText;
 
@@ -259,6 +260,79 @@ pub fn apply(
         }
         !suppressed
     });
+}
+
+/// A blocking call the author accepted ends no LG208 chain: a suppression on its line naming
+/// LG208 or the rule that makes the call blocking (`# noqa: LG203` on an `open`, since the
+/// author states that the call blocks and may), or a bare `noqa`, drops it from the file's
+/// project summary; one naming LG208 (or a bare `noqa`) on a sync function's `def` line drops
+/// the function's blocking calls and calls, so no chain goes through it. Such a suppression
+/// counts as used: it silences every chain through the call, in whichever file they start.
+pub fn apply_to_summary(
+    summary: &mut FileSummary,
+    suppressions: &mut [Suppression],
+    source: &SourceText,
+) {
+    if suppressions.is_empty() {
+        return;
+    }
+    let FileSummary {
+        functions,
+        def_offsets,
+        ..
+    } = summary;
+    for (function, def_offset) in functions
+        .iter_mut()
+        .zip(def_offsets.iter().map(Some).chain(std::iter::repeat(None)))
+    {
+        if function.is_async {
+            continue;
+        }
+        let accepted_function = def_offset.is_some_and(|offset| {
+            accept(
+                suppressions,
+                source.line_of(*offset),
+                &[Rule::TransitiveBlockingCall],
+            )
+        });
+        if accepted_function {
+            function.blocking.clear();
+            function.calls.clear();
+            continue;
+        }
+        function.blocking.retain(|call| {
+            let rules = [Rule::TransitiveBlockingCall, call.rule];
+            !accept(suppressions, source.line_of(call.offset), &rules)
+        });
+    }
+}
+
+/// Whether a suppression covering `line` names one of `rules` (or is a bare `noqa`); marks
+/// what it used.
+fn accept(suppressions: &mut [Suppression], line: usize, rules: &[Rule]) -> bool {
+    let mut accepted = false;
+    for suppression in suppressions.iter_mut() {
+        // A file-wide `allow-file` speaks of the file's own findings, not of chains that
+        // start elsewhere.
+        if suppression.target_line != Some(line) {
+            continue;
+        }
+        match &suppression.rules {
+            None => {
+                suppression.used_bare = true;
+                accepted = true;
+            }
+            Some(named) => {
+                for (index, rule) in named.iter().enumerate() {
+                    if rules.contains(rule) {
+                        suppression.used[index] = true;
+                        accepted = true;
+                    }
+                }
+            }
+        }
+    }
+    accepted
 }
 
 /// LG002 findings: suppressions of enabled rules that matched nothing, and unknown names.

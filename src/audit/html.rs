@@ -464,6 +464,25 @@ fn hotspots_section(audit: &Audit) -> Markup {
                 h3 { "Directories" }
                 (hotspot_table("table-hotspot-directories", "Directory", &hotspots.directories, true))
             }
+            @if !audit.root_causes.is_empty() {
+                h3 { "Root causes of blocking chains (LG208)" }
+                p.note { "Each blocking call below ends this many LG208 chains: one fix there fixes them all." }
+                table.sortable #table-root-causes {
+                    thead {
+                        tr { th { "Blocking call" } th { "Rule" } th { "Where" } th.num { "Chains" } }
+                    }
+                    tbody {
+                        @for cause in &audit.root_causes {
+                            tr {
+                                td.mono { (cause.call) }
+                                td { (cause.code) }
+                                td.mono { (format!("{}:{}:{}", cause.path, cause.line, cause.column)) }
+                                td.num { (count(cause.chains)) }
+                            }
+                        }
+                    }
+                }
+            }
         }
     }
 }

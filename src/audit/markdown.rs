@@ -63,6 +63,7 @@ const NUMERIC_COLUMNS: &[&str] = &[
     "Suppressions",
     "Without reason",
     "Baseline entries",
+    "Chains",
 ];
 
 fn hotspot_rows(spots: &[Hotspot], with_files: bool) -> Vec<Vec<String>> {
@@ -245,6 +246,23 @@ pub fn render(audit: &Audit) -> String {
             &mut out,
             &["Directory", "Files", "Lines", "Findings", "Per 1,000 lines"],
             hotspot_rows(&audit.hotspots.directories, true),
+        );
+    }
+
+    if !audit.root_causes.is_empty() {
+        out.push_str("### Root causes of blocking chains (LG208)\n\n");
+        out.push_str("Each blocking call below ends this many LG208 chains: one fix there fixes them all.\n\n");
+        table(
+            &mut out,
+            &["Blocking call", "Rule", "Where", "Chains"],
+            audit.root_causes.iter().map(|cause| {
+                vec![
+                    cell(&format!("`{}`", cause.call)),
+                    cause.code.clone(),
+                    cell(&format!("{}:{}:{}", cause.path, cause.line, cause.column)),
+                    cause.chains.to_string(),
+                ]
+            }),
         );
     }
 

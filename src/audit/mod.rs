@@ -54,6 +54,9 @@ pub struct Audit {
     pub paths: Vec<String>,
     pub summary: Summary,
     pub hotspots: Hotspots,
+    /// The blocking calls LG208 chains end in, most chains first: one fix each.
+    #[serde(default)]
+    pub root_causes: Vec<RootCause>,
     pub suppressions: Suppressions,
     pub baseline: Option<BaselineSummary>,
     pub findings: Vec<AuditFinding>,
@@ -155,6 +158,18 @@ pub struct SuppressionEntry {
     pub used: bool,
 }
 
+/// A blocking call that LG208 chains end in, with how many do.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RootCause {
+    /// The call (`open`, `time.sleep`) and the rule that makes it blocking.
+    pub call: String,
+    pub code: String,
+    pub path: String,
+    pub line: usize,
+    pub column: usize,
+    pub chains: usize,
+}
+
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct BaselineSummary {
     pub path: String,
@@ -222,6 +237,7 @@ impl Audit {
                     .collect(),
             },
             hotspots: hotspots(reports, cwd, context.hotspots),
+            root_causes: root_causes(&findings),
             suppressions: suppressions(reports, cwd),
             baseline: context.baseline.map(|(path, baseline)| {
                 let matched = baseline.split(&findings, path, cwd);
@@ -298,6 +314,41 @@ pub fn category_title(category: u8) -> &'static str {
 
 fn finding_path(finding: &Finding) -> String {
     finding.display_path.replace('\\', "/")
+}
+
+/// The root causes of the findings' chains, most chains first (then by place).
+fn root_causes(findings: &[Finding]) -> Vec<RootCause> {
+    let mut chains: BTreeMap<(String, usize, usize, String, String), usize> = BTreeMap::new();
+    for finding in findings {
+        let (Some(cause), Some(path)) = (
+            &finding.diagnostic.root_cause,
+            finding.root_cause_path.as_deref(),
+        ) else {
+            continue;
+        };
+        let key = (
+            path.replace('\\', "/"),
+            cause.file.location.row,
+            cause.file.location.column,
+            cause.call.clone(),
+            cause.rule.code().to_string(),
+        );
+        *chains.entry(key).or_default() += 1;
+    }
+    let mut causes: Vec<RootCause> = chains
+        .into_iter()
+        .map(|((path, line, column, call, code), chains)| RootCause {
+            call,
+            code,
+            path,
+            line,
+            column,
+            chains,
+        })
+        .collect();
+    // Stable: the map's order breaks ties.
+    causes.sort_by_key(|cause| std::cmp::Reverse(cause.chains));
+    causes
 }
 
 fn audit_findings(findings: &[Finding]) -> Vec<AuditFinding> {

@@ -252,6 +252,12 @@ impl Settings {
             .unwrap_or_else(|absolute| absolute)
     }
 
+    /// `path` relative to the root, when it lies below it: where a Python project's imports
+    /// start.
+    pub fn below_root<'p>(&self, path: &'p Path) -> Option<Cow<'p, Path>> {
+        crate::discover::relative_to(path, &self.cwd, &self.root).ok()
+    }
+
     /// Whether the file at `path` is test code as a whole, by its path below the root (so that
     /// a checkout that itself lies in a `test` directory is not all test code).
     pub fn is_test_file(&self, path: &Path, language: crate::registry::Language) -> bool {

@@ -23,7 +23,18 @@ struct JsonDiagnostic<'a> {
     fix: Option<JsonFix<'a>>,
     help: Option<&'a str>,
     notes: Vec<JsonNote<'a>>,
+    /// An LG208 chain's blocking call, the same for every chain that one fix there fixes.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    blocking_call: Option<JsonBlockingCall<'a>>,
     url: String,
+}
+
+#[derive(Serialize)]
+struct JsonBlockingCall<'a> {
+    name: &'a str,
+    code: &'static str,
+    filename: &'a str,
+    location: Location,
 }
 
 #[derive(Serialize)]
@@ -97,6 +108,14 @@ fn to_json<'a>(finding: &'a Finding) -> JsonDiagnostic<'a> {
                 },
             })
             .collect(),
+        blocking_call: diagnostic.root_cause.as_ref().and_then(|cause| {
+            Some(JsonBlockingCall {
+                name: &cause.call,
+                code: cause.rule.code(),
+                filename: finding.root_cause_path.as_deref()?,
+                location: cause.file.location,
+            })
+        }),
         url: meta.url(),
     }
 }

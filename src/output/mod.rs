@@ -53,6 +53,8 @@ pub struct Finding<'r> {
     pub end: Location,
     /// For each note of the diagnostic that points into a file, that file's path as shown.
     pub note_paths: Vec<Option<String>>,
+    /// The path of the diagnostic's root cause (an LG208 chain's blocking call) as shown.
+    pub root_cause_path: Option<String>,
     /// Whether this run's `--fix` would apply the fix (`--unsafe-fixes` counts unsafe ones).
     fixable: bool,
 }
@@ -72,6 +74,17 @@ impl Finding<'_> {
             ),
             _ => note.message.clone(),
         }
+    }
+
+    /// The blocking call the finding's chain ends in, as shown: `` `open` at helpers.py:12:10``.
+    pub fn root_cause(&self) -> Option<String> {
+        let cause = self.diagnostic.root_cause.as_ref()?;
+        let path = self.root_cause_path.as_deref()?;
+        let location = cause.file.location;
+        Some(format!(
+            "`{}` at {path}:{}:{}",
+            cause.call, location.row, location.column
+        ))
     }
 
     /// Marked `[*]` in the output.
@@ -137,6 +150,10 @@ pub fn findings_with<'r>(
                 .iter()
                 .map(|note| note.file.as_ref().map(|file| display_path(&file.path, cwd)))
                 .collect();
+            let root_cause_path = diagnostic
+                .root_cause
+                .as_ref()
+                .map(|cause| display_path(&cause.file.path, cwd));
             findings.push(Finding {
                 path: &report.path,
                 display_path: display.clone(),
@@ -145,6 +162,7 @@ pub fn findings_with<'r>(
                 start,
                 end,
                 note_paths,
+                root_cause_path,
                 fixable,
             });
         }

@@ -260,9 +260,25 @@ fn result(finding: &Finding, fingerprint: String, cwd: &Path) -> SarifResult {
         .locations(vec![location])
         .partial_fingerprints(BTreeMap::from([(FINGERPRINT_KEY.to_string(), fingerprint)]))
         .build();
+    let properties = diagnostic.root_cause.as_ref().map(|cause| {
+        let blocking_call = serde_json::json!({
+            "name": cause.call,
+            "code": cause.rule.code(),
+            "artifactLocation": artifact(&cause.file.path, cwd),
+            "startLine": cause.file.location.row,
+            "startColumn": cause.file.location.column,
+        });
+        PropertyBag::builder()
+            .additional_properties(BTreeMap::from([(
+                "blockingCall".to_string(),
+                blocking_call,
+            )]))
+            .build()
+    });
     SarifResult {
         related_locations: (!related.is_empty()).then_some(related),
         fixes: (!fixes.is_empty()).then_some(fixes),
+        properties,
         ..built
     }
 }

@@ -10,6 +10,8 @@ use miette::{
     SourceSpan, SpanContents,
 };
 
+use rustc_hash::FxHashMap;
+
 use super::{Finding, RenderOptions};
 use crate::registry::{Language, Severity};
 use crate::source::SourceText;
@@ -125,8 +127,9 @@ pub fn render(
         .with_width(120)
         .with_links(false)
         .with_context_lines(1);
+    let groups = root_cause_groups(findings);
     let mut rendered_text = String::new();
-    for finding in findings {
+    for (position, finding) in findings.iter().enumerate() {
         let diagnostic = finding.diagnostic;
         let unranged_notes = (0..diagnostic.notes.len())
             .filter(|index| diagnostic.notes[*index].range.is_none())
@@ -163,9 +166,32 @@ pub fn render(
             rendered_text = format!("{}: {}\n", finding.display_path, diagnostic.message);
         }
         out.write_all(rendered_text.as_bytes())?;
+        if let Some((cause, chains)) = groups.get(&position) {
+            writeln!(
+                out,
+                "  = {chains} LG208 chains end in {cause}: one fix there fixes them all"
+            )?;
+        }
         writeln!(out)?;
     }
     Ok(())
+}
+
+/// The blocking calls that more than one chain ends in, each at the position of its last
+/// chain in `findings`: (root cause as shown, number of chains).
+fn root_cause_groups(findings: &[Finding]) -> FxHashMap<usize, (String, usize)> {
+    let mut by_cause: FxHashMap<String, (usize, usize)> = FxHashMap::default();
+    for (position, finding) in findings.iter().enumerate() {
+        if let Some(cause) = finding.root_cause() {
+            let entry = by_cause.entry(cause).or_insert((position, 0));
+            *entry = (position, entry.1 + 1);
+        }
+    }
+    by_cause
+        .into_iter()
+        .filter(|(_, (_, chains))| *chains > 1)
+        .map(|(cause, (last, chains))| (last, (cause, chains)))
+        .collect()
 }
 
 /// Lines longer than this (minified or generated code) are not drawn: the snippet would be

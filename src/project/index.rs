@@ -11,7 +11,7 @@ use rayon::prelude::*;
 use rustc_hash::{FxHashMap, FxHashSet, FxHasher};
 
 use super::modules::{module_prefixes, ModulePath};
-use super::summary::{BlockingCall, FileSummary, FunctionSummary, ProjectCall, Target};
+use super::summary::{BlockingCall, Callback, FileSummary, FunctionSummary, ProjectCall, Target};
 
 /// One file as the index sees it.
 pub struct IndexedFile {
@@ -64,16 +64,17 @@ struct Namespace {
 
 impl Namespace {
     fn note_module(&mut self, module: &ModulePath) {
-        match module {
-            ModulePath::Python { name, .. } => {
-                let first = name.split('.').next().unwrap_or_default();
-                if first.is_empty() {
-                    self.any_top_level = true;
-                } else if !self.top_levels.contains(first) {
-                    self.top_levels.insert(first.to_string());
-                }
+        if matches!(module, ModulePath::Rust { .. }) {
+            self.any_top_level = true;
+            return;
+        }
+        for name in module.names() {
+            let first = name.split('.').next().unwrap_or_default();
+            if first.is_empty() {
+                self.any_top_level = true;
+            } else if !self.top_levels.contains(first) {
+                self.top_levels.insert(first.to_string());
             }
-            ModulePath::Rust { .. } => self.any_top_level = true,
         }
     }
 
@@ -197,16 +198,22 @@ impl Routes {
     fn add_file(&mut self, file: &IndexedFile, namespace: usize, first_id: usize, index: usize) {
         let table = &mut self.tables[namespace];
         for (offset, function) in file.summary.functions.iter().enumerate() {
-            let name = file.module.member_of(&function.name);
             let id = FunctionId((first_id + offset) as u32);
-            table[shard_of(&name)].push((name, Item::Function(id)));
+            let mut names = file.module.members(&function.name).peekable();
+            if names.peek().is_none() {
+                let name = function.name.clone();
+                table[shard_of(&name)].push((name, Item::Function(id)));
+            }
+            for name in names {
+                table[shard_of(&name)].push((name, Item::Function(id)));
+            }
         }
         for (class, summary) in file.summary.classes.iter().enumerate() {
-            if let Some(name) = file.module.member(&summary.name) {
-                let id = ClassId {
-                    file: index as u32,
-                    class: class as u32,
-                };
+            let id = ClassId {
+                file: index as u32,
+                class: class as u32,
+            };
+            for name in file.module.members(&summary.name) {
                 table[shard_of(&name)].push((name, Item::Class(id)));
             }
         }
@@ -260,6 +267,12 @@ pub struct Index {
     missing: Vec<(FunctionId, usize, String)>,
     /// Where the names the last resolution added start in `missing`.
     fresh_missing: usize,
+    /// Sync functions registered to run on the event loop: (registering function, callback,
+    /// index of the registration in its file's summary).
+    callbacks: Vec<(FunctionId, FunctionId, u32)>,
+    /// Registrations whose callback no indexed file defines yet: (file, registering function,
+    /// index), resolved again as files come.
+    unresolved_callbacks: Vec<(usize, FunctionId, u32)>,
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -302,16 +315,15 @@ impl Index {
             let namespace = self.namespace_for(module);
             let namespace = &mut self.namespaces[namespace];
             namespace.note_module(module);
-            let next = namespace.waiting.len();
-            let slot = *namespace
-                .expected
-                .entry(module.joined().into_owned())
-                .or_insert(next);
-            if slot == next {
-                namespace.waiting.push(0);
+            for name in module.names() {
+                let next = namespace.waiting.len();
+                let slot = *namespace.expected.entry(name.into_owned()).or_insert(next);
+                if slot == next {
+                    namespace.waiting.push(0);
+                }
+                namespace.waiting[slot] += 1;
+                namespace.waiting_files += 1;
             }
-            namespace.waiting[slot] += 1;
-            namespace.waiting_files += 1;
         }
     }
 
@@ -355,10 +367,16 @@ impl Index {
         // What each file and function brings to the tables kept beside the ids, worked out in
         // parallel; the loop below only appends.
         let namespaces_now = &self.namespaces;
-        let slots: Vec<Option<usize>> = files
+        let slots: Vec<Vec<usize>> = files
             .par_iter()
             .zip(&namespaces)
-            .map(|(file, namespace)| namespaces_now[*namespace].slot(&file.module.joined()))
+            .map(|(file, namespace)| {
+                let namespace = &namespaces_now[*namespace];
+                file.module
+                    .names()
+                    .filter_map(|name| namespace.slot(&name))
+                    .collect()
+            })
             .collect();
         let functions: Vec<((u32, u32), Traits)> = files
             .par_iter()
@@ -399,20 +417,21 @@ impl Index {
             self.namespace_of.push(namespace_id);
             let namespace = &mut self.namespaces[namespace_id];
             namespace.note_module(&file.module);
-            if let Some(slot) = slot {
+            for slot in slot {
                 namespace.arrived(slot);
             }
             if retrying {
-                new_modules[namespace_id].insert(file.module.joined().into_owned());
+                new_modules[namespace_id].extend(file.module.names().map(Cow::into_owned));
             }
-            if let (ModulePath::Python { name, .. }, false) =
-                (&file.module, file.summary.imports.is_empty())
+            if matches!(file.module, ModulePath::Python { .. }) && !file.summary.imports.is_empty()
             {
-                namespace
-                    .importing_modules
-                    .entry(name.clone())
-                    .or_default()
-                    .push(file_index as u32);
+                for name in file.module.names() {
+                    namespace
+                        .importing_modules
+                        .entry(name.into_owned())
+                        .or_default()
+                        .push(file_index as u32);
+                }
             }
             self.files.push(file);
         }
@@ -431,7 +450,45 @@ impl Index {
                 pending.push(id);
             }
         }
+        // A callback runs on the loop whoever registers it: it is a root like a coroutine.
+        for (position, first_id) in first_ids.iter().enumerate() {
+            let file = first_file + position;
+            if !is_root(file) {
+                continue;
+            }
+            for (index, callback) in self.files[file].summary.callbacks.iter().enumerate() {
+                let registrar = FunctionId((first_id + callback.function as usize) as u32);
+                self.unresolved_callbacks
+                    .push((file, registrar, index as u32));
+            }
+        }
+        let mut callback_misses = Vec::new();
+        for (file, registrar, index) in std::mem::take(&mut self.unresolved_callbacks) {
+            let target = &self.callback(registrar, index).call.target;
+            let mut missing = Vec::new();
+            match self.resolve(file, target, &mut missing) {
+                Some(callee) if !self.is_async(callee) => {
+                    self.callbacks.push((registrar, callee, index));
+                    if !self.reachable[callee.0 as usize] {
+                        self.reachable[callee.0 as usize] = true;
+                        pending.push(callee);
+                    }
+                }
+                Some(_) => {}
+                None => {
+                    callback_misses.extend(
+                        missing
+                            .into_iter()
+                            .map(|(namespace, name)| (registrar, namespace, name)),
+                    );
+                    self.unresolved_callbacks.push((file, registrar, index));
+                }
+            }
+        }
         self.resolve_reachable(pending);
+        // After the resolution, which counts only what it adds as missing: a file still to be
+        // analysed may define the callback.
+        self.missing.extend(callback_misses);
     }
 
     /// The namespace of a file in `module` (Python is one; each Rust crate is one), added when
@@ -559,6 +616,17 @@ impl Index {
         &self.function(id).calls[call as usize]
     }
 
+    /// The sync functions registered to run on the event loop: (registering function,
+    /// callback, registration for [`Index::callback`]).
+    pub fn callbacks(&self) -> &[(FunctionId, FunctionId, u32)] {
+        &self.callbacks
+    }
+
+    /// A registration of a callback, by the registering function and its index.
+    pub fn callback(&self, registrar: FunctionId, index: u32) -> &Callback {
+        &self.files[self.file_of(registrar)].summary.callbacks[index as usize]
+    }
+
     pub fn blocking_call(&self, id: FunctionId, call: u32) -> &BlockingCall {
         &self.function(id).blocking[call as usize]
     }
@@ -607,13 +675,21 @@ impl Index {
         };
         let found = match target {
             Target::Path(name) => {
-                let name = module.absolute(name)?;
+                let absolute = module.absolute(name)?;
                 match module {
-                    ModulePath::Python { .. } => lookup.callable(&name, 0),
+                    // In a namespace package, `import helpers` run as a script finds the
+                    // script's own directory first (it is `sys.path[0]`).
+                    ModulePath::Python {
+                        script_package: Some(package),
+                        ..
+                    } if !name.starts_with('.') => lookup
+                        .callable(&format!("{package}.{name}"), 0)
+                        .or_else(|| lookup.callable(&absolute, 0)),
+                    ModulePath::Python { .. } => lookup.callable(&absolute, 0),
                     ModulePath::Rust { .. } => {
-                        let found = lookup.namespace.names.function(&name).and_then(unique);
+                        let found = lookup.namespace.names.function(&absolute).and_then(unique);
                         if found.is_none() {
-                            lookup.miss(&name);
+                            lookup.miss(&absolute);
                         }
                         found
                     }
@@ -940,6 +1016,8 @@ mod tests {
                 module: ModulePath::Python {
                     name: "m".to_string(),
                     is_package: false,
+                    script_package: None,
+                    regular: None,
                 },
                 summary: Arc::new(summary),
             }],
@@ -964,6 +1042,8 @@ mod tests {
             module: ModulePath::Python {
                 name: module.to_string(),
                 is_package: false,
+                script_package: None,
+                regular: None,
             },
             summary: Arc::new(FileSummary {
                 functions,
@@ -992,14 +1072,20 @@ mod tests {
             ModulePath::Python {
                 name: "app.main".to_string(),
                 is_package: false,
+                script_package: None,
+                regular: None,
             },
             ModulePath::Python {
                 name: "lib.io".to_string(),
                 is_package: false,
+                script_package: None,
+                regular: None,
             },
             ModulePath::Python {
                 name: "lib.later".to_string(),
                 is_package: false,
+                script_package: None,
+                regular: None,
             },
         ];
         index.expect(&modules);

@@ -27,7 +27,7 @@ use crate::lint::FileReport;
 use crate::registry::{Language, Rule, RuleSet};
 use crate::source::{read_source, Location, SourceText};
 use index::{FunctionId, Index, IndexedFile};
-use modules::{ModuleFinder, ModulePath};
+use modules::{FileModule, ModuleFinder, ModulePath};
 use summary::{FileSummary, Target};
 
 /// The rules whose direct calls make a function block, for LG208: those whose hooks say so, in
@@ -129,7 +129,8 @@ fn layout_digest(files: &[DiscoveredFile]) -> Digest256 {
         match file.language {
             Language::Python => {
                 // A module's name is its path read up to the first directory that is not a
-                // package: the package status of each directory on that way decides it.
+                // package, or below the innermost import root (a namespace package): the
+                // package and import-root status of each directory on the way up decides it.
                 let mut directory = file.path.parent();
                 while let Some(current) = directory {
                     let bytes = current.as_os_str().as_encoded_bytes();
@@ -141,10 +142,10 @@ fn layout_digest(files: &[DiscoveredFile]) -> Digest256 {
                         discovered_packages.contains(bytes) || modules::is_package(current);
                     hasher.update([0]);
                     hasher.update(bytes);
-                    hasher.update([u8::from(package)]);
-                    if !package {
-                        break;
-                    }
+                    hasher.update([
+                        u8::from(package),
+                        u8::from(modules::is_import_root(current)),
+                    ]);
                     directory = current.parent();
                 }
             }
@@ -189,6 +190,20 @@ pub fn analyse(reports: &[FileReport], files: Vec<ProjectFile>) -> Option<Outcom
                     &project.index,
                     &solution,
                     caller,
+                    &mut locations,
+                ),
+            );
+        }
+    }
+    for &(registrar, callee, callback) in project.index.callbacks() {
+        let position = project.positions[project.index.file_of(registrar)];
+        if project.rules[position].contains(Rule::TransitiveBlockingCall) {
+            outcome.files[position].findings.extend(
+                crate::rules::transitive_blocking_call::report_callback(
+                    &project.index,
+                    &solution,
+                    (registrar, callback),
+                    callee,
                     &mut locations,
                 ),
             );
@@ -320,16 +335,24 @@ impl<'r> Project<'r> {
         // discovery found their `__init__.py`.
         let discovered =
             modules::discovered_packages(files.iter().map(|entry| entry.file.path.as_path()));
-        let modules: Vec<ModulePath> = files
+        let mut file_modules: Vec<FileModule> = files
             .par_iter()
             .map_init(
                 || ModuleFinder::new(&discovered),
-                |finder, entry| match entry.file.language {
-                    Language::Python => finder.python_module(&entry.file.path),
-                    Language::Rust => modules::rust_module(&entry.file.path),
+                |finder, entry| {
+                    let path = &entry.file.path;
+                    match entry.file.language {
+                        Language::Python => {
+                            let relative = entry.file.settings.below_root(path);
+                            finder.python_module(path, relative.as_deref())
+                        }
+                        Language::Rust => modules::rust_module(path).into(),
+                    }
                 },
             )
             .collect();
+        modules::follow_precedence(&mut file_modules);
+        let modules: Vec<ModulePath> = file_modules.into_iter().map(|file| file.module).collect();
         let by_module = ModuleTable::new(&modules);
         let mut index = Index::default();
         index.expect(&modules);
@@ -461,8 +484,10 @@ impl ModuleTable {
         };
         for (position, module) in modules.iter().enumerate() {
             match module {
-                ModulePath::Python { name, .. } => {
-                    table.python.insert(name.clone(), position);
+                ModulePath::Python { .. } => {
+                    for name in module.names() {
+                        table.python.insert(name.into_owned(), position);
+                    }
                 }
                 ModulePath::Rust { root, .. } => {
                     table

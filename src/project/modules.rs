@@ -11,8 +11,19 @@ use rustc_hash::{FxHashMap, FxHashSet};
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum ModulePath {
     /// `pkg.sub.mod`; `is_package` for an `__init__.py` (relative imports start from it, not
-    /// from its parent).
-    Python { name: String, is_package: bool },
+    /// from its parent). `script_package` is set for a module of a namespace package (a
+    /// directory without `__init__.py` below an import root): the package of the directory
+    /// that Python puts first on `sys.path` when a script there runs, whose modules a bare
+    /// `import helpers` finds before any other.
+    /// `regular` is the name such a module has where the directory of its `script_package`
+    /// is on `sys.path` instead (`app.db` for `backend/app/db.py`), when that name is inside a
+    /// regular package: both names are the module's.
+    Python {
+        name: String,
+        is_package: bool,
+        script_package: Option<String>,
+        regular: Option<String>,
+    },
     /// The crate's `src` directory (or the file itself when it is not under one) and the
     /// module's path in it: `["a", "b"]` for `crate::a::b`.
     Rust { root: PathBuf, path: Vec<String> },
@@ -21,6 +32,24 @@ pub enum ModulePath {
 /// Whether `directory` is a Python package: it has an `__init__.py`.
 pub fn is_package(directory: &Path) -> bool {
     directory.join("__init__.py").is_file()
+}
+
+/// Whether `directory` is where a Python project's imports start (besides the linted root):
+/// a `src/` layout root, or a directory with the project's packaging metadata.
+pub fn is_import_root(directory: &Path) -> bool {
+    directory.file_name().is_some_and(|name| name == "src")
+        || ["pyproject.toml", "setup.py", "setup.cfg"]
+            .iter()
+            .any(|marker| directory.join(marker).is_file())
+}
+
+/// Whether `name` can be a segment of a dotted import (`my-app`, `1.0` and `.venv` cannot).
+fn is_identifier(name: &str) -> bool {
+    let mut chars = name.chars();
+    chars
+        .next()
+        .is_some_and(|first| first == '_' || first.is_alphabetic())
+        && chars.all(|c| c == '_' || c.is_alphanumeric())
 }
 
 /// The directories whose `__init__.py` is among `paths`: packages, known without asking the
@@ -40,6 +69,28 @@ pub struct ModuleFinder<'k> {
     discovered: &'k FxHashSet<&'k [u8]>,
     /// Keyed by the path's bytes: hashing and comparing a `Path` walks its components.
     packages: FxHashMap<OsString, bool>,
+    /// [`is_import_root`] of each directory asked about, keyed like `packages`.
+    import_roots: FxHashMap<OsString, bool>,
+}
+
+/// A file's module. For a module of a Python namespace package, also the namespace portions
+/// its name passes through (the dotted names of the directories without `__init__.py`: `app`
+/// for `app/db.py`), which a regular package or module of the same name elsewhere shadows
+/// ([`follow_precedence`]), and the regular name it then keeps.
+pub struct FileModule {
+    pub module: ModulePath,
+    portions: Vec<String>,
+    regular: Option<ModulePath>,
+}
+
+impl From<ModulePath> for FileModule {
+    fn from(module: ModulePath) -> Self {
+        FileModule {
+            module,
+            portions: Vec::new(),
+            regular: None,
+        }
+    }
 }
 
 impl<'k> ModuleFinder<'k> {
@@ -47,7 +98,18 @@ impl<'k> ModuleFinder<'k> {
         ModuleFinder {
             discovered,
             packages: FxHashMap::default(),
+            import_roots: FxHashMap::default(),
         }
+    }
+
+    fn is_import_root(&mut self, directory: &Path) -> bool {
+        if let Some(known) = self.import_roots.get(directory.as_os_str()) {
+            return *known;
+        }
+        let root = is_import_root(directory);
+        self.import_roots
+            .insert(directory.as_os_str().to_owned(), root);
+        root
     }
 
     fn is_package(&mut self, directory: &Path) -> bool {
@@ -64,10 +126,91 @@ impl<'k> ModuleFinder<'k> {
         package
     }
 
-    /// The Python module name of `path`: its stem, preceded by every enclosing directory that
-    /// is a package (has an `__init__.py`). The first directory that is not a package (a
-    /// `src/` layout root, the project root) is not part of the name.
-    pub fn python_module(&mut self, path: &Path) -> ModulePath {
+    /// The Python module of `path`, whose path below the linted root is `relative` (`None`
+    /// outside it). Below the innermost import root (the linted root, a `src/` directory, a
+    /// directory with `pyproject.toml`, `setup.py` or `setup.cfg`) every directory is a
+    /// package, with or without `__init__.py` (PEP 420): `app/db.py` is `app.db`. Elsewhere,
+    /// and where a directory on the way is no identifier, the name is the regular one
+    /// ([`ModuleFinder::regular_module`]).
+    pub fn python_module(&mut self, path: &Path, relative: Option<&Path>) -> FileModule {
+        let regular = self.regular_module(path);
+        let namespace = relative.and_then(|relative| self.namespace_module(path, relative));
+        match (namespace, &regular) {
+            (
+                Some((name, script_package, portions)),
+                ModulePath::Python {
+                    name: regular_name,
+                    is_package,
+                    ..
+                },
+            ) => {
+                // A bare module beside a script (`tools/redis.py` as `redis`) is only found
+                // by that script: under its regular name alone it would capture every
+                // `import redis` of the project.
+                let in_package = *is_package || regular_name.contains('.');
+                FileModule {
+                    module: ModulePath::Python {
+                        name,
+                        is_package: *is_package,
+                        script_package: Some(script_package),
+                        regular: in_package.then(|| regular_name.clone()),
+                    },
+                    portions,
+                    regular: Some(regular),
+                }
+            }
+            _ => regular.into(),
+        }
+    }
+
+    /// The name of `path` below its innermost import root when a directory on the way has no
+    /// `__init__.py`, with the package of the file's directory and the namespace portions.
+    fn namespace_module(
+        &mut self,
+        path: &Path,
+        relative: &Path,
+    ) -> Option<(String, String, Vec<String>)> {
+        let segments: Vec<&str> = relative
+            .parent()?
+            .components()
+            .map(|component| component.as_os_str().to_str())
+            .collect::<Option<_>>()?;
+        // The directories of `segments`, outermost first.
+        let mut directories: Vec<&Path> = path.ancestors().skip(1).take(segments.len()).collect();
+        directories.reverse();
+        if directories.len() != segments.len() {
+            return None;
+        }
+        let start = (0..segments.len())
+            .rev()
+            .find(|at| self.is_import_root(directories[*at]))
+            .map_or(0, |at| at + 1);
+        let packages = &segments[start..];
+        if !packages.iter().all(|segment| is_identifier(segment)) {
+            return None;
+        }
+        let portions: Vec<String> = (start..segments.len())
+            .filter(|at| !self.is_package(directories[*at]))
+            .map(|at| segments[start..=at].join("."))
+            .collect();
+        if portions.is_empty() {
+            return None;
+        }
+        let stem = path.file_stem()?.to_str()?;
+        let mut name = packages.join(".");
+        if stem != "__init__" {
+            name.push('.');
+            name.push_str(stem);
+        }
+        // The directory a script of the regular reading runs from: the innermost portion.
+        let script_package = portions.last()?.clone();
+        Some((name, script_package, portions))
+    }
+
+    /// The Python module name of `path` as a script beside it sees it: its stem, preceded by
+    /// every enclosing directory that is a package (has an `__init__.py`). The first directory
+    /// that is not a package (a `src/` layout root, the project root) is not part of the name.
+    fn regular_module(&mut self, path: &Path) -> ModulePath {
         let stem = path
             .file_stem()
             .map(|stem| stem.to_string_lossy().into_owned())
@@ -92,6 +235,35 @@ impl<'k> ModuleFinder<'k> {
         ModulePath::Python {
             name: parts.join("."),
             is_package,
+            script_package: None,
+            regular: None,
+        }
+    }
+}
+
+/// Python's precedence between a namespace package and a regular one: a directory without
+/// `__init__.py` is a namespace portion only when no regular package or module of that name
+/// exists on any import root (the import system takes the first regular one it meets on
+/// `sys.path` and falls back to namespace portions). A module whose name passes through a
+/// shadowed portion keeps its regular name.
+pub fn follow_precedence(files: &mut [FileModule]) {
+    let defined: FxHashSet<String> = files
+        .iter()
+        .filter_map(|file| match &file.module {
+            ModulePath::Python { name, .. } => Some(name.clone()),
+            ModulePath::Rust { .. } => None,
+        })
+        .collect();
+    for file in files {
+        if file
+            .portions
+            .iter()
+            .any(|portion| defined.contains(portion))
+        {
+            if let Some(regular) = file.regular.take() {
+                file.module = regular;
+            }
+            file.portions.clear();
         }
     }
 }
@@ -168,6 +340,7 @@ impl ModulePath {
             ModulePath::Python {
                 name: module,
                 is_package,
+                ..
             } => {
                 let dots = name.len() - name.trim_start_matches('.').len();
                 if dots == 0 {
@@ -234,6 +407,29 @@ impl ModulePath {
         }
     }
 
+    /// The module's names: [`ModulePath::joined`], and a Python module's regular name besides
+    /// its namespace-package one.
+    pub fn names(&self) -> impl Iterator<Item = Cow<'_, str>> {
+        let regular = match self {
+            ModulePath::Python { regular, .. } => regular.as_deref().map(Cow::Borrowed),
+            ModulePath::Rust { .. } => None,
+        };
+        std::iter::once(self.joined()).chain(regular)
+    }
+
+    /// The project-wide names of something this file defines under `name`: [`ModulePath::member`]
+    /// under each of the module's [`ModulePath::names`].
+    pub fn members(&self, name: &str) -> impl Iterator<Item = String> {
+        let regular = match self {
+            ModulePath::Python {
+                regular: Some(regular),
+                ..
+            } => Some(format!("{regular}.{name}")),
+            _ => None,
+        };
+        self.member(name).into_iter().chain(regular)
+    }
+
     /// What separates a module from its members in names.
     pub fn separator(&self) -> &'static str {
         match self {
@@ -262,6 +458,8 @@ mod tests {
         ModulePath::Python {
             name: name.to_string(),
             is_package,
+            script_package: None,
+            regular: None,
         }
     }
 
@@ -280,15 +478,21 @@ mod tests {
         let nothing_discovered = FxHashSet::default();
         let mut finder = ModuleFinder::new(&nothing_discovered);
         assert_eq!(
-            finder.python_module(&base.join("src/app/api/handlers.py")),
+            finder
+                .python_module(&base.join("src/app/api/handlers.py"), None)
+                .module,
             python("app.api.handlers", false)
         );
         assert_eq!(
-            finder.python_module(&base.join("src/app/api/__init__.py")),
+            finder
+                .python_module(&base.join("src/app/api/__init__.py"), None)
+                .module,
             python("app.api", true)
         );
         assert_eq!(
-            finder.python_module(&base.join("scripts/tool.py")),
+            finder
+                .python_module(&base.join("scripts/tool.py"), None)
+                .module,
             python("tool", false)
         );
         // A discovered `__init__.py` makes its directory a package without the file system
@@ -296,8 +500,119 @@ mod tests {
         let init = base.join("scripts/__init__.py");
         let discovered = discovered_packages([init.as_path()].into_iter());
         assert_eq!(
-            ModuleFinder::new(&discovered).python_module(&base.join("scripts/tool.py")),
+            ModuleFinder::new(&discovered)
+                .python_module(&base.join("scripts/tool.py"), None)
+                .module,
             python("scripts.tool", false)
+        );
+    }
+
+    /// The modules of `files` (created below a temporary root) as the project phase names
+    /// them, by path.
+    fn modules_below_root(files: &[&str]) -> Vec<(String, ModulePath)> {
+        let root = tempfile::tempdir().unwrap();
+        for file in files {
+            touch(&root.path().join(file));
+        }
+        let nothing_discovered = FxHashSet::default();
+        let mut finder = ModuleFinder::new(&nothing_discovered);
+        let mut modules: Vec<FileModule> = files
+            .iter()
+            .map(|file| finder.python_module(&root.path().join(file), Some(Path::new(file))))
+            .collect();
+        follow_precedence(&mut modules);
+        files
+            .iter()
+            .map(|file| file.to_string())
+            .zip(modules.into_iter().map(|module| module.module))
+            .collect()
+    }
+
+    fn name_of(modules: &[(String, ModulePath)], file: &str) -> (String, Option<String>) {
+        match &modules.iter().find(|(path, _)| path == file).unwrap().1 {
+            ModulePath::Python {
+                name,
+                script_package,
+                ..
+            } => (name.clone(), script_package.clone()),
+            ModulePath::Rust { .. } => unreachable!(),
+        }
+    }
+
+    #[test]
+    fn directories_below_an_import_root_are_namespace_packages() {
+        let modules = modules_below_root(&[
+            "app/main.py",
+            "app/api/routes.py",
+            "pkg/__init__.py",
+            "pkg/sub/mod.py",
+            "tool.py",
+            "svc/src/core/engine.py",
+            "my-tools/run.py",
+            "backend/app/__init__.py",
+            "backend/app/db.py",
+        ]);
+        let named = |file: &str, name: &str, package: &str| {
+            assert_eq!(
+                name_of(&modules, file),
+                (name.to_string(), Some(package.to_string())),
+                "{file}"
+            );
+        };
+        named("app/main.py", "app.main", "app");
+        named("app/api/routes.py", "app.api.routes", "app.api");
+        // A directory without `__init__.py` inside a regular package is a portion too.
+        named("pkg/sub/mod.py", "pkg.sub.mod", "pkg.sub");
+        named("backend/app/db.py", "backend.app.db", "backend");
+        // Where `backend/` is on `sys.path` (a script there), `app.db` is the module too; a
+        // bare module beside a script has no second name.
+        let regular = |file: &str| match &modules.iter().find(|(path, _)| path == file).unwrap().1 {
+            ModulePath::Python { regular, .. } => regular.clone(),
+            ModulePath::Rust { .. } => unreachable!(),
+        };
+        assert_eq!(regular("backend/app/db.py").as_deref(), Some("app.db"));
+        assert_eq!(regular("app/main.py"), None);
+        // `src/` is an import root of its own.
+        named("svc/src/core/engine.py", "core.engine", "core");
+        // Regular modules, and a directory that is no identifier, keep their regular names.
+        assert_eq!(
+            name_of(&modules, "pkg/__init__.py"),
+            ("pkg".to_string(), None)
+        );
+        assert_eq!(name_of(&modules, "tool.py"), ("tool".to_string(), None));
+        assert_eq!(
+            name_of(&modules, "my-tools/run.py"),
+            ("run".to_string(), None)
+        );
+    }
+
+    #[test]
+    fn a_regular_package_or_module_shadows_a_namespace_portion_of_its_name() {
+        let modules = modules_below_root(&[
+            "app/db.py",
+            "src/app/__init__.py",
+            "src/app/db.py",
+            "jobs/worker.py",
+            "jobs.py",
+            "tasks/run.py",
+            "lib/tasks.py",
+        ]);
+        // `src/app/__init__.py` makes `app` a regular package: `app.db` is its `db.py`, and the
+        // namespace directory `app/` is never searched.
+        assert_eq!(
+            name_of(&modules, "src/app/db.py"),
+            ("app.db".to_string(), None)
+        );
+        assert_eq!(name_of(&modules, "app/db.py"), ("db".to_string(), None));
+        // A module beside a directory of the same name wins too.
+        assert_eq!(
+            name_of(&modules, "jobs/worker.py"),
+            ("worker".to_string(), None)
+        );
+        // `lib/tasks.py` is `lib.tasks`, not `tasks`: it shadows nothing.
+        assert_eq!(
+            name_of(&modules, "tasks/run.py"),
+            ("tasks.run".to_string(), Some("tasks".to_string()))
         );
     }
 

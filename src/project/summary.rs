@@ -19,6 +19,23 @@ pub struct FileSummary {
     pub classes: Vec<ClassSummary>,
     /// Python module-level imports (`load` → `.utils.load`): what the module re-exports.
     pub imports: Imports,
+    /// Where each function's name is written (its `def` line), by the function's index, for a
+    /// suppression there (Python).
+    pub def_offsets: Vec<TextSize>,
+    /// Sync callables handed to the event loop to run on it (`loop.call_soon(self.reload)`):
+    /// each is a root of chains, whoever registers it.
+    pub callbacks: Vec<Callback>,
+}
+
+/// A callable registered to run on the event loop.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Callback {
+    /// The index of the registering function in [`FileSummary::functions`].
+    pub function: u32,
+    /// The registering API (`call_soon`, `add_done_callback`).
+    pub api: String,
+    /// The callable as a call target, at the registration's range.
+    pub call: ProjectCall,
 }
 
 /// A Python module's `from … import …` names: `load` → `.utils.load`. One string, a line per
@@ -139,6 +156,8 @@ impl FileSummary {
         self.functions.shrink_to_fit();
         self.classes.shrink_to_fit();
         self.imports.0.shrink_to_fit();
+        self.def_offsets.shrink_to_fit();
+        self.callbacks.shrink_to_fit();
     }
 
     pub fn is_empty(&self) -> bool {

@@ -40,12 +40,15 @@ pub fn summarise(
     source: &SourceText,
     settings: &Settings,
     rules: RuleSet,
-) -> Option<crate::project::summary::FileSummary> {
-    crate::lint::with_stack_for(depth::estimate(&source.text), || {
+) -> Option<(
+    crate::project::summary::FileSummary,
+    Vec<ruff_text_size::TextRange>,
+)> {
+    let findings = crate::lint::with_stack_for(depth::estimate(&source.text), || {
         check(source, settings, rules)
     })
-    .ok()?
-    .summary
+    .ok()?;
+    Some((findings.summary?, findings.comments))
 }
 
 fn check(source: &SourceText, settings: &Settings, rules: RuleSet) -> Findings {

@@ -12,7 +12,7 @@ use super::checker::{CallSite, Checker};
 use super::facts::{self, Bounds};
 use super::semantic::{Resolved, SemanticModel};
 use crate::project::summary::{
-    BlockingCall, ClassSummary, FileSummary, FunctionSummary, ProjectCall, Target,
+    BlockingCall, Callback, ClassSummary, FileSummary, FunctionSummary, ProjectCall, Target,
 };
 use crate::registry::Rule;
 use crate::rules::LIMITERS;
@@ -33,6 +33,9 @@ pub struct SummaryBuilder {
     local_calls: Vec<(usize, TextSize)>,
     /// Every function's direct blocking calls, in walk order: (function, call).
     blocking: Vec<(usize, BlockingCall)>,
+    /// Callbacks of this file's functions (index in the summary's callbacks, definition),
+    /// resolved to their names at the end.
+    local_callbacks: Vec<(usize, TextSize)>,
 }
 
 /// A class or function of the file, by its index in the summary.
@@ -92,6 +95,7 @@ impl SummaryBuilder {
         let name = self.qualified(function.name.as_str());
         let frame = Frame::Function(self.summary.functions.len());
         self.definitions.insert(function.start(), frame);
+        self.summary.def_offsets.push(function.name.start());
         self.summary.functions.push(FunctionSummary {
             name,
             is_async: function.is_async,
@@ -141,9 +145,17 @@ impl SummaryBuilder {
                 self.calls[call].1.target = Target::Local(name.to_string());
             }
         }
+        for (callback, definition) in std::mem::take(&mut self.local_callbacks) {
+            if let Some(name) = self.name_at(definition) {
+                self.summary.callbacks[callback].call.target = Target::Local(name.to_string());
+            }
+        }
         // A local call whose definition the walk never reached is not followed.
         self.calls
             .retain(|(_, call)| !matches!(&call.target, Target::Local(name) if name.is_empty()));
+        self.summary.callbacks.retain(
+            |callback| !matches!(&callback.call.target, Target::Local(name) if name.is_empty()),
+        );
         let functions = &mut self.summary.functions;
         distribute(functions, self.calls, |function| &mut function.calls);
         distribute(functions, self.blocking, |function| &mut function.blocking);
@@ -236,26 +248,15 @@ pub fn call(checker: &mut Checker, site: &CallSite) {
             return;
         }
     }
-    let target = match site.target() {
-        // `super().m()` resolves to a method of `builtins.super`.
-        Some(name) if name.starts_with("builtins.super.") => {
-            match inherited_method(checker, &call.func) {
-                Some(target) => PendingTarget::Known(target),
-                None => return,
-            }
-        }
-        Some(name) => match project_path(name) {
-            Some(target) => PendingTarget::Known(target),
-            None => return,
-        },
-        None => match (site.local, site.resolved) {
-            (Some(definition), _) => PendingTarget::Local(definition),
-            (None, true) => return,
-            (None, false) => match inherited_method(checker, &call.func) {
-                Some(target) => PendingTarget::Known(target),
-                None => return,
-            },
-        },
+    callback(checker, site, function, in_async_body);
+    let Some(target) = pending_target(
+        checker,
+        site.target(),
+        site.local,
+        site.resolved,
+        &call.func,
+    ) else {
+        return;
     };
     let statement_start = checker.semantic.current_statement().map(Ranged::start);
     let builder = checker.summary_builder().expect("checked above");
@@ -274,6 +275,114 @@ pub fn call(checker: &mut Checker, site: &CallSite) {
             statement_start,
         },
     ));
+}
+
+/// What calling `callee` may run in the project, from how it resolved: its qualified `target`,
+/// a definition of this file (`local`), or, when it did not resolve, a method of a base class.
+fn pending_target(
+    checker: &mut Checker,
+    target: Option<&str>,
+    local: Option<TextSize>,
+    resolved: bool,
+    callee: &Expr,
+) -> Option<PendingTarget> {
+    match target {
+        // `super().m()` resolves to a method of `builtins.super`.
+        Some(name) if name.starts_with("builtins.super.") => {
+            inherited_method(checker, callee).map(PendingTarget::Known)
+        }
+        Some(name) => project_path(name).map(PendingTarget::Known),
+        None => match (local, resolved) {
+            (Some(definition), _) => Some(PendingTarget::Local(definition)),
+            (None, true) => None,
+            (None, false) => inherited_method(checker, callee).map(PendingTarget::Known),
+        },
+    }
+}
+
+/// The event-loop APIs that run a callable on the loop, with the position of the callable
+/// among their arguments. A future's done callbacks run on the loop only for an asyncio
+/// future, which async code is taken to hold (`concurrent.futures` ones run them in the
+/// worker thread); the loop's own scheduling methods are asyncio's wherever they are called.
+const LOOP_CALLBACK_APIS: &[(&str, usize, bool)] = &[
+    ("call_soon", 0, false),
+    ("call_soon_threadsafe", 0, false),
+    ("call_later", 1, false),
+    ("call_at", 1, false),
+    ("add_reader", 1, false),
+    ("add_writer", 1, false),
+    ("add_done_callback", 0, true),
+];
+
+/// `loop.call_soon(self.reload)`, `fut.add_done_callback(partial(done, key))`: the callable is
+/// a root of chains, reported at the registration.
+fn callback(checker: &mut Checker, site: &CallSite, function: usize, in_async_body: bool) {
+    let Expr::Attribute(attribute) = site.call.func.as_ref() else {
+        return;
+    };
+    let api = attribute.attr.as_str();
+    let Some(&(_, position, async_only)) =
+        LOOP_CALLBACK_APIS.iter().find(|(name, _, _)| *name == api)
+    else {
+        return;
+    };
+    if async_only && !in_async_body {
+        return;
+    }
+    // A `submit(..)` result is a `concurrent.futures` future.
+    if matches!(attribute.value.as_ref(), Expr::Call(inner)
+        if matches!(inner.func.as_ref(), Expr::Attribute(method) if method.attr.as_str() == "submit"))
+    {
+        return;
+    }
+    let Some(mut callable) = site.call.arguments.args.get(position) else {
+        return;
+    };
+    if let Expr::Call(partial) = callable {
+        if checker.semantic.call_target(partial).as_deref() != Some("functools.partial") {
+            return;
+        }
+        let Some(wrapped) = partial.arguments.args.first() else {
+            return;
+        };
+        callable = wrapped;
+    }
+    if !matches!(callable, Expr::Name(_) | Expr::Attribute(_)) {
+        return;
+    }
+    let resolved = checker.semantic.resolve(callable);
+    let local = match &resolved {
+        Some(Resolved::LocalFunction(definition)) => Some(definition.start()),
+        _ => None,
+    };
+    let is_resolved = resolved.is_some();
+    let target = resolved.and_then(Resolved::into_call_target);
+    let Some(pending) = pending_target(checker, target.as_deref(), local, is_resolved, callable)
+    else {
+        return;
+    };
+    let statement_start = checker.semantic.current_statement().map(Ranged::start);
+    let Some(builder) = checker.summary_builder() else {
+        return;
+    };
+    let target = match pending {
+        PendingTarget::Known(target) => target,
+        PendingTarget::Local(definition) => {
+            builder
+                .local_callbacks
+                .push((builder.summary.callbacks.len(), definition));
+            Target::Local(String::new())
+        }
+    };
+    builder.summary.callbacks.push(Callback {
+        function: function as u32,
+        api: api.to_string(),
+        call: ProjectCall {
+            target,
+            range: site.call.range(),
+            statement_start,
+        },
+    });
 }
 
 /// A qualified name that may be a project function's: not a builtin's, not the standard

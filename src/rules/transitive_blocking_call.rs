@@ -3,8 +3,9 @@
 //! Reports from the solved project index (`project::index`): the detector only reads chains.
 
 use super::prelude::*;
-use crate::diagnostic::NoteFile;
+use crate::diagnostic::{NoteFile, RootCause};
 use crate::project::index::{FunctionId, Index, Solution, Step};
+use crate::project::summary::ProjectCall;
 use crate::project::Locations;
 
 pub const META: RuleMeta = RuleMeta {
@@ -43,9 +44,40 @@ pub(crate) fn report(
         .filter(|(callee, _)| !index.is_async(*callee))
         .filter_map(|&(callee, call)| {
             solution.step(callee)?;
-            Some(diagnostic(index, solution, caller, callee, call, locations))
+            let entry = Entry::Call(index.call(caller, call));
+            Some(diagnostic(
+                index, solution, caller, callee, entry, locations,
+            ))
         })
         .collect()
+}
+
+/// The finding for a sync callback registered to run on the event loop (`loop.call_soon(f)`)
+/// that blocks, at the registration.
+pub(crate) fn report_callback(
+    index: &Index,
+    solution: &Solution,
+    (registrar, callback): (FunctionId, u32),
+    callee: FunctionId,
+    locations: &mut Locations,
+) -> Option<Diagnostic> {
+    solution.step(callee)?;
+    let registration = index.callback(registrar, callback);
+    let entry = Entry::Callback {
+        site: &registration.call,
+        api: &registration.api,
+    };
+    Some(diagnostic(
+        index, solution, registrar, callee, entry, locations,
+    ))
+}
+
+/// How the loop comes to run the helper.
+enum Entry<'i> {
+    /// A call in a coroutine.
+    Call(&'i ProjectCall),
+    /// A registration of the helper as a callback, with the registering API.
+    Callback { site: &'i ProjectCall, api: &'i str },
 }
 
 fn diagnostic(
@@ -53,11 +85,13 @@ fn diagnostic(
     solution: &Solution,
     caller: FunctionId,
     callee: FunctionId,
-    call: u32,
+    entry: Entry,
     locations: &mut Locations,
 ) -> Diagnostic {
     let chain = chain(index, solution, callee, locations);
-    let site = index.call(caller, call);
+    let site = match entry {
+        Entry::Call(site) | Entry::Callback { site, .. } => site,
+    };
     let helper = short_name(index, callee);
     let (last, _) = chain.last().expect("a chain ends in a blocking call");
     let Link::Blocks { rule, name } = last else {
@@ -69,7 +103,9 @@ fn diagnostic(
         more => format!(" through {more} more project functions"),
     };
     let rust = index.is_rust(caller);
-    let message = if rust {
+    let message = if let Entry::Callback { api, .. } = entry {
+        format!("`{helper}` runs on the event loop as a callback registered with `{api}`, and it blocks: it calls `{name}` ({}){through}, stalling the loop for every task on it", rule.code())
+    } else if rust {
         format!("`{helper}` is a sync function that blocks: it calls `{name}` ({}){through}, stalling the runtime's worker thread for every task on it", rule.code())
     } else {
         format!("`{helper}` is a sync function that blocks: it calls `{name}` ({}){through}, stalling the event loop for every task on it", rule.code())
@@ -77,6 +113,7 @@ fn diagnostic(
     // A method's receiver is not its owner's name: the offloading call is then sketched.
     let plain_function = !helper.contains(['.', ':']);
     let help = match (rust, plain_function) {
+        _ if matches!(entry, Entry::Callback { .. }) => format!("have the callback hand the blocking work to a thread (`loop.run_in_executor(None, ...)`), or make `{helper}` and the calls below it non-blocking"),
         (true, true) => format!("run it with `tokio::task::spawn_blocking(move || {helper}(..)).await`, or make `{helper}` and the calls below it async"),
         (true, false) => format!("run the call in `tokio::task::spawn_blocking(move || ..).await`, or make `{helper}` and the calls below it async"),
         (false, true) => format!("run it with `await asyncio.to_thread({helper}, ...)`, or make `{helper}` and the calls below it async"),
@@ -92,6 +129,11 @@ fn diagnostic(
         .with_note(format!("call chain: {}", names.join(" -> ")), None);
     diagnostic.statement_start = site.statement_start;
     diagnostic.function = Some(short_name(index, caller));
+    diagnostic.root_cause = chain.last().map(|(_, file)| RootCause {
+        call: name.clone(),
+        rule: *rule,
+        file: file.clone(),
+    });
     let mut from = callee;
     for (link, file) in chain {
         let hop = match &link {

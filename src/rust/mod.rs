@@ -47,14 +47,18 @@ pub fn summarise(
     source: &SourceText,
     settings: &Settings,
     rules: RuleSet,
-) -> Option<crate::project::summary::FileSummary> {
+) -> Option<(
+    crate::project::summary::FileSummary,
+    Vec<ruff_text_size::TextRange>,
+)> {
     let comments::Lexed {
         comments,
         max_nesting,
     } = comments::scan(&source.text);
-    crate::lint::with_stack_for(max_nesting, || check(source, settings, rules, comments))
-        .ok()?
-        .summary
+    let findings =
+        crate::lint::with_stack_for(max_nesting, || check(source, settings, rules, comments))
+            .ok()?;
+    Some((findings.summary?, findings.comments))
 }
 
 fn check(
