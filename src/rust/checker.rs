@@ -679,8 +679,7 @@ impl<'ast> Visit<'ast> for Checker<'_> {
         let in_chain = std::mem::take(&mut self.next_call_in_chain);
         let target = self
             .semantic
-            .type_of(&call.receiver)
-            .map(|receiver| format!("{receiver}::{}", call.method));
+            .method_target(&call.receiver, &call.method.to_string());
         self.visit_call_site(CallSite {
             kind: CallKind::Method(call),
             target,

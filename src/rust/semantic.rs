@@ -844,6 +844,60 @@ impl SemanticModel {
         }
     }
 
+    /// What a method call calls: `<Type>::<method>` on a receiver whose type the file states,
+    /// or `<Trait>::<method>` for a method of a non-prelude trait that is in scope (the code
+    /// can only call it by importing the trait).
+    pub fn method_target(&self, receiver: &Expr, method: &str) -> Option<String> {
+        if let Some(receiver) = self.type_of(receiver) {
+            return Some(format!("{receiver}::{method}"));
+        }
+        let path = data().trait_methods.get(method)?;
+        let name = path.rsplit("::").next()?;
+        (self.resolve_segments(&[name.to_string()], false).as_deref() == Some(path.as_str()))
+            .then(|| format!("{path}::{method}"))
+    }
+
+    /// The target of the call that makes the value of an expression written in place
+    /// (`File::open(p)` in `File::open(p)?.read_to_end(..)`), seeing through `?`, references,
+    /// the pass-through methods and the wrapping constructors of transparent types
+    /// (`BufReader::new(File::open(p)?)`).
+    pub fn making_call(&self, expr: &Expr) -> Option<String> {
+        let mut expr = expr;
+        // Each step goes one node down the tree, which is finite.
+        loop {
+            expr = match expr {
+                Expr::Try(tried) => &tried.expr,
+                Expr::Paren(paren) => &paren.expr,
+                Expr::Reference(reference) => &reference.expr,
+                Expr::MethodCall(call)
+                    if data()
+                        .pass_through_methods
+                        .contains(&call.method.to_string()) =>
+                {
+                    &call.receiver
+                }
+                Expr::MethodCall(call) => {
+                    return self.method_target(&call.receiver, &call.method.to_string())
+                }
+                Expr::Call(call) => {
+                    let Expr::Path(function) = call.func.as_ref() else {
+                        return None;
+                    };
+                    let target = self.resolve_path(&function.path)?;
+                    let wraps = target.rsplit_once("::").is_some_and(|(owner, name)| {
+                        data().transparent_types.contains(owner)
+                            && data().wrapping_constructors.contains(name)
+                    });
+                    if !wraps {
+                        return Some(target);
+                    }
+                    call.args.first()?
+                }
+                _ => return None,
+            };
+        }
+    }
+
     /// The type of the value an expression evaluates to, when the file states it.
     pub fn type_of(&self, expr: &Expr) -> Option<String> {
         let mut types = self.value_types(expr)?;
