@@ -871,6 +871,89 @@ fn sends(expr: &Expr) -> bool {
         })
 }
 
+// ---- clients whose requests set their own timeout -------------------------------------------
+
+/// Whether a chain contains the call whose name starts at `call`: its root or one of its
+/// method calls.
+fn chain_contains(root: &Expr, calls: &[&syn::ExprMethodCall], call: LineColumn) -> bool {
+    call_name_start(root) == Some(call)
+        || calls
+            .iter()
+            .any(|method| method.method.span().start() == call)
+}
+
+/// Whether every request sent with the client that the call whose name starts at `client`
+/// makes sets its own timeout: the client is used in place (`Client::new().get(u).timeout(d)`),
+/// or bound by a `let` to a name that the body only uses as the start of request chains that
+/// call `.timeout(..)`. A client the body hands on, returns or stores is not known to be.
+pub fn requests_set_timeouts(body: Body, client: LineColumn) -> bool {
+    struct Uses {
+        client: LineColumn,
+        in_place: bool,
+        binding: Option<String>,
+        timed: Vec<String>,
+        uses: Vec<String>,
+        macro_depth: usize,
+    }
+    impl<'ast> Visit<'ast> for Uses {
+        fn visit_local(&mut self, local: &'ast syn::Local) {
+            if let (syn::Pat::Ident(name), Some(init)) = (&local.pat, &local.init) {
+                let (root, calls) = method_chain(&init.expr);
+                if chain_contains(root, &calls, self.client) {
+                    self.binding = Some(name.ident.to_string());
+                }
+            }
+            syn::visit::visit_local(self, local);
+        }
+        fn visit_expr_method_call(&mut self, call: &'ast syn::ExprMethodCall) {
+            if call.method == "timeout" {
+                let (root, calls) = method_chain(&call.receiver);
+                if chain_contains(root, &calls, self.client) {
+                    self.in_place = true;
+                }
+                if let Expr::Path(path) = root {
+                    if let Some(name) = path.path.get_ident() {
+                        self.timed.push(name.to_string());
+                    }
+                }
+            }
+            syn::visit::visit_expr_method_call(self, call);
+        }
+        fn visit_expr_path(&mut self, path: &'ast syn::ExprPath) {
+            if let Some(name) = path.path.get_ident() {
+                self.uses.push(name.to_string());
+            }
+        }
+        fn visit_macro(&mut self, mac: &'ast syn::Macro) {
+            super::macros::walk_body(self, mac);
+        }
+        fn visit_item(&mut self, _: &'ast syn::Item) {}
+    }
+    impl WalksMacroBodies for Uses {
+        fn macro_depth(&mut self) -> &mut usize {
+            &mut self.macro_depth
+        }
+    }
+    let mut uses = Uses {
+        client,
+        in_place: false,
+        binding: None,
+        timed: Vec::new(),
+        uses: Vec::new(),
+        macro_depth: 0,
+    };
+    body.walk(&mut uses);
+    if uses.in_place {
+        return true;
+    }
+    let Some(binding) = uses.binding else {
+        return false;
+    };
+    let count = |names: &[String]| names.iter().filter(|name| **name == binding).count();
+    let used = count(&uses.uses);
+    used > 0 && used == count(&uses.timed)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
