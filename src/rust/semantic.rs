@@ -1204,12 +1204,17 @@ pub fn first_suspension_point(statements: &[syn::Stmt]) -> Option<proc_macro2::S
 /// Whether an expression suspends (a `while let .. = rx.recv().await` condition), as
 /// [`first_suspension_point`] finds it.
 pub fn suspends(expr: &Expr) -> bool {
+    suspension_point(expr).is_some()
+}
+
+/// The first suspension point of an expression, as [`first_suspension_point`] finds it.
+pub fn suspension_point(expr: &Expr) -> Option<proc_macro2::Span> {
     let mut finder = SuspensionFinder {
         found: None,
         macro_depth: 0,
     };
     syn::visit::Visit::visit_expr(&mut finder, expr);
-    finder.found.is_some()
+    finder.found
 }
 
 /// The names a pattern binds.
