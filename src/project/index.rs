@@ -31,6 +31,16 @@ enum Definition<T> {
     Ambiguous,
 }
 
+/// The type of a Rust method's name (`Fds` for `net::Fds::send`): a segment that starts with a
+/// capital before the last one.
+pub fn rust_method_owner(name: &str) -> Option<&str> {
+    let (owner, _) = name.rsplit_once("::")?;
+    let owner = owner.rsplit("::").next()?;
+    owner
+        .starts_with(|c: char| c.is_ascii_uppercase())
+        .then_some(owner)
+}
+
 /// Resolution follows re-exports and base classes; this bounds cycles among them.
 const MAX_RESOLUTION_DEPTH: u8 = 16;
 
@@ -86,14 +96,15 @@ impl Namespace {
                 .contains(name.split('.').next().unwrap_or_default())
     }
 
-    /// Whether a file not indexed yet may define `name`.
+    /// Whether a file not indexed yet may define `name`. A Rust method (`a::Fds::send`) may be
+    /// in an `impl` block in any module of the crate.
     fn may_come(&self, name: &str) -> bool {
         self.waiting_files > 0
-            && module_prefixes(name, self.separator).any(|module| {
+            && (module_prefixes(name, self.separator).any(|module| {
                 self.expected
                     .get(module)
                     .is_some_and(|slot| self.waiting[*slot] > 0)
-            })
+            }) || (self.separator == "::" && rust_method_owner(name).is_some()))
     }
 
     /// The slot of an expected module.
@@ -516,8 +527,13 @@ impl Index {
         let mut retried: FxHashSet<FunctionId> = FxHashSet::default();
         for (function, namespace, name) in &self.missing {
             let separator = self.namespaces[*namespace].separator;
-            if module_prefixes(name, separator)
-                .any(|module| new_modules[*namespace].contains(module))
+            // A Rust method may be in an `impl` block of any new module of its crate.
+            let method_anywhere = separator == "::"
+                && !new_modules[*namespace].is_empty()
+                && rust_method_owner(name).is_some();
+            if method_anywhere
+                || module_prefixes(name, separator)
+                    .any(|module| new_modules[*namespace].contains(module))
             {
                 retried.insert(*function);
             }

@@ -369,6 +369,7 @@ impl<'r> Project<'r> {
             .collect();
         demanded.dedup();
         let mut crashed = Vec::new();
+        let mut scanned = FxHashSet::default();
         loop {
             summarise_demanded(&mut files, &demanded, &mut new, &mut crashed);
             for position in &new {
@@ -392,7 +393,15 @@ impl<'r> Project<'r> {
                 let file = index_of[*position].expect("indexed above");
                 index.resolve(file, coroutine, &mut missing);
             }
-            demanded = demanded_files(&index, &positions, &modules, &by_module, &files, &missing);
+            demanded = demanded_files(
+                &index,
+                &positions,
+                &modules,
+                &by_module,
+                &files,
+                &missing,
+                &mut scanned,
+            );
             if demanded.is_empty() {
                 break;
             }
@@ -513,7 +522,9 @@ impl ModuleTable {
 
 /// The files the pre-filter skipped that define a name async code reaches and no analysed
 /// file does: the next round analyses them (a sync helper without any trigger word may still
-/// be a link of a chain).
+/// be a link of a chain). A Rust method its type's module does not define may be in an `impl`
+/// block anywhere in the crate: the skipped files of the crate whose text has `impl` and the
+/// type's name are analysed, each type's once (`scanned`).
 fn demanded_files(
     index: &Index,
     positions: &[usize],
@@ -521,6 +532,7 @@ fn demanded_files(
     by_module: &ModuleTable,
     files: &[ProjectFile],
     missing: &[(usize, String)],
+    scanned: &mut FxHashSet<(usize, String)>,
 ) -> Vec<usize> {
     // Any indexed file of a namespace tells how that namespace's names are laid out.
     let mut namespace_module: FxHashMap<usize, &ModulePath> = FxHashMap::default();
@@ -529,16 +541,56 @@ fn demanded_files(
             .entry(index.namespace_of_file(file))
             .or_insert(&modules[*position]);
     }
-    let mut wanted: Vec<usize> = missing
-        .iter()
-        .filter_map(|(namespace, name)| {
-            let position = by_module.defining_file(namespace_module.get(namespace)?, name)?;
-            files[position].summary.is_none().then_some(position)
-        })
-        .collect();
+    let mut wanted: Vec<usize> = Vec::new();
+    // The types, per crate root, whose methods are looked for in every skipped file of it.
+    let mut owners: FxHashMap<&Path, Vec<&str>> = FxHashMap::default();
+    for (namespace, name) in missing {
+        let Some(module) = namespace_module.get(namespace) else {
+            continue;
+        };
+        let defining = by_module.defining_file(module, name);
+        if let Some(position) = defining.filter(|position| files[*position].summary.is_none()) {
+            wanted.push(position);
+            continue;
+        }
+        let (ModulePath::Rust { root, .. }, Some(owner)) = (module, index::rust_method_owner(name))
+        else {
+            continue;
+        };
+        if scanned.insert((*namespace, owner.to_string())) {
+            owners.entry(root.as_path()).or_default().push(owner);
+        }
+    }
+    if !owners.is_empty() {
+        // One read of each skipped file of those crates per round.
+        wanted.extend((0..files.len()).filter(|position| {
+            let ModulePath::Rust { root, .. } = &modules[*position] else {
+                return false;
+            };
+            let Some(owners) = owners.get(root.as_path()) else {
+                return false;
+            };
+            files[*position].summary.is_none()
+                && std::fs::read_to_string(&files[*position].file.path)
+                    .is_ok_and(|text| owners.iter().any(|owner| may_implement(&text, owner)))
+        }));
+    }
     wanted.sort_unstable();
     wanted.dedup();
     wanted
+}
+
+/// Whether Rust source `text` may hold an `impl` block of the type `owner`: it has `impl` and
+/// `owner` as a word.
+fn may_implement(text: &str, owner: &str) -> bool {
+    let is_word_byte =
+        |byte: Option<&u8>| byte.is_some_and(|b| b.is_ascii_alphanumeric() || *b == b'_');
+    text.contains("impl")
+        && text.match_indices(owner).any(|(start, _)| {
+            let bytes = text.as_bytes();
+            !is_word_byte(start.checked_sub(1).and_then(|before| bytes.get(before)))
+                && !is_word_byte(bytes.get(start + owner.len()))
+        })
 }
 
 fn has_project_suppression(report: &FileReport) -> bool {
@@ -589,6 +641,18 @@ fn add_findings(report: &mut FileReport, file: &DiscoveredFile, mut diagnostics:
 mod tests {
     use super::*;
     use crate::config::{CliOverrides, Settings};
+
+    #[test]
+    fn a_file_may_implement_a_type_it_names_as_a_word_beside_impl() {
+        assert!(may_implement("impl Fds {}", "Fds"));
+        assert!(may_implement(
+            "use crate::fds::Fds;\nimpl super::Fds { }",
+            "Fds"
+        ));
+        assert!(!may_implement("impl FdsSet {}", "Fds"));
+        assert!(!may_implement("struct Fds;", "Fds"));
+        assert!(!may_implement("impl MyFds {}", "Fds"));
+    }
 
     fn files_in(directory: &Path, count: usize) -> Vec<DiscoveredFile> {
         let settings = Arc::new(Settings::new(None, &CliOverrides::default(), directory));

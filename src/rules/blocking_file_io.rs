@@ -39,6 +39,18 @@ pub(crate) fn rust_call(checker: &mut RustChecker, site: &RustCallSite) {
     let Some(name) = checker.blocking_call(site, Rule::BlockingFileIo) else {
         return;
     };
+    // `File::open(p)?.read_to_end(..)`: one finding, at the open, for the one fix.
+    if let CallKind::Method(call) = site.kind {
+        let opened_here = checker
+            .semantic
+            .making_call(&call.receiver)
+            .is_some_and(|maker| {
+                checker.settings.rust.blocking_rule(&maker) == Some(Rule::BlockingFileIo)
+            });
+        if opened_here {
+            return;
+        }
+    }
     let diagnostic = Diagnostic::new(
         Rule::BlockingFileIo,
         format!("`{name}` does blocking file-system I/O in async code: a slow disk or network mount stalls the runtime's worker thread"),

@@ -37,11 +37,20 @@ pub(crate) fn rust_call(checker: &mut RustChecker, site: &RustCallSite) {
     let Some(name) = checker.blocking_call(site, Rule::BlockingHttp) else {
         return;
     };
-    let diagnostic = Diagnostic::new(
-        Rule::BlockingHttp,
-        format!("`{name}` is a blocking HTTP call in async code: the runtime's worker thread stalls until the server answers"),
-        checker.range(site.span()),
-    )
-    .with_help("use the async `reqwest::Client` (`.send().await`), or move the call into `tokio::task::spawn_blocking`");
+    let diagnostic = if name.starts_with("std::net::") {
+        Diagnostic::new(
+            Rule::BlockingHttp,
+            format!("`{name}` is blocking network I/O in async code: the runtime's worker thread stalls until the name server or the peer answers"),
+            checker.range(site.span()),
+        )
+        .with_help("use `tokio::net` (`TcpStream::connect(..).await`, `lookup_host(..).await`), or move the call into `tokio::task::spawn_blocking`")
+    } else {
+        Diagnostic::new(
+            Rule::BlockingHttp,
+            format!("`{name}` is a blocking HTTP call in async code: the runtime's worker thread stalls until the server answers"),
+            checker.range(site.span()),
+        )
+        .with_help("use the async `reqwest::Client` (`.send().await`), or move the call into `tokio::task::spawn_blocking`")
+    };
     checker.report(diagnostic);
 }

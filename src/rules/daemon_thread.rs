@@ -194,7 +194,7 @@ pub(crate) fn rust_statement(checker: &mut RustChecker, statement: &syn::Stmt) {
     let Some((call, name)) = rust_discarded_call(checker, statement) else {
         return;
     };
-    if !rust_data().rules.daemon_thread.spawns.matches(&name) {
+    if !rust_data().rules.daemon_thread.spawns.matches(&name) || rust_channel_bound(checker, call) {
         return;
     }
     let diagnostic = Diagnostic::new(
@@ -204,6 +204,31 @@ pub(crate) fn rust_statement(checker: &mut RustChecker, statement: &syn::Stmt) {
     )
     .with_help(RUST_HELP);
     checker.report(diagnostic);
+}
+
+/// A thread whose closure a channel bounds, or that only sleeps and sends (see
+/// `rust_facts::channel_bound_thread`): its life has an end, or it holds nothing at exit.
+fn rust_channel_bound(checker: &RustChecker, spawn: &syn::Expr) -> bool {
+    let arguments = match spawn {
+        syn::Expr::Call(call) => &call.args,
+        syn::Expr::MethodCall(call) => &call.args,
+        _ => return false,
+    };
+    let Some(syn::Expr::Closure(closure)) = arguments.first() else {
+        return false;
+    };
+    let is_sleep = |path: &syn::Path| {
+        checker.semantic.resolve_path(path).is_some_and(|target| {
+            checker.settings.rust.blocking_rule(&target) == Some(Rule::BlockingSleep)
+        })
+    };
+    let is_receiver = |value: &syn::Expr| {
+        checker
+            .semantic
+            .type_of(value)
+            .is_some_and(|type_name| type_name.ends_with("::Receiver"))
+    };
+    rust_facts::channel_bound_thread(&closure.body, &is_sleep, &is_receiver)
 }
 
 /// The call whose result a statement throws away (an expression statement, `let _ = ..`),

@@ -2,6 +2,7 @@
 
 use super::prelude::*;
 use crate::python::data::data;
+use crate::rust::checker::{BodyQuestion, Enclosing};
 
 pub const META: RuleMeta = RuleMeta {
     code: "LG502",
@@ -121,7 +122,7 @@ pub(crate) fn rust_call(checker: &mut RustChecker, site: &RustCallSite) {
             checker.range(site.span()),
         )
         .with_help(format!("build it with a timeout: `reqwest::Client::builder().timeout(Duration::from_secs({seconds})).build()?`"));
-        checker.report(diagnostic);
+        report_unless_requests_timed(checker, site, diagnostic);
         return;
     }
     let CallKind::Method(build) = site.kind else {
@@ -159,5 +160,18 @@ pub(crate) fn rust_call(checker: &mut RustChecker, site: &RustCallSite) {
         format!("Add `.timeout({duration})`"),
         vec![Edit::insertion(checker.range(build.dot_token.span).start(), format!(".timeout({duration})"))],
     )));
-    checker.report(diagnostic);
+    report_unless_requests_timed(checker, site, diagnostic);
+}
+
+/// A client whose every request sets `.timeout(..)` on its request builder is not missing one
+/// (see `rust_facts::requests_set_timeouts`).
+fn report_unless_requests_timed(
+    checker: &mut RustChecker,
+    site: &RustCallSite,
+    diagnostic: Diagnostic,
+) {
+    let start = site.span().start();
+    let timed: BodyQuestion =
+        Box::new(move |body, _| rust_facts::requests_set_timeouts(body, start));
+    checker.report_unless(diagnostic, vec![(Enclosing::Function, timed)]);
 }

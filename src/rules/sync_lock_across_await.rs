@@ -19,6 +19,7 @@ pub const META: RuleMeta = RuleMeta {
     hooks: Hooks {
         python_statement: Some(python_statement),
         rust_local: Some(rust_local),
+        rust_statement: Some(rust_statement),
         python_triggers: Some(&["async"]),
         rust_triggers: Some(&["async"]),
         ..Hooks::NONE
@@ -131,30 +132,10 @@ pub(crate) fn rust_local(checker: &mut RustChecker, local: &syn::Local, followin
     let Some(source) = guard_source(&init.expr) else {
         return;
     };
-    let (lock, method) = (source.lock, source.method);
-    let lock_type = checker.semantic.type_of(lock);
-    let lists = crate::rust::data::data();
-    if lock_type.as_deref().is_some_and(|lock_type| {
-        lists
-            .rules
-            .sync_lock_across_await
-            .not_thread_locks
-            .matches(lock_type)
-    }) {
+    if !is_thread_guard(checker, &source) {
         return;
     }
-    // `read()`/`write()` are also I/O method names (a websocket's `read()`): only a receiver
-    // typed as an `RwLock`, or a poisoning result unwrapped on the spot, says it is a lock.
-    let is_rwlock = lock_type.as_deref().is_some_and(|lock_type| {
-        lists
-            .rules
-            .sync_lock_across_await
-            .rwlock_types
-            .matches(lock_type)
-    });
-    if method != "lock" && !is_rwlock && !source.poison_checked {
-        return;
-    }
+    let method = source.method;
     if used_as_future(&name, following) {
         return;
     }
@@ -177,6 +158,187 @@ pub(crate) fn rust_local(checker: &mut RustChecker, local: &syn::Local, followin
         .with_help(format!("drop the guard before awaiting (end its block, or `drop({name})`), or use `tokio::sync::Mutex`/`RwLock`"));
         checker.report(diagnostic);
         return;
+    }
+}
+
+/// Whether the guard a call hands back is a thread lock's: not an async lock's (those are
+/// awaited, or typed), and for `read()`/`write()`, which are also I/O method names (a
+/// websocket's `read()`), a receiver typed as an `RwLock` or a poisoning result unwrapped on the
+/// spot.
+fn is_thread_guard(checker: &RustChecker, source: &GuardSource) -> bool {
+    let lock_type = checker.semantic.type_of(source.lock);
+    let lists = &rust_data().rules.sync_lock_across_await;
+    if lock_type
+        .as_deref()
+        .is_some_and(|lock_type| lists.not_thread_locks.matches(lock_type))
+    {
+        return false;
+    }
+    let is_rwlock = lock_type
+        .as_deref()
+        .is_some_and(|lock_type| lists.rwlock_types.matches(lock_type));
+    source.method == "lock" || is_rwlock || source.poison_checked
+}
+
+/// A guard that is a temporary of a `match`, `if let` or `while let` scrutinee
+/// (`match *m.lock().unwrap() { .. }`, `while let Some(job) = queue.lock().unwrap().pop_front()`)
+/// lives until the end of the `match`, through the `if let`'s `then` block, and through each
+/// iteration of the `while let` body: an `.await` there suspends with the lock held. An `if
+/// let`'s `else` block is not counted: Rust 2024 drops the temporaries before it, and the
+/// edition is not known here, so the reading that is right in both is taken.
+pub(crate) fn rust_statement(checker: &mut RustChecker, statement: &syn::Stmt) {
+    if !checker.semantic.in_async_context() {
+        return;
+    }
+    let expr = match statement {
+        syn::Stmt::Expr(expr, _) => expr,
+        syn::Stmt::Local(local) => match &local.init {
+            Some(init) => init.expr.as_ref(),
+            None => return,
+        },
+        _ => return,
+    };
+    let (scrutinee, kind, bodies): (&syn::Expr, &str, Vec<Held>) = match expr {
+        syn::Expr::Match(match_expr) => (
+            &match_expr.expr,
+            "match",
+            match_expr
+                .arms
+                .iter()
+                .map(|arm| Held {
+                    pattern: Some(&arm.pat),
+                    body: HeldBody::Expr(&arm.body),
+                })
+                .collect(),
+        ),
+        syn::Expr::If(if_expr) => match if_expr.cond.as_ref() {
+            syn::Expr::Let(condition) => (
+                &condition.expr,
+                "if let",
+                vec![Held {
+                    pattern: Some(&condition.pat),
+                    body: HeldBody::Block(&if_expr.then_branch),
+                }],
+            ),
+            _ => return,
+        },
+        syn::Expr::While(while_loop) => match while_loop.cond.as_ref() {
+            syn::Expr::Let(condition) => (
+                &condition.expr,
+                "while let",
+                vec![Held {
+                    pattern: Some(&condition.pat),
+                    body: HeldBody::Block(&while_loop.body),
+                }],
+            ),
+            _ => return,
+        },
+        _ => return,
+    };
+    let Some((source, whole)) = scrutinee_guard(scrutinee) else {
+        return;
+    };
+    if !is_thread_guard(checker, &source) {
+        return;
+    }
+    let suspension = bodies.iter().find_map(|held| {
+        // `Ok(guard) => { drop(guard); x.await }`: the guard moved into the arm's binding and
+        // released before the await.
+        let released = whole
+            .then(|| held.pattern.and_then(arm_binding))
+            .flatten()
+            .is_some_and(|name| held.releases_before_suspending(&name));
+        if released {
+            return None;
+        }
+        held.first_suspension()
+    });
+    let Some(suspension) = suspension else {
+        return;
+    };
+    let method = &source.method;
+    let diagnostic = Diagnostic::new(
+        Rule::SyncLockAcrossAwait,
+        format!("the guard from `.{method}()` (a thread lock: it is not awaited) is a temporary of this `{kind}` scrutinee, alive until the `{kind}` ends, and the task suspends inside it: a task that runs meanwhile and takes the lock blocks the worker thread, and the future is not `Send`"),
+        checker.range(syn::spanned::Spanned::span(scrutinee)),
+    )
+    .with_note("the task suspends here while the guard is alive", Some(checker.range(suspension)))
+    .with_help(format!("bind what is needed from the lock in a `let` before the `{kind}` (`let value = m.{method}().unwrap().clone();`), so that the guard is dropped first, or use `tokio::sync::Mutex`/`RwLock`"));
+    checker.report(diagnostic);
+}
+
+/// A body during which a scrutinee's temporaries live, with the pattern that may take the
+/// guard itself.
+struct Held<'a> {
+    pattern: Option<&'a syn::Pat>,
+    body: HeldBody<'a>,
+}
+
+enum HeldBody<'a> {
+    Block(&'a syn::Block),
+    Expr(&'a syn::Expr),
+}
+
+impl Held<'_> {
+    fn first_suspension(&self) -> Option<proc_macro2::Span> {
+        match self.body {
+            HeldBody::Block(block) => crate::rust::semantic::first_suspension_point(&block.stmts),
+            HeldBody::Expr(expr) => crate::rust::semantic::suspension_point(expr),
+        }
+    }
+
+    /// Whether `drop(name)` comes before the body's first suspension point.
+    fn releases_before_suspending(&self, name: &str) -> bool {
+        let statements = match self.body {
+            HeldBody::Block(block) => &block.stmts,
+            HeldBody::Expr(syn::Expr::Block(block)) => &block.block.stmts,
+            HeldBody::Expr(_) => return false,
+        };
+        for statement in statements {
+            if drops(statement, name) {
+                return true;
+            }
+            if crate::rust::semantic::first_suspension_point(std::slice::from_ref(statement))
+                .is_some()
+            {
+                return false;
+            }
+        }
+        false
+    }
+}
+
+/// The name an arm's pattern binds the scrutinee's value to: `guard`, `Ok(guard)`.
+fn arm_binding(pattern: &syn::Pat) -> Option<String> {
+    match pattern {
+        syn::Pat::TupleStruct(tuple) if tuple.elems.len() == 1 => arm_binding(&tuple.elems[0]),
+        pattern => bound_name(pattern),
+    }
+}
+
+/// The guard call in a scrutinee, reading through what keeps its temporaries alive (method
+/// calls, field and index accesses, `*`, `&`, `?`), and whether the guard (or its `LockResult`)
+/// is the whole scrutinee value. Not through an `.await` (an async lock's guard) or into
+/// blocks and closures, which end their own temporaries.
+fn scrutinee_guard(scrutinee: &syn::Expr) -> Option<(GuardSource<'_>, bool)> {
+    let mut expr = scrutinee;
+    let mut whole = true;
+    // Each step goes one node down the tree, which is finite.
+    loop {
+        if let Some(source) = guard_source(expr) {
+            return Some((source, whole));
+        }
+        expr = match expr {
+            syn::Expr::MethodCall(call) => &call.receiver,
+            syn::Expr::Field(field) => &field.base,
+            syn::Expr::Index(index) => &index.expr,
+            syn::Expr::Unary(unary) => &unary.expr,
+            syn::Expr::Reference(reference) => &reference.expr,
+            syn::Expr::Paren(paren) => &paren.expr,
+            syn::Expr::Try(tried) => &tried.expr,
+            _ => return None,
+        };
+        whole = false;
     }
 }
 

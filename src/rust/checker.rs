@@ -374,8 +374,7 @@ impl<'s> Checker<'s> {
         });
         for input in &signature.inputs {
             if let syn::FnArg::Typed(typed) = input {
-                let stated = self.semantic.type_name(&typed.ty).map(|name| vec![name]);
-                self.semantic.bind(&typed.pat, stated);
+                self.semantic.bind_parameter(typed);
             }
         }
         if let Some(summary) = &mut self.summary {
@@ -525,15 +524,9 @@ impl<'ast> Visit<'ast> for Checker<'_> {
                 self.visit_expr(diverge);
             }
         }
-        let types = local
-            .init
-            .as_ref()
-            .and_then(|init| self.semantic.value_types(&init.expr));
-        let data_sized = local
-            .init
-            .as_ref()
-            .is_some_and(|init| self.semantic.is_data_sized(&init.expr));
-        self.semantic.bind(&local.pat, types);
+        let value = local.init.as_ref().map(|init| init.expr.as_ref());
+        let data_sized = value.is_some_and(|value| self.semantic.is_data_sized(value));
+        self.semantic.bind_value(&local.pat, value);
         if data_sized {
             self.semantic.mark_data_sized(&local.pat);
         }
@@ -561,9 +554,22 @@ impl<'ast> Visit<'ast> for Checker<'_> {
     }
 
     fn visit_expr_async(&mut self, block: &'ast syn::ExprAsync) {
+        // An `async` block in sync code is a coroutine of its own for the project summary; in
+        // async code its calls are the enclosing coroutine's.
+        let own_coroutine = self.summary.is_some() && !self.semantic.in_async_context();
+        if own_coroutine {
+            if let Some(summary) = &mut self.summary {
+                summary.enter_async_block();
+            }
+        }
         self.semantic.push_scope(ScopeKind::AsyncBlock);
         self.visit_statements(&block.block.stmts);
         self.semantic.pop_scope();
+        if own_coroutine {
+            if let Some(summary) = &mut self.summary {
+                summary.exit();
+            }
+        }
     }
 
     fn visit_expr_for_loop(&mut self, for_loop: &'ast syn::ExprForLoop) {
@@ -679,8 +685,7 @@ impl<'ast> Visit<'ast> for Checker<'_> {
         let in_chain = std::mem::take(&mut self.next_call_in_chain);
         let target = self
             .semantic
-            .type_of(&call.receiver)
-            .map(|receiver| format!("{receiver}::{}", call.method));
+            .method_target(&call.receiver, &call.method.to_string());
         self.visit_call_site(CallSite {
             kind: CallKind::Method(call),
             target,

@@ -35,6 +35,8 @@ pub struct RustData {
     pub join_drains: FxHashSet<String>,
     pub display_macros: FxHashSet<String>,
     pub random_methods: FxHashSet<String>,
+    /// Method name → the path of the (non-prelude) trait that defines it.
+    pub trait_methods: FxHashMap<String, String>,
     /// `(path, canonical path)` pairs, longest path first.
     pub module_aliases: Vec<(String, String)>,
     /// Every path that is a list entry or a prefix of one: what a glob import can bring in.
@@ -74,6 +76,7 @@ struct RawSemantic {
     join_drains: FxHashSet<String>,
     display_macros: FxHashSet<String>,
     random_methods: FxHashSet<String>,
+    trait_methods: FxHashMap<String, String>,
     module_aliases: FxHashMap<String, String>,
 }
 
@@ -130,6 +133,7 @@ fn load(text: &str) -> Result<RustData, String> {
         join_drains: raw.semantic.join_drains,
         display_macros: raw.semantic.display_macros,
         random_methods: raw.semantic.random_methods,
+        trait_methods: raw.semantic.trait_methods,
         module_aliases,
         known_paths,
     })

@@ -744,6 +744,216 @@ pub fn names_jitter(expr: &Expr, semantic: &super::semantic::SemanticModel) -> b
     })
 }
 
+// ---- the lifecycle of a thread's closure ---------------------------------------------------
+
+/// Methods that wait for the next message of a channel and fail (or give `None`) once every
+/// sender is gone: a loop on one ends when its channel is dropped.
+const CHANNEL_RECEIVES: &[&str] = &["recv", "blocking_recv", "recv_blocking"];
+
+/// Methods that hand a message to a channel.
+const CHANNEL_SENDS: &[&str] = &["send", "try_send", "blocking_send", "send_blocking"];
+
+/// A thread body whose life a channel bounds or that holds nothing at exit: besides `let`s and
+/// macro statements (logging), one loop that either receives until the channel is dropped
+/// (`while let Ok(m) = rx.recv()`, `for m in rx` on a receiver the code types) or only sleeps
+/// and sends (`loop { sleep(d); if tx.send(()).is_err() { break } }`). `is_sleep` says whether
+/// a called path is a sleep; `is_receiver` whether an iterated value is a channel's receiver.
+pub fn channel_bound_thread(
+    body: &Expr,
+    is_sleep: &dyn Fn(&syn::Path) -> bool,
+    is_receiver: &dyn Fn(&Expr) -> bool,
+) -> bool {
+    let only = match body {
+        Expr::Block(block) => {
+            let mut rest = block.block.stmts.iter().filter(|statement| {
+                !matches!(
+                    statement,
+                    syn::Stmt::Local(_) | syn::Stmt::Macro(_) | syn::Stmt::Expr(Expr::Macro(_), _)
+                )
+            });
+            match (rest.next(), rest.next()) {
+                (Some(syn::Stmt::Expr(only, _)), None) => only,
+                _ => return false,
+            }
+        }
+        body => body,
+    };
+    match only {
+        Expr::While(while_loop) => match while_loop.cond.as_ref() {
+            Expr::Let(condition) => receives(&condition.expr),
+            _ => false,
+        },
+        Expr::ForLoop(for_loop) => {
+            let source = match for_loop.expr.as_ref() {
+                Expr::MethodCall(call)
+                    if matches!(call.method.to_string().as_str(), "iter" | "into_iter") =>
+                {
+                    &call.receiver
+                }
+                source => source,
+            };
+            is_receiver(source)
+        }
+        Expr::Loop(loop_expr) => {
+            !loop_expr.body.stmts.is_empty()
+                && loop_expr
+                    .body
+                    .stmts
+                    .iter()
+                    .all(|statement| sleeps_or_sends(statement, is_sleep))
+        }
+        _ => false,
+    }
+}
+
+/// `rx.recv()`, also behind `.ok()` and `?`-free unwrapping of the result.
+fn receives(expr: &Expr) -> bool {
+    let (root, calls) = method_chain(expr);
+    let Some(first) = calls.first() else {
+        return false;
+    };
+    // A socket's `recv(&mut buf)` takes a buffer; a channel's takes nothing.
+    matches!(root, Expr::Path(_))
+        && first.args.is_empty()
+        && CHANNEL_RECEIVES.contains(&first.method.to_string().as_str())
+        && calls[1..].iter().all(|call| call.method == "ok")
+}
+
+/// A statement of a loop that only sleeps and sends: a sleep, a send (its result unwrapped,
+/// ignored, or tested to `break`/`return`), or a logging macro.
+fn sleeps_or_sends(statement: &syn::Stmt, is_sleep: &dyn Fn(&syn::Path) -> bool) -> bool {
+    let expr = match statement {
+        syn::Stmt::Expr(expr, _) => expr,
+        syn::Stmt::Local(local) if matches!(local.pat, syn::Pat::Wild(_)) => match &local.init {
+            Some(init) if init.diverge.is_none() => &init.expr,
+            _ => return false,
+        },
+        syn::Stmt::Macro(_) => return true,
+        _ => return false,
+    };
+    match expr {
+        Expr::Macro(_) => true,
+        Expr::Call(call) => matches!(call.func.as_ref(), Expr::Path(path) if is_sleep(&path.path)),
+        Expr::If(if_expr) => {
+            sends(&if_expr.cond)
+                && if_expr.else_branch.is_none()
+                && if_expr.then_branch.stmts.iter().all(|statement| {
+                    matches!(
+                        statement,
+                        syn::Stmt::Expr(Expr::Break(_) | Expr::Return(_) | Expr::Macro(_), _)
+                            | syn::Stmt::Macro(_)
+                    )
+                })
+        }
+        Expr::Let(_) => false,
+        expr => sends(expr),
+    }
+}
+
+/// `tx.send(m)`, also with its result unwrapped, tested (`.is_err()`) or dropped (`.ok()`),
+/// or behind `?` or `!`.
+fn sends(expr: &Expr) -> bool {
+    let expr = match expr {
+        Expr::Unary(unary) => &unary.expr,
+        expr => expr,
+    };
+    let (root, calls) = method_chain(expr);
+    let Some(first) = calls.first() else {
+        return false;
+    };
+    matches!(root, Expr::Path(_) | Expr::Field(_))
+        && CHANNEL_SENDS.contains(&first.method.to_string().as_str())
+        && calls[1..].iter().all(|call| {
+            matches!(
+                call.method.to_string().as_str(),
+                "unwrap" | "expect" | "ok" | "is_err" | "is_ok"
+            )
+        })
+}
+
+// ---- clients whose requests set their own timeout -------------------------------------------
+
+/// Whether a chain contains the call whose name starts at `call`: its root or one of its
+/// method calls.
+fn chain_contains(root: &Expr, calls: &[&syn::ExprMethodCall], call: LineColumn) -> bool {
+    call_name_start(root) == Some(call)
+        || calls
+            .iter()
+            .any(|method| method.method.span().start() == call)
+}
+
+/// Whether every request sent with the client that the call whose name starts at `client`
+/// makes sets its own timeout: the client is used in place (`Client::new().get(u).timeout(d)`),
+/// or bound by a `let` to a name that the body only uses as the start of request chains that
+/// call `.timeout(..)`. A client the body hands on, returns or stores is not known to be.
+pub fn requests_set_timeouts(body: Body, client: LineColumn) -> bool {
+    struct Uses {
+        client: LineColumn,
+        in_place: bool,
+        binding: Option<String>,
+        timed: Vec<String>,
+        uses: Vec<String>,
+        macro_depth: usize,
+    }
+    impl<'ast> Visit<'ast> for Uses {
+        fn visit_local(&mut self, local: &'ast syn::Local) {
+            if let (syn::Pat::Ident(name), Some(init)) = (&local.pat, &local.init) {
+                let (root, calls) = method_chain(&init.expr);
+                if chain_contains(root, &calls, self.client) {
+                    self.binding = Some(name.ident.to_string());
+                }
+            }
+            syn::visit::visit_local(self, local);
+        }
+        fn visit_expr_method_call(&mut self, call: &'ast syn::ExprMethodCall) {
+            if call.method == "timeout" {
+                let (root, calls) = method_chain(&call.receiver);
+                if chain_contains(root, &calls, self.client) {
+                    self.in_place = true;
+                }
+                if let Expr::Path(path) = root {
+                    if let Some(name) = path.path.get_ident() {
+                        self.timed.push(name.to_string());
+                    }
+                }
+            }
+            syn::visit::visit_expr_method_call(self, call);
+        }
+        fn visit_expr_path(&mut self, path: &'ast syn::ExprPath) {
+            if let Some(name) = path.path.get_ident() {
+                self.uses.push(name.to_string());
+            }
+        }
+        fn visit_macro(&mut self, mac: &'ast syn::Macro) {
+            super::macros::walk_body(self, mac);
+        }
+        fn visit_item(&mut self, _: &'ast syn::Item) {}
+    }
+    impl WalksMacroBodies for Uses {
+        fn macro_depth(&mut self) -> &mut usize {
+            &mut self.macro_depth
+        }
+    }
+    let mut uses = Uses {
+        client,
+        in_place: false,
+        binding: None,
+        timed: Vec::new(),
+        uses: Vec::new(),
+        macro_depth: 0,
+    };
+    body.walk(&mut uses);
+    if uses.in_place {
+        return true;
+    }
+    let Some(binding) = uses.binding else {
+        return false;
+    };
+    let count = |names: &[String]| names.iter().filter(|name| **name == binding).count();
+    let used = count(&uses.uses);
+    used > 0 && used == count(&uses.timed)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

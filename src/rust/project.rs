@@ -21,6 +21,10 @@ enum Frame {
     /// the project).
     Owner(Option<String>),
     Function(usize),
+    /// An `async` block in sync code (`tokio::spawn(async move { .. })` in a plain `fn`): a
+    /// coroutine of its own, which LG208 starts from like an `async fn`. Not reachable by a
+    /// path, and not a method: `self` in it is the enclosing method's.
+    AsyncBlock(usize),
 }
 
 /// `self::inner::name`: `name` (nothing for the module itself) in the inline module `ups`
@@ -82,7 +86,7 @@ impl SummaryBuilder {
             Some(Frame::Owner(Some(owner))) => format!("{owner}::{name}"),
             // Not reachable by a path: a method of a type outside the project, a nested `fn`.
             Some(Frame::Owner(None)) => format!("<impl>::{name}"),
-            Some(Frame::Function(index)) => {
+            Some(Frame::Function(index) | Frame::AsyncBlock(index)) => {
                 format!("{}::<fn>::{name}", self.summary.functions[*index].name)
             }
             Some(Frame::Module) | None => module_path(modules, 0, name),
@@ -98,6 +102,26 @@ impl SummaryBuilder {
             .push(Frame::Function(self.summary.functions.len() - 1));
     }
 
+    /// An `async` block in sync code: its calls are a coroutine's (see [`Frame::AsyncBlock`]).
+    pub fn enter_async_block(&mut self) {
+        let name = match self.frames.iter().rev().find_map(|frame| match frame {
+            Frame::Function(index) | Frame::AsyncBlock(index) => Some(*index),
+            _ => None,
+        }) {
+            Some(index) => format!("{}::<async>", self.summary.functions[index].name),
+            None => "<async>".to_string(),
+        };
+        self.summary.functions.push(FunctionSummary {
+            name,
+            is_async: true,
+            blocking: Vec::new(),
+            calls: Vec::new(),
+            acquires_limiter: false,
+        });
+        self.frames
+            .push(Frame::AsyncBlock(self.summary.functions.len() - 1));
+    }
+
     /// The function being visited holds a limiter for its whole body.
     pub fn mark_acquires_limiter(&mut self) {
         if let Some(function) = self.current_function() {
@@ -111,7 +135,7 @@ impl SummaryBuilder {
 
     fn current_function(&self) -> Option<usize> {
         self.frames.iter().rev().find_map(|frame| match frame {
-            Frame::Function(index) => Some(*index),
+            Frame::Function(index) | Frame::AsyncBlock(index) => Some(*index),
             _ => None,
         })
     }
@@ -200,7 +224,14 @@ fn callee(checker: &Checker, site: &CallSite) -> Option<Callee> {
             }
         }
         CallKind::Method(call) => {
-            is_self(&call.receiver).then(|| Callee::OwnMethod(call.method.to_string()))
+            let method = call.method.to_string();
+            if is_self(&call.receiver) {
+                return Some(Callee::OwnMethod(method));
+            }
+            // `fds.send()` on a local or parameter of a project type the code states.
+            let owner = checker.semantic.project_type_of(&call.receiver)?;
+            let owner = project_name(checker.modules(), owner);
+            Some(Callee::Path(format!("{owner}::{method}")))
         }
     }
 }

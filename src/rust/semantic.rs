@@ -90,7 +90,7 @@ struct Scope {
     /// `let` bindings and parameters made so far, with the type the file states for the last
     /// binding of each name, if any. A map, not a list: a look-up that misses would scan every
     /// binding of the scope, quadratic in a long function body.
-    locals: FxHashMap<String, Option<String>>,
+    locals: FxHashMap<String, Option<LocalType>>,
     /// Locals whose value is data-sized: read by an `.await` (a query, a response, a message),
     /// a directory listing, or an element of such a collection (see `is_data_sized`).
     data_sized: FxHashSet<String>,
@@ -122,6 +122,16 @@ impl Scope {
             guards: Vec::new(),
         }
     }
+}
+
+/// The type the file states for a local.
+#[derive(Debug, Clone)]
+enum LocalType {
+    /// A type outside the project, by its full path (`std::fs::File`): what the lists name.
+    External(String),
+    /// A type of the project (`Fds` for `use crate::fds::Fds`), by its path from the module the
+    /// local is in: the project phase follows method calls on it to the type's `impl` blocks.
+    Project(ProjectPath),
 }
 
 enum Lookup {
@@ -277,6 +287,36 @@ impl SemanticModel {
     /// Binds the names a pattern introduces; `types` are what the bound value is known to be
     /// (one type, or one per element of a tuple pattern).
     pub(super) fn bind(&mut self, pattern: &Pat, types: Option<Vec<String>>) {
+        let types = types.map(|types| types.into_iter().map(LocalType::External).collect());
+        self.bind_types(pattern, types);
+    }
+
+    /// Binds a parameter with the type its signature states.
+    pub(super) fn bind_parameter(&mut self, parameter: &syn::PatType) {
+        let stated = self.stated_type(&parameter.ty).map(|stated| vec![stated]);
+        self.bind_types(&parameter.pat, stated);
+    }
+
+    /// Binds the names of `let pattern = value`, with the type of the value where the file
+    /// states it (`File::open(p)?`, `Fds::new()`).
+    pub(super) fn bind_value(&mut self, pattern: &Pat, value: Option<&Expr>) {
+        let types = value.and_then(|value| match self.value_types(value) {
+            Some(types) => Some(types.into_iter().map(LocalType::External).collect()),
+            None => self
+                .project_type_of(value)
+                .map(|path| vec![LocalType::Project(path)]),
+        });
+        self.bind_types(pattern, types);
+    }
+
+    fn stated_type(&self, ty: &Type) -> Option<LocalType> {
+        match self.type_name(ty) {
+            Some(type_name) => Some(LocalType::External(type_name)),
+            None => self.project_type(ty).map(LocalType::Project),
+        }
+    }
+
+    fn bind_types(&mut self, pattern: &Pat, types: Option<Vec<LocalType>>) {
         match pattern {
             Pat::Ident(ident) => {
                 let single = types
@@ -284,22 +324,22 @@ impl SemanticModel {
                     .and_then(|mut types| types.pop());
                 self.bind_name(ident.ident.to_string(), single);
                 if let Some((_, subpattern)) = &ident.subpat {
-                    self.bind(subpattern, None);
+                    self.bind_types(subpattern, None);
                 }
             }
             Pat::Type(typed) => {
-                let stated = self.type_name(&typed.ty).map(|type_name| vec![type_name]);
-                self.bind(&typed.pat, stated.or(types));
+                let stated = self.stated_type(&typed.ty).map(|stated| vec![stated]);
+                self.bind_types(&typed.pat, stated.or(types));
             }
             Pat::Tuple(tuple) => {
                 let types = types.filter(|types| types.len() == tuple.elems.len());
                 for (index, element) in tuple.elems.iter().enumerate() {
                     let element_type = types.as_ref().map(|types| vec![types[index].clone()]);
-                    self.bind(element, element_type);
+                    self.bind_types(element, element_type);
                 }
             }
-            Pat::Reference(reference) => self.bind(&reference.pat, types),
-            Pat::Paren(paren) => self.bind(&paren.pat, types),
+            Pat::Reference(reference) => self.bind_types(&reference.pat, types),
+            Pat::Paren(paren) => self.bind_types(&paren.pat, types),
             _ => self.bind_unknown(pattern),
         }
     }
@@ -332,7 +372,7 @@ impl SemanticModel {
         }
     }
 
-    fn bind_name(&mut self, name: String, type_name: Option<String>) {
+    fn bind_name(&mut self, name: String, type_name: Option<LocalType>) {
         if let Some(scope) = self.scopes.last_mut() {
             scope.data_sized.remove(&name);
             scope.locals.insert(name, type_name);
@@ -844,6 +884,60 @@ impl SemanticModel {
         }
     }
 
+    /// What a method call calls: `<Type>::<method>` on a receiver whose type the file states,
+    /// or `<Trait>::<method>` for a method of a non-prelude trait that is in scope (the code
+    /// can only call it by importing the trait).
+    pub fn method_target(&self, receiver: &Expr, method: &str) -> Option<String> {
+        if let Some(receiver) = self.type_of(receiver) {
+            return Some(format!("{receiver}::{method}"));
+        }
+        let path = data().trait_methods.get(method)?;
+        let name = path.rsplit("::").next()?;
+        (self.resolve_segments(&[name.to_string()], false).as_deref() == Some(path.as_str()))
+            .then(|| format!("{path}::{method}"))
+    }
+
+    /// The target of the call that makes the value of an expression written in place
+    /// (`File::open(p)` in `File::open(p)?.read_to_end(..)`), seeing through `?`, references,
+    /// the pass-through methods and the wrapping constructors of transparent types
+    /// (`BufReader::new(File::open(p)?)`).
+    pub fn making_call(&self, expr: &Expr) -> Option<String> {
+        let mut expr = expr;
+        // Each step goes one node down the tree, which is finite.
+        loop {
+            expr = match expr {
+                Expr::Try(tried) => &tried.expr,
+                Expr::Paren(paren) => &paren.expr,
+                Expr::Reference(reference) => &reference.expr,
+                Expr::MethodCall(call)
+                    if data()
+                        .pass_through_methods
+                        .contains(&call.method.to_string()) =>
+                {
+                    &call.receiver
+                }
+                Expr::MethodCall(call) => {
+                    return self.method_target(&call.receiver, &call.method.to_string())
+                }
+                Expr::Call(call) => {
+                    let Expr::Path(function) = call.func.as_ref() else {
+                        return None;
+                    };
+                    let target = self.resolve_path(&function.path)?;
+                    let wraps = target.rsplit_once("::").is_some_and(|(owner, name)| {
+                        data().transparent_types.contains(owner)
+                            && data().wrapping_constructors.contains(name)
+                    });
+                    if !wraps {
+                        return Some(target);
+                    }
+                    call.args.first()?
+                }
+                _ => return None,
+            };
+        }
+    }
+
     /// The type of the value an expression evaluates to, when the file states it.
     pub fn type_of(&self, expr: &Expr) -> Option<String> {
         let mut types = self.value_types(expr)?;
@@ -929,9 +1023,17 @@ impl SemanticModel {
     }
 
     fn local_type(&self, name: &str) -> Option<String> {
+        match self.local(name)? {
+            LocalType::External(type_name) => Some(type_name.clone()),
+            LocalType::Project(_) => None,
+        }
+    }
+
+    /// The type the file states for the local `name` visible here.
+    fn local(&self, name: &str) -> Option<&LocalType> {
         for scope in self.scopes.iter().rev() {
-            if let Some(type_name) = scope.locals.get(name) {
-                return type_name.clone();
+            if let Some(stated) = scope.locals.get(name) {
+                return stated.as_ref();
             }
             if matches!(
                 scope.kind,
@@ -939,6 +1041,96 @@ impl SemanticModel {
             ) {
                 return None;
             }
+        }
+        None
+    }
+
+    /// The project type a type expression names (`&Fds`, `Arc<crate::fds::Fds>`), seeing
+    /// through references and the transparent smart pointers like [`Self::type_name`].
+    pub fn project_type(&self, ty: &Type) -> Option<ProjectPath> {
+        let mut ty = ty;
+        // Each step goes one node down the type, which is finite.
+        loop {
+            ty = match ty {
+                Type::Reference(reference) => &reference.elem,
+                Type::Paren(paren) => &paren.elem,
+                Type::Group(group) => &group.elem,
+                Type::Path(path) if path.qself.is_none() => {
+                    let last = path.path.segments.last()?;
+                    let resolved = self.resolve_path(&path.path);
+                    let transparent = data()
+                        .transparent_types
+                        .contains(resolved.as_deref().unwrap_or(&last.ident.to_string()));
+                    if !transparent {
+                        return match resolved {
+                            Some(_) => None,
+                            None => self.project_path(&segment_names(&path.path)),
+                        };
+                    }
+                    let syn::PathArguments::AngleBracketed(arguments) = &last.arguments else {
+                        return None;
+                    };
+                    arguments.args.iter().find_map(|argument| match argument {
+                        syn::GenericArgument::Type(inner) => Some(inner),
+                        _ => None,
+                    })?
+                }
+                _ => return None,
+            };
+        }
+    }
+
+    /// The project type of the value an expression evaluates to, when the file states it: a
+    /// local of a project type, a struct literal, or an associated function of a project type
+    /// (`Fds::new()`, `Fds::open(p)?`, taken to construct it like [`Self::value_types`] does),
+    /// seeing through references, `?` and the pass-through methods.
+    pub fn project_type_of(&self, expr: &Expr) -> Option<ProjectPath> {
+        let mut expr = expr;
+        // At most MAX_TYPED_CHAIN steps, each one node down: the checker asks for the receiver
+        // of every call of a chain.
+        for _ in 0..MAX_TYPED_CHAIN {
+            expr = match expr {
+                Expr::Path(path) if path.qself.is_none() => {
+                    let ident = path.path.get_ident()?.to_string();
+                    return match self.local(&ident)? {
+                        LocalType::Project(path) => Some(path.clone()),
+                        LocalType::External(_) => None,
+                    };
+                }
+                Expr::Struct(literal) if literal.qself.is_none() => {
+                    return self.project_path(&segment_names(&literal.path));
+                }
+                Expr::Call(call) => {
+                    let Expr::Path(function) = call.func.as_ref() else {
+                        return None;
+                    };
+                    if function.qself.is_some() || self.resolve_path(&function.path).is_some() {
+                        return None;
+                    }
+                    let segments = segment_names(&function.path);
+                    let (function_name, owner) = segments.split_last()?;
+                    let owner_is_type = owner
+                        .last()
+                        .is_some_and(|name| name.starts_with(|c: char| c.is_ascii_uppercase()));
+                    if !owner_is_type || function_name == "builder" || owner.last()? == "Self" {
+                        return None;
+                    }
+                    return self.project_path(owner);
+                }
+                Expr::MethodCall(call)
+                    if data()
+                        .pass_through_methods
+                        .contains(&call.method.to_string()) =>
+                {
+                    &call.receiver
+                }
+                Expr::Unary(unary) if matches!(unary.op, syn::UnOp::Deref(_)) => &unary.expr,
+                Expr::Try(tried) => &tried.expr,
+                Expr::Paren(paren) => &paren.expr,
+                Expr::Group(group) => &group.expr,
+                Expr::Reference(reference) => &reference.expr,
+                _ => return None,
+            };
         }
         None
     }
@@ -1150,12 +1342,17 @@ pub fn first_suspension_point(statements: &[syn::Stmt]) -> Option<proc_macro2::S
 /// Whether an expression suspends (a `while let .. = rx.recv().await` condition), as
 /// [`first_suspension_point`] finds it.
 pub fn suspends(expr: &Expr) -> bool {
+    suspension_point(expr).is_some()
+}
+
+/// The first suspension point of an expression, as [`first_suspension_point`] finds it.
+pub fn suspension_point(expr: &Expr) -> Option<proc_macro2::Span> {
     let mut finder = SuspensionFinder {
         found: None,
         macro_depth: 0,
     };
     syn::visit::Visit::visit_expr(&mut finder, expr);
-    finder.found.is_some()
+    finder.found
 }
 
 /// The names a pattern binds.
