@@ -19,6 +19,7 @@ pub mod fingerprint;
 pub mod fix;
 pub mod lint;
 pub mod matcher;
+pub mod noqa;
 pub mod output;
 pub mod prefilter;
 pub mod project;

@@ -172,6 +172,49 @@ pub fn lint_and_fix_all(
     )
 }
 
+/// A linted file and what `--add-noqa` did to it.
+pub type NoqaOutcome = (PathBuf, crate::noqa::Outcome);
+
+/// `--add-noqa`: lints every file (the project phase included), then suppresses each file's
+/// findings with comments (see `noqa`). The reports, and each linted file's outcome.
+pub fn add_noqa_all(
+    discovery: Discovery,
+    jobs: Option<usize>,
+    roots: &[std::path::PathBuf],
+) -> Result<(Vec<FileReport>, Vec<NoqaOutcome>), String> {
+    let mut outcomes = Vec::new();
+    let reports = run_pool(
+        discovery,
+        jobs,
+        |file| lint_file(file, None),
+        |files, reports, summaries| {
+            crate::project::check(reports, project_files(files, summaries));
+            outcomes = files
+                .par_iter()
+                .zip(reports.par_iter())
+                .map(|(file, report)| {
+                    let outcome = match &report.source {
+                        Some(source) => crate::noqa::add_noqa(
+                            &file.path,
+                            file.language,
+                            source,
+                            &report.diagnostics,
+                            roots,
+                            |text| {
+                                let rules = file.settings.rules_for(&file.path);
+                                lint_source(file, rules, text).suppressions
+                            },
+                        ),
+                        None => crate::noqa::Outcome::default(),
+                    };
+                    (file.path.clone(), outcome)
+                })
+                .collect();
+        },
+    )?;
+    Ok((reports, outcomes))
+}
+
 /// A file's report, and its summary for the project phase.
 type Linting = (FileReport, Option<Arc<FileSummary>>);
 

@@ -148,6 +148,55 @@ fn parse_noqa(comment: &str) -> Option<Directive> {
     None
 }
 
+/// Where codes can be added to a suppression that already ends `line` (`--add-noqa`): the byte
+/// offset after the last name of a `loopguard: allow(...)` list, or of a Python
+/// `# noqa: CODE, ...` list (another tool's codes included). The caller checks that the text
+/// it edited is still a comment.
+pub fn extension_point(line: &str, language: Language) -> Option<usize> {
+    let marker = match language {
+        Language::Python => "#",
+        Language::Rust => "//",
+    };
+    let mut candidates: Vec<usize> = line.match_indices(marker).map(|(at, _)| at).collect();
+    candidates.reverse();
+    for start in candidates {
+        let comment = &line[start..];
+        let Some(directive) = parse_directive(comment, language) else {
+            continue;
+        };
+        match directive.kind {
+            SuppressionKind::Allow => {
+                let open = comment.find("allow(")? + "allow(".len();
+                let close = open + comment[open..].find(')')?;
+                return Some(start + comment[..close].trim_end().len());
+            }
+            SuppressionKind::Noqa if directive.names.as_ref().is_some_and(|n| !n.is_empty()) => {
+                let lower = comment.to_ascii_lowercase();
+                let noqa = lower.rfind("noqa")?;
+                let colon = noqa + comment[noqa..].find(':')? + 1;
+                let mut end = colon;
+                let mut rest = &comment[colon..];
+                // The names, as `parse_noqa` reads them: runs of letters and digits separated
+                // by commas and blanks.
+                loop {
+                    let skipped = rest.len() - rest.trim_start_matches([',', ' ', '\t']).len();
+                    let name = rest[skipped..]
+                        .find(|c: char| !c.is_ascii_alphanumeric())
+                        .unwrap_or(rest.len() - skipped);
+                    if name == 0 {
+                        break;
+                    }
+                    end += skipped + name;
+                    rest = &comment[end..];
+                }
+                return Some(start + end);
+            }
+            _ => {}
+        }
+    }
+    None
+}
+
 /// Reads every suppression in the file's comments.
 pub fn collect(
     source: &SourceText,
@@ -437,6 +486,35 @@ mod tests {
         );
         assert!(python("# this is not noqall").is_none());
         assert!(python("# mentions noqa in prose").is_none());
+    }
+
+    #[test]
+    fn extension_points_follow_the_last_name() {
+        fn at(line: &str, language: Language) -> Option<&str> {
+            extension_point(line, language).map(|at| &line[..at])
+        }
+        assert_eq!(
+            at("x = 1  # noqa: E501", Language::Python),
+            Some("x = 1  # noqa: E501")
+        );
+        assert_eq!(
+            at(
+                "x = 1  # noqa:E501,W291  # trailing prose",
+                Language::Python
+            ),
+            Some("x = 1  # noqa:E501,W291")
+        );
+        assert_eq!(
+            at("x()  # loopguard: allow(LG201 ) -- why", Language::Python),
+            Some("x()  # loopguard: allow(LG201")
+        );
+        assert_eq!(
+            at("f(); // loopguard: allow(LG201)", Language::Rust),
+            Some("f(); // loopguard: allow(LG201")
+        );
+        assert_eq!(at("x = 1  # noqa", Language::Python), None);
+        assert_eq!(at("x = 1  # a note", Language::Python), None);
+        assert_eq!(at("f(); // noqa: LG201", Language::Rust), None);
     }
 
     #[test]

@@ -18,11 +18,21 @@ pub fn run(args: &CheckArgs) -> u8 {
 }
 
 fn check(args: &CheckArgs) -> Result<u8, String> {
+    if args.add_noqa {
+        return super::add_noqa::run(args);
+    }
     let fixing = args.fix || args.fix_only || args.diff;
     // A fix run rewrites files as it goes: it neither reads nor fills the cache.
     let discovered = args.lint.discover(!fixing && !args.show_files)?;
     let cwd = discovered.cwd.clone();
-    let mut stdout = std::io::stdout().lock();
+    let mut terminal = std::io::stdout().lock();
+    // `--output-file`: the report is collected here and written to the file in one piece.
+    let mut report_file = Vec::new();
+    let stdout: &mut dyn Write = if args.output_file.is_some() {
+        &mut report_file
+    } else {
+        &mut terminal
+    };
     if args.show_files {
         for file in &discovered.discovery.files {
             writeln!(stdout, "{}", output::display_path(&file.path, &cwd))
@@ -59,10 +69,13 @@ fn check(args: &CheckArgs) -> Result<u8, String> {
     warn_not_converged(&reports, &cwd);
     let internal_error = reports.iter().any(|report| report.has_internal_error());
     if args.diff {
-        let has_diff = match write_diffs(args, &reports, &cwd, &mut stdout) {
+        let has_diff = match write_diffs(args, &reports, &cwd, stdout) {
             Err(error) if error.kind() == std::io::ErrorKind::BrokenPipe => true,
             other => other.map_err(|error| format!("cannot write output: {error}"))?,
         };
+        if let Some(path) = &args.output_file {
+            super::output_file::write_atomically(path, &report_file)?;
+        }
         return Ok(if internal_error {
             EXIT_ERROR
         } else if has_diff {
@@ -101,7 +114,7 @@ fn check(args: &CheckArgs) -> Result<u8, String> {
     let color = match args.color {
         ColorChoice::Always => true,
         ColorChoice::Never => false,
-        ColorChoice::Auto => is_terminal && !no_color,
+        ColorChoice::Auto => is_terminal && !no_color && args.output_file.is_none(),
     };
     let options = RenderOptions {
         format: args.output_format,
@@ -114,10 +127,13 @@ fn check(args: &CheckArgs) -> Result<u8, String> {
         fixed,
         stale_baseline_entries: stale,
     };
-    match write_results(args, &findings, &reports, &outcome, &options, &mut stdout) {
+    match write_results(args, &findings, &reports, &outcome, &options, stdout) {
         // `loopguard check | head` is not an error.
         Err(error) if error.kind() == std::io::ErrorKind::BrokenPipe => {}
         other => other.map_err(|error| format!("cannot write output: {error}"))?,
+    }
+    if let Some(path) = &args.output_file {
+        super::output_file::write_atomically(path, &report_file)?;
     }
 
     Ok(if internal_error {
@@ -159,6 +175,8 @@ fn write_diffs(
 ) -> std::io::Result<bool> {
     let mut would_fix = 0;
     let mut fix_errors = 0;
+    // Files the fixes make depend on the runtime shim.
+    let mut shim_files = 0;
     for report in reports {
         let Some(fix) = &report.fix else { continue };
         let Some(fixed) = &report.source else {
@@ -176,6 +194,9 @@ fn write_diffs(
         )?;
         writeln!(stdout)?;
         would_fix += fix.count();
+        if crate::fix::adds_shim_dependency(&fix.original, &fixed.text) {
+            shim_files += 1;
+        }
     }
     for finding in output::findings(reports, cwd) {
         if finding.diagnostic.rule == Rule::FixError {
@@ -195,10 +216,20 @@ fn write_diffs(
             "problems"
         };
         eprintln!("Would fix {would_fix} {noun}.");
+        if shim_files > 0 {
+            let files = if shim_files == 1 { "file" } else { "files" };
+            eprintln!("The fixes in {shim_files} {files} add a dependency on loopguard-shim (runtime-shim/: the `loopguard-shim` Python package or Rust crate).");
+        }
     }
     stdout.flush()?;
     // A fix that cannot be applied is as much a reason to fail CI as one that can.
     Ok(would_fix > 0 || fix_errors > 0)
+}
+
+/// Machine-readable output on stdout stays parseable, and a report written to a file leaves the
+/// summary to the terminal.
+fn summary_to_stderr(args: &CheckArgs) -> bool {
+    args.output_format.is_machine_readable() || args.output_file.is_some()
 }
 
 /// What the run did besides finding things, for the summary lines.
@@ -223,7 +254,7 @@ fn write_results(
                 if stale == 1 { "entry" } else { "entries" },
                 if stale == 1 { "matches" } else { "match" }
             );
-            if args.output_format.is_machine_readable() {
+            if summary_to_stderr(args) {
                 eprintln!("{message}");
             } else {
                 writeln!(stdout, "{message}")?;
@@ -240,7 +271,7 @@ fn write_results(
         } else {
             output::summary(findings, fixed)
         };
-        if args.output_format.is_machine_readable() {
+        if summary_to_stderr(args) {
             eprintln!("{summary}");
         } else {
             writeln!(stdout, "{summary}")?;

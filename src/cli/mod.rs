@@ -1,9 +1,12 @@
-//! The command line: `check`, `baseline`, `audit`, `rules`, `explain`.
+//! The command line: `check`, `baseline`, `audit`, `rules`, `explain`; `cargo loopguard`.
 
+mod add_noqa;
 mod audit;
 mod baseline;
+pub mod cargo;
 mod check;
 mod common;
+mod output_file;
 pub mod rules;
 
 use std::path::PathBuf;
@@ -136,6 +139,14 @@ pub struct CheckArgs {
     /// remaining findings.
     #[arg(long)]
     fix_only: bool,
+    /// Write the report (findings, statistics or diff) to FILE instead of standard output; the
+    /// summary still goes to the terminal (standard error).
+    #[arg(long, short = 'o', value_name = "FILE", conflicts_with = "show_files")]
+    output_file: Option<PathBuf>,
+    /// Add a suppression comment (`# noqa: LG201` in Python, `// loopguard: allow(LG201)` in
+    /// Rust) for every current finding, merged into one the line already has, and exit.
+    #[arg(long, conflicts_with_all = ["fix", "fix_only", "diff", "statistics", "output_file", "baseline"])]
+    add_noqa: bool,
 }
 
 #[derive(Debug, clap::Args)]
@@ -194,7 +205,10 @@ pub struct AuditArgs {
 }
 
 pub fn main() -> ExitCode {
-    let cli = Cli::parse();
+    run(Cli::parse())
+}
+
+fn run(cli: Cli) -> ExitCode {
     let code = match cli.command {
         Command::Check(args) => check::run(&args),
         Command::Baseline(args) => baseline::run(&args),

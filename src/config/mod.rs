@@ -4,6 +4,7 @@
 //! Every key is validated against the schema below; an error names the file, the line, the key
 //! and the valid values, and no file is linted with a half-read configuration.
 
+pub mod schema;
 mod settings;
 
 use std::fmt;

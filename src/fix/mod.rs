@@ -25,6 +25,18 @@ use crate::source::SourceText;
 /// with a warning naming the rules that kept producing edits.
 pub const MAX_PASSES: usize = 10;
 
+/// Appended to the message of a fix that makes the file use the runtime shim (`runtime-shim/`)
+/// for the first time: applying it adds a dependency the project must install.
+pub const ADDS_SHIM_DEPENDENCY: &str = " (adds a dependency on the loopguard-shim package)";
+
+/// The shim's name in Python (`import loopguard_shim`) and Rust (`loopguard_shim::..`) code.
+pub const SHIM_MODULE: &str = "loopguard_shim";
+
+/// Whether fixing `original` into `fixed` made the file use the shim (`--diff` sums it up).
+pub fn adds_shim_dependency(original: &str, fixed: &str) -> bool {
+    !original.contains(SHIM_MODULE) && fixed.contains(SHIM_MODULE)
+}
+
 /// What `--fix`, `--unsafe-fixes` and `--diff` ask of the engine.
 #[derive(Debug, Clone, Default)]
 pub struct FixRequest {

@@ -28,10 +28,14 @@ pub fn module_reference(checker: &Checker, module: &str) -> ModuleReference {
     }
 }
 
-/// `import <module>` on a line of its own, where isort would put it: in the import block that
-/// follows the module docstring and `from __future__` imports, among the plain `import x` lines
-/// in alphabetical order (before the `from x import y` lines when there are none); without an
-/// import block, right after the docstring and `from __future__` imports. Every fix that needs
+/// `import <module>` on a line of its own, where isort (and ruff's `I001`) would put it, so a
+/// formatter run after the fix leaves it alone: in the import block that follows the module
+/// docstring and `from __future__` imports, in the module's section (the standard library, or
+/// third-party packages after it), among that section's plain `import x` lines in alphabetical
+/// order (before its `from x import y` lines when there are none). A section the file does not
+/// have yet is started with a blank line between it and its neighbour. Without an import
+/// block, the import goes right after the docstring and `from __future__` imports. Sections are
+/// the blank-line separated groups of the block, as isort writes them. Every fix that needs
 /// the module builds the same edit, so the engine inserts it once.
 fn import_edit(checker: &Checker, module: &str) -> Edit {
     let source = checker.source;
@@ -47,41 +51,132 @@ fn import_edit(checker: &Checker, module: &str) -> Edit {
         .iter()
         .take_while(|statement| matches!(statement, Stmt::Import(_) | Stmt::ImportFrom(_)))
         .collect();
-    let plain_imports: Vec<&ast::StmtImport> = block
-        .iter()
-        .filter_map(|statement| statement.as_import_stmt())
-        .collect();
-    let sorts_after = |import: &&ast::StmtImport| {
-        import
-            .names
-            .first()
-            .is_some_and(|alias| alias.name.as_str() > module)
-    };
-    let at = if let Some(next) = plain_imports.iter().copied().find(sorts_after) {
-        line_start(source, next.start())
-    } else if let Some(last) = plain_imports.last() {
-        next_line_start(source, last.end())
-    } else if let Some(first) = block.first() {
-        line_start(source, first.start())
-    } else if let Some(last) = preamble.checked_sub(1).map(|index| &body[index]) {
-        next_line_start(source, last.end())
-    } else {
-        body.first().map_or(bom_len(source), |statement| {
-            line_start(source, statement.start())
-        })
-    };
     let newline = line_ending(source);
+    let line = format!("import {module}{newline}");
+    let groups = import_groups(source, &block);
+    let standard = super::stdlib::is_standard_library(module);
+    let section_of = |group: &[&Stmt]| {
+        if standard {
+            group
+                .iter()
+                .any(|statement| import_section(statement) == Section::Standard)
+        } else {
+            group
+                .iter()
+                .all(|statement| import_section(statement) == Section::Other)
+        }
+    };
+    let (at, content) = if let Some(group) = groups.iter().find(|group| section_of(group)) {
+        (position_in_group(source, group, module), line)
+    } else if let Some(first) = groups.first() {
+        // A new section: the standard library's goes first; a third-party one goes after the
+        // standard library's, or first when there is none either.
+        let last_standard = groups.iter().rev().find(|group| {
+            group
+                .iter()
+                .any(|statement| import_section(statement) == Section::Standard)
+        });
+        match last_standard {
+            Some(group) if !standard => {
+                let last = group.last().expect("groups are not empty");
+                (
+                    next_line_start(source, last.end()),
+                    format!("{newline}{line}"),
+                )
+            }
+            _ => (
+                line_start(source, first[0].start()),
+                format!("{line}{newline}"),
+            ),
+        }
+    } else if let Some(last) = preamble.checked_sub(1).map(|index| &body[index]) {
+        (next_line_start(source, last.end()), line)
+    } else {
+        let at = body.first().map_or(bom_len(source), |statement| {
+            line_start(source, statement.start())
+        });
+        (at, line)
+    };
     // A file whose last line has no line break needs one before the new line.
     let needs_break_before = at == TextSize::of(source)
         && !source.is_empty()
         && !source.ends_with(['\n', '\r'])
         && at != bom_len(source);
     let content = if needs_break_before {
-        format!("{newline}import {module}{newline}")
+        format!("{newline}{content}")
     } else {
-        format!("import {module}{newline}")
+        content
     };
     Edit::insertion(at, content)
+}
+
+/// isort's sections, as far as a fix needs them: the standard library, and everything else
+/// but relative imports (third-party and first-party, which only the project layout tells
+/// apart: a file's blank-line groups do).
+#[derive(Debug, PartialEq, Eq)]
+enum Section {
+    Standard,
+    Other,
+    Relative,
+}
+
+fn import_section(statement: &Stmt) -> Section {
+    let module = match statement {
+        Stmt::Import(import) => import.names.first().map(|alias| alias.name.as_str()),
+        Stmt::ImportFrom(import) if import.level > 0 => return Section::Relative,
+        Stmt::ImportFrom(import) => import.module.as_deref(),
+        _ => None,
+    };
+    match module {
+        Some(module) if super::stdlib::is_standard_library(module) => Section::Standard,
+        _ => Section::Other,
+    }
+}
+
+/// The block's statements in groups separated by blank lines.
+fn import_groups<'a>(source: &str, block: &[&'a Stmt]) -> Vec<Vec<&'a Stmt>> {
+    let mut groups: Vec<Vec<&Stmt>> = Vec::new();
+    for statement in block {
+        let joined = groups
+            .last()
+            .and_then(|group| group.last())
+            .is_some_and(|previous| {
+                let from = next_line_start(source, previous.end()).to_usize();
+                let to = line_start(source, statement.start()).to_usize();
+                // `import a; import b` share a line: nothing lies between them.
+                from >= to || !source[from..to].lines().any(|line| line.trim().is_empty())
+            });
+        if joined {
+            groups.last_mut().expect("checked").push(statement);
+        } else {
+            groups.push(vec![statement]);
+        }
+    }
+    groups
+}
+
+/// Where `import <module>` goes in a group: before the first plain import that sorts after it
+/// (isort compares case-insensitively), else after the last plain import, else before the
+/// group's first `from` import.
+fn position_in_group(source: &str, group: &[&Stmt], module: &str) -> TextSize {
+    let plain_imports: Vec<&ast::StmtImport> = group
+        .iter()
+        .filter_map(|statement| statement.as_import_stmt())
+        .collect();
+    let key = module.to_ascii_lowercase();
+    let sorts_after = |import: &&ast::StmtImport| {
+        import
+            .names
+            .first()
+            .is_some_and(|alias| alias.name.as_str().to_ascii_lowercase() > key)
+    };
+    if let Some(next) = plain_imports.iter().copied().find(sorts_after) {
+        line_start(source, next.start())
+    } else if let Some(last) = plain_imports.last() {
+        next_line_start(source, last.end())
+    } else {
+        line_start(source, group[0].start())
+    }
 }
 
 fn is_docstring(index: usize, statement: &Stmt) -> bool {

@@ -10,6 +10,7 @@ pub mod facts;
 pub mod parse;
 pub mod project;
 pub mod semantic;
+mod stdlib;
 pub mod test_code;
 pub mod versions;
 

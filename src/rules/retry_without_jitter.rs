@@ -89,6 +89,11 @@ fn python_loop(checker: &mut Checker, body: &[ast::Stmt]) {
             delay.range(),
             format!("{}.{function}({delay_text})", shim.name),
         )];
+        let dependency = if shim.import.is_some() {
+            crate::fix::ADDS_SHIM_DEPENDENCY
+        } else {
+            ""
+        };
         fix_edits.extend(shim.import);
         let diagnostic = Diagnostic::new(
             Rule::RetryWithoutJitter,
@@ -99,7 +104,7 @@ fn python_loop(checker: &mut Checker, body: &[ast::Stmt]) {
         )
         .with_help(help)
         .with_fix(Some(Fix::unsafe_edits(
-            format!("Wrap the delay in `loopguard_shim.{function}(...)`"),
+            format!("Wrap the delay in `loopguard_shim.{function}(...)`{dependency}"),
             fix_edits,
         )));
         checker.report(diagnostic);

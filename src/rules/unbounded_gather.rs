@@ -144,9 +144,14 @@ fn gather_bounded_fix(checker: &Checker, site: &CallSite, limit: u32) -> Option<
         ),
         Edit::insertion(last_argument_end, format!(", limit={limit}")),
     ];
+    let dependency = if shim.import.is_some() {
+        crate::fix::ADDS_SHIM_DEPENDENCY
+    } else {
+        ""
+    };
     fix_edits.extend(shim.import);
     Some(Fix::unsafe_edits(
-        format!("Replace with `loopguard_shim.gather_bounded(..., limit={limit})`"),
+        format!("Replace with `loopguard_shim.gather_bounded(..., limit={limit})`{dependency}"),
         fix_edits,
     ))
 }
@@ -340,8 +345,13 @@ fn join_all_bounded_fix(
         return None;
     };
     let end = checker.range(futures.span()).end();
+    let dependency = if checker.source.text.contains(crate::fix::SHIM_MODULE) {
+        ""
+    } else {
+        crate::fix::ADDS_SHIM_DEPENDENCY
+    };
     Some(Fix::unsafe_edits(
-        format!("Replace with `loopguard_shim::{short}_bounded(..., {limit})`"),
+        format!("Replace with `loopguard_shim::{short}_bounded(..., {limit})`{dependency}"),
         vec![
             Edit::replacement(
                 checker.range(call.func.span()),
