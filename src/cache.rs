@@ -31,7 +31,7 @@ const FILE_NAME: &str = "results.bin";
 /// The format: bumped whenever the layout or a cached type changes (`the_encoding_is_pinned`
 /// fails until it is). postcard's encoding names no fields, so a file of another format could
 /// otherwise decode into other values; with another magic it is a miss for every file.
-const MAGIC: &[u8] = b"loopguard-cache-11\n";
+const MAGIC: &[u8] = b"loopguard-cache-12\n";
 
 pub type Digest256 = [u8; 32];
 
@@ -848,7 +848,7 @@ mod tests {
             .map(|byte| format!("{byte:02x}"))
             .collect();
         assert_eq!(
-            digest, "a781ed31fd6a02da3aee25799b71fc4af661d6610ce0daab370a5f17fb8435c8",
+            digest, "672e243250f6de1a4595983ed977451d177aa78c07ec5e75bab38f0cbdfe4c21",
             "the cache's encoding changed: bump the format in MAGIC, then update this digest"
         );
     }
@@ -863,7 +863,7 @@ mod tests {
         let settings = Settings::new(Some(&config), &CliOverrides::default(), Path::new(cwd));
         context(
             &settings,
-            settings.rules_for(Path::new(FILE)),
+            settings.rules_for(Path::new(FILE), Language::Python),
             Language::Python,
         )
     }
@@ -878,7 +878,7 @@ mod tests {
             "",
             "select = [\"LG2\"]\n",
             "ignore = [\"LG201\"]\n",
-            "[per-file-ignores]\n\"app/*.py\" = [\"LG203\"]\n",
+            "[per-file-ignores]\n\"app/*.py\" = [\"LG205\"]\n",
             "default-limit = 8\n",
             "default-timeout = 2.5\n",
             "[[guarded-calls]]\ncall = \"openai.chat.create\"\nguards = [\"breaker\"]\n",
@@ -903,8 +903,12 @@ mod tests {
         }
         let settings = Settings::new(None, &CliOverrides::default(), Path::new("/project"));
         assert_ne!(
-            context(&settings, settings.rules, Language::Python),
-            context(&settings, settings.rules, Language::Rust)
+            context(
+                &settings,
+                settings.rules_in(Language::Python),
+                Language::Python
+            ),
+            context(&settings, settings.rules_in(Language::Rust), Language::Rust)
         );
     }
 

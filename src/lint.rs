@@ -201,7 +201,7 @@ pub fn add_noqa_all(
                             &report.diagnostics,
                             roots,
                             |text| {
-                                let rules = file.settings.rules_for(&file.path);
+                                let rules = file.settings.rules_for(&file.path, file.language);
                                 lint_source(file, rules, text).suppressions
                             },
                         ),
@@ -375,7 +375,7 @@ fn read_or_report(file: &DiscoveredFile, rules: RuleSet) -> Result<SourceText, B
 }
 
 fn lint_file_cached(file: &DiscoveredFile, cache: &Cache) -> CachedLinting {
-    let rules = file.settings.rules_for(&file.path);
+    let rules = file.settings.rules_for(&file.path, file.language);
     let context = cache.context(&file.settings, rules, file.language);
     // Taken before reading: a change after this point makes the next run hash the file again.
     let stamp = Stamp::of(&file.path);
@@ -448,7 +448,7 @@ fn cached_report(file: &DiscoveredFile, entry: Entry, source: Option<SourceText>
 
 /// Lints one file, fixing it as `fix` asks; the summary is of the text as finally fixed.
 pub fn lint_file(file: &DiscoveredFile, fix: Option<FixPass>) -> Linting {
-    let rules = file.settings.rules_for(&file.path);
+    let rules = file.settings.rules_for(&file.path, file.language);
     let source = match read_or_report(file, rules) {
         Ok(source) => source,
         Err(report) => return (*report, None),
@@ -664,6 +664,7 @@ mod tests {
 
     use super::*;
     use crate::config::{CliOverrides, Settings};
+    use crate::registry::{Rule, Selector};
 
     /// Analysis of a file named like this panics, to exercise the LG004 path.
     pub(super) fn maybe_inject_panic(path: &Path) {
@@ -742,7 +743,10 @@ mod tests {
         .unwrap();
         let settings = Arc::new(Settings::new(
             None,
-            &CliOverrides::default(),
+            &CliOverrides {
+                extend_select: vec![Selector::Rule(Rule::TransitiveBlockingCall)],
+                ..CliOverrides::default()
+            },
             directory.path(),
         ));
         let discovery = Discovery {

@@ -45,6 +45,9 @@ impl fmt::Display for Severity {
 pub enum Enablement {
     Default,
     OptIn,
+    /// On by default for one language's files and opt-in for the other's: its precision on code
+    /// it was not tuned on held for that language only (README, "Precision on real code").
+    DefaultIn(Language),
     /// Tool diagnostics (parse errors, internal errors) that no selection can turn off.
     Always,
 }
@@ -282,12 +285,32 @@ impl Selector {
         Err(unknown_selector_message(text))
     }
 
+    /// Whether the selector picks the rule for some language's files.
     pub fn matches(&self, rule: Rule) -> bool {
+        self.matches_in(rule, None)
+    }
+
+    /// Whether the selector picks the rule for files of `language` (any language when `None`):
+    /// `default` picks a rule that is default-on for one language only for that language's
+    /// files, `pedantic` its opt-in side.
+    pub fn matches_in(&self, rule: Rule, language: Option<Language>) -> bool {
         let meta = rule.meta();
         match self {
             Selector::All => true,
-            Selector::Default => meta.enablement == Enablement::Default,
-            Selector::Pedantic => meta.enablement == Enablement::OptIn,
+            Selector::Default => match meta.enablement {
+                Enablement::Default => true,
+                Enablement::DefaultIn(default) => {
+                    language.is_none_or(|language| language == default)
+                }
+                Enablement::OptIn | Enablement::Always => false,
+            },
+            Selector::Pedantic => match meta.enablement {
+                Enablement::OptIn => true,
+                Enablement::DefaultIn(default) => {
+                    language.is_none_or(|language| language != default)
+                }
+                Enablement::Default | Enablement::Always => false,
+            },
             Selector::Prefix(prefix) => meta.code.starts_with(prefix.as_str()),
             Selector::Rule(selected) => *selected == rule,
         }
@@ -325,6 +348,16 @@ pub fn resolve_rule_set(
     extend_select: &[Selector],
     ignore: &[Selector],
 ) -> RuleSet {
+    resolve_rule_set_in(select, extend_select, ignore, None)
+}
+
+/// [`resolve_rule_set`] for the files of one language (`None`: the rules enabled for any).
+pub fn resolve_rule_set_in(
+    select: Option<&[Selector]>,
+    extend_select: &[Selector],
+    ignore: &[Selector],
+    language: Option<Language>,
+) -> RuleSet {
     let default_select = [Selector::Default];
     let select = select.unwrap_or(&default_select);
     Rule::ALL
@@ -336,7 +369,7 @@ pub fn resolve_rule_set(
             }
             let best = |selectors: &mut dyn Iterator<Item = &Selector>| {
                 selectors
-                    .filter(|selector| selector.matches(*rule))
+                    .filter(|selector| selector.matches_in(*rule, language))
                     .map(Selector::specificity)
                     .max()
             };

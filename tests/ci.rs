@@ -216,10 +216,17 @@ fn github_annotations_escape_properties_and_data() {
         "app.py",
         "import asyncio\nloop = asyncio.get_event_loop()\n",
     )]);
-    assert!(
-        stdout(warning.path(), &["check", "--output-format", "github"])
-            .starts_with("::warning file=app.py,line=2,col=8,")
-    );
+    assert!(stdout(
+        warning.path(),
+        &[
+            "check",
+            "--output-format",
+            "github",
+            "--extend-select",
+            "LG301"
+        ]
+    )
+    .starts_with("::warning file=app.py,line=2,col=8,"));
 }
 
 #[test]
@@ -422,7 +429,11 @@ fn changed_since_lints_only_changed_and_untracked_files() {
 fn rust_findings_are_fingerprinted_with_their_function() {
     let source =
         "async fn handler() {\n    std::thread::sleep(std::time::Duration::from_secs(1));\n}\n";
-    let directory = project(&[("src/lib.rs", source)]);
+    // LG201 is opt-in for Rust: the config turns it on.
+    let directory = project(&[
+        ("src/lib.rs", source),
+        ("loopguard.toml", "extend-select = [\"LG201\"]\n"),
+    ]);
     loopguard(directory.path())
         .args(["baseline", "-o", "baseline.json"])
         .assert()

@@ -91,6 +91,8 @@ fn rust_package() -> TempDir {
             "async fn handler() {\n    std::thread::sleep(std::time::Duration::from_secs(1));\n}\n\nfn main() {}\n",
         ),
         ("src/clean/mod.rs", "pub fn f() {}\n"),
+        // LG201 is opt-in for Rust.
+        ("loopguard.toml", "extend-select = [\"LG201\"]\n"),
     ])
 }
 
@@ -164,6 +166,8 @@ fn add_noqa_suppresses_every_finding_where_a_comment_can_go_and_is_idempotent() 
             "src/lib.rs",
             "async fn f() {\n    std::thread::sleep(std::time::Duration::from_secs(1)); // a note\n    std::thread::sleep(std::time::Duration::from_secs(1)); // loopguard: allow(LG202)\n}\n",
         ),
+        // LG201 is opt-in for Rust.
+        ("loopguard.toml", "extend-select = [\"LG201\"]\n"),
     ]);
     loopguard(directory.path())
         .args(["check", "--add-noqa"])

@@ -139,6 +139,8 @@ fn fix_all(crate_root: &Path) -> std::process::Output {
             "check",
             "--fix",
             "--unsafe-fixes",
+            "--select",
+            "ALL",
             "--output-format",
             "concise",
             ".",

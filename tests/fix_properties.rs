@@ -35,7 +35,8 @@ fn settings() -> &'static Settings {
 fn lint(source: &SourceText) -> Linted {
     let settings = settings();
     Linted {
-        diagnostics: loopguard::python::lint(source, settings, settings.rules).diagnostics,
+        diagnostics: loopguard::python::lint(source, settings, settings.rules_in(Language::Python))
+            .diagnostics,
         ..Linted::default()
     }
 }

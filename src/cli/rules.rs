@@ -2,7 +2,7 @@ use std::io::Write;
 
 use super::{RulesFormat, EXIT_CLEAN, EXIT_ERROR};
 use crate::config::OptionKind;
-use crate::registry::{Enablement, Rule, RuleMeta};
+use crate::registry::{Enablement, Language, Rule, RuleMeta};
 
 pub fn list(format: RulesFormat) -> u8 {
     let mut out = anstream::stdout().lock();
@@ -106,6 +106,8 @@ pub fn enablement_name(enablement: Enablement) -> &'static str {
     match enablement {
         Enablement::Default => "default",
         Enablement::OptIn => "opt-in",
+        Enablement::DefaultIn(Language::Python) => "default in Python, opt-in in Rust",
+        Enablement::DefaultIn(Language::Rust) => "default in Rust, opt-in in Python",
         Enablement::Always => "always",
     }
 }

@@ -11,7 +11,7 @@ use rustc_hash::{FxHashMap, FxHashSet};
 pub type RuleOptions = FxHashMap<(Rule, &'static str), OptionValue>;
 
 use super::{ConfigFile, GuardedCall, OptionKind, OptionValue, RuleOption};
-use crate::registry::{resolve_rule_set, Rule, RuleSet, Selector};
+use crate::registry::{resolve_rule_set, resolve_rule_set_in, Language, Rule, RuleSet, Selector};
 use crate::test_code::TestCodePolicy;
 
 /// Directories never worth linting; `exclude` replaces this list, `extend-exclude` adds to it.
@@ -47,7 +47,12 @@ pub struct CliOverrides {
 
 #[derive(Debug)]
 pub struct Settings {
+    /// The rules enabled for the files of some language (what the audit and `rules` list).
     pub rules: RuleSet,
+    /// The rules enabled for each language's files: a rule default-on for one language only
+    /// (`Enablement::DefaultIn`) is in the other's only when selected by name or prefix.
+    python_rules: RuleSet,
+    rust_rules: RuleSet,
     /// The directory relative globs refer to: the config file's, or the working directory.
     pub root: PathBuf,
     /// Relative paths handed to this type are relative to this directory.
@@ -132,6 +137,9 @@ impl Settings {
             .collect();
         let ignore: Vec<Selector> = file.ignore.iter().chain(&cli.ignore).cloned().collect();
         let rules = resolve_rule_set(select, &extend_select, &ignore);
+        let python_rules =
+            resolve_rule_set_in(select, &extend_select, &ignore, Some(Language::Python));
+        let rust_rules = resolve_rule_set_in(select, &extend_select, &ignore, Some(Language::Rust));
 
         let excludes = file
             .exclude
@@ -177,6 +185,8 @@ impl Settings {
 
         Settings {
             rules,
+            python_rules,
+            rust_rules,
             root: config
                 .map(|config| config.directory().to_path_buf())
                 .unwrap_or_else(|| cwd.to_path_buf()),
@@ -264,9 +274,17 @@ impl Settings {
         crate::test_code::is_test_file(&self.relative_to_root(path), language)
     }
 
+    /// The rules enabled for a language's files, before `per-file-ignores`.
+    pub fn rules_in(&self, language: Language) -> RuleSet {
+        match language {
+            Language::Python => self.python_rules,
+            Language::Rust => self.rust_rules,
+        }
+    }
+
     /// The rules enabled for one file, after `per-file-ignores`.
-    pub fn rules_for(&self, path: &Path) -> RuleSet {
-        let mut rules = self.rules;
+    pub fn rules_for(&self, path: &Path, language: Language) -> RuleSet {
+        let mut rules = self.rules_in(language);
         // Asked for every file, often more than once: most configs have no per-file ignores.
         if self.per_file_ignores.is_empty() {
             return rules;
@@ -427,10 +445,10 @@ mod tests {
     fn per_file_ignores_remove_rules_for_matching_files() {
         let settings = settings("[per-file-ignores]\n\"tests/*.py\" = [\"LG2\"]\n");
         assert!(!settings
-            .rules_for(Path::new("/project/tests/t.py"))
+            .rules_for(Path::new("/project/tests/t.py"), Language::Python)
             .contains(Rule::BlockingSleep));
         assert!(settings
-            .rules_for(Path::new("/project/app.py"))
+            .rules_for(Path::new("/project/app.py"), Language::Python)
             .contains(Rule::BlockingSleep));
     }
 
@@ -478,5 +496,41 @@ mod tests {
         let settings = Settings::new(Some(&config), &cli, Path::new("."));
         assert!(settings.rules.contains(Rule::BlockingHttp));
         assert!(!settings.rules.contains(Rule::BlockingSleep));
+    }
+
+    #[test]
+    fn a_rule_default_in_one_language_is_opt_in_for_the_other() {
+        // LG102 held its precision on unseen Rust code only; LG201 on Python only.
+        let defaults = settings("");
+        let python = defaults.rules_for(Path::new("/project/app.py"), Language::Python);
+        let rust = defaults.rules_for(Path::new("/project/src/main.rs"), Language::Rust);
+        assert!(rust.contains(Rule::SpawnInLoop) && !python.contains(Rule::SpawnInLoop));
+        assert!(python.contains(Rule::BlockingSleep) && !rust.contains(Rule::BlockingSleep));
+        assert!(defaults.rules.contains(Rule::SpawnInLoop));
+        // Opt-in everywhere: only a selection turns it on.
+        assert!(
+            !python.contains(Rule::TransitiveBlockingCall)
+                && !rust.contains(Rule::TransitiveBlockingCall)
+        );
+
+        // Naming the rule (or its prefix) selects it for both languages; `pedantic` selects the
+        // opt-in side.
+        for select in [
+            "select = [\"LG102\"]\n",
+            "extend-select = [\"LG1\"]\n",
+            "extend-select = [\"pedantic\"]\n",
+        ] {
+            let selected = settings(select);
+            assert!(
+                selected
+                    .rules_for(Path::new("/project/app.py"), Language::Python)
+                    .contains(Rule::SpawnInLoop),
+                "{select}"
+            );
+        }
+        let ignored = settings("ignore = [\"LG102\"]\n");
+        assert!(!ignored
+            .rules_for(Path::new("/project/src/main.rs"), Language::Rust)
+            .contains(Rule::SpawnInLoop));
     }
 }

@@ -324,7 +324,12 @@ impl<'r> Project<'r> {
     fn analyse(reports: &[FileReport], mut files: Vec<ProjectFile<'r>>) -> Option<Self> {
         let rules: Vec<RuleSet> = files
             .iter()
-            .map(|entry| entry.file.settings.rules_for(&entry.file.path))
+            .map(|entry| {
+                entry
+                    .file
+                    .settings
+                    .rules_for(&entry.file.path, entry.file.language)
+            })
             .collect();
         let enabled: Vec<bool> = rules.iter().map(|rules| summarises(*rules)).collect();
         let queries = fan_out_queries(reports);
@@ -606,7 +611,7 @@ fn has_project_suppression(report: &FileReport) -> bool {
 /// Adds a file's project findings after its suppressions, then reports the suppressions that
 /// only the project findings could have used and did not.
 fn add_findings(report: &mut FileReport, file: &DiscoveredFile, mut diagnostics: Vec<Diagnostic>) {
-    let rules = file.settings.rules_for(&file.path);
+    let rules = file.settings.rules_for(&file.path, file.language);
     let source = match &report.source {
         Some(source) => Arc::clone(source),
         None => match read_source(&file.path, file.language) {

@@ -8,7 +8,7 @@ pub const META: RuleMeta = RuleMeta {
     code: "LG203",
     name: "blocking-file-io",
     summary: "File reads, writes and directory listings in async context",
-    enablement: Enablement::Default,
+    enablement: Enablement::OptIn,
     severity: Severity::Error,
     fm043: Some(5),
     test_code: TestCodePolicy::Skip,

@@ -7,7 +7,7 @@ pub const META: RuleMeta = RuleMeta {
     code: "LG201",
     name: "blocking-sleep",
     summary: "A thread sleep (`time.sleep`, `std::thread::sleep`) in async context stalls every task on the event loop",
-    enablement: Enablement::Default,
+    enablement: Enablement::DefaultIn(Language::Python),
     severity: Severity::Error,
     fm043: Some(5),
     test_code: TestCodePolicy::Skip,

@@ -7,7 +7,7 @@ pub const META: RuleMeta = RuleMeta {
     code: "LG204",
     name: "blocking-subprocess",
     summary: "Starting or waiting for a child process synchronously in async context",
-    enablement: Enablement::Default,
+    enablement: Enablement::DefaultIn(Language::Rust),
     severity: Severity::Error,
     fm043: Some(5),
     test_code: TestCodePolicy::Skip,

@@ -8,7 +8,7 @@ pub const META: RuleMeta = RuleMeta {
     name: "blocking-wait",
     summary:
         "Waiting on a thread, a sync queue, an event, a concurrent future or stdin in async context",
-    enablement: Enablement::Default,
+    enablement: Enablement::DefaultIn(Language::Rust),
     severity: Severity::Error,
     fm043: Some(5),
     test_code: TestCodePolicy::Skip,

@@ -19,7 +19,7 @@ pub const META: RuleMeta = RuleMeta {
     code: "LG602",
     name: "client-per-request",
     summary: "An HTTP client/session created per loop item or per request, losing connection pooling and keep-alive",
-    enablement: Enablement::Default,
+    enablement: Enablement::DefaultIn(Language::Rust),
     severity: Severity::Warning,
     fm043: Some(2),
     test_code: TestCodePolicy::Skip,

@@ -8,7 +8,7 @@ pub const META: RuleMeta = RuleMeta {
     code: "LG401",
     name: "daemon-thread",
     summary: "A daemon thread: killed mid-operation at interpreter exit, with nothing joining it",
-    enablement: Enablement::Default,
+    enablement: Enablement::OptIn,
     severity: Severity::Warning,
     fm043: Some(3),
     test_code: TestCodePolicy::Skip,

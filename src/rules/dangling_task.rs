@@ -15,7 +15,7 @@ pub const META: RuleMeta = RuleMeta {
     code: "LG402",
     name: "dangling-task",
     summary: "A task created and dropped on the spot: it can be garbage-collected mid-flight (Python) or never cancelled (Rust), and its exception is lost",
-    enablement: Enablement::Default,
+    enablement: Enablement::OptIn,
     severity: Severity::Warning,
     fm043: Some(3),
     test_code: TestCodePolicy::Skip,

@@ -6,7 +6,7 @@ pub const META: RuleMeta = RuleMeta {
     code: "LG301",
     name: "deprecated-get-event-loop",
     summary: "`asyncio.get_event_loop()`: deprecated, and creates or picks the wrong loop outside a coroutine",
-    enablement: Enablement::Default,
+    enablement: Enablement::OptIn,
     severity: Severity::Warning,
     fm043: Some(4),
     test_code: TestCodePolicy::Check,

@@ -8,7 +8,7 @@ pub const META: RuleMeta = RuleMeta {
     code: "LG502",
     name: "missing-timeout",
     summary: "An HTTP call without a timeout: one unresponsive server hangs the caller forever",
-    enablement: Enablement::Default,
+    enablement: Enablement::OptIn,
     severity: Severity::Warning,
     fm043: Some(8),
     test_code: TestCodePolicy::Skip,

@@ -6,7 +6,7 @@ pub const META: RuleMeta = RuleMeta {
     code: "LG302",
     name: "nested-event-loop",
     summary: "Starting or driving an event loop from inside async code (`asyncio.run`, `run_until_complete`, `nest_asyncio`, `block_on`)",
-    enablement: Enablement::Default,
+    enablement: Enablement::DefaultIn(Language::Rust),
     severity: Severity::Error,
     fm043: Some(4),
     test_code: TestCodePolicy::Check,

@@ -9,7 +9,7 @@ pub const META: RuleMeta = RuleMeta {
     code: "LG501",
     name: "retry-without-jitter",
     summary: "Retries with deterministic delays: clients that failed together retry together (thundering herd)",
-    enablement: Enablement::Default,
+    enablement: Enablement::OptIn,
     severity: Severity::Warning,
     fm043: Some(8),
     test_code: TestCodePolicy::Skip,

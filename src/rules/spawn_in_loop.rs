@@ -27,7 +27,7 @@ pub const META: RuleMeta = RuleMeta {
     code: "LG102",
     name: "spawn-in-loop",
     summary: "A task spawned per loop iteration with nothing bounding how many run at once",
-    enablement: Enablement::Default,
+    enablement: Enablement::DefaultIn(Language::Rust),
     severity: Severity::Warning,
     fm043: Some(1),
     test_code: TestCodePolicy::Skip,

@@ -12,7 +12,7 @@ pub const META: RuleMeta = RuleMeta {
     code: "LG208",
     name: "transitive-blocking-call",
     summary: "An async function calls a sync function of the project that blocks, directly or through further calls, in any file",
-    enablement: Enablement::Default,
+    enablement: Enablement::OptIn,
     severity: Severity::Error,
     fm043: Some(5),
     test_code: TestCodePolicy::Skip,

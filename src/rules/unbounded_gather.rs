@@ -22,7 +22,7 @@ pub const META: RuleMeta = RuleMeta {
     code: "LG101",
     name: "unbounded-gather",
     summary: "`asyncio.gather`/`wait`/`as_completed` over a runtime collection starts every coroutine at once",
-    enablement: Enablement::Default,
+    enablement: Enablement::OptIn,
     severity: Severity::Warning,
     fm043: Some(1),
     test_code: TestCodePolicy::Skip,

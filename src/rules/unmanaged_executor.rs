@@ -8,7 +8,7 @@ pub const META: RuleMeta = RuleMeta {
     code: "LG403",
     name: "unmanaged-executor",
     summary: "A thread/process pool that is never shut down, or a new pool per loop iteration",
-    enablement: Enablement::Default,
+    enablement: Enablement::DefaultIn(Language::Rust),
     severity: Severity::Warning,
     fm043: Some(6),
     test_code: TestCodePolicy::Skip,

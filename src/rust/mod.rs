@@ -146,7 +146,7 @@ mod tests {
             std::path::Path::new("."),
         );
         let source = SourceText::new(text.to_string(), None);
-        lint(&source, &settings, settings.rules)
+        lint(&source, &settings, settings.rules_in(Language::Rust))
             .diagnostics
             .iter()
             .map(|diagnostic| diagnostic.rule)

@@ -49,8 +49,12 @@ fn on_worker_stack(run: impl FnOnce() + Send) {
 fn lint(language: Language, source: &SourceText) -> Linted {
     let settings = settings();
     let findings = match language {
-        Language::Python => loopguard::python::lint(source, settings, settings.rules),
-        Language::Rust => loopguard::rust::lint(source, settings, settings.rules),
+        Language::Python => {
+            loopguard::python::lint(source, settings, settings.rules_in(Language::Python))
+        }
+        Language::Rust => {
+            loopguard::rust::lint(source, settings, settings.rules_in(Language::Rust))
+        }
     };
     let mut diagnostics = findings.diagnostics;
     let mut suppressions = suppress::collect(source, &findings.comments, language);
@@ -104,7 +108,7 @@ pub fn config(data: &[u8]) {
         let path = Path::new("/project").join(name);
         if let Ok(Some(config)) = ConfigFile::parse(&path, &text) {
             let settings = Settings::new(Some(&config), &CliOverrides::default(), Path::new("/"));
-            settings.rules_for(Path::new("/project/src/app.py"));
+            settings.rules_for(Path::new("/project/src/app.py"), Language::Python);
             settings.is_excluded(Path::new("/project/tests/app.rs"));
         }
     }
