@@ -159,7 +159,8 @@ URLS = list(range(60))
     "function", ["comprehension", "named_collection", "appended_in_loop", "crawler"]
 )
 def test_fixed_unbounded_gather_runs_bounded(load, in_flight: InFlight, function: str) -> None:
-    module = load("LG101/fire.py")
+    # The fan-outs over a function's parameter (fixed with `include-opaque-collections`).
+    module = load("LG101/parameters/fire.py")
     limit = bounded_limit(module)
     client = FakeClient(in_flight)
     if function == "crawler":
@@ -173,7 +174,7 @@ def test_fixed_unbounded_gather_runs_bounded(load, in_flight: InFlight, function
 
 
 def test_fixed_gather_keeps_return_exceptions(load, in_flight: InFlight) -> None:
-    module = load("LG101/fire.py")
+    module = load("LG101/parameters/fire.py")
     client = FakeClient(in_flight, failing=frozenset({7, 31}))
     results = asyncio.run(module.generator_and_alias(client, URLS))
     assert [type(result) for result in results if isinstance(result, Exception)] == [
