@@ -136,6 +136,10 @@ pub struct CheckArgs {
     /// remaining findings.
     #[arg(long)]
     fix_only: bool,
+    /// Lint standard input (the path `-`) as if it were this file: its language, configuration,
+    /// per-file ignores and test-code policy. `--fix` prints the fixed text.
+    #[arg(long, value_name = "PATH")]
+    stdin_filename: Option<PathBuf>,
 }
 
 #[derive(Debug, clap::Args)]
