@@ -1,4 +1,4 @@
-//! The command line: `check`, `baseline`, `audit`, `rules`, `explain`.
+//! The command line: `check`, `baseline`, `audit`, `rules`, `explain`, `server`.
 
 mod audit;
 mod baseline;
@@ -48,6 +48,8 @@ enum Command {
         /// A rule code (LG201) or name (blocking-sleep).
         rule: String,
     },
+    /// Run the Language Server over standard input and output, for editors (docs/lsp.md).
+    Server,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -205,6 +207,13 @@ pub fn main() -> ExitCode {
         Command::Audit(args) => audit::run(&args),
         Command::Rules { output_format } => rules::list(output_format),
         Command::Explain { rule } => rules::explain(&rule),
+        Command::Server => match crate::lsp::run() {
+            Ok(()) => EXIT_CLEAN,
+            Err(message) => {
+                eprintln!("error: {message}");
+                EXIT_ERROR
+            }
+        },
     };
     ExitCode::from(code)
 }
