@@ -28,6 +28,7 @@ fn pipeline(criterion: &mut Criterion) {
             language: language_of(&path, true).expect("a .py or .rs fixture"),
             path,
             settings: Arc::clone(&settings),
+            unsaved: None,
         };
         group.bench_function(*relative, |bencher| {
             bencher.iter(|| black_box(lint_file(black_box(&file), None)));

@@ -11,12 +11,26 @@ use rustc_hash::FxHashMap;
 
 use crate::config::{config_file_in, CliOverrides, ConfigError, ConfigFile, Settings};
 use crate::registry::Language;
+use crate::source::{decode, read_source, SourceText, Unlintable};
 
 #[derive(Debug, Clone)]
 pub struct DiscoveredFile {
     pub path: PathBuf,
     pub language: Language,
     pub settings: Arc<Settings>,
+    /// The file's contents when they are not the ones on disk: an editor's unsaved buffer
+    /// (`loopguard server`) or standard input (`check --stdin-filename`).
+    pub unsaved: Option<Arc<Vec<u8>>>,
+}
+
+impl DiscoveredFile {
+    /// The file's text: its unsaved contents when it has any, otherwise what the disk holds.
+    pub fn read(&self) -> Result<SourceText, Unlintable> {
+        match &self.unsaved {
+            Some(bytes) => decode(bytes.to_vec(), self.language),
+            None => read_source(&self.path, self.language),
+        }
+    }
 }
 
 pub fn language_of(path: &Path, explicit: bool) -> Option<Language> {
@@ -117,7 +131,7 @@ impl SettingsResolver {
         Arc::clone(settings)
     }
 
-    fn for_file(&self, file: &Path) -> Result<Arc<Settings>, ConfigError> {
+    pub fn for_file(&self, file: &Path) -> Result<Arc<Settings>, ConfigError> {
         let directory = file
             .parent()
             .filter(|parent| !parent.as_os_str().is_empty());
@@ -245,6 +259,7 @@ pub fn discover(
                     path: path.clone(),
                     language,
                     settings: resolver.for_file(path)?,
+                    unsaved: None,
                 });
             }
             continue;
@@ -306,6 +321,7 @@ pub fn discover(
                             path: entry.into_path(),
                             language,
                             settings,
+                            unsaved: None,
                         }),
                         Err(config_error) => {
                             lock(&error).get_or_insert(config_error);

@@ -18,6 +18,7 @@ pub mod discover;
 pub mod fingerprint;
 pub mod fix;
 pub mod lint;
+pub mod lsp;
 pub mod matcher;
 pub mod noqa;
 pub mod output;

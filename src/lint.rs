@@ -16,7 +16,7 @@ use crate::fix::{FileFix, FixRequest, Fixed};
 use crate::project::summary::{FileSummary, Target};
 use crate::project::ProjectFile;
 use crate::registry::{Language, Rule, RuleSet};
-use crate::source::{read_source, SourceText};
+use crate::source::SourceText;
 use crate::suppress::{self, Suppression};
 use crate::test_code::{TestCode, TestCodePolicy};
 
@@ -215,6 +215,25 @@ pub fn add_noqa_all(
     Ok((reports, outcomes))
 }
 
+/// Lints one file's unsaved contents (`DiscoveredFile::unsaved`) as if they were on disk at its
+/// path, with its settings, fixing them as `fix` asks (never writing: `fix.write` is ignored).
+/// No other file is read, so the project phase sees this file alone: LG208 follows the chains
+/// within it.
+pub fn lint_unsaved(file: DiscoveredFile, fix: Option<&FixRequest>) -> Result<FileReport, String> {
+    let request = fix.map(|request| FixRequest {
+        write: false,
+        ..request.clone()
+    });
+    let discovery = Discovery {
+        files: vec![file],
+        unreadable: Vec::new(),
+    };
+    let mut reports = lint_and_fix_all(discovery, Some(1), request.as_ref())?;
+    reports
+        .pop()
+        .ok_or_else(|| "nothing was linted".to_string())
+}
+
 /// A file's report, and its summary for the project phase.
 type Linting = (FileReport, Option<Arc<FileSummary>>);
 
@@ -360,7 +379,7 @@ pub struct FixPass<'a> {
 
 /// The file's text, or the report that it could not be read (LG003, when enabled).
 fn read_or_report(file: &DiscoveredFile, rules: RuleSet) -> Result<SourceText, Box<FileReport>> {
-    read_source(&file.path, file.language).map_err(|reason| {
+    file.read().map_err(|reason| {
         let diagnostic = Diagnostic::new(
             Rule::UnlintableFile,
             reason.to_string(),
@@ -378,10 +397,12 @@ fn lint_file_cached(file: &DiscoveredFile, cache: &Cache) -> CachedLinting {
     let rules = file.settings.rules_for(&file.path, file.language);
     let context = cache.context(&file.settings, rules, file.language);
     // Taken before reading: a change after this point makes the next run hash the file again.
-    let stamp = Stamp::of(&file.path);
+    // Unsaved contents are not the file's: they neither come from nor go into its entry (the
+    // key made of them still lets the project phase's outcome be cached by content).
+    let stamp = Stamp::of(&file.path).filter(|_| file.unsaved.is_none());
     // Looked up and decoded once, for both ways of reusing it. A fresh file with findings is
     // read all the same: reporting them needs its text.
-    let cached = match cache.entry(&file.path) {
+    let cached = match cache.entry(&file.path).filter(|_| file.unsaved.is_none()) {
         Some(entry)
             if entry.linted.diagnostics.is_empty()
                 && stamp.is_some_and(|stamp| cache.is_fresh(&entry, stamp, &context)) =>
@@ -691,6 +712,7 @@ mod tests {
             path,
             language: Language::Python,
             settings: Arc::clone(settings),
+            unsaved: None,
         }
     }
 

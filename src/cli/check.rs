@@ -1,11 +1,15 @@
-use std::io::{IsTerminal, Write};
+use std::io::{IsTerminal, Read, Write};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use super::{CheckArgs, ColorChoice, EXIT_CLEAN, EXIT_ERROR, EXIT_FINDINGS};
 use crate::baseline::Baseline;
+use crate::discover::{language_of, DiscoveredFile};
 use crate::fix::{FileFix, FixRequest, MAX_PASSES};
-use crate::lint::{lint_and_fix_all, FileReport};
+use crate::lint::{lint_and_fix_all, lint_unsaved, FileReport};
 use crate::output::{self, Finding, RenderOptions};
 use crate::registry::Rule;
+use crate::source::MAX_FILE_SIZE;
 
 pub fn run(args: &CheckArgs) -> u8 {
     match check(args) {
@@ -22,54 +26,65 @@ fn check(args: &CheckArgs) -> Result<u8, String> {
         return super::add_noqa::run(args);
     }
     let fixing = args.fix || args.fix_only || args.diff;
-    // A fix run rewrites files as it goes: it neither reads nor fills the cache.
-    let discovered = args.lint.discover(!fixing && !args.show_files)?;
-    let cwd = discovered.cwd.clone();
     let mut terminal = std::io::stdout().lock();
     // `--output-file`: the report is collected here and written to the file in one piece.
     let mut report_file = Vec::new();
-    let stdout: &mut dyn Write = if args.output_file.is_some() {
-        &mut report_file
-    } else {
-        &mut terminal
-    };
-    if args.show_files {
-        for file in &discovered.discovery.files {
-            writeln!(stdout, "{}", output::display_path(&file.path, &cwd))
-                .map_err(|error| error.to_string())?;
+    let (reports, cwd, baseline_path, stdin) = match stdin_path(args)? {
+        Some(path) => {
+            let linted = lint_stdin(args, path, fixing)?;
+            let baseline_path = args.baseline.clone().or(linted.baseline);
+            (
+                vec![linted.report],
+                linted.cwd,
+                baseline_path,
+                Some(linted.original),
+            )
         }
-        return Ok(EXIT_CLEAN);
-    }
-    let baseline_path = args
-        .baseline
-        .clone()
-        .or_else(|| discovered.root_settings.baseline.clone());
-    let baseline = baseline_path.as_deref().map(Baseline::load).transpose()?;
-
-    let fix_request = fixing.then(|| FixRequest {
-        unsafe_fixes: args.unsafe_fixes,
-        write: !args.diff,
-        roots: args
-            .lint
-            .paths
-            .iter()
-            .filter_map(|path| std::fs::canonicalize(cwd.join(path)).ok())
-            .collect(),
-    });
-    let reports = match &fix_request {
-        Some(request) => lint_and_fix_all(
-            discovered.discovery,
-            args.lint.jobs.map(usize::from),
-            Some(request),
-        )?,
-        None => args
-            .lint
-            .lint_discovered(discovered.discovery, discovered.cache, &cwd)?,
+        None => {
+            // A fix run rewrites files as it goes: it neither reads nor fills the cache.
+            let discovered = args.lint.discover(!fixing && !args.show_files)?;
+            let cwd = discovered.cwd.clone();
+            if args.show_files {
+                let out = report_sink(args, &mut report_file, &mut terminal);
+                for file in &discovered.discovery.files {
+                    writeln!(out, "{}", output::display_path(&file.path, &cwd))
+                        .map_err(|error| error.to_string())?;
+                }
+                return Ok(EXIT_CLEAN);
+            }
+            let baseline_path = args
+                .baseline
+                .clone()
+                .or_else(|| discovered.root_settings.baseline.clone());
+            let fix_request = fixing.then(|| FixRequest {
+                unsafe_fixes: args.unsafe_fixes,
+                write: !args.diff,
+                roots: args
+                    .lint
+                    .paths
+                    .iter()
+                    .filter_map(|path| std::fs::canonicalize(cwd.join(path)).ok())
+                    .collect(),
+            });
+            let reports = match &fix_request {
+                Some(request) => lint_and_fix_all(
+                    discovered.discovery,
+                    args.lint.jobs.map(usize::from),
+                    Some(request),
+                )?,
+                None => args
+                    .lint
+                    .lint_discovered(discovered.discovery, discovered.cache, &cwd)?,
+            };
+            (reports, cwd, baseline_path, None)
+        }
     };
+    let baseline = baseline_path.as_deref().map(Baseline::load).transpose()?;
     warn_not_converged(&reports, &cwd);
     let internal_error = reports.iter().any(|report| report.has_internal_error());
     if args.diff {
-        let has_diff = match write_diffs(args, &reports, &cwd, stdout) {
+        let out = report_sink(args, &mut report_file, &mut terminal);
+        let has_diff = match write_diffs(args, &reports, &cwd, out) {
             Err(error) if error.kind() == std::io::ErrorKind::BrokenPipe => true,
             other => other.map_err(|error| format!("cannot write output: {error}"))?,
         };
@@ -127,7 +142,26 @@ fn check(args: &CheckArgs) -> Result<u8, String> {
         fixed,
         stale_baseline_entries: stale,
     };
-    match write_results(args, &findings, &reports, &outcome, &options, stdout) {
+    let mut stderr = std::io::stderr().lock();
+    let findings_out: &mut dyn Write = if let (Some(original), true) = (&stdin, fixing) {
+        // The fixed text is the output: an editor replaces its buffer with it. The findings go
+        // to the report file, or beside it on standard error.
+        let written = reports
+            .iter()
+            .try_for_each(|report| write_fixed_text(report, original, &mut terminal));
+        match written {
+            Err(error) if error.kind() == std::io::ErrorKind::BrokenPipe => {}
+            other => other.map_err(|error| format!("cannot write output: {error}"))?,
+        }
+        if args.output_file.is_some() {
+            &mut report_file
+        } else {
+            &mut stderr
+        }
+    } else {
+        report_sink(args, &mut report_file, &mut terminal)
+    };
+    match write_results(args, &findings, &reports, &outcome, &options, findings_out) {
         // `loopguard check | head` is not an error.
         Err(error) if error.kind() == std::io::ErrorKind::BrokenPipe => {}
         other => other.map_err(|error| format!("cannot write output: {error}"))?,
@@ -143,6 +177,115 @@ fn check(args: &CheckArgs) -> Result<u8, String> {
     } else {
         EXIT_FINDINGS
     })
+}
+
+/// Where the report goes: the `--output-file` buffer, or the terminal.
+fn report_sink<'a>(
+    args: &CheckArgs,
+    report_file: &'a mut Vec<u8>,
+    terminal: &'a mut dyn Write,
+) -> &'a mut dyn Write {
+    if args.output_file.is_some() {
+        report_file
+    } else {
+        terminal
+    }
+}
+
+/// The path standard input stands for, when the run lints it (`check - --stdin-filename PATH`).
+fn stdin_path(args: &CheckArgs) -> Result<Option<&Path>, String> {
+    let dash = args.lint.paths.iter().any(|path| path == Path::new("-"));
+    match &args.stdin_filename {
+        Some(path) => {
+            let only_stdin =
+                args.lint.paths == [Path::new("-")] || args.lint.paths == [Path::new(".")];
+            if !only_stdin {
+                return Err(
+                    "--stdin-filename lints standard input: give `-` as the only path".into(),
+                );
+            }
+            if args.show_files || args.lint.changed_since.is_some() {
+                return Err(
+                    "--stdin-filename cannot be combined with --show-files or --changed-since"
+                        .into(),
+                );
+            }
+            Ok(Some(path))
+        }
+        None if dash => {
+            Err("`-` reads standard input: say which file it is with --stdin-filename PATH".into())
+        }
+        None => Ok(None),
+    }
+}
+
+/// Standard input, linted as a file.
+struct StdinLinted {
+    report: FileReport,
+    cwd: PathBuf,
+    /// The baseline the configuration names.
+    baseline: Option<PathBuf>,
+    /// The bytes read, for `--fix` to print back when nothing was fixed.
+    original: Arc<Vec<u8>>,
+}
+
+/// Lints standard input as the file at `path`.
+fn lint_stdin(args: &CheckArgs, path: &Path, fixing: bool) -> Result<StdinLinted, String> {
+    let cwd = std::env::current_dir()
+        .map_err(|error| format!("cannot read the working directory: {error}"))?;
+    let Some(language) = language_of(path, true) else {
+        return Err(format!(
+            "--stdin-filename {}: loopguard lints .py, .pyi and .rs files",
+            path.display()
+        ));
+    };
+    let resolver = args.lint.resolver(&cwd)?;
+    let settings = resolver.for_file(path).map_err(|error| error.to_string())?;
+    let root_settings = resolver
+        .for_directory(Path::new("."))
+        .map_err(|error| error.to_string())?;
+    let mut bytes = Vec::new();
+    std::io::stdin()
+        .lock()
+        .take(MAX_FILE_SIZE + 1)
+        .read_to_end(&mut bytes)
+        .map_err(|error| format!("cannot read standard input: {error}"))?;
+    let bytes = Arc::new(bytes);
+    let file = DiscoveredFile {
+        path: path.to_path_buf(),
+        language,
+        settings,
+        unsaved: Some(Arc::clone(&bytes)),
+    };
+    let request = fixing.then(|| FixRequest {
+        unsafe_fixes: args.unsafe_fixes,
+        write: false,
+        roots: Vec::new(),
+    });
+    let report = lint_unsaved(file, request.as_ref())?;
+    Ok(StdinLinted {
+        report,
+        cwd,
+        baseline: root_settings.baseline.clone(),
+        original: bytes,
+    })
+}
+
+/// `--fix` on standard input: the text as fixed in the encoding it came in, or as it came
+/// when nothing was fixed.
+fn write_fixed_text(
+    report: &FileReport,
+    original: &[u8],
+    stdout: &mut dyn Write,
+) -> std::io::Result<()> {
+    let (Some(_), Some(source)) = (&report.fix, &report.source) else {
+        stdout.write_all(original)?;
+        return stdout.flush();
+    };
+    let bytes = crate::source::encode(&source.text, source.declared_encoding.as_deref())
+        .map_err(std::io::Error::other)?;
+    stdout.write_all(&bytes)?;
+    stdout.flush()
 }
 
 /// A file whose fixes never settle points at a rule bug: say which rules, once per file.

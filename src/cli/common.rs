@@ -74,7 +74,8 @@ impl LintArgs {
         })
     }
 
-    fn discover_files(&self, cwd: &Path) -> Result<(Discovery, Arc<Settings>), String> {
+    /// How settings are found for each file, from the configuration options.
+    pub fn resolver(&self, cwd: &Path) -> Result<Arc<SettingsResolver>, String> {
         let cli = CliOverrides {
             select: self
                 .select
@@ -94,7 +95,15 @@ impl LintArgs {
         } else {
             ConfigSource::Hierarchical
         };
-        let resolver = Arc::new(SettingsResolver::new(source, cli, cwd.to_path_buf()));
+        Ok(Arc::new(SettingsResolver::new(
+            source,
+            cli,
+            cwd.to_path_buf(),
+        )))
+    }
+
+    fn discover_files(&self, cwd: &Path) -> Result<(Discovery, Arc<Settings>), String> {
+        let resolver = self.resolver(cwd)?;
         let mut discovery = discover(&self.paths, &resolver, self.jobs.map(usize::from))
             .map_err(|error| error.to_string())?;
         if let Some(revision) = &self.changed_since {

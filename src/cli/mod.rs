@@ -1,4 +1,4 @@
-//! The command line: `check`, `baseline`, `audit`, `rules`, `explain`; `cargo loopguard`.
+//! The command line: `check`, `baseline`, `audit`, `rules`, `explain`, `server`; `cargo loopguard`.
 
 mod add_noqa;
 mod audit;
@@ -51,6 +51,8 @@ enum Command {
         /// A rule code (LG201) or name (blocking-sleep).
         rule: String,
     },
+    /// Run the Language Server over standard input and output, for editors (docs/lsp.md).
+    Server,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -145,8 +147,12 @@ pub struct CheckArgs {
     output_file: Option<PathBuf>,
     /// Add a suppression comment (`# noqa: LG201` in Python, `// loopguard: allow(LG201)` in
     /// Rust) for every current finding, merged into one the line already has, and exit.
-    #[arg(long, conflicts_with_all = ["fix", "fix_only", "diff", "statistics", "output_file", "baseline"])]
+    #[arg(long, conflicts_with_all = ["fix", "fix_only", "diff", "statistics", "output_file", "baseline", "stdin_filename"])]
     add_noqa: bool,
+    /// Lint standard input (the path `-`) as if it were this file: its language, configuration,
+    /// per-file ignores and test-code policy. `--fix` prints the fixed text.
+    #[arg(long, value_name = "PATH")]
+    stdin_filename: Option<PathBuf>,
 }
 
 #[derive(Debug, clap::Args)]
@@ -215,6 +221,13 @@ fn run(cli: Cli) -> ExitCode {
         Command::Audit(args) => audit::run(&args),
         Command::Rules { output_format } => rules::list(output_format),
         Command::Explain { rule } => rules::explain(&rule),
+        Command::Server => match crate::lsp::run() {
+            Ok(()) => EXIT_CLEAN,
+            Err(message) => {
+                eprintln!("error: {message}");
+                EXIT_ERROR
+            }
+        },
     };
     ExitCode::from(code)
 }

@@ -25,7 +25,7 @@ use crate::diagnostic::{Diagnostic, NoteFile};
 use crate::discover::DiscoveredFile;
 use crate::lint::FileReport;
 use crate::registry::{Language, Rule, RuleSet};
-use crate::source::{read_source, Location, SourceText};
+use crate::source::{Location, SourceText};
 use index::{FunctionId, Index, IndexedFile};
 use modules::{FileModule, ModuleFinder, ModulePath};
 use summary::{FileSummary, Target};
@@ -245,10 +245,10 @@ impl Locations<'_> {
         let text = self.texts.entry(file).or_insert_with(|| {
             // A report keeps the text its summary was made from, fixed or not (`--diff` leaves
             // the file on disk as it was); a file without one is as it was read.
-            reports[position].source.clone().or_else(|| {
-                let file = files[position].file;
-                read_source(&file.path, file.language).ok().map(Arc::new)
-            })
+            reports[position]
+                .source
+                .clone()
+                .or_else(|| files[position].file.read().ok().map(Arc::new))
         });
         NoteFile {
             path: index.path_of(function).to_path_buf(),
@@ -466,7 +466,7 @@ fn summarise_demanded(
         .with_max_len(crate::lint::FILES_PER_TASK)
         .map(|&position| {
             let entry = &files[position];
-            let summary = match read_source(&entry.file.path, entry.file.language) {
+            let summary = match entry.file.read() {
                 Ok(source) => crate::lint::summarise(entry.file, &source),
                 Err(_) => Ok(None),
             };
@@ -614,7 +614,7 @@ fn add_findings(report: &mut FileReport, file: &DiscoveredFile, mut diagnostics:
     let rules = file.settings.rules_for(&file.path, file.language);
     let source = match &report.source {
         Some(source) => Arc::clone(source),
-        None => match read_source(&file.path, file.language) {
+        None => match file.read() {
             Ok(source) => Arc::new(source),
             Err(_) => return,
         },
@@ -666,6 +666,7 @@ mod tests {
                 path: directory.join(format!("pkg/module_{number:04}.py")),
                 language: Language::Python,
                 settings: Arc::clone(&settings),
+                unsaved: None,
             })
             .collect()
     }
