@@ -31,7 +31,7 @@ const FILE_NAME: &str = "results.bin";
 /// The format: bumped whenever the layout or a cached type changes (`the_encoding_is_pinned`
 /// fails until it is). postcard's encoding names no fields, so a file of another format could
 /// otherwise decode into other values; with another magic it is a miss for every file.
-const MAGIC: &[u8] = b"loopguard-cache-12\n";
+const MAGIC: &[u8] = b"loopguard-cache-13\n";
 
 pub type Digest256 = [u8; 32];
 
@@ -629,8 +629,10 @@ mod tests {
                     },
                     range: TextRange::new(TextSize::from(5), TextSize::from(9)),
                     statement_start: Some(TextSize::from(4)),
+                    reads_property: true,
                 }],
                 acquires_limiter: true,
+                is_property: true,
             }],
             classes: vec![ClassSummary {
                 name: "Client".to_string(),
@@ -652,6 +654,7 @@ mod tests {
                     target: Target::Path("pkg.cache.reload".to_string()),
                     range: TextRange::new(TextSize::from(10), TextSize::from(30)),
                     statement_start: None,
+                    reads_property: false,
                 },
             }],
         }
@@ -848,7 +851,7 @@ mod tests {
             .map(|byte| format!("{byte:02x}"))
             .collect();
         assert_eq!(
-            digest, "672e243250f6de1a4595983ed977451d177aa78c07ec5e75bab38f0cbdfe4c21",
+            digest, "f477bca73589411f7c9eac1bddc2a44c72b2dfbacabb19dca1fea83cb2d5fab9",
             "the cache's encoding changed: bump the format in MAGIC, then update this digest"
         );
     }

@@ -566,6 +566,10 @@ impl Index {
                         .filter_map(|(call, project_call)| {
                             let target = &project_call.target;
                             let callee = self.resolve_with(file, target, &mut missing, methods)?;
+                            // Reading a method or a plain attribute runs nothing.
+                            if project_call.reads_property && !self.function(callee).is_property {
+                                return None;
+                            }
                             Some((callee, call as u32))
                         })
                         .collect();
@@ -1011,9 +1015,11 @@ mod tests {
                     target: Target::Local(callee.to_string()),
                     range: TextRange::default(),
                     statement_start: None,
+                    reads_property: false,
                 })
                 .collect(),
             acquires_limiter: false,
+            is_property: false,
         }
     }
 
@@ -1081,6 +1087,7 @@ mod tests {
                 target: Target::Path(target.to_string()),
                 range: TextRange::default(),
                 statement_start: None,
+                reads_property: false,
             });
         }
         let mut index = Index::default();

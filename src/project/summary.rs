@@ -107,6 +107,8 @@ pub struct FunctionSummary {
     /// An `async with` over a limiter (a semaphore) covers its body: a gathered call of it is
     /// bounded.
     pub acquires_limiter: bool,
+    /// Python: a `@property` getter, which runs wherever the attribute is read.
+    pub is_property: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -132,6 +134,9 @@ pub struct ProjectCall {
     pub range: TextRange,
     /// Start of the statement holding the call, for suppressions on its first line.
     pub statement_start: Option<TextSize>,
+    /// Python: an attribute read (`settings.data`), which runs code only when the attribute is
+    /// a property: followed only to a property getter, never to a method or a plain attribute.
+    pub reads_property: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]

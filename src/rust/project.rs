@@ -97,6 +97,7 @@ impl SummaryBuilder {
             blocking: Vec::new(),
             calls: Vec::new(),
             acquires_limiter: false,
+            is_property: false,
         });
         self.frames
             .push(Frame::Function(self.summary.functions.len() - 1));
@@ -117,6 +118,7 @@ impl SummaryBuilder {
             blocking: Vec::new(),
             calls: Vec::new(),
             acquires_limiter: false,
+            is_property: false,
         });
         self.frames
             .push(Frame::AsyncBlock(self.summary.functions.len() - 1));
@@ -197,6 +199,7 @@ pub fn call(checker: &mut Checker, site: &CallSite) {
             target: Target::Path(target),
             range,
             statement_start,
+            reads_property: false,
         });
     }
 }

@@ -16,6 +16,7 @@ mod handlers;
 mod iteration;
 mod limiters;
 mod once;
+mod properties;
 mod provenance;
 mod randomness;
 mod resources;
@@ -36,6 +37,7 @@ pub use iteration::{
 };
 pub use limiters::{body_acquires_limiter, coroutine_is_bounded, is_limiter};
 pub use once::is_memoised;
+pub use properties::{accessor, is_classmethod, Accessor};
 pub use provenance::{provenance, Provenance};
 pub use randomness::involves_randomness;
 pub use resources::{class_releases_attribute, released_at_exit, resource_fate, Fate};
