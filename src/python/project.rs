@@ -4,7 +4,7 @@
 use std::sync::LazyLock;
 
 use ruff_python_ast::{self as ast, Expr, Stmt};
-use ruff_text_size::{Ranged, TextSize};
+use ruff_text_size::{Ranged, TextRange, TextSize};
 use rustc_hash::{FxHashMap, FxHashSet};
 
 use super::blocking::Blocking;
@@ -12,7 +12,8 @@ use super::checker::{CallSite, Checker};
 use super::facts::{self, Bounds};
 use super::semantic::{Resolved, SemanticModel};
 use crate::project::summary::{
-    BlockingCall, Callback, ClassSummary, FileSummary, FunctionSummary, ProjectCall, Target,
+    Argument, BlockingCall, Callback, ClassSummary, FileSummary, FunctionSummary, Guard,
+    ProjectCall, Target,
 };
 use crate::registry::Rule;
 use crate::rules::LIMITERS;
@@ -248,6 +249,7 @@ pub fn call(checker: &mut Checker, site: &CallSite) {
                 rule: blocking.rule(),
                 name,
                 offset: call.start(),
+                guard: stream_guard(checker, call.range()),
             };
             let builder = checker.summary_builder().expect("checked above");
             builder.blocking.push((function, blocking));
@@ -265,6 +267,11 @@ pub fn call(checker: &mut Checker, site: &CallSite) {
         return;
     };
     let statement_start = checker.semantic.current_statement().map(Ranged::start);
+    let guard = match in_async_body {
+        true => None,
+        false => stream_guard(checker, call.range()),
+    };
+    let streams = streams(checker, call);
     let builder = checker.summary_builder().expect("checked above");
     let (target, definition) = match target {
         PendingTarget::Known(target) => (target, None),
@@ -280,8 +287,49 @@ pub fn call(checker: &mut Checker, site: &CallSite) {
             range: call.range(),
             statement_start,
             reads_property: false,
+            guard,
+            streams,
         },
     ));
+}
+
+/// The parameter of the sync function being visited that the call at `range` is made for only
+/// when its argument is no stream.
+fn stream_guard(checker: &mut Checker, range: TextRange) -> Option<Box<Guard>> {
+    let function = checker.semantic.current_function()?;
+    let (parameter, position) =
+        facts::parameter_excluding_streams(&checker.semantic, function, range)?;
+    // A caller's first argument is a method's second parameter.
+    let bound =
+        checker.summary_builder()?.current_class().is_some() && !facts::is_staticmethod(function);
+    let position = match (position, bound) {
+        (Some(0), true) => return None,
+        (Some(position), true) => Some(position - 1),
+        (position, _) => position,
+    };
+    Some(Box::new(Guard {
+        parameter: parameter.to_string(),
+        position: position.map(|position| position as u32),
+    }))
+}
+
+/// The arguments of `call` that the file shows to be streams. Positions after a `*args` are
+/// not known.
+fn streams(checker: &Checker, call: &ast::ExprCall) -> Vec<Argument> {
+    let arguments = &call.arguments;
+    let positional = arguments
+        .args
+        .iter()
+        .take_while(|argument| !argument.is_starred_expr())
+        .enumerate()
+        .filter(|(_, argument)| facts::is_stream(&checker.semantic, argument))
+        .map(|(position, _)| Argument::Position(position as u32));
+    let keywords = arguments.keywords.iter().filter_map(|keyword| {
+        let name = keyword.arg.as_ref()?;
+        facts::is_stream(&checker.semantic, &keyword.value)
+            .then(|| Argument::Keyword(name.to_string()))
+    });
+    positional.chain(keywords).collect()
 }
 
 /// What a memoised helper does, directly or through other helpers, happens once: none of it
@@ -337,6 +385,8 @@ pub fn attribute(checker: &mut Checker, expr: &Expr) {
             range: attribute.range(),
             statement_start,
             reads_property: true,
+            guard: None,
+            streams: Vec::new(),
         },
     ));
 }
@@ -477,6 +527,8 @@ fn callback(checker: &mut Checker, site: &CallSite, function: usize, in_async_bo
             range: site.call.range(),
             statement_start,
             reads_property: false,
+            guard: None,
+            streams: Vec::new(),
         },
     });
 }

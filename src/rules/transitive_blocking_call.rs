@@ -43,7 +43,7 @@ pub(crate) fn report(
         .iter()
         .filter(|(callee, _)| !index.is_async(*callee))
         .filter_map(|&(callee, call)| {
-            solution.step(callee)?;
+            solution.step_from(caller, call, callee)?;
             let site = index.call(caller, call);
             let entry = match site.reads_property {
                 true => Entry::PropertyRead(site),

@@ -193,6 +193,7 @@ pub fn call(checker: &mut Checker, site: &CallSite) {
             rule,
             name,
             offset: range.start(),
+            guard: None,
         });
     } else if let Some(target) = target {
         summary.calls.push(ProjectCall {
@@ -200,6 +201,8 @@ pub fn call(checker: &mut Checker, site: &CallSite) {
             range,
             statement_start,
             reads_property: false,
+            guard: None,
+            streams: Vec::new(),
         });
     }
 }

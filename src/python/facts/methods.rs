@@ -1,4 +1,4 @@
-//! Properties: code that runs where an attribute is read or written, not where it is called.
+//! What a method's decorators make of it: a property's accessor, a class or static method.
 
 use ruff_python_ast::{self as ast, Expr};
 
@@ -46,5 +46,12 @@ pub fn accessor(semantic: &SemanticModel, function: &ast::StmtFunctionDef) -> Op
 pub fn is_classmethod(function: &ast::StmtFunctionDef) -> bool {
     function.decorator_list.iter().any(|decorator| {
         matches!(&decorator.expression, Expr::Name(name) if name.id.as_str() == "classmethod")
+    })
+}
+
+/// A `@staticmethod`: it has no `self` parameter.
+pub fn is_staticmethod(function: &ast::StmtFunctionDef) -> bool {
+    function.decorator_list.iter().any(|decorator| {
+        matches!(&decorator.expression, Expr::Name(name) if name.id.as_str() == "staticmethod")
     })
 }
