@@ -31,7 +31,7 @@ const FILE_NAME: &str = "results.bin";
 /// The format: bumped whenever the layout or a cached type changes (`the_encoding_is_pinned`
 /// fails until it is). postcard's encoding names no fields, so a file of another format could
 /// otherwise decode into other values; with another magic it is a miss for every file.
-const MAGIC: &[u8] = b"loopguard-cache-12\n";
+const MAGIC: &[u8] = b"loopguard-cache-14\n";
 
 pub type Digest256 = [u8; 32];
 
@@ -540,7 +540,8 @@ mod tests {
     use crate::config::{CliOverrides, ConfigFile};
     use crate::diagnostic::{Diagnostic, Edit, Fix, NoteFile, RootCause};
     use crate::project::summary::{
-        BlockingCall, Callback, ClassSummary, FunctionSummary, Imports, ProjectCall, Target,
+        Argument, BlockingCall, Callback, ClassSummary, FunctionSummary, Guard, Imports,
+        ProjectCall, Target,
     };
     use crate::project::FileOutcome;
     use crate::source::{Location, SourceText};
@@ -621,6 +622,10 @@ mod tests {
                     rule: Rule::BlockingFileIo,
                     name: "builtins.open".to_string(),
                     offset: TextSize::from(3),
+                    guard: Some(Box::new(Guard {
+                        parameter: "src".to_string(),
+                        position: Some(0),
+                    })),
                 }],
                 calls: vec![ProjectCall {
                     target: Target::Inherited {
@@ -629,8 +634,12 @@ mod tests {
                     },
                     range: TextRange::new(TextSize::from(5), TextSize::from(9)),
                     statement_start: Some(TextSize::from(4)),
+                    reads_property: true,
+                    guard: None,
+                    streams: vec![Argument::Position(1), Argument::Keyword("src".to_string())],
                 }],
                 acquires_limiter: true,
+                is_property: true,
             }],
             classes: vec![ClassSummary {
                 name: "Client".to_string(),
@@ -652,6 +661,9 @@ mod tests {
                     target: Target::Path("pkg.cache.reload".to_string()),
                     range: TextRange::new(TextSize::from(10), TextSize::from(30)),
                     statement_start: None,
+                    reads_property: false,
+                    guard: None,
+                    streams: Vec::new(),
                 },
             }],
         }
@@ -848,7 +860,7 @@ mod tests {
             .map(|byte| format!("{byte:02x}"))
             .collect();
         assert_eq!(
-            digest, "672e243250f6de1a4595983ed977451d177aa78c07ec5e75bab38f0cbdfe4c21",
+            digest, "a55f02bc76d45d5968d7e514ec22249dfee46f883cd07909343869bfe33eca33",
             "the cache's encoding changed: bump the format in MAGIC, then update this digest"
         );
     }

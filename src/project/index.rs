@@ -11,7 +11,9 @@ use rayon::prelude::*;
 use rustc_hash::{FxHashMap, FxHashSet, FxHasher};
 
 use super::modules::{module_prefixes, ModulePath};
-use super::summary::{BlockingCall, Callback, FileSummary, FunctionSummary, ProjectCall, Target};
+use super::summary::{
+    BlockingCall, Callback, FileSummary, FunctionSummary, Guard, ProjectCall, Target,
+};
 
 /// One file as the index sees it.
 pub struct IndexedFile {
@@ -307,6 +309,9 @@ pub enum Step {
 /// For every sync function async code reaches, whether and how it blocks.
 pub struct Solution {
     steps: Vec<Option<Step>>,
+    /// Calls (caller, call) that pass a stream where their callee blocks only for other
+    /// arguments.
+    skipped: FxHashSet<(FunctionId, u32)>,
 }
 
 impl Index {
@@ -566,6 +571,10 @@ impl Index {
                         .filter_map(|(call, project_call)| {
                             let target = &project_call.target;
                             let callee = self.resolve_with(file, target, &mut missing, methods)?;
+                            // Reading a method or a plain attribute runs nothing.
+                            if project_call.reads_property && !self.function(callee).is_property {
+                                return None;
+                            }
                             Some((callee, call as u32))
                         })
                         .collect();
@@ -724,11 +733,23 @@ impl Index {
     }
 
     /// For every sync function async code reaches, the shortest chain to a direct blocking
-    /// call: a breadth-first search from the functions that block directly, backwards along
-    /// the calls between sync functions. Each function is reached once, so cycles and
-    /// recursion end; of several equally short chains the one through the callee with the
-    /// smallest name wins.
+    /// call. A call passing a stream (`File(io.BytesIO(data))`) to a function that blocks only
+    /// when that argument is no stream is no link.
     pub fn solve(&self) -> Solution {
+        let steps = self.shortest_chains(&FxHashSet::default());
+        let skipped = self.calls_passing_streams(&steps);
+        let steps = match skipped.is_empty() {
+            true => steps,
+            false => self.shortest_chains(&skipped),
+        };
+        Solution { steps, skipped }
+    }
+
+    /// A breadth-first search from the functions that block directly, backwards along the
+    /// calls between sync functions, except the `skipped` ones (caller, call). Each function is
+    /// reached once, so cycles and recursion end; of several equally short chains the one
+    /// through the callee with the smallest name wins.
+    fn shortest_chains(&self, skipped: &FxHashSet<(FunctionId, u32)>) -> Vec<Option<Step>> {
         let count = self.functions.len();
         let mut callers: Vec<Vec<(FunctionId, u32)>> = vec![Vec::new(); count];
         let reached = || {
@@ -740,7 +761,7 @@ impl Index {
                 continue;
             }
             for &(callee, call) in self.calls_of(caller) {
-                if !self.is_async(callee) {
+                if !self.is_async(callee) && !skipped.contains(&(caller, call)) {
                     callers[callee.0 as usize].push((caller, call));
                 }
             }
@@ -768,7 +789,44 @@ impl Index {
             }
             frontier = next;
         }
-        Solution { steps }
+        steps
+    }
+
+    /// The calls (caller, call) that pass a stream for the parameter their callee blocks only
+    /// without: each of the callee's calls that may block (as `steps` has it) is made only when
+    /// that parameter's argument is no stream.
+    fn calls_passing_streams(&self, steps: &[Option<Step>]) -> FxHashSet<(FunctionId, u32)> {
+        let mut skipped = FxHashSet::default();
+        for caller in self
+            .function_ids()
+            .filter(|id| self.reachable[id.0 as usize])
+        {
+            for &(callee, call) in self.calls_of(caller) {
+                let streams = &self.call(caller, call).streams;
+                if streams.is_empty() || steps[callee.0 as usize].is_none() {
+                    continue;
+                }
+                let guard = self.common_guard(callee, steps);
+                if guard.is_some_and(|guard| streams.iter().any(|stream| guard.is_passed(stream))) {
+                    skipped.insert((caller, call));
+                }
+            }
+        }
+        skipped
+    }
+
+    /// The parameter that every call of `id` that may block is guarded by, if one is.
+    fn common_guard(&self, id: FunctionId, steps: &[Option<Step>]) -> Option<&Guard> {
+        let function = self.function(id);
+        let blocking = function.blocking.iter().map(|call| call.guard.as_deref());
+        let calls = self
+            .calls_of(id)
+            .iter()
+            .filter(|(callee, _)| !self.is_async(*callee) && steps[callee.0 as usize].is_some())
+            .map(|&(_, call)| function.calls[call as usize].guard.as_deref());
+        let mut guards = blocking.chain(calls);
+        let first = guards.next()??;
+        guards.all(|guard| guard == Some(first)).then_some(first)
     }
 
     fn sort_by_name(&self, ids: &mut [FunctionId]) {
@@ -961,6 +1019,14 @@ impl Solution {
     pub fn step(&self, id: FunctionId) -> Option<Step> {
         self.steps[id.0 as usize]
     }
+
+    /// How `callee` blocks when `caller` makes its call `call` of it.
+    pub fn step_from(&self, caller: FunctionId, call: u32, callee: FunctionId) -> Option<Step> {
+        match self.skipped.contains(&(caller, call)) {
+            true => None,
+            false => self.step(callee),
+        }
+    }
 }
 
 /// Records a definition of a name: a second one makes it ambiguous.
@@ -1002,6 +1068,7 @@ mod tests {
                     rule: Rule::BlockingSleep,
                     name: "time.sleep".to_string(),
                     offset: TextSize::default(),
+                    guard: None,
                 })
                 .into_iter()
                 .collect(),
@@ -1011,9 +1078,13 @@ mod tests {
                     target: Target::Local(callee.to_string()),
                     range: TextRange::default(),
                     statement_start: None,
+                    reads_property: false,
+                    guard: None,
+                    streams: Vec::new(),
                 })
                 .collect(),
             acquires_limiter: false,
+            is_property: false,
         }
     }
 
@@ -1081,6 +1152,9 @@ mod tests {
                 target: Target::Path(target.to_string()),
                 range: TextRange::default(),
                 statement_start: None,
+                reads_property: false,
+                guard: None,
+                streams: Vec::new(),
             });
         }
         let mut index = Index::default();

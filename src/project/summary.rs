@@ -107,6 +107,8 @@ pub struct FunctionSummary {
     /// An `async with` over a limiter (a semaphore) covers its body: a gathered call of it is
     /// bounded.
     pub acquires_limiter: bool,
+    /// Python: a `@property` getter, which runs wherever the attribute is read.
+    pub is_property: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -124,6 +126,8 @@ pub struct BlockingCall {
     /// Where the call starts. Offsets become lines only for the few calls a finding's notes
     /// show ([`crate::project::Locations`]), not for every call of every file.
     pub offset: TextSize,
+    /// Python: the call is made only when this parameter's argument is no stream.
+    pub guard: Option<Box<Guard>>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -132,6 +136,41 @@ pub struct ProjectCall {
     pub range: TextRange,
     /// Start of the statement holding the call, for suppressions on its first line.
     pub statement_start: Option<TextSize>,
+    /// Python: an attribute read (`settings.data`), which runs code only when the attribute is
+    /// a property: followed only to a property getter, never to a method or a plain attribute.
+    pub reads_property: bool,
+    /// Python: the call is made only when this parameter's argument is no stream.
+    pub guard: Option<Box<Guard>>,
+    /// Python: the arguments the caller shows to be streams (`io.BytesIO(data)`, `open(p)`).
+    pub streams: Vec<Argument>,
+}
+
+/// A parameter of a function that a call in it is made for only when its argument is no stream
+/// (`if isinstance(src, (str, os.PathLike)): open(src)`): a caller passing a stream never
+/// reaches the call.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Guard {
+    pub parameter: String,
+    /// Among the positional parameters, not counting a method's `self` or `cls`; `None` for a
+    /// keyword-only one.
+    pub position: Option<u32>,
+}
+
+/// An argument of a call: by position, or by keyword.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Argument {
+    Position(u32),
+    Keyword(String),
+}
+
+impl Guard {
+    /// Whether `argument` is the one passed for the guarded parameter.
+    pub fn is_passed(&self, argument: &Argument) -> bool {
+        match argument {
+            Argument::Position(position) => self.position == Some(*position),
+            Argument::Keyword(name) => *name == self.parameter,
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]

@@ -196,7 +196,7 @@ impl<'a> Visitor<'a> for Checker<'a> {
                 }
                 self.semantic.push_function(function);
                 if let Some(summary) = &mut self.summary {
-                    summary.enter_function(function);
+                    summary.enter_function(function, facts::accessor(&self.semantic, function));
                 }
                 self.visit_body(&function.body);
                 if let Some(summary) = &mut self.summary {
@@ -247,6 +247,12 @@ impl<'a> Visitor<'a> for Checker<'a> {
         match expr {
             Expr::Call(call) => {
                 analyze::call(self, call);
+                walk_expr(self, expr);
+            }
+            Expr::Attribute(_) => {
+                if self.summary.is_some() {
+                    project::attribute(self, expr);
+                }
                 walk_expr(self, expr);
             }
             Expr::Lambda(lambda) => {

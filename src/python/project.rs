@@ -4,7 +4,7 @@
 use std::sync::LazyLock;
 
 use ruff_python_ast::{self as ast, Expr, Stmt};
-use ruff_text_size::{Ranged, TextSize};
+use ruff_text_size::{Ranged, TextRange, TextSize};
 use rustc_hash::{FxHashMap, FxHashSet};
 
 use super::blocking::Blocking;
@@ -12,7 +12,8 @@ use super::checker::{CallSite, Checker};
 use super::facts::{self, Bounds};
 use super::semantic::{Resolved, SemanticModel};
 use crate::project::summary::{
-    BlockingCall, Callback, ClassSummary, FileSummary, FunctionSummary, ProjectCall, Target,
+    Argument, BlockingCall, Callback, ClassSummary, FileSummary, FunctionSummary, Guard,
+    ProjectCall, Target,
 };
 use crate::registry::Rule;
 use crate::rules::LIMITERS;
@@ -91,8 +92,18 @@ impl SummaryBuilder {
         }
     }
 
-    pub fn enter_function(&mut self, function: &ast::StmtFunctionDef) {
-        let name = self.qualified(function.name.as_str());
+    pub fn enter_function(
+        &mut self,
+        function: &ast::StmtFunctionDef,
+        accessor: Option<facts::Accessor>,
+    ) {
+        let mut name = self.qualified(function.name.as_str());
+        // The getter alone is the attribute's function: `Class.x` must resolve to it.
+        match accessor {
+            Some(facts::Accessor::Setter) => name.push_str(".<setter>"),
+            Some(facts::Accessor::Deleter) => name.push_str(".<deleter>"),
+            Some(facts::Accessor::Getter) | None => {}
+        }
         let frame = Frame::Function(self.summary.functions.len());
         self.definitions.insert(function.start(), frame);
         self.summary.def_offsets.push(function.name.start());
@@ -102,6 +113,7 @@ impl SummaryBuilder {
             blocking: Vec::new(),
             calls: Vec::new(),
             acquires_limiter: false,
+            is_property: accessor == Some(facts::Accessor::Getter),
         });
         self.frames.push(frame);
     }
@@ -220,12 +232,7 @@ pub fn call(checker: &mut Checker, site: &CallSite) {
     };
     if in_async_body {
         acquire_call(checker, site.call);
-    } else if checker
-        .semantic
-        .current_function()
-        .is_some_and(|function| facts::is_memoised(&checker.semantic, function))
-    {
-        // What a memoised helper does, directly or through other helpers, happens once.
+    } else if runs_once(checker) {
         return;
     }
     let call = site.call;
@@ -242,6 +249,7 @@ pub fn call(checker: &mut Checker, site: &CallSite) {
                 rule: blocking.rule(),
                 name,
                 offset: call.start(),
+                guard: stream_guard(checker, call.range()),
             };
             let builder = checker.summary_builder().expect("checked above");
             builder.blocking.push((function, blocking));
@@ -259,6 +267,11 @@ pub fn call(checker: &mut Checker, site: &CallSite) {
         return;
     };
     let statement_start = checker.semantic.current_statement().map(Ranged::start);
+    let guard = match in_async_body {
+        true => None,
+        false => stream_guard(checker, call.range()),
+    };
+    let streams = streams(checker, call);
     let builder = checker.summary_builder().expect("checked above");
     let (target, definition) = match target {
         PendingTarget::Known(target) => (target, None),
@@ -273,8 +286,140 @@ pub fn call(checker: &mut Checker, site: &CallSite) {
             target,
             range: call.range(),
             statement_start,
+            reads_property: false,
+            guard,
+            streams,
         },
     ));
+}
+
+/// The parameter of the sync function being visited that the call at `range` is made for only
+/// when its argument is no stream.
+fn stream_guard(checker: &mut Checker, range: TextRange) -> Option<Box<Guard>> {
+    let function = checker.semantic.current_function()?;
+    let (parameter, position) =
+        facts::parameter_excluding_streams(&checker.semantic, function, range)?;
+    // A caller's first argument is a method's second parameter.
+    let bound =
+        checker.summary_builder()?.current_class().is_some() && !facts::is_staticmethod(function);
+    let position = match (position, bound) {
+        (Some(0), true) => return None,
+        (Some(position), true) => Some(position - 1),
+        (position, _) => position,
+    };
+    Some(Box::new(Guard {
+        parameter: parameter.to_string(),
+        position: position.map(|position| position as u32),
+    }))
+}
+
+/// The arguments of `call` that the file shows to be streams. Positions after a `*args` are
+/// not known.
+fn streams(checker: &Checker, call: &ast::ExprCall) -> Vec<Argument> {
+    let arguments = &call.arguments;
+    let positional = arguments
+        .args
+        .iter()
+        .take_while(|argument| !argument.is_starred_expr())
+        .enumerate()
+        .filter(|(_, argument)| facts::is_stream(&checker.semantic, argument))
+        .map(|(position, _)| Argument::Position(position as u32));
+    let keywords = arguments.keywords.iter().filter_map(|keyword| {
+        let name = keyword.arg.as_ref()?;
+        facts::is_stream(&checker.semantic, &keyword.value)
+            .then(|| Argument::Keyword(name.to_string()))
+    });
+    positional.chain(keywords).collect()
+}
+
+/// What a memoised helper does, directly or through other helpers, happens once: none of it
+/// is recorded.
+fn runs_once(checker: &Checker) -> bool {
+    checker
+        .semantic
+        .current_function()
+        .is_some_and(|function| facts::is_memoised(&checker.semantic, function))
+}
+
+/// Records an attribute read in a function's body that runs a getter if the attribute is a
+/// property: `obj.x` on a receiver whose type the file states, `self.x` in a method. The
+/// project phase follows it only to a property getter.
+pub fn attribute(checker: &mut Checker, expr: &Expr) {
+    let Expr::Attribute(attribute) = expr else {
+        return;
+    };
+    if !attribute.ctx.is_load() || !checker.semantic.in_function_body() {
+        return;
+    }
+    // `obj.m()` is a call of what the read gives, recorded as a call.
+    if matches!(checker.semantic.parent_expression(),
+        Some(Expr::Call(call)) if call.func.range() == attribute.range())
+    {
+        return;
+    }
+    if !checker.semantic.in_async_context() && runs_once(checker) {
+        return;
+    }
+    let Some(function) = checker
+        .summary_builder()
+        .and_then(|builder| builder.current_function())
+    else {
+        return;
+    };
+    let target = match checker.semantic.resolve(&attribute.value) {
+        Some(Resolved::Instance(type_name)) => {
+            project_path(&format!("{type_name}.{}", attribute.attr))
+        }
+        Some(Resolved::SelfInstance) => self_property(checker, expr, attribute),
+        _ => None,
+    };
+    let Some(target) = target else {
+        return;
+    };
+    let statement_start = checker.semantic.current_statement().map(Ranged::start);
+    let builder = checker.summary_builder().expect("checked above");
+    builder.calls.push((
+        function,
+        ProjectCall {
+            target,
+            range: attribute.range(),
+            statement_start,
+            reads_property: true,
+            guard: None,
+            streams: Vec::new(),
+        },
+    ));
+}
+
+/// `self.x` in a method: a property of the class, or an attribute the class neither defines
+/// nor assigns, which a base class may define as a property.
+fn self_property(
+    checker: &mut Checker,
+    expr: &Expr,
+    attribute: &ast::ExprAttribute,
+) -> Option<Target> {
+    let Expr::Name(receiver) = attribute.value.as_ref() else {
+        return None;
+    };
+    // On the class (`cls.x`), a property is the property object: no getter runs.
+    let binding = checker
+        .semantic
+        .binding(checker.semantic.resolve_name(receiver)?);
+    let method = checker.semantic.scope(binding.scope).function?;
+    if facts::is_classmethod(method) {
+        return None;
+    }
+    let resolved = checker.semantic.resolve(expr);
+    let class = checker.summary_builder()?.current_class()?.to_string();
+    let method = attribute.attr.to_string();
+    match resolved {
+        // By name, not by definition: the name's last definition may be the setter.
+        Some(Resolved::LocalFunction(function)) => facts::accessor(&checker.semantic, function)
+            .is_some()
+            .then(|| Target::Local(format!("{class}.{method}"))),
+        Some(_) => None,
+        None => Some(Target::Inherited { class, method }),
+    }
 }
 
 /// What calling `callee` may run in the project, from how it resolved: its qualified `target`,
@@ -381,6 +526,9 @@ fn callback(checker: &mut Checker, site: &CallSite, function: usize, in_async_bo
             target,
             range: site.call.range(),
             statement_start,
+            reads_property: false,
+            guard: None,
+            streams: Vec::new(),
         },
     });
 }

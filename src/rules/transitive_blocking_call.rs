@@ -43,8 +43,12 @@ pub(crate) fn report(
         .iter()
         .filter(|(callee, _)| !index.is_async(*callee))
         .filter_map(|&(callee, call)| {
-            solution.step(callee)?;
-            let entry = Entry::Call(index.call(caller, call));
+            solution.step_from(caller, call, callee)?;
+            let site = index.call(caller, call);
+            let entry = match site.reads_property {
+                true => Entry::PropertyRead(site),
+                false => Entry::Call(site),
+            };
             Some(diagnostic(
                 index, solution, caller, callee, entry, locations,
             ))
@@ -76,6 +80,8 @@ pub(crate) fn report_callback(
 enum Entry<'i> {
     /// A call in a coroutine.
     Call(&'i ProjectCall),
+    /// A read of a property in a coroutine, which runs its getter.
+    PropertyRead(&'i ProjectCall),
     /// A registration of the helper as a callback, with the registering API.
     Callback { site: &'i ProjectCall, api: &'i str },
 }
@@ -90,7 +96,7 @@ fn diagnostic(
 ) -> Diagnostic {
     let chain = chain(index, solution, callee, locations);
     let site = match entry {
-        Entry::Call(site) | Entry::Callback { site, .. } => site,
+        Entry::Call(site) | Entry::PropertyRead(site) | Entry::Callback { site, .. } => site,
     };
     let helper = short_name(index, callee);
     let (last, _) = chain.last().expect("a chain ends in a blocking call");
@@ -105,6 +111,8 @@ fn diagnostic(
     let rust = index.is_rust(caller);
     let message = if let Entry::Callback { api, .. } = entry {
         format!("`{helper}` runs on the event loop as a callback registered with `{api}`, and it blocks: it calls `{name}` ({}){through}, stalling the loop for every task on it", rule.code())
+    } else if let Entry::PropertyRead(_) = entry {
+        format!("reading property `{helper}` runs a getter that blocks: it calls `{name}` ({}){through}, stalling the event loop for every task on it", rule.code())
     } else if rust {
         format!("`{helper}` is a sync function that blocks: it calls `{name}` ({}){through}, stalling the runtime's worker thread for every task on it", rule.code())
     } else {
@@ -114,6 +122,7 @@ fn diagnostic(
     let plain_function = !helper.contains(['.', ':']);
     let help = match (rust, plain_function) {
         _ if matches!(entry, Entry::Callback { .. }) => format!("have the callback hand the blocking work to a thread (`loop.run_in_executor(None, ...)`), or make `{helper}` and the calls below it non-blocking"),
+        _ if matches!(entry, Entry::PropertyRead(_)) => format!("read it in a thread (`await asyncio.to_thread(getattr, obj, \"{attribute}\")`), or turn `{helper}` into an async method and make the calls below it async", attribute = helper.rsplit('.').next().unwrap_or(&helper)),
         (true, true) => format!("run it with `tokio::task::spawn_blocking(move || {helper}(..)).await`, or make `{helper}` and the calls below it async"),
         (true, false) => format!("run the call in `tokio::task::spawn_blocking(move || ..).await`, or make `{helper}` and the calls below it async"),
         (false, true) => format!("run it with `await asyncio.to_thread({helper}, ...)`, or make `{helper}` and the calls below it async"),
@@ -121,7 +130,7 @@ fn diagnostic(
     };
     let mut names = vec![short_name(index, caller), helper];
     names.extend(chain.iter().map(|(link, _)| match link {
-        Link::Calls(function) => short_name(index, *function),
+        Link::Calls(function) | Link::Reads(function) => short_name(index, *function),
         Link::Blocks { name, .. } => name.clone(),
     }));
     let mut diagnostic = Diagnostic::new(Rule::TransitiveBlockingCall, message, site.range)
@@ -137,6 +146,11 @@ fn diagnostic(
     let mut from = callee;
     for (link, file) in chain {
         let hop = match &link {
+            Link::Reads(function) => format!(
+                "`{}` reads property `{}`",
+                short_name(index, from),
+                short_name(index, *function)
+            ),
             Link::Calls(function) => format!(
                 "`{}` calls `{}`",
                 short_name(index, from),
@@ -149,7 +163,7 @@ fn diagnostic(
             ),
         };
         diagnostic = diagnostic.with_note_at(hop, file);
-        if let Link::Calls(function) = link {
+        if let Link::Calls(function) | Link::Reads(function) = link {
             from = function;
         }
     }
@@ -158,7 +172,12 @@ fn diagnostic(
 
 enum Link {
     Calls(FunctionId),
-    Blocks { rule: Rule, name: String },
+    /// A read of a property, which runs its getter.
+    Reads(FunctionId),
+    Blocks {
+        rule: Rule,
+        name: String,
+    },
 }
 
 /// The hops from `start` to its blocking call, each with where its call is written.
@@ -173,9 +192,13 @@ fn chain(
     while let Some(step) = solution.step(current) {
         match step {
             Step::Calls { callee, call } => {
-                let file =
-                    locations.note_file(index, current, index.call(current, call).range.start());
-                links.push((Link::Calls(callee), file));
+                let site = index.call(current, call);
+                let file = locations.note_file(index, current, site.range.start());
+                let link = match site.reads_property {
+                    true => Link::Reads(callee),
+                    false => Link::Calls(callee),
+                };
+                links.push((link, file));
                 current = callee;
             }
             Step::Blocks { call } => {

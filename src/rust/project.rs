@@ -97,6 +97,7 @@ impl SummaryBuilder {
             blocking: Vec::new(),
             calls: Vec::new(),
             acquires_limiter: false,
+            is_property: false,
         });
         self.frames
             .push(Frame::Function(self.summary.functions.len() - 1));
@@ -117,6 +118,7 @@ impl SummaryBuilder {
             blocking: Vec::new(),
             calls: Vec::new(),
             acquires_limiter: false,
+            is_property: false,
         });
         self.frames
             .push(Frame::AsyncBlock(self.summary.functions.len() - 1));
@@ -191,12 +193,16 @@ pub fn call(checker: &mut Checker, site: &CallSite) {
             rule,
             name,
             offset: range.start(),
+            guard: None,
         });
     } else if let Some(target) = target {
         summary.calls.push(ProjectCall {
             target: Target::Path(target),
             range,
             statement_start,
+            reads_property: false,
+            guard: None,
+            streams: Vec::new(),
         });
     }
 }

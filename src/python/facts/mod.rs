@@ -15,10 +15,12 @@ mod fan_out;
 mod handlers;
 mod iteration;
 mod limiters;
+mod methods;
 mod once;
 mod provenance;
 mod randomness;
 mod resources;
+mod streams;
 
 use ruff_python_ast::visitor::{walk_expr, walk_stmt, Visitor};
 use ruff_python_ast::{self as ast, Expr, Stmt};
@@ -35,10 +37,12 @@ pub use iteration::{
     comprehension_is_literal, in_per_item_loop, is_literal_iterable, loop_provenance,
 };
 pub use limiters::{body_acquires_limiter, coroutine_is_bounded, is_limiter};
+pub use methods::{accessor, is_classmethod, is_staticmethod, Accessor};
 pub use once::is_memoised;
 pub use provenance::{provenance, Provenance};
 pub use randomness::involves_randomness;
 pub use resources::{class_releases_attribute, released_at_exit, resource_fate, Fate};
+pub use streams::{is_stream, parameter_excluding_streams};
 
 /// What the user's config adds to the built-in notion of a bound.
 #[derive(Clone, Copy, Default)]

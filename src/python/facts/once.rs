@@ -4,12 +4,17 @@ use ruff_python_ast::{self as ast, Expr};
 
 use crate::python::semantic::SemanticModel;
 
-/// Decorators that memoise a function: its body runs once per distinct argument list.
-const MEMOISING_DECORATORS: &[&str] = &["functools.cache", "functools.lru_cache"];
+/// Decorators that memoise a function: its body runs once per distinct argument list (per
+/// instance, for a `cached_property`).
+const MEMOISING_DECORATORS: &[&str] = &[
+    "functools.cache",
+    "functools.lru_cache",
+    "functools.cached_property",
+];
 
-/// A function memoised with `@functools.cache` or `@lru_cache(...)`: a blocking call in it
-/// stalls the loop on the first call only (a version read from a file, a config parsed once),
-/// which no one fixes.
+/// A function memoised with `@functools.cache`, `@lru_cache(...)` or `@cached_property`: a
+/// blocking call in it stalls the loop on the first call only (a version read from a file, a
+/// config parsed once), which no one fixes.
 pub fn is_memoised(semantic: &SemanticModel, function: &ast::StmtFunctionDef) -> bool {
     function.decorator_list.iter().any(|decorator| {
         let decorator = match &decorator.expression {

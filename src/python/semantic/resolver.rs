@@ -376,6 +376,7 @@ fn is_builtin(name: &str) -> bool {
             | "setattr"
             | "hasattr"
             | "super"
+            | "property"
             | "type"
             | "object"
             | "exec"
