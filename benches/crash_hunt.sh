@@ -191,10 +191,16 @@ runs=$cache/runs
 rm -rf "$runs"
 mkdir -p "$runs"
 
-# Every rule option that turns on an opt-in variant (`grep -n opt-in rules/*.md`), and no
-# excludes: every .py and .rs file is linted.
+# Every setting that turns on an opt-in variant or context (`grep include- loopguard.schema.json`,
+# test code, single-task scripts), and no excludes: every .py and .rs file is linted.
 cat > "$work/loopguard.toml" <<'TOML'
 exclude = []
+test-code = "check"
+single-task-scripts = "check"
+
+[rules.spawn-in-loop]
+include-event-loops = true
+include-opaque-collections = true
 
 [rules.unbounded-gather]
 include-opaque-collections = true

@@ -181,3 +181,38 @@ fn the_tool_loopguard_table_of_pyproject_validates_the_same() {
         .unwrap()
         .is_some());
 }
+
+/// The crash hunt runs "every rule, every opt-in": an `include-*` option added to a rule must
+/// be turned on in its config too, or the variant it guards is never run over real code.
+#[test]
+fn the_crash_hunt_turns_on_every_opt_in_variant() {
+    let script = std::fs::read_to_string(root().join("benches/crash_hunt.sh")).unwrap();
+    let schema = json_schema();
+    let definitions = schema["definitions"].as_object().unwrap();
+    let mut opt_ins = Vec::new();
+    for (definition, body) in definitions {
+        let Some(rule) = definition.strip_prefix("rule-") else {
+            continue;
+        };
+        for option in body["properties"].as_object().into_iter().flatten() {
+            if option.0.starts_with("include-") {
+                opt_ins.push((rule.to_string(), option.0.clone()));
+            }
+        }
+    }
+    assert!(opt_ins.len() >= 5, "{opt_ins:?}");
+    for (rule, option) in opt_ins {
+        let table = format!("[rules.{rule}]\n");
+        let at = script
+            .find(&table)
+            .unwrap_or_else(|| panic!("crash_hunt.sh has no {table}"));
+        let body = script[at + table.len()..].split("\n\n").next().unwrap();
+        assert!(
+            body.contains(&format!("{option} = true")),
+            "crash_hunt.sh: {table} lacks `{option} = true`"
+        );
+    }
+    for context in ["test-code = \"check\"", "single-task-scripts = \"check\""] {
+        assert!(script.contains(context), "crash_hunt.sh lacks {context}");
+    }
+}

@@ -197,19 +197,20 @@ fn shard_of(name: &str) -> usize {
 }
 
 /// The new names one thread made, by namespace and shard.
+#[derive(Default)]
 struct Routes {
-    tables: Vec<Vec<Vec<(String, Item)>>>,
+    /// Only the namespaces of the files this thread routed: each thread routes a run of files
+    /// (a few crates at most), and a table for every namespace in every run grew with the
+    /// square of the project (16 GB for a registry of 2,400 crates).
+    tables: FxHashMap<usize, Vec<Vec<(String, Item)>>>,
 }
 
 impl Routes {
-    fn new(namespaces: usize) -> Self {
-        Routes {
-            tables: empty_tables(namespaces),
-        }
-    }
-
     fn add_file(&mut self, file: &IndexedFile, namespace: usize, first_id: usize, index: usize) {
-        let table = &mut self.tables[namespace];
+        let table = self
+            .tables
+            .entry(namespace)
+            .or_insert_with(|| (0..SHARDS).map(|_| Vec::new()).collect());
         for (offset, function) in file.summary.functions.iter().enumerate() {
             let id = FunctionId((first_id + offset) as u32);
             let mut names = file.module.members(&function.name).peekable();
@@ -236,8 +237,8 @@ impl Routes {
     fn by_table(routes: Vec<Routes>, namespaces: usize) -> Vec<Shards> {
         let mut tables: Vec<Shards> = empty_tables(namespaces);
         for routes in routes {
-            for (table, shards) in tables.iter_mut().zip(routes.tables) {
-                for (pieces, piece) in table.iter_mut().zip(shards) {
+            for (namespace, shards) in routes.tables {
+                for (pieces, piece) in tables[namespace].iter_mut().zip(shards) {
                     if !piece.is_empty() {
                         pieces.push(piece);
                     }
@@ -370,7 +371,7 @@ impl Index {
             .enumerate()
             .with_max_len(64)
             .fold(
-                || Routes::new(namespace_count),
+                Routes::default,
                 |mut routes, (position, ((file, namespace), first_id))| {
                     routes.add_file(file, *namespace, *first_id, first_file + position);
                     routes
