@@ -17,6 +17,7 @@ use super::parse::Spans;
 use super::project::{self, SummaryBuilder};
 use super::semantic::{
     first_suspension_point, suspends, ClosureRuns, LoopKind, ScopeId, ScopeKind, SemanticModel,
+    SpawnWrapper,
 };
 use crate::config::Settings;
 use crate::diagnostic::Diagnostic;
@@ -37,8 +38,12 @@ pub enum CallKind<'a> {
 pub struct CallSite<'a> {
     pub kind: CallKind<'a>,
     /// The call's full path (`std::thread::sleep`), or `<Type>::<method>` on a receiver of a
-    /// known type (`std::sync::mpsc::Receiver::recv`), if the file states it.
+    /// known type (`std::sync::mpsc::Receiver::recv`), if the file states it; for a function of
+    /// the file that only starts a task, the spawn it makes (see `wrapper`).
     pub target: Option<String>,
+    /// The function of the file the call goes through when it starts a task by way of one
+    /// (`spawn_task(f)` for `tokio::spawn(f)`).
+    pub wrapper: Option<SpawnWrapper>,
     /// Whether the call is the operand of `.await` (or a future polled by `select!`).
     pub awaited: bool,
     /// Whether the call is the receiver of a method call (`a()` in `a().b()`): not the end of
@@ -656,13 +661,17 @@ impl<'ast> Visit<'ast> for Checker<'_> {
     fn visit_expr_call(&mut self, call: &'ast syn::ExprCall) {
         let awaited = std::mem::take(&mut self.next_call_awaited);
         let in_chain = std::mem::take(&mut self.next_call_in_chain);
-        let target = match call.func.as_ref() {
-            Expr::Path(path) if path.qself.is_none() => self.semantic.resolve_path(&path.path),
-            _ => None,
+        let (target, wrapper) = match call.func.as_ref() {
+            Expr::Path(path) if path.qself.is_none() => (
+                self.semantic.call_target(&path.path),
+                self.semantic.spawn_wrapper(&path.path).cloned(),
+            ),
+            _ => (None, None),
         };
         self.visit_call_site(CallSite {
             kind: CallKind::Function(call),
             target,
+            wrapper,
             awaited,
             in_chain,
         });
@@ -689,6 +698,7 @@ impl<'ast> Visit<'ast> for Checker<'_> {
         self.visit_call_site(CallSite {
             kind: CallKind::Method(call),
             target,
+            wrapper: None,
             awaited,
             in_chain,
         });

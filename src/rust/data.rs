@@ -18,6 +18,7 @@ pub struct RustData {
     /// What a call returns: one type, or the element types of a tuple.
     pub returns: FxHashMap<String, Vec<String>>,
     pub builder_types: FxHashSet<String>,
+    pub task_spawns: FxHashSet<String>,
     pub transparent_types: FxHashSet<String>,
     // Names rather than paths, since they are met on receivers of unknown type; the data file
     // says what each list is for.
@@ -61,6 +62,7 @@ enum RawReturn {
 struct RawSemantic {
     returns: FxHashMap<String, RawReturn>,
     builder_types: FxHashSet<String>,
+    task_spawns: FxHashSet<String>,
     transparent_types: FxHashSet<String>,
     pass_through_methods: FxHashSet<String>,
     wrapping_constructors: FxHashSet<String>,
@@ -118,6 +120,7 @@ fn load(text: &str) -> Result<RustData, String> {
         rules,
         returns,
         builder_types: raw.semantic.builder_types,
+        task_spawns: raw.semantic.task_spawns,
         transparent_types: raw.semantic.transparent_types,
         pass_through_methods: raw.semantic.pass_through_methods,
         wrapping_constructors: raw.semantic.wrapping_constructors,

@@ -289,6 +289,62 @@ pub fn fan_out(expr: &Expr) -> FanOut {
     FanOut::Opaque
 }
 
+/// A function that only hands one of its parameters on to one call, besides logging:
+/// `{ tokio::spawn(f) }`, `{ info!("spawning"); Handle::current().spawn(f.in_current_span()) }`.
+pub struct Forwarding<'f> {
+    /// The call the parameter is handed to, as its first argument.
+    pub call: &'f Expr,
+    /// Which of the function's parameters it is.
+    pub parameter: usize,
+}
+
+/// Methods that wrap a future in one that runs it unchanged (a tracing span around it).
+const FUTURE_PASS_THROUGH: &[&str] = &["instrument", "in_current_span"];
+
+/// The call a sync function's body forwards a parameter to (see [`Forwarding`]). An `async fn`
+/// makes a future rather than the call, and any other statement (a permit taken, the handle
+/// kept) may change what the call means, so neither forwards.
+pub fn forwarding_call<'f>(
+    signature: &syn::Signature,
+    body: &'f syn::Block,
+) -> Option<Forwarding<'f>> {
+    if signature.asyncness.is_some() {
+        return None;
+    }
+    let logs = |mac: &syn::Macro| {
+        super::macros::name(mac).is_some_and(|name| data().display_macros.contains(&name))
+    };
+    let mut rest = body.stmts.iter().filter(|statement| match statement {
+        syn::Stmt::Macro(statement) => !logs(&statement.mac),
+        syn::Stmt::Expr(Expr::Macro(expr), _) => !logs(&expr.mac),
+        _ => true,
+    });
+    let (Some(syn::Stmt::Expr(call, _)), None) = (rest.next(), rest.next()) else {
+        return None;
+    };
+    let first = match call {
+        Expr::Call(call) => call.args.first()?,
+        Expr::MethodCall(call) => call.args.first()?,
+        _ => return None,
+    };
+    let (root, wrappers) = method_chain(first);
+    if !wrappers
+        .iter()
+        .all(|wrapper| FUTURE_PASS_THROUGH.contains(&wrapper.method.to_string().as_str()))
+    {
+        return None;
+    }
+    let Expr::Path(argument) = root else {
+        return None;
+    };
+    let argument = argument.path.get_ident()?;
+    let parameter = signature.inputs.iter().position(|input| {
+        matches!(input, syn::FnArg::Typed(typed)
+            if matches!(typed.pat.as_ref(), syn::Pat::Ident(name) if name.ident == *argument))
+    })?;
+    Some(Forwarding { call, parameter })
+}
+
 // ---- questions about the body of a loop or a function --------------------------------------
 
 /// The body of a loop, of a closure run per item, or of a function: what the questions below
