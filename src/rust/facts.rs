@@ -140,6 +140,15 @@ pub fn dropped_binding(expr: &Expr) -> Option<String> {
 
 /// `0..MAX` (a constant end), or a range whose first per-item closure ignores the item.
 fn is_count(root: &Expr, calls: &[&syn::ExprMethodCall]) -> bool {
+    let first_closure = calls
+        .iter()
+        .find(|call| data().per_item_adaptors.contains(&call.method.to_string()))
+        .and_then(|call| call.args.first());
+    is_range_of(root, first_closure)
+}
+
+/// A range with a constant end (`0..MAX`), or one whose items `closure` ignores (`|_| ..`).
+fn is_range_of(root: &Expr, closure: Option<&Expr>) -> bool {
     let mut root = root;
     while let Expr::Paren(paren) = root {
         root = &paren.expr;
@@ -155,11 +164,9 @@ fn is_count(root: &Expr, calls: &[&syn::ExprMethodCall]) -> bool {
             .is_some_and(|segment| is_constant_name(&segment.ident.to_string())),
         _ => false,
     });
-    let ignores_item = calls
-        .iter()
-        .find(|call| data().per_item_adaptors.contains(&call.method.to_string()))
-        .and_then(|call| match call.args.first() {
-            Some(Expr::Closure(closure)) => closure.inputs.first(),
+    let ignores_item = closure
+        .and_then(|closure| match closure {
+            Expr::Closure(closure) => closure.inputs.first(),
             _ => None,
         })
         .is_some_and(|input| match input {
@@ -343,6 +350,73 @@ pub fn forwarding_call<'f>(
             if matches!(typed.pat.as_ref(), syn::Pat::Ident(name) if name.ident == *argument))
     })?;
     Some(Forwarding { call, parameter })
+}
+
+/// Classifies the stream a concurrent adaptor runs over: `stream::iter(urls)` in
+/// `stream::iter(urls).for_each_concurrent(None, f)` or
+/// `stream::iter(urls).map(fetch).buffer_unordered(usize::MAX)`, judged like [`fan_out`] judges
+/// an iterator. Only a stream made from a collection (`iter(xs)`) is one: any other (a channel,
+/// `listener.incoming()`) yields items as they arrive, paced by its producer, and is opaque.
+/// `closure`: the adaptor's own per-item closure (`for_each_concurrent`'s), which makes a
+/// future per element without a `.map(..)`.
+pub fn stream_fan_out(stream: &Expr, closure: Option<&Expr>) -> FanOut {
+    let (root, calls) = method_chain(stream);
+    let Expr::Call(source) = root else {
+        return FanOut::Opaque;
+    };
+    let iterates = matches!(source.func.as_ref(), Expr::Path(function)
+        if function.path.segments.last().is_some_and(|last| last.ident == "iter"));
+    let [collection] = source.args.iter().collect::<Vec<_>>()[..] else {
+        return FanOut::Opaque;
+    };
+    if !iterates {
+        return FanOut::Opaque;
+    }
+    let (root, mut chain) = method_chain(collection);
+    chain.extend(calls);
+    if is_literal_collection(root) || is_count(root, &chain) || is_range_of(root, closure) {
+        return FanOut::Bounded;
+    }
+    if is_self_field(root) {
+        return FanOut::Opaque;
+    }
+    let data = data();
+    let named = |list: &FxHashSet<String>| {
+        chain
+            .iter()
+            .any(|call| list.contains(&call.method.to_string()))
+    };
+    if named(&data.bounded_streams) {
+        FanOut::Bounded
+    } else if closure.is_some() || named(&data.per_item_adaptors) {
+        FanOut::Unbounded
+    } else {
+        FanOut::Opaque
+    }
+}
+
+/// Whether the concurrency limit given to a stream adaptor lifts the cap: `None` or
+/// `usize::MAX` (also in `Some(..)`); with `zero_is_none`, also `0`, which
+/// `for_each_concurrent` reads as no limit.
+pub fn lifts_limit(limit: &Expr, zero_is_none: bool) -> bool {
+    match limit {
+        Expr::Path(path) => {
+            let segments = super::semantic::segment_names(&path.path);
+            segments == ["None"] || segments.ends_with(&["usize".to_string(), "MAX".to_string()])
+        }
+        Expr::Call(call) => {
+            matches!(call.func.as_ref(), Expr::Path(function) if function.path.is_ident("Some"))
+                && call.args.len() == 1
+                && lifts_limit(&call.args[0], false)
+        }
+        Expr::Lit(literal) => {
+            zero_is_none
+                && matches!(&literal.lit, syn::Lit::Int(int) if int.base10_parse::<u64>().is_ok_and(|value| value == 0))
+        }
+        Expr::Paren(paren) => lifts_limit(&paren.expr, zero_is_none),
+        Expr::Group(group) => lifts_limit(&group.expr, zero_is_none),
+        _ => false,
+    }
 }
 
 // ---- questions about the body of a loop or a function --------------------------------------
@@ -1038,6 +1112,49 @@ mod tests {
         );
         assert_eq!(classify("handles"), FanOut::Opaque);
         assert_eq!(classify("handles.into_iter()"), FanOut::Opaque);
+    }
+
+    #[test]
+    fn stream_fan_out_needs_a_stream_made_from_a_collection() {
+        let stream = |source: &str, per_item: bool| {
+            let closure: Expr = syn::parse_str("|url| fetch(url)").unwrap();
+            stream_fan_out(
+                &syn::parse_str(source).unwrap(),
+                per_item.then_some(&closure),
+            )
+        };
+        assert_eq!(stream("stream::iter(urls)", true), FanOut::Unbounded);
+        assert_eq!(
+            stream("stream::iter(urls).map(fetch)", false),
+            FanOut::Unbounded
+        );
+        assert_eq!(stream("stream::iter(futures)", false), FanOut::Opaque);
+        assert_eq!(stream("stream::iter([a, b])", true), FanOut::Bounded);
+        assert_eq!(stream("stream::iter(0..WORKERS)", true), FanOut::Bounded);
+        assert_eq!(stream("stream::iter(urls).take(8)", true), FanOut::Bounded);
+        assert_eq!(
+            stream("stream::iter(self.services.iter())", true),
+            FanOut::Opaque
+        );
+        assert_eq!(stream("listener.incoming()", true), FanOut::Opaque);
+        assert_eq!(stream("rx.map(run)", false), FanOut::Opaque);
+    }
+
+    #[test]
+    fn limits_that_lift_the_cap() {
+        let lifts = |source: &str, zero_is_none| {
+            lifts_limit(&syn::parse_str(source).unwrap(), zero_is_none)
+        };
+        assert!(lifts("None", false));
+        assert!(lifts("usize::MAX", false));
+        assert!(lifts("std::usize::MAX", false));
+        assert!(lifts("Some(usize::MAX)", false));
+        assert!(lifts("0", true));
+        assert!(!lifts("0", false));
+        assert!(!lifts("Some(8)", true));
+        assert!(!lifts("16", true));
+        assert!(!lifts("limit", true));
+        assert!(!lifts("u32::MAX", false));
     }
 
     fn block(source: &str) -> syn::Block {
