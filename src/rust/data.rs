@@ -36,6 +36,7 @@ pub struct RustData {
     pub join_drains: FxHashSet<String>,
     pub display_macros: FxHashSet<String>,
     pub random_methods: FxHashSet<String>,
+    pub arithmetic_methods: FxHashSet<String>,
     /// Method name → the path of the (non-prelude) trait that defines it.
     pub trait_methods: FxHashMap<String, String>,
     /// `(path, canonical path)` pairs, longest path first.
@@ -78,6 +79,7 @@ struct RawSemantic {
     join_drains: FxHashSet<String>,
     display_macros: FxHashSet<String>,
     random_methods: FxHashSet<String>,
+    arithmetic_methods: FxHashSet<String>,
     trait_methods: FxHashMap<String, String>,
     module_aliases: FxHashMap<String, String>,
 }
@@ -136,6 +138,7 @@ fn load(text: &str) -> Result<RustData, String> {
         join_drains: raw.semantic.join_drains,
         display_macros: raw.semantic.display_macros,
         random_methods: raw.semantic.random_methods,
+        arithmetic_methods: raw.semantic.arithmetic_methods,
         trait_methods: raw.semantic.trait_methods,
         module_aliases,
         known_paths,
@@ -331,6 +334,8 @@ mod tests {
         assert!(data.join_drains.contains("join_next"));
         assert!(data.display_macros.contains("println"));
         assert!(data.random_methods.contains("gen_range"));
+        assert!(data.arithmetic_methods.contains("saturating_mul"));
+        assert!(data.task_spawns.contains("tokio::spawn"));
         // A per-item combinator also runs inline; listing it under both would be a slip.
         assert!(data
             .inline_combinators

@@ -720,12 +720,11 @@ pub fn checks_or_drains(body: Body, set: &str, drains: &[&str]) -> bool {
     })
 }
 
-/// Whether a loop body accepts connections: a method call named `accept` (`listener.accept()`,
-/// also as a `select!` arm's future).
+/// Whether a loop body accepts connections: a call named `accept` (`listener.accept()`,
+/// `socket::accept(fd)`, a project's `accept(&listener)`), also as a `select!` arm's future or
+/// taken out of one.
 pub fn accepts_connections(body: Body) -> bool {
-    calls_in(body)
-        .iter()
-        .any(|call| call.is_method && call.name == "accept")
+    calls_in(body).iter().any(|call| call.name == "accept")
 }
 
 /// Whether an identifier, split into its words (`thread_rng` → `thread`, `rng`; `OsRng` →
@@ -861,6 +860,157 @@ pub fn draws_randomness(body: Body, semantic: &super::semantic::SemanticModel) -
             })
         },
     )
+}
+
+/// Whether a delay is computed by code the file does not show, which may jitter it: it calls a
+/// function of the project or of another crate (`backoff_for(attempt)`), or a method other than
+/// std's arithmetic and conversions (`policy.next_delay()`, `self.retry.delay(n)`,
+/// `backoff.next_backoff()`). `Duration::from_millis(100 * 2u64.pow(n))` is shown whole.
+pub fn computed_elsewhere(delay: &Expr, semantic: &super::semantic::SemanticModel) -> bool {
+    struct Finder<'m> {
+        semantic: &'m super::semantic::SemanticModel,
+        found: bool,
+    }
+
+    impl<'ast> Visit<'ast> for Finder<'_> {
+        fn visit_expr_call(&mut self, call: &'ast syn::ExprCall) {
+            let shown = match call.func.as_ref() {
+                Expr::Path(function) if function.qself.is_none() => {
+                    let segments = super::semantic::segment_names(&function.path);
+                    let resolved = self.semantic.resolve_path(&function.path);
+                    matches!(segments.as_slice(), [only] if only == "Some" || only == "Ok")
+                        || segments
+                            .iter()
+                            .rev()
+                            .nth(1)
+                            .is_some_and(|owner| owner == "Duration")
+                        || resolved.is_some_and(|path| {
+                            path.starts_with("std::") || path.starts_with("core::")
+                        })
+                }
+                _ => false,
+            };
+            self.found |= !shown;
+            syn::visit::visit_expr_call(self, call);
+        }
+
+        fn visit_expr_method_call(&mut self, call: &'ast syn::ExprMethodCall) {
+            self.found |= !data().arithmetic_methods.contains(&call.method.to_string());
+            syn::visit::visit_expr_method_call(self, call);
+        }
+
+        fn visit_expr_closure(&mut self, _: &'ast syn::ExprClosure) {}
+    }
+
+    let mut finder = Finder {
+        semantic,
+        found: false,
+    };
+    finder.visit_expr(delay);
+    finder.found
+}
+
+/// The plain names an expression reads (`delay`, `base` in `base * 2`).
+pub fn names_read(expr: &Expr) -> Vec<String> {
+    struct Names(Vec<String>);
+
+    impl<'ast> Visit<'ast> for Names {
+        fn visit_expr_path(&mut self, path: &'ast syn::ExprPath) {
+            if let Some(name) = path.path.get_ident() {
+                self.0.push(name.to_string());
+            }
+        }
+    }
+
+    let mut names = Names(Vec::new());
+    names.visit_expr(expr);
+    names.0
+}
+
+/// Whether a body gives one of `names` a value computed elsewhere (see [`computed_elsewhere`]):
+/// `let delay = policy.next_delay();`, `delay = backoff.next().unwrap();`,
+/// `if let Some(delay) = backoff.next_backoff()`, a `match` arm or `for` loop binding it.
+pub fn binds_computed_elsewhere(
+    body: Body,
+    names: &[String],
+    semantic: &super::semantic::SemanticModel,
+) -> bool {
+    struct Finder<'q> {
+        names: &'q [String],
+        semantic: &'q super::semantic::SemanticModel,
+        found: bool,
+        macro_depth: usize,
+    }
+
+    impl Finder<'_> {
+        /// `value` gives `pattern`'s names their values.
+        fn bind(&mut self, pattern: &syn::Pat, value: &Expr) {
+            struct Bound<'n>(&'n [String], bool);
+            impl<'ast> Visit<'ast> for Bound<'_> {
+                fn visit_pat_ident(&mut self, ident: &'ast syn::PatIdent) {
+                    self.1 |= self.0.iter().any(|name| ident.ident == name);
+                    syn::visit::visit_pat_ident(self, ident);
+                }
+            }
+            let mut bound = Bound(self.names, false);
+            bound.visit_pat(pattern);
+            self.found |= bound.1 && computed_elsewhere(value, self.semantic);
+        }
+    }
+
+    impl<'ast> Visit<'ast> for Finder<'_> {
+        fn visit_local(&mut self, local: &'ast syn::Local) {
+            if let Some(init) = &local.init {
+                self.bind(&local.pat, &init.expr);
+            }
+            syn::visit::visit_local(self, local);
+        }
+
+        fn visit_expr_let(&mut self, condition: &'ast syn::ExprLet) {
+            self.bind(&condition.pat, &condition.expr);
+            syn::visit::visit_expr_let(self, condition);
+        }
+
+        fn visit_expr_match(&mut self, expr: &'ast syn::ExprMatch) {
+            for arm in &expr.arms {
+                self.bind(&arm.pat, &expr.expr);
+            }
+            syn::visit::visit_expr_match(self, expr);
+        }
+
+        fn visit_expr_for_loop(&mut self, for_loop: &'ast syn::ExprForLoop) {
+            self.bind(&for_loop.pat, &for_loop.expr);
+            syn::visit::visit_expr_for_loop(self, for_loop);
+        }
+
+        fn visit_expr_assign(&mut self, assignment: &'ast syn::ExprAssign) {
+            let assigned = matches!(assignment.left.as_ref(), Expr::Path(path)
+                if path.path.get_ident().is_some_and(|place| self.names.iter().any(|name| place == name)));
+            self.found |= assigned && computed_elsewhere(&assignment.right, self.semantic);
+            syn::visit::visit_expr_assign(self, assignment);
+        }
+
+        fn visit_macro(&mut self, mac: &'ast syn::Macro) {
+            super::macros::walk_body(self, mac);
+        }
+
+        fn visit_item(&mut self, _: &'ast syn::Item) {}
+    }
+
+    impl WalksMacroBodies for Finder<'_> {
+        fn macro_depth(&mut self) -> &mut usize {
+            &mut self.macro_depth
+        }
+    }
+
+    let mut finder = Finder {
+        names,
+        semantic,
+        found: false,
+        macro_depth: 0,
+    };
+    body.walk(&mut finder);
+    finder.found
 }
 
 /// Whether an expression names a jitter function (`jitter`, `tokio_retry::strategy::jitter`,
@@ -1199,6 +1349,20 @@ mod tests {
         assert!(!draws(
             "{ let brand = \"acme\"; log(\"random jitter\"); /* rand */ sleep(d) }"
         ));
+    }
+
+    #[test]
+    fn delays_computed_elsewhere_call_what_the_file_does_not_show() {
+        let model = super::super::semantic::SemanticModel::new();
+        let elsewhere = |source: &str| computed_elsewhere(&syn::parse_str(source).unwrap(), &model);
+        assert!(elsewhere("policy.next_delay()"));
+        assert!(elsewhere("backoff_for(attempt)"));
+        assert!(elsewhere("Duration::from_millis(policy.base())"));
+        assert!(!elsewhere("Duration::from_millis(100 * 2u64.pow(attempt))"));
+        assert!(!elsewhere(
+            "Duration::from_secs(self.retry_secs).min(MAX_DELAY)"
+        ));
+        assert!(!elsewhere("delay"));
     }
 
     #[test]
