@@ -1536,6 +1536,29 @@ mod tests {
     }
 
     #[test]
+    fn functions_that_only_spawn_a_parameter_are_spawns() {
+        let model = model(
+            "use tokio::runtime::Handle; \
+             fn spawn_task<F>(f: F) -> JoinHandle<F::Output> { tokio::spawn(f) } \
+             fn on(handle: &Handle, name: &str, f: F) { tracing::info!(name); handle.spawn(f.in_current_span()) } \
+             fn limited(f: F) { let _p = SEM.try_acquire(); tokio::spawn(f) } \
+             async fn later(f: F) { tokio::spawn(f); } \
+             fn blocks(f: F) { Handle::current().block_on(f) } \
+             fn fixed() { tokio::spawn(work()) }",
+        );
+        let wrapper = |name: &str| {
+            model
+                .spawn_wrapper(&syn::parse_str(name).unwrap())
+                .map(|wrapper| (wrapper.spawn.as_str(), wrapper.future))
+        };
+        assert_eq!(wrapper("spawn_task"), Some(("tokio::spawn", 0)));
+        assert_eq!(wrapper("on"), Some(("tokio::runtime::Handle::spawn", 2)));
+        for name in ["limited", "later", "blocks", "fixed", "unknown"] {
+            assert_eq!(wrapper(name), None, "{name}");
+        }
+    }
+
+    #[test]
     fn glob_imports_bring_in_only_known_names() {
         let model = model("use std::thread::*;");
         assert_eq!(
