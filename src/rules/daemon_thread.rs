@@ -257,7 +257,7 @@ pub(crate) fn rust_discarded_call<'a>(
     let name = match expr {
         syn::Expr::Call(call) => match call.func.as_ref() {
             syn::Expr::Path(path) if path.qself.is_none() => {
-                checker.semantic.resolve_path(&path.path)?
+                checker.semantic.call_target(&path.path)?
             }
             _ => return None,
         },

@@ -422,7 +422,11 @@ fn rust_retry_sleep(checker: &mut RustChecker, site: &RustCallSite, name: &str) 
     let Some(delay) = call.args.first() else {
         return;
     };
-    if rust_facts::draws_randomness(rust_facts::Body::Expr(delay), &checker.semantic) {
+    // A delay computed by code this file does not show (`policy.next_delay()`, a project's
+    // backoff function) may be jittered there: precision first.
+    if rust_facts::draws_randomness(rust_facts::Body::Expr(delay), &checker.semantic)
+        || rust_facts::computed_elsewhere(delay, &checker.semantic)
+    {
         return;
     }
     let short = name.rsplit("::").next().unwrap_or(name);
@@ -434,9 +438,14 @@ fn rust_retry_sleep(checker: &mut RustChecker, site: &RustCallSite, name: &str) 
     .with_help("randomise the delay: `loopguard_shim::full_jitter(delay)`, or drive the retries with `loopguard_shim::retry::Backoff` (capped exponential with full jitter)");
     // A server pausing after a failed `accept()` (out of file descriptors) protects itself; it
     // retries nothing against another service, so there is no herd to spread. A delay computed
-    // with randomness anywhere in the function (`let jitter = rng.gen_range(..)`) is spread.
+    // with randomness anywhere in the function (`let jitter = rng.gen_range(..)`) is spread, and
+    // one held in a local that code elsewhere computes (`let delay = policy.next_delay()`) may be.
     let accepts: BodyQuestion = Box::new(|body, _| rust_facts::accepts_connections(body));
-    let randomised: BodyQuestion = Box::new(rust_facts::draws_randomness);
+    let names = rust_facts::names_read(delay);
+    let randomised: BodyQuestion = Box::new(move |body, semantic| {
+        rust_facts::draws_randomness(body, semantic)
+            || rust_facts::binds_computed_elsewhere(body, &names, semantic)
+    });
     checker.report_unless(
         diagnostic,
         vec![
@@ -466,8 +475,21 @@ fn rust_strategy(checker: &mut RustChecker, site: &RustCallSite) {
     let Some(target) = checker.semantic.resolve_path(&path.path) else {
         return;
     };
+    // A strategy kept in a `const` or `static`, or handed to the project's own code (a wrapper
+    // like `JitteredBackoff::new(builder)`), is configuration: the code that uses it, which this
+    // chain does not show, may jitter its delays (`BACKOFF.build().map(jittered)`).
+    if site.handed_to_project || checker.semantic.function_scope().is_none() {
+        return;
+    }
     let lists = rust_data();
     let method_named = |name: &str| calls.iter().any(|call| call.method == name);
+    let mapped_through_jitter = calls.iter().any(|call| {
+        call.method == "map"
+            && call
+                .args
+                .iter()
+                .any(|argument| rust_facts::names_jitter(argument, &checker.semantic))
+    });
     let constructor_range = checker.range(constructor.span());
     if lists
         .rules
@@ -475,13 +497,6 @@ fn rust_strategy(checker: &mut RustChecker, site: &RustCallSite) {
         .tokio_retry_strategies
         .matches(&target)
     {
-        let mapped_through_jitter = calls.iter().any(|call| {
-            call.method == "map"
-                && call
-                    .args
-                    .iter()
-                    .any(|argument| rust_facts::names_jitter(argument, &checker.semantic))
-        });
         if mapped_through_jitter {
             return;
         }
@@ -532,7 +547,7 @@ fn rust_strategy(checker: &mut RustChecker, site: &RustCallSite) {
         .backon_builders
         .matches(&target)
     {
-        if method_named("with_jitter") {
+        if method_named("with_jitter") || mapped_through_jitter {
             return;
         }
         let short = target.rsplit("::").nth(1).unwrap_or(&target);

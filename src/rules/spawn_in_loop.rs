@@ -239,11 +239,35 @@ fn contains_await(body: &[ast::Stmt]) -> bool {
     found
 }
 
-/// The future a spawn call is given: its first argument.
+/// The future a spawn call is given: its first argument, or the one a wrapper spawns.
 fn spawned_future<'a>(site: &RustCallSite<'a>) -> Option<&'a syn::Expr> {
+    let position = site.wrapper.as_ref().map_or(0, |wrapper| wrapper.future);
     match site.kind {
-        CallKind::Function(call) => call.args.first(),
+        CallKind::Function(call) => call.args.iter().nth(position),
         CallKind::Method(call) => call.args.first(),
+    }
+}
+
+/// How a message names the spawn, quoted: `tokio::spawn`, `Handle::spawn` for a method of a
+/// type, or the wrapper the code calls (`spawn_task` (which calls `tokio::spawn`)).
+fn spawn_name(checker: &RustChecker, site: &RustCallSite, name: &str) -> String {
+    let short = match name.rsplit_once("::") {
+        Some((owner, method)) => match owner.rsplit("::").next() {
+            Some(ty) if ty.starts_with(|c: char| c.is_ascii_uppercase()) => {
+                format!("{ty}::{method}")
+            }
+            _ => name.to_string(),
+        },
+        None => name.to_string(),
+    };
+    match (&site.wrapper, site.kind) {
+        (Some(_), CallKind::Function(call)) => {
+            format!(
+                "`{}` (which calls `{short}`)",
+                checker.node_text(&call.func)
+            )
+        }
+        _ => format!("`{short}`"),
     }
 }
 
@@ -270,14 +294,11 @@ pub(crate) fn rust_call(checker: &mut RustChecker, site: &RustCallSite) {
     {
         return;
     }
-    let short = match name.rsplit_once("::") {
-        Some((owner, method)) if owner.ends_with("JoinSet") => format!("JoinSet::{method}"),
-        _ => name.to_string(),
-    };
+    let spawn = spawn_name(checker, site, name);
     let message = if per_event {
-        format!("`{short}` starts one task per event this loop waits for (a connection, a message) and nothing caps how many run at once: a burst of events starts them all together")
+        format!("{spawn} starts one task per event this loop waits for (a connection, a message) and nothing caps how many run at once: a burst of events starts them all together")
     } else {
-        format!("`{short}` starts one task per iteration and nothing bounds how many run at once: a large input starts them all together")
+        format!("{spawn} starts one task per iteration and nothing bounds how many run at once: a large input starts them all together")
     };
     let diagnostic = Diagnostic::new(
         Rule::SpawnInLoop,

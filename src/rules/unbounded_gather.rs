@@ -15,7 +15,7 @@ use crate::rust::project as rust_project;
 pub const INCLUDE_RUST_FAN_OUT: RuleOption = RuleOption {
     name: "include-rust-fan-out",
     kind: OptionKind::Bool,
-    doc: "Also run the Rust detector (`join_all`, `try_join_all`, `FuturesUnordered`/`FuturesOrdered` over runtime collections); off by default because its triaged precision on real crates (1 of 5) is below the 90% a default-on rule needs.",
+    doc: "Also run the Rust detector (`join_all`, `try_join_all`, `FuturesUnordered`/`FuturesOrdered`, `for_each_concurrent(None, ..)` and `buffer_unordered(usize::MAX)` over runtime collections); off by default because its triaged precision on real crates (1 of 5) is below the 90% a default-on rule needs.",
 };
 
 pub const META: RuleMeta = RuleMeta {
@@ -40,7 +40,7 @@ pub const META: RuleMeta = RuleMeta {
         rust_call: Some(rust_call),
         rust_local: Some(rust_local),
         python_triggers: Some(&["gather", "wait", "as_completed"]),
-        rust_triggers: Some(&["join_all", "Futures"]),
+        rust_triggers: Some(&["join_all", "Futures", "_concurrent", "buffer"]),
         ..Hooks::NONE
     },
 };
@@ -166,6 +166,14 @@ pub(crate) fn rust_call(checker: &mut RustChecker, site: &RustCallSite) {
     {
         return;
     }
+    if let CallKind::Method(call) = site.kind {
+        if RUNS_PER_ITEM.contains(&call.method.to_string().as_str())
+            || POLLS_AT_MOST.contains(&call.method.to_string().as_str())
+        {
+            rust_stream(checker, site, call);
+            return;
+        }
+    }
     let Some(name) = site.target() else { return };
     let lists = rust_data();
     if lists.rules.unbounded_gather.join_all.matches(name) {
@@ -226,6 +234,74 @@ pub(crate) fn rust_call(checker: &mut RustChecker, site: &RustCallSite) {
         let diagnostic = future_set_diagnostic(checker, site.span(), owner, coroutine);
         checker.report(diagnostic);
     }
+}
+
+/// Stream adaptors that run a future per item, at most `limit` at once; `None`, `0` and
+/// `usize::MAX` lift the limit.
+const RUNS_PER_ITEM: &[&str] = &["for_each_concurrent", "try_for_each_concurrent"];
+
+/// Stream adaptors that poll at most `n` of the futures a stream yields; `usize::MAX` lifts the
+/// limit (`0` polls none).
+const POLLS_AT_MOST: &[&str] = &[
+    "buffer_unordered",
+    "buffered",
+    "try_buffer_unordered",
+    "try_buffered",
+];
+
+/// `stream::iter(urls).for_each_concurrent(None, f)` and
+/// `stream::iter(urls).map(fetch).buffer_unordered(usize::MAX)`: a limit that lifts the cap, over
+/// a stream made from a runtime collection.
+fn rust_stream(checker: &mut RustChecker, site: &RustCallSite, call: &syn::ExprMethodCall) {
+    let method = call.method.to_string();
+    let runs_per_item = RUNS_PER_ITEM.contains(&method.as_str());
+    let Some(limit) = call.args.first() else {
+        return;
+    };
+    if !rust_facts::lifts_limit(limit, runs_per_item) {
+        return;
+    }
+    let closure = call.args.iter().nth(1).filter(|_| runs_per_item);
+    let unbounded = match rust_facts::stream_fan_out(&call.receiver, closure) {
+        RustFanOut::Unbounded => true,
+        RustFanOut::Opaque => checker
+            .settings
+            .flag(Rule::UnboundedGather, &INCLUDE_OPAQUE_COLLECTIONS),
+        RustFanOut::Bounded => false,
+    };
+    if !unbounded {
+        return;
+    }
+    let coroutine = match closure {
+        Some(syn::Expr::Closure(closure)) => {
+            rust_project::spawned_coroutine(checker, &closure.body)
+        }
+        Some(syn::Expr::Path(function)) => rust_project::project_function(checker, function),
+        _ => mapped_coroutine(checker, &call.receiver),
+    };
+    let call_text = match runs_per_item {
+        true => format!("{method}({}, ..)", checker.node_text(limit)),
+        false => format!("{method}({})", checker.node_text(limit)),
+    };
+    let default_limit = checker.settings.default_limit;
+    let diagnostic = Diagnostic::new(
+        Rule::UnboundedGather,
+        format!("`{call_text}` over a stream made from a runtime collection runs a future for every element at once: a large input opens that many requests or connections together"),
+        checker.range(site.span()),
+    )
+    .with_help(match runs_per_item {
+        true => format!("give it a limit: `{method}({default_limit}, ..)` runs at most {default_limit} at a time"),
+        false => format!("give it a limit: `{method}({default_limit})` polls at most {default_limit} at a time"),
+    })
+    .with_fix(Some(Fix::unsafe_edits(
+        format!("Limit it to {default_limit} at a time"),
+        vec![Edit::replacement(
+            checker.range(limit.span()),
+            default_limit.to_string(),
+        )],
+    )))
+    .unless_bounded(coroutine);
+    checker.report(diagnostic);
 }
 
 /// `let set: FuturesUnordered<_> = xs.iter().map(f).collect();` and the turbofish form

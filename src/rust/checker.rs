@@ -17,6 +17,7 @@ use super::parse::Spans;
 use super::project::{self, SummaryBuilder};
 use super::semantic::{
     first_suspension_point, suspends, ClosureRuns, LoopKind, ScopeId, ScopeKind, SemanticModel,
+    SpawnWrapper,
 };
 use crate::config::Settings;
 use crate::diagnostic::Diagnostic;
@@ -37,13 +38,22 @@ pub enum CallKind<'a> {
 pub struct CallSite<'a> {
     pub kind: CallKind<'a>,
     /// The call's full path (`std::thread::sleep`), or `<Type>::<method>` on a receiver of a
-    /// known type (`std::sync::mpsc::Receiver::recv`), if the file states it.
+    /// known type (`std::sync::mpsc::Receiver::recv`), if the file states it; for a function of
+    /// the file that only starts a task, the spawn it makes (see `wrapper`).
     pub target: Option<String>,
+    /// The function of the file the call goes through when it starts a task by way of one
+    /// (`spawn_task(f)` for `tokio::spawn(f)`).
+    pub wrapper: Option<SpawnWrapper>,
     /// Whether the call is the operand of `.await` (or a future polled by `select!`).
     pub awaited: bool,
     /// Whether the call is the receiver of a method call (`a()` in `a().b()`): not the end of
     /// its chain.
     pub in_chain: bool,
+    /// Whether the call (the end of its chain) is an argument of a call of a function or type
+    /// of the project, or a field of a struct literal of one
+    /// (`JitteredBackoff::new(ExponentialBuilder::default())`): what is done with its value is
+    /// up to that code.
+    pub handed_to_project: bool,
 }
 
 impl<'a> CallSite<'a> {
@@ -105,6 +115,7 @@ pub struct Checker<'s> {
     /// Names of the enclosing `fn`s, innermost last, for line-independent fingerprints.
     functions: Vec<String>,
     next_call_in_chain: bool,
+    next_call_handed_to_project: bool,
     /// Whether guards are tracked: only `unguarded-call` with Rust `[[guarded-calls]]` asks.
     tracks_guards: bool,
     /// The file's summary for the whole-project analysis, when a project rule is enabled.
@@ -135,6 +146,7 @@ impl<'s> Checker<'s> {
             next_call_awaited: false,
             functions: Vec::new(),
             next_call_in_chain: false,
+            next_call_handed_to_project: false,
             tracks_guards: rules.contains(Rule::UnguardedCall)
                 && settings
                     .guarded_calls
@@ -639,7 +651,17 @@ impl<'ast> Visit<'ast> for Checker<'_> {
 
     fn visit_expr_struct(&mut self, literal: &'ast syn::ExprStruct) {
         analyze::struct_literal(self, literal);
-        visit::visit_expr_struct(self, literal);
+        let of_project =
+            literal.qself.is_none() && self.semantic.resolve_path(&literal.path).is_none();
+        for field in &literal.fields {
+            self.next_call_handed_to_project =
+                of_project && matches!(field.expr, Expr::Call(_) | Expr::MethodCall(_));
+            self.visit_expr(&field.expr);
+            self.next_call_handed_to_project = false;
+        }
+        if let Some(rest) = &literal.rest {
+            self.visit_expr(rest);
+        }
     }
 
     fn visit_expr_assign(&mut self, assignment: &'ast syn::ExprAssign) {
@@ -656,15 +678,21 @@ impl<'ast> Visit<'ast> for Checker<'_> {
     fn visit_expr_call(&mut self, call: &'ast syn::ExprCall) {
         let awaited = std::mem::take(&mut self.next_call_awaited);
         let in_chain = std::mem::take(&mut self.next_call_in_chain);
-        let target = match call.func.as_ref() {
-            Expr::Path(path) if path.qself.is_none() => self.semantic.resolve_path(&path.path),
-            _ => None,
+        let handed_to_project = std::mem::take(&mut self.next_call_handed_to_project);
+        let (target, wrapper) = match call.func.as_ref() {
+            Expr::Path(path) if path.qself.is_none() => (
+                self.semantic.call_target(&path.path),
+                self.semantic.spawn_wrapper(&path.path).cloned(),
+            ),
+            _ => (None, None),
         };
         self.visit_call_site(CallSite {
             kind: CallKind::Function(call),
             target,
+            wrapper,
             awaited,
             in_chain,
+            handed_to_project,
         });
         let mut callee = call.func.as_ref();
         while let Expr::Paren(paren) = callee {
@@ -675,22 +703,30 @@ impl<'ast> Visit<'ast> for Checker<'_> {
         }
         self.visit_expr(&call.func);
         self.next_closure_runs = ClosureRuns::Elsewhere;
+        let to_project = matches!(call.func.as_ref(), Expr::Path(path)
+            if path.qself.is_none() && self.semantic.resolve_path(&path.path).is_none());
         for argument in &call.args {
+            self.next_call_handed_to_project =
+                to_project && matches!(argument, Expr::Call(_) | Expr::MethodCall(_));
             self.visit_expr(argument);
+            self.next_call_handed_to_project = false;
         }
     }
 
     fn visit_expr_method_call(&mut self, call: &'ast syn::ExprMethodCall) {
         let awaited = std::mem::take(&mut self.next_call_awaited);
         let in_chain = std::mem::take(&mut self.next_call_in_chain);
+        let handed_to_project = std::mem::take(&mut self.next_call_handed_to_project);
         let target = self
             .semantic
             .method_target(&call.receiver, &call.method.to_string());
         self.visit_call_site(CallSite {
             kind: CallKind::Method(call),
             target,
+            wrapper: None,
             awaited,
             in_chain,
+            handed_to_project,
         });
         self.next_call_in_chain = matches!(*call.receiver, Expr::Call(_) | Expr::MethodCall(_));
         self.visit_expr(&call.receiver);

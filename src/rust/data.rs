@@ -18,6 +18,7 @@ pub struct RustData {
     /// What a call returns: one type, or the element types of a tuple.
     pub returns: FxHashMap<String, Vec<String>>,
     pub builder_types: FxHashSet<String>,
+    pub task_spawns: FxHashSet<String>,
     pub transparent_types: FxHashSet<String>,
     // Names rather than paths, since they are met on receivers of unknown type; the data file
     // says what each list is for.
@@ -35,6 +36,7 @@ pub struct RustData {
     pub join_drains: FxHashSet<String>,
     pub display_macros: FxHashSet<String>,
     pub random_methods: FxHashSet<String>,
+    pub arithmetic_methods: FxHashSet<String>,
     /// Method name → the path of the (non-prelude) trait that defines it.
     pub trait_methods: FxHashMap<String, String>,
     /// `(path, canonical path)` pairs, longest path first.
@@ -61,6 +63,7 @@ enum RawReturn {
 struct RawSemantic {
     returns: FxHashMap<String, RawReturn>,
     builder_types: FxHashSet<String>,
+    task_spawns: FxHashSet<String>,
     transparent_types: FxHashSet<String>,
     pass_through_methods: FxHashSet<String>,
     wrapping_constructors: FxHashSet<String>,
@@ -76,6 +79,7 @@ struct RawSemantic {
     join_drains: FxHashSet<String>,
     display_macros: FxHashSet<String>,
     random_methods: FxHashSet<String>,
+    arithmetic_methods: FxHashSet<String>,
     trait_methods: FxHashMap<String, String>,
     module_aliases: FxHashMap<String, String>,
 }
@@ -118,6 +122,7 @@ fn load(text: &str) -> Result<RustData, String> {
         rules,
         returns,
         builder_types: raw.semantic.builder_types,
+        task_spawns: raw.semantic.task_spawns,
         transparent_types: raw.semantic.transparent_types,
         pass_through_methods: raw.semantic.pass_through_methods,
         wrapping_constructors: raw.semantic.wrapping_constructors,
@@ -133,6 +138,7 @@ fn load(text: &str) -> Result<RustData, String> {
         join_drains: raw.semantic.join_drains,
         display_macros: raw.semantic.display_macros,
         random_methods: raw.semantic.random_methods,
+        arithmetic_methods: raw.semantic.arithmetic_methods,
         trait_methods: raw.semantic.trait_methods,
         module_aliases,
         known_paths,
@@ -328,6 +334,8 @@ mod tests {
         assert!(data.join_drains.contains("join_next"));
         assert!(data.display_macros.contains("println"));
         assert!(data.random_methods.contains("gen_range"));
+        assert!(data.arithmetic_methods.contains("saturating_mul"));
+        assert!(data.task_spawns.contains("tokio::spawn"));
         // A per-item combinator also runs inline; listing it under both would be a slip.
         assert!(data
             .inline_combinators

@@ -140,6 +140,15 @@ pub fn dropped_binding(expr: &Expr) -> Option<String> {
 
 /// `0..MAX` (a constant end), or a range whose first per-item closure ignores the item.
 fn is_count(root: &Expr, calls: &[&syn::ExprMethodCall]) -> bool {
+    let first_closure = calls
+        .iter()
+        .find(|call| data().per_item_adaptors.contains(&call.method.to_string()))
+        .and_then(|call| call.args.first());
+    is_range_of(root, first_closure)
+}
+
+/// A range with a constant end (`0..MAX`), or one whose items `closure` ignores (`|_| ..`).
+fn is_range_of(root: &Expr, closure: Option<&Expr>) -> bool {
     let mut root = root;
     while let Expr::Paren(paren) = root {
         root = &paren.expr;
@@ -155,11 +164,9 @@ fn is_count(root: &Expr, calls: &[&syn::ExprMethodCall]) -> bool {
             .is_some_and(|segment| is_constant_name(&segment.ident.to_string())),
         _ => false,
     });
-    let ignores_item = calls
-        .iter()
-        .find(|call| data().per_item_adaptors.contains(&call.method.to_string()))
-        .and_then(|call| match call.args.first() {
-            Some(Expr::Closure(closure)) => closure.inputs.first(),
+    let ignores_item = closure
+        .and_then(|closure| match closure {
+            Expr::Closure(closure) => closure.inputs.first(),
             _ => None,
         })
         .is_some_and(|input| match input {
@@ -287,6 +294,129 @@ pub fn fan_out(expr: &Expr) -> FanOut {
         return FanOut::Unbounded;
     }
     FanOut::Opaque
+}
+
+/// A function that only hands one of its parameters on to one call, besides logging:
+/// `{ tokio::spawn(f) }`, `{ info!("spawning"); Handle::current().spawn(f.in_current_span()) }`.
+pub struct Forwarding<'f> {
+    /// The call the parameter is handed to, as its first argument.
+    pub call: &'f Expr,
+    /// Which of the function's parameters it is.
+    pub parameter: usize,
+}
+
+/// Methods that wrap a future in one that runs it unchanged (a tracing span around it).
+const FUTURE_PASS_THROUGH: &[&str] = &["instrument", "in_current_span"];
+
+/// The call a sync function's body forwards a parameter to (see [`Forwarding`]). An `async fn`
+/// makes a future rather than the call, and any other statement (a permit taken, the handle
+/// kept) may change what the call means, so neither forwards.
+pub fn forwarding_call<'f>(
+    signature: &syn::Signature,
+    body: &'f syn::Block,
+) -> Option<Forwarding<'f>> {
+    if signature.asyncness.is_some() {
+        return None;
+    }
+    let logs = |mac: &syn::Macro| {
+        super::macros::name(mac).is_some_and(|name| data().display_macros.contains(&name))
+    };
+    let mut rest = body.stmts.iter().filter(|statement| match statement {
+        syn::Stmt::Macro(statement) => !logs(&statement.mac),
+        syn::Stmt::Expr(Expr::Macro(expr), _) => !logs(&expr.mac),
+        _ => true,
+    });
+    let (Some(syn::Stmt::Expr(call, _)), None) = (rest.next(), rest.next()) else {
+        return None;
+    };
+    let first = match call {
+        Expr::Call(call) => call.args.first()?,
+        Expr::MethodCall(call) => call.args.first()?,
+        _ => return None,
+    };
+    let (root, wrappers) = method_chain(first);
+    if !wrappers
+        .iter()
+        .all(|wrapper| FUTURE_PASS_THROUGH.contains(&wrapper.method.to_string().as_str()))
+    {
+        return None;
+    }
+    let Expr::Path(argument) = root else {
+        return None;
+    };
+    let argument = argument.path.get_ident()?;
+    let parameter = signature.inputs.iter().position(|input| {
+        matches!(input, syn::FnArg::Typed(typed)
+            if matches!(typed.pat.as_ref(), syn::Pat::Ident(name) if name.ident == *argument))
+    })?;
+    Some(Forwarding { call, parameter })
+}
+
+/// Classifies the stream a concurrent adaptor runs over: `stream::iter(urls)` in
+/// `stream::iter(urls).for_each_concurrent(None, f)` or
+/// `stream::iter(urls).map(fetch).buffer_unordered(usize::MAX)`, judged like [`fan_out`] judges
+/// an iterator. Only a stream made from a collection (`iter(xs)`) is one: any other (a channel,
+/// `listener.incoming()`) yields items as they arrive, paced by its producer, and is opaque.
+/// `closure`: the adaptor's own per-item closure (`for_each_concurrent`'s), which makes a
+/// future per element without a `.map(..)`.
+pub fn stream_fan_out(stream: &Expr, closure: Option<&Expr>) -> FanOut {
+    let (root, calls) = method_chain(stream);
+    let Expr::Call(source) = root else {
+        return FanOut::Opaque;
+    };
+    let iterates = matches!(source.func.as_ref(), Expr::Path(function)
+        if function.path.segments.last().is_some_and(|last| last.ident == "iter"));
+    let [collection] = source.args.iter().collect::<Vec<_>>()[..] else {
+        return FanOut::Opaque;
+    };
+    if !iterates {
+        return FanOut::Opaque;
+    }
+    let (root, mut chain) = method_chain(collection);
+    chain.extend(calls);
+    if is_literal_collection(root) || is_count(root, &chain) || is_range_of(root, closure) {
+        return FanOut::Bounded;
+    }
+    if is_self_field(root) {
+        return FanOut::Opaque;
+    }
+    let data = data();
+    let named = |list: &FxHashSet<String>| {
+        chain
+            .iter()
+            .any(|call| list.contains(&call.method.to_string()))
+    };
+    if named(&data.bounded_streams) {
+        FanOut::Bounded
+    } else if closure.is_some() || named(&data.per_item_adaptors) {
+        FanOut::Unbounded
+    } else {
+        FanOut::Opaque
+    }
+}
+
+/// Whether the concurrency limit given to a stream adaptor lifts the cap: `None` or
+/// `usize::MAX` (also in `Some(..)`); with `zero_is_none`, also `0`, which
+/// `for_each_concurrent` reads as no limit.
+pub fn lifts_limit(limit: &Expr, zero_is_none: bool) -> bool {
+    match limit {
+        Expr::Path(path) => {
+            let segments = super::semantic::segment_names(&path.path);
+            segments == ["None"] || segments.ends_with(&["usize".to_string(), "MAX".to_string()])
+        }
+        Expr::Call(call) => {
+            matches!(call.func.as_ref(), Expr::Path(function) if function.path.is_ident("Some"))
+                && call.args.len() == 1
+                && lifts_limit(&call.args[0], false)
+        }
+        Expr::Lit(literal) => {
+            zero_is_none
+                && matches!(&literal.lit, syn::Lit::Int(int) if int.base10_parse::<u64>().is_ok_and(|value| value == 0))
+        }
+        Expr::Paren(paren) => lifts_limit(&paren.expr, zero_is_none),
+        Expr::Group(group) => lifts_limit(&group.expr, zero_is_none),
+        _ => false,
+    }
 }
 
 // ---- questions about the body of a loop or a function --------------------------------------
@@ -590,12 +720,11 @@ pub fn checks_or_drains(body: Body, set: &str, drains: &[&str]) -> bool {
     })
 }
 
-/// Whether a loop body accepts connections: a method call named `accept` (`listener.accept()`,
-/// also as a `select!` arm's future).
+/// Whether a loop body accepts connections: a call named `accept` (`listener.accept()`,
+/// `socket::accept(fd)`, a project's `accept(&listener)`), also as a `select!` arm's future or
+/// taken out of one.
 pub fn accepts_connections(body: Body) -> bool {
-    calls_in(body)
-        .iter()
-        .any(|call| call.is_method && call.name == "accept")
+    calls_in(body).iter().any(|call| call.name == "accept")
 }
 
 /// Whether an identifier, split into its words (`thread_rng` → `thread`, `rng`; `OsRng` →
@@ -731,6 +860,157 @@ pub fn draws_randomness(body: Body, semantic: &super::semantic::SemanticModel) -
             })
         },
     )
+}
+
+/// Whether a delay is computed by code the file does not show, which may jitter it: it calls a
+/// function of the project or of another crate (`backoff_for(attempt)`), or a method other than
+/// std's arithmetic and conversions (`policy.next_delay()`, `self.retry.delay(n)`,
+/// `backoff.next_backoff()`). `Duration::from_millis(100 * 2u64.pow(n))` is shown whole.
+pub fn computed_elsewhere(delay: &Expr, semantic: &super::semantic::SemanticModel) -> bool {
+    struct Finder<'m> {
+        semantic: &'m super::semantic::SemanticModel,
+        found: bool,
+    }
+
+    impl<'ast> Visit<'ast> for Finder<'_> {
+        fn visit_expr_call(&mut self, call: &'ast syn::ExprCall) {
+            let shown = match call.func.as_ref() {
+                Expr::Path(function) if function.qself.is_none() => {
+                    let segments = super::semantic::segment_names(&function.path);
+                    let resolved = self.semantic.resolve_path(&function.path);
+                    matches!(segments.as_slice(), [only] if only == "Some" || only == "Ok")
+                        || segments
+                            .iter()
+                            .rev()
+                            .nth(1)
+                            .is_some_and(|owner| owner == "Duration")
+                        || resolved.is_some_and(|path| {
+                            path.starts_with("std::") || path.starts_with("core::")
+                        })
+                }
+                _ => false,
+            };
+            self.found |= !shown;
+            syn::visit::visit_expr_call(self, call);
+        }
+
+        fn visit_expr_method_call(&mut self, call: &'ast syn::ExprMethodCall) {
+            self.found |= !data().arithmetic_methods.contains(&call.method.to_string());
+            syn::visit::visit_expr_method_call(self, call);
+        }
+
+        fn visit_expr_closure(&mut self, _: &'ast syn::ExprClosure) {}
+    }
+
+    let mut finder = Finder {
+        semantic,
+        found: false,
+    };
+    finder.visit_expr(delay);
+    finder.found
+}
+
+/// The plain names an expression reads (`delay`, `base` in `base * 2`).
+pub fn names_read(expr: &Expr) -> Vec<String> {
+    struct Names(Vec<String>);
+
+    impl<'ast> Visit<'ast> for Names {
+        fn visit_expr_path(&mut self, path: &'ast syn::ExprPath) {
+            if let Some(name) = path.path.get_ident() {
+                self.0.push(name.to_string());
+            }
+        }
+    }
+
+    let mut names = Names(Vec::new());
+    names.visit_expr(expr);
+    names.0
+}
+
+/// Whether a body gives one of `names` a value computed elsewhere (see [`computed_elsewhere`]):
+/// `let delay = policy.next_delay();`, `delay = backoff.next().unwrap();`,
+/// `if let Some(delay) = backoff.next_backoff()`, a `match` arm or `for` loop binding it.
+pub fn binds_computed_elsewhere(
+    body: Body,
+    names: &[String],
+    semantic: &super::semantic::SemanticModel,
+) -> bool {
+    struct Finder<'q> {
+        names: &'q [String],
+        semantic: &'q super::semantic::SemanticModel,
+        found: bool,
+        macro_depth: usize,
+    }
+
+    impl Finder<'_> {
+        /// `value` gives `pattern`'s names their values.
+        fn bind(&mut self, pattern: &syn::Pat, value: &Expr) {
+            struct Bound<'n>(&'n [String], bool);
+            impl<'ast> Visit<'ast> for Bound<'_> {
+                fn visit_pat_ident(&mut self, ident: &'ast syn::PatIdent) {
+                    self.1 |= self.0.iter().any(|name| ident.ident == name);
+                    syn::visit::visit_pat_ident(self, ident);
+                }
+            }
+            let mut bound = Bound(self.names, false);
+            bound.visit_pat(pattern);
+            self.found |= bound.1 && computed_elsewhere(value, self.semantic);
+        }
+    }
+
+    impl<'ast> Visit<'ast> for Finder<'_> {
+        fn visit_local(&mut self, local: &'ast syn::Local) {
+            if let Some(init) = &local.init {
+                self.bind(&local.pat, &init.expr);
+            }
+            syn::visit::visit_local(self, local);
+        }
+
+        fn visit_expr_let(&mut self, condition: &'ast syn::ExprLet) {
+            self.bind(&condition.pat, &condition.expr);
+            syn::visit::visit_expr_let(self, condition);
+        }
+
+        fn visit_expr_match(&mut self, expr: &'ast syn::ExprMatch) {
+            for arm in &expr.arms {
+                self.bind(&arm.pat, &expr.expr);
+            }
+            syn::visit::visit_expr_match(self, expr);
+        }
+
+        fn visit_expr_for_loop(&mut self, for_loop: &'ast syn::ExprForLoop) {
+            self.bind(&for_loop.pat, &for_loop.expr);
+            syn::visit::visit_expr_for_loop(self, for_loop);
+        }
+
+        fn visit_expr_assign(&mut self, assignment: &'ast syn::ExprAssign) {
+            let assigned = matches!(assignment.left.as_ref(), Expr::Path(path)
+                if path.path.get_ident().is_some_and(|place| self.names.iter().any(|name| place == name)));
+            self.found |= assigned && computed_elsewhere(&assignment.right, self.semantic);
+            syn::visit::visit_expr_assign(self, assignment);
+        }
+
+        fn visit_macro(&mut self, mac: &'ast syn::Macro) {
+            super::macros::walk_body(self, mac);
+        }
+
+        fn visit_item(&mut self, _: &'ast syn::Item) {}
+    }
+
+    impl WalksMacroBodies for Finder<'_> {
+        fn macro_depth(&mut self) -> &mut usize {
+            &mut self.macro_depth
+        }
+    }
+
+    let mut finder = Finder {
+        names,
+        semantic,
+        found: false,
+        macro_depth: 0,
+    };
+    body.walk(&mut finder);
+    finder.found
 }
 
 /// Whether an expression names a jitter function (`jitter`, `tokio_retry::strategy::jitter`,
@@ -984,6 +1264,49 @@ mod tests {
         assert_eq!(classify("handles.into_iter()"), FanOut::Opaque);
     }
 
+    #[test]
+    fn stream_fan_out_needs_a_stream_made_from_a_collection() {
+        let stream = |source: &str, per_item: bool| {
+            let closure: Expr = syn::parse_str("|url| fetch(url)").unwrap();
+            stream_fan_out(
+                &syn::parse_str(source).unwrap(),
+                per_item.then_some(&closure),
+            )
+        };
+        assert_eq!(stream("stream::iter(urls)", true), FanOut::Unbounded);
+        assert_eq!(
+            stream("stream::iter(urls).map(fetch)", false),
+            FanOut::Unbounded
+        );
+        assert_eq!(stream("stream::iter(futures)", false), FanOut::Opaque);
+        assert_eq!(stream("stream::iter([a, b])", true), FanOut::Bounded);
+        assert_eq!(stream("stream::iter(0..WORKERS)", true), FanOut::Bounded);
+        assert_eq!(stream("stream::iter(urls).take(8)", true), FanOut::Bounded);
+        assert_eq!(
+            stream("stream::iter(self.services.iter())", true),
+            FanOut::Opaque
+        );
+        assert_eq!(stream("listener.incoming()", true), FanOut::Opaque);
+        assert_eq!(stream("rx.map(run)", false), FanOut::Opaque);
+    }
+
+    #[test]
+    fn limits_that_lift_the_cap() {
+        let lifts = |source: &str, zero_is_none| {
+            lifts_limit(&syn::parse_str(source).unwrap(), zero_is_none)
+        };
+        assert!(lifts("None", false));
+        assert!(lifts("usize::MAX", false));
+        assert!(lifts("std::usize::MAX", false));
+        assert!(lifts("Some(usize::MAX)", false));
+        assert!(lifts("0", true));
+        assert!(!lifts("0", false));
+        assert!(!lifts("Some(8)", true));
+        assert!(!lifts("16", true));
+        assert!(!lifts("limit", true));
+        assert!(!lifts("u32::MAX", false));
+    }
+
     fn block(source: &str) -> syn::Block {
         syn::parse_str(source).unwrap()
     }
@@ -1026,6 +1349,20 @@ mod tests {
         assert!(!draws(
             "{ let brand = \"acme\"; log(\"random jitter\"); /* rand */ sleep(d) }"
         ));
+    }
+
+    #[test]
+    fn delays_computed_elsewhere_call_what_the_file_does_not_show() {
+        let model = super::super::semantic::SemanticModel::new();
+        let elsewhere = |source: &str| computed_elsewhere(&syn::parse_str(source).unwrap(), &model);
+        assert!(elsewhere("policy.next_delay()"));
+        assert!(elsewhere("backoff_for(attempt)"));
+        assert!(elsewhere("Duration::from_millis(policy.base())"));
+        assert!(!elsewhere("Duration::from_millis(100 * 2u64.pow(attempt))"));
+        assert!(!elsewhere(
+            "Duration::from_secs(self.retry_secs).min(MAX_DELAY)"
+        ));
+        assert!(!elsewhere("delay"));
     }
 
     #[test]

@@ -87,6 +87,8 @@ struct Scope {
     globs: Vec<String>,
     /// Items defined here (functions, types, modules): they shadow external names.
     items: FxHashSet<String>,
+    /// Functions defined here that only start a task (see [`SpawnWrapper`]).
+    spawn_wrappers: FxHashMap<String, SpawnWrapper>,
     /// `let` bindings and parameters made so far, with the type the file states for the last
     /// binding of each name, if any. A map, not a list: a look-up that misses would scan every
     /// binding of the scope, quadratic in a long function body.
@@ -116,12 +118,24 @@ impl Scope {
             uses: FxHashMap::default(),
             globs: Vec::new(),
             items: FxHashSet::default(),
+            spawn_wrappers: FxHashMap::default(),
             locals: FxHashMap::default(),
             data_sized: FxHashSet::default(),
             walks_data: false,
             guards: Vec::new(),
         }
     }
+}
+
+/// A function of the file whose body only starts a task with one of its parameters, besides
+/// logging (`fn spawn_task(f: F) -> JoinHandle<..> { tokio::spawn(f) }`): a call of it starts
+/// that task, so the rules about spawns see the call as the spawn it makes.
+#[derive(Debug, Clone)]
+pub struct SpawnWrapper {
+    /// The spawn it makes (`tokio::spawn`), one of the `task-spawns` of the data file.
+    pub spawn: String,
+    /// Which of its arguments is the future it spawns.
+    pub future: usize,
 }
 
 /// The type the file states for a local.
@@ -205,7 +219,20 @@ impl SemanticModel {
         if let ScopeKind::Module { inherits_parent } = &mut scope.kind {
             *inherits_parent = scope.globs.iter().any(|glob| glob == "super");
         }
-        // Field types are resolved with the module's `use` items, now all known.
+        // Wrappers and field types are resolved with the module's `use` items, now all known.
+        let wrappers: Vec<(String, SpawnWrapper)> = items
+            .clone()
+            .filter_map(|item| match item {
+                Item::Fn(function) => Some((
+                    function.sig.ident.to_string(),
+                    self.wrapped_spawn(&function.sig, &function.block)?,
+                )),
+                _ => None,
+            })
+            .collect();
+        if let Some(scope) = self.scopes.last_mut() {
+            scope.spawn_wrappers.extend(wrappers);
+        }
         for item in items {
             let Item::Struct(item_struct) = item else {
                 continue;
@@ -231,6 +258,44 @@ impl SemanticModel {
                 }
             }
         }
+    }
+
+    /// The spawn a function's body makes with one of its parameters, if that is all it does
+    /// (see [`SpawnWrapper`]). The spawn is resolved where the function is declared: a call on
+    /// a parameter by the type its signature states (`handle: &Handle`), any other by the file's
+    /// `use` items (`Handle::current().spawn(f)`).
+    fn wrapped_spawn(&self, signature: &syn::Signature, body: &syn::Block) -> Option<SpawnWrapper> {
+        let forwarding = super::facts::forwarding_call(signature, body)?;
+        let spawn = match forwarding.call {
+            Expr::Call(call) => match call.func.as_ref() {
+                Expr::Path(path) if path.qself.is_none() => self.resolve_path(&path.path)?,
+                _ => return None,
+            },
+            Expr::MethodCall(call) => {
+                let parameter_type = signature.inputs.iter().find_map(|input| match input {
+                    syn::FnArg::Typed(typed) => {
+                        match (typed.pat.as_ref(), call.receiver.as_ref()) {
+                            (Pat::Ident(name), Expr::Path(receiver))
+                                if receiver.path.is_ident(&name.ident) =>
+                            {
+                                self.type_name(&typed.ty)
+                            }
+                            _ => None,
+                        }
+                    }
+                    syn::FnArg::Receiver(_) => None,
+                });
+                match parameter_type {
+                    Some(receiver) => format!("{receiver}::{}", call.method),
+                    None => self.method_target(&call.receiver, &call.method.to_string())?,
+                }
+            }
+            _ => return None,
+        };
+        data().task_spawns.contains(&spawn).then_some(SpawnWrapper {
+            spawn,
+            future: forwarding.parameter,
+        })
     }
 
     pub(super) fn push_impl(&mut self, self_type: &Type) {
@@ -746,6 +811,39 @@ impl SemanticModel {
     /// The innermost scope: the one the walk leaves next.
     pub(super) fn current_scope(&self) -> Option<ScopeId> {
         self.scopes.len().checked_sub(1).map(ScopeId)
+    }
+
+    /// What a called path calls: its full path after `use` resolution, or for a function of the
+    /// file that only starts a task, the spawn it makes (see [`SpawnWrapper`]).
+    pub fn call_target(&self, path: &syn::Path) -> Option<String> {
+        self.resolve_path(path).or_else(|| {
+            self.spawn_wrapper(path)
+                .map(|wrapper| wrapper.spawn.clone())
+        })
+    }
+
+    /// The function of the file a called path names, when it only starts a task.
+    pub fn spawn_wrapper(&self, path: &syn::Path) -> Option<&SpawnWrapper> {
+        let name = path.get_ident()?.to_string();
+        for scope in self.scopes.iter().rev() {
+            if scope.locals.contains_key(&name) {
+                return None;
+            }
+            if let Some(wrapper) = scope.spawn_wrappers.get(&name) {
+                return Some(wrapper);
+            }
+            if scope.items.contains(&name)
+                || matches!(
+                    scope.kind,
+                    ScopeKind::Module {
+                        inherits_parent: false
+                    }
+                )
+            {
+                return None;
+            }
+        }
+        None
     }
 
     /// The full path a path refers to after `use` resolution (`thread::sleep` →
@@ -1435,6 +1533,29 @@ mod tests {
         assert_eq!(resolve(&model, "own"), None);
         assert_eq!(resolve(&model, "crate::fs::read"), None);
         assert_eq!(resolve(&model, "unknown_single"), None);
+    }
+
+    #[test]
+    fn functions_that_only_spawn_a_parameter_are_spawns() {
+        let model = model(
+            "use tokio::runtime::Handle; \
+             fn spawn_task<F>(f: F) -> JoinHandle<F::Output> { tokio::spawn(f) } \
+             fn on(handle: &Handle, name: &str, f: F) { tracing::info!(name); handle.spawn(f.in_current_span()) } \
+             fn limited(f: F) { let _p = SEM.try_acquire(); tokio::spawn(f) } \
+             async fn later(f: F) { tokio::spawn(f); } \
+             fn blocks(f: F) { Handle::current().block_on(f) } \
+             fn fixed() { tokio::spawn(work()) }",
+        );
+        let wrapper = |name: &str| {
+            model
+                .spawn_wrapper(&syn::parse_str(name).unwrap())
+                .map(|wrapper| (wrapper.spawn.as_str(), wrapper.future))
+        };
+        assert_eq!(wrapper("spawn_task"), Some(("tokio::spawn", 0)));
+        assert_eq!(wrapper("on"), Some(("tokio::runtime::Handle::spawn", 2)));
+        for name in ["limited", "later", "blocks", "fixed", "unknown"] {
+            assert_eq!(wrapper(name), None, "{name}");
+        }
     }
 
     #[test]
