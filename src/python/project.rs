@@ -37,6 +37,9 @@ pub struct SummaryBuilder {
     /// Callbacks of this file's functions (index in the summary's callbacks, definition),
     /// resolved to their names at the end.
     local_callbacks: Vec<(usize, TextSize)>,
+    /// The attributes each function reads that may be properties, recorded once each: a
+    /// method reads `self.x` over and over, and one read is where the getter's chain starts.
+    property_reads: FxHashSet<(usize, Target)>,
 }
 
 /// A class or function of the file, by its index in the summary.
@@ -378,6 +381,9 @@ pub fn attribute(checker: &mut Checker, expr: &Expr) {
     };
     let statement_start = checker.semantic.current_statement().map(Ranged::start);
     let builder = checker.summary_builder().expect("checked above");
+    if !builder.property_reads.insert((function, target.clone())) {
+        return;
+    }
     builder.calls.push((
         function,
         ProjectCall {
