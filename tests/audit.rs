@@ -2,10 +2,13 @@
 //! and revision), escaping of text from the code base, trends from `--previous` and
 //! `--compare`, and the command's errors.
 
+mod common;
+
 use std::fs;
 use std::path::{Path, PathBuf};
 
 use assert_cmd::Command;
+use common::project;
 use loopguard::audit::{html, markdown, Audit, Context, Trend, DEFAULT_HOTSPOTS};
 use loopguard::config::CliOverrides;
 use loopguard::discover::ConfigSource;
@@ -82,16 +85,6 @@ fn loopguard(directory: &Path) -> Command {
         .current_dir(directory)
         .env("LOOPGUARD_AUDIT_DATE", "2026-11-01");
     command
-}
-
-fn project(files: &[(&str, &str)]) -> tempfile::TempDir {
-    let directory = tempfile::tempdir().unwrap();
-    for (name, content) in files {
-        let path = directory.path().join(name);
-        fs::create_dir_all(path.parent().unwrap()).unwrap();
-        fs::write(path, content).unwrap();
-    }
-    directory
 }
 
 fn json_report(directory: &Path, args: &[&str]) -> Value {

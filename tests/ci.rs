@@ -1,12 +1,14 @@
 //! The CI-gate outputs (SARIF, GitHub, GitLab, JUnit), baselines and `--changed-since`.
 
+mod common;
+
 use std::fs;
 use std::path::{Path, PathBuf};
 use std::process::Command as Process;
 
 use assert_cmd::Command;
+use common::project;
 use predicates::prelude::*;
-use tempfile::TempDir;
 
 const BLOCKING: &str = "import time\n\n\nasync def handler():\n    time.sleep(1)\n";
 
@@ -14,16 +16,6 @@ fn loopguard(directory: &Path) -> Command {
     let mut command = Command::cargo_bin("loopguard").unwrap();
     command.current_dir(directory);
     command
-}
-
-fn project(files: &[(&str, &str)]) -> TempDir {
-    let directory = tempfile::tempdir().unwrap();
-    for (name, content) in files {
-        let path = directory.path().join(name);
-        fs::create_dir_all(path.parent().unwrap()).unwrap();
-        fs::write(path, content).unwrap();
-    }
-    directory
 }
 
 fn stdout(directory: &Path, args: &[&str]) -> String {

@@ -1,12 +1,14 @@
 //! End-to-end behaviour of the `loopguard` binary: exit codes, output formats, configuration
 //! discovery and errors, suppressions, file discovery and determinism.
 
+mod common;
+
 use std::fs;
 use std::path::Path;
 
 use assert_cmd::Command;
+use common::project;
 use predicates::prelude::*;
-use tempfile::TempDir;
 
 const BLOCKING: &str = "import time\n\n\nasync def handler():\n    time.sleep(1)\n";
 const CLEAN: &str = "import asyncio\n\n\nasync def handler():\n    await asyncio.sleep(1)\n";
@@ -15,16 +17,6 @@ fn loopguard(directory: &Path) -> Command {
     let mut command = Command::cargo_bin("loopguard").unwrap();
     command.current_dir(directory).env_remove("NO_COLOR");
     command
-}
-
-fn project(files: &[(&str, &str)]) -> TempDir {
-    let directory = tempfile::tempdir().unwrap();
-    for (name, content) in files {
-        let path = directory.path().join(name);
-        fs::create_dir_all(path.parent().unwrap()).unwrap();
-        fs::write(path, content).unwrap();
-    }
-    directory
 }
 
 fn concise(directory: &Path, args: &[&str]) -> (String, i32) {

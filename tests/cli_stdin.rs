@@ -1,22 +1,14 @@
 //! `loopguard check - --stdin-filename PATH`: standard input linted as if it were that file.
 
+mod common;
+
 use std::fs;
 use std::path::Path;
 
 use assert_cmd::Command;
-use tempfile::TempDir;
+use common::project;
 
 const BLOCKING: &str = "import asyncio\nimport time\n\n\nasync def handler():\n    loop = asyncio.get_event_loop()\n    time.sleep(1)\n";
-
-fn project(files: &[(&str, &str)]) -> TempDir {
-    let directory = tempfile::tempdir().unwrap();
-    for (name, content) in files {
-        let path = directory.path().join(name);
-        fs::create_dir_all(path.parent().unwrap()).unwrap();
-        fs::write(path, content).unwrap();
-    }
-    directory
-}
 
 struct Run {
     stdout: String,

@@ -1,10 +1,13 @@
 //! The conventions of the Python and Rust tool ecosystems (issue #23): `--output-file`,
 //! `cargo loopguard`, `--add-noqa`, the config schema.
 
+mod common;
+
 use std::fs;
 use std::path::Path;
 
 use assert_cmd::Command;
+use common::project;
 use predicates::prelude::*;
 use tempfile::TempDir;
 
@@ -14,16 +17,6 @@ fn loopguard(directory: &Path) -> Command {
     let mut command = Command::cargo_bin("loopguard").unwrap();
     command.current_dir(directory).env_remove("NO_COLOR");
     command
-}
-
-fn project(files: &[(&str, &str)]) -> TempDir {
-    let directory = tempfile::tempdir().unwrap();
-    for (name, content) in files {
-        let path = directory.path().join(name);
-        fs::create_dir_all(path.parent().unwrap()).unwrap();
-        fs::write(path, content).unwrap();
-    }
-    directory
 }
 
 #[test]
