@@ -631,7 +631,9 @@ fn inherited_method(checker: &mut Checker, callee: &Expr) -> Option<Target> {
 }
 
 /// Modules of the standard library that a project does not define: calls into them are never
-/// project calls, so the summary leaves them out (most calls of a typical file).
+/// project calls, so the summary leaves them out (most calls of a typical file). Not the full
+/// list of `stdlib::is_standard_library`: projects do define top-level `code`, `profile` or
+/// `site` packages, whose calls must stay project calls.
 const STANDARD_LIBRARY: &[&str] = &[
     "abc",
     "argparse",
