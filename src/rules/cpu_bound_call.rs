@@ -42,6 +42,27 @@ pub(crate) fn rust_call(checker: &mut RustChecker, site: &RustCallSite) {
         format!("`{name}` is deliberately slow CPU work in async code: the runtime's worker thread runs no other task until the hash is computed"),
         checker.range(site.span()),
     )
-    .with_help("move the call into `tokio::task::spawn_blocking(move || ..).await`");
+    .with_help("move the call into `tokio::task::spawn_blocking(move || ..).await`")
+    .with_fix(spawn_blocking_fix(checker, site, name));
     checker.report(diagnostic);
+}
+
+/// `bcrypt::hash(&password, cost)` → `tokio::task::spawn_blocking({ let password =
+/// password.to_owned(); move || bcrypt::hash(&password, cost) }).await.expect(..)`: for the
+/// free functions the data file describes argument by argument, where `.await` can be written in
+/// a file that uses tokio. Unsafe: the arguments are copied (a generic or borrowing argument type
+/// may need a hand-written copy), and a panic in the hash now surfaces through the `expect`.
+fn spawn_blocking_fix(checker: &RustChecker, site: &RustCallSite, name: &str) -> Option<Fix> {
+    let CallKind::Function(call) = site.kind else {
+        return None;
+    };
+    let offload = rust_data().rules.cpu_bound_call.offload(name)?;
+    if !checker.semantic.can_await() || !checker.mentions("tokio") {
+        return None;
+    }
+    let offloaded = rust_edits::offloaded_call(checker, call, &offload.parameters)?;
+    Some(Fix::unsafe_edits(
+        "Run it in `tokio::task::spawn_blocking`",
+        vec![Edit::replacement(checker.range(site.span()), offloaded)],
+    ))
 }

@@ -168,6 +168,7 @@ mod prelude {
         CallKind, CallSite as RustCallSite, Checker as RustChecker,
     };
     pub(crate) use crate::rust::data::data as rust_data;
+    pub(crate) use crate::rust::edits as rust_edits;
     pub(crate) use crate::rust::facts as rust_facts;
     pub(crate) use crate::test_code::TestCodePolicy;
     pub(crate) use ruff_python_ast as ast;

@@ -189,7 +189,7 @@ pub struct RuleData {
     pub blocking_file_io: BlockingFileIo,
     pub blocking_subprocess: Calls,
     pub blocking_database: Calls,
-    pub cpu_bound_call: Calls,
+    pub cpu_bound_call: CpuBoundCall,
     pub sync_lock_across_await: SyncLockAcrossAwait,
     pub blocking_wait: Calls,
     pub nested_event_loop: Calls,
@@ -255,6 +255,28 @@ pub struct BlockingFileIo {
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct CpuBoundCall {
+    pub calls: PatternList,
+    pub offload: Vec<Offload>,
+}
+
+impl CpuBoundCall {
+    pub fn offload(&self, call: &str) -> Option<&Offload> {
+        self.offload.iter().find(|offload| offload.call == call)
+    }
+}
+
+/// A call the fix can move into a worker thread, and how each of its arguments gets there.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct Offload {
+    pub call: String,
+    /// In order; `&name` is a borrowed byte string, a plain name a `Copy` value.
+    pub parameters: Vec<String>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
 pub struct SyncLockAcrossAwait {
     pub not_thread_locks: PatternList,
     pub rwlock_types: PatternList,
@@ -315,6 +337,16 @@ mod tests {
             ["std::sync::mpsc::Sender", "std::sync::mpsc::Receiver"]
         );
         assert!(data.known_paths.contains("std::thread"));
+    }
+
+    #[test]
+    fn offloaded_calls_are_cpu_bound_calls() {
+        let data = load(DATA_TOML).unwrap();
+        let cpu_bound = &data.rules.cpu_bound_call;
+        assert!(!cpu_bound.offload.is_empty());
+        for offload in &cpu_bound.offload {
+            assert!(cpu_bound.calls.matches(&offload.call), "{}", offload.call);
+        }
     }
 
     #[test]

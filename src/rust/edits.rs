@@ -201,6 +201,156 @@ fn after_header(text: &str) -> TextSize {
     code_start
 }
 
+/// `call` as it would run in `tokio::task::spawn_blocking`, whose closure must be `'static` and
+/// so own what it uses: `bcrypt::verify(password, &user.hash)` →
+/// `tokio::task::spawn_blocking({ let password = password.to_owned(); let hash =
+/// user.hash.to_owned(); move || bcrypt::verify(&password, &hash) }).await.expect(..)`.
+/// `parameters` says how each argument gets there (see `Offload`): a borrowed byte string is
+/// copied with `to_owned()` (`&str` → `String`, `&[u8]` → `Vec<u8>`) and lent to the call, which
+/// the original signature accepts by deref coercion or `AsRef`; a `Copy` value is copied in as
+/// it is when a literal or a path, else evaluated before the closure. Literals and paths that
+/// start upper-case (consts, statics) stay where they are. One line, so that the fix changes
+/// the call and nothing around it. None when an argument is `&mut`, when the counts differ, or
+/// when a copy would take a name the callee or another argument reads.
+pub fn offloaded_call(
+    checker: &Checker,
+    call: &syn::ExprCall,
+    parameters: &[String],
+) -> Option<String> {
+    if call.args.len() != parameters.len() {
+        return None;
+    }
+    let function = checker.node_text(&*call.func);
+    let callee_reads = identifiers(&call.func);
+    let reads: Vec<Vec<String>> = call.args.iter().map(identifiers).collect();
+    let mut copies = Vec::new();
+    let mut arguments = Vec::new();
+    for (index, (argument, parameter)) in call.args.iter().zip(parameters).enumerate() {
+        let (parameter, borrowed) = match parameter.strip_prefix('&') {
+            Some(parameter) => (parameter, true),
+            None => (parameter.as_str(), false),
+        };
+        let lent = match argument {
+            syn::Expr::Reference(reference) if borrowed => {
+                if reference.mutability.is_some() {
+                    return None;
+                }
+                &*reference.expr
+            }
+            _ => argument,
+        };
+        if stays_in_place(lent, borrowed) {
+            arguments.push(checker.node_text(argument).to_string());
+            continue;
+        }
+        let name = copy_name(lent).unwrap_or_else(|| parameter.to_string());
+        let read_elsewhere = reads
+            .iter()
+            .enumerate()
+            .any(|(other, names)| other != index && names.contains(&name));
+        let shadowed = read_elsewhere
+            || callee_reads.contains(&name)
+            || copies.iter().any(|(copy, _)| *copy == name);
+        if shadowed {
+            return None;
+        }
+        let text = checker.node_text(lent);
+        let value = if !borrowed {
+            text.to_string()
+        } else if is_postfix(lent) {
+            format!("{text}.to_owned()")
+        } else {
+            format!("({text}).to_owned()")
+        };
+        arguments.push(if borrowed {
+            format!("&{name}")
+        } else {
+            name.clone()
+        });
+        copies.push((name, value));
+    }
+    let copies: String = copies
+        .iter()
+        .map(|(name, value)| format!("let {name} = {value}; "))
+        .collect();
+    let closure = format!("move || {function}({})", arguments.join(", "));
+    let task = if copies.is_empty() {
+        closure
+    } else {
+        format!("{{ {copies}{closure} }}")
+    };
+    Some(format!(
+        "tokio::task::spawn_blocking({task}).await.expect(\"the hashing task panicked\")"
+    ))
+}
+
+/// A literal, or a path that names a const or static (or, for a `Copy` value, a local, which the
+/// `move` closure copies).
+fn stays_in_place(argument: &syn::Expr, borrowed: bool) -> bool {
+    match argument {
+        syn::Expr::Lit(_) => true,
+        syn::Expr::Unary(unary) if matches!(unary.op, syn::UnOp::Neg(_)) => {
+            matches!(*unary.expr, syn::Expr::Lit(_))
+        }
+        syn::Expr::Path(path) if path.qself.is_none() => {
+            let segments = &path.path.segments;
+            let constant = segments.len() > 1
+                || segments.first().is_some_and(|segment| {
+                    segment.ident.to_string().starts_with(char::is_uppercase)
+                });
+            constant || !borrowed
+        }
+        _ => false,
+    }
+}
+
+/// The name a copy of the argument reads best under: the local it is (`password`), or the field
+/// it reads (`user.password_hash`).
+fn copy_name(argument: &syn::Expr) -> Option<String> {
+    let ident = match argument {
+        syn::Expr::Path(path) => path.path.get_ident()?,
+        syn::Expr::Field(field) => match &field.member {
+            syn::Member::Named(ident) => ident,
+            syn::Member::Unnamed(_) => return None,
+        },
+        _ => return None,
+    };
+    Some(ident.to_string()).filter(|name| name != "self")
+}
+
+/// Whether `.to_owned()` can follow the expression's text without parentheses.
+fn is_postfix(expression: &syn::Expr) -> bool {
+    matches!(
+        expression,
+        syn::Expr::Path(_)
+            | syn::Expr::Field(_)
+            | syn::Expr::MethodCall(_)
+            | syn::Expr::Call(_)
+            | syn::Expr::Index(_)
+            | syn::Expr::Paren(_)
+            | syn::Expr::Lit(_)
+            | syn::Expr::Macro(_)
+    )
+}
+
+/// Every identifier in an expression's tokens, walked with an explicit stack (nesting is as deep
+/// as the source makes it).
+fn identifiers(expression: &syn::Expr) -> Vec<String> {
+    use quote::ToTokens;
+    let mut names = Vec::new();
+    let mut pending = vec![expression.to_token_stream()];
+    while let Some(stream) = pending.pop() {
+        for tree in stream {
+            match tree {
+                proc_macro2::TokenTree::Ident(ident) => names.push(ident.to_string()),
+                proc_macro2::TokenTree::Group(group) => pending.push(group.stream()),
+                _ => {}
+            }
+        }
+    }
+    names
+}
+
 #[cfg(test)]
 mod tests {
     use crate::config::{CliOverrides, Settings};
