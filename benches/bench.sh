@@ -8,6 +8,11 @@
 # - Rust: a throwaway project depending on tokio, hyper, reqwest, axum and sqlx; `cargo fetch`,
 #   then the source directories of every package it resolves;
 # - ruff $RUFF_VERSION in a venv.
+# - Scale: the Python corpus four times over (hard links in $BENCH_HOME/python-x4), and the
+#   crates.io sources of the crash hunt's registry cache (benches/crash_hunt.sh fetches them;
+#   REGISTRY_CORPUS overrides, and the rows are skipped, saying so, when neither exists), with
+#   the default rules and with `--select ALL` plus every Rust opt-in: what memory does as the
+#   project grows.
 # Overrides: PY_CORPUS (a directory of unpacked Python packages; HA_CORPUS its homeassistant),
 # RUFF (a ruff binary), JOBS (worker threads for both tools, default: all cores).
 #
@@ -177,3 +182,34 @@ compare "python (all)" "--jobs 1 (other: --jobs 2)" -- "$loopguard" check --isol
 paths=("${rust_dirs[@]}")
 compare "rust crates (other: syn parse only)" cold -- "${lint[@]}" --no-cache "${paths[@]}" -- \
     "$syn_parse" "${paths[@]}"
+
+# --- scale: memory as the project grows --------------------------------------------------------
+scaled="$home/python-x4"
+if [ ! -f "$scaled/.complete" ]; then
+    rm -rf "$scaled"
+    for copy in 1 2 3 4; do
+        mkdir -p "$scaled/copy$copy"
+        cp -al "$PY_CORPUS/." "$scaled/copy$copy/"
+    done
+    touch "$scaled/.complete"
+fi
+paths=("$scaled")
+compare "python (all) ×4" cold -- "${lint[@]}" --no-cache "${paths[@]}" -- "${ruff_check[@]}" "${paths[@]}"
+
+registry=${REGISTRY_CORPUS:-$(ls -d "${XDG_CACHE_HOME:-$HOME/.cache}"/loopguard-crash-hunt/cargo-home/registry/src/*/ 2>/dev/null | head -1)}
+if [ -n "$registry" ] && [ -d "$registry" ]; then
+    everything="$scratch/everything.toml"
+    printf '%s\n' '[rules.unbounded-gather]' 'include-opaque-collections = true' 'include-rust-fan-out = true' \
+        '[rules.blocking-file-io]' 'include-metadata-calls = true' '[rules.dangling-task]' 'include-rust-spawns = true' \
+        '[rules.retry-without-jitter]' 'include-rust-retry-loops = true' > "$everything"
+    paths=("$registry")
+    compare "crates.io registry cache (other: --ignore LG208)" "cold, default rules" -- "${lint[@]}" --no-cache "${paths[@]}" -- \
+        "${lint[@]}" --no-cache --ignore LG208 "${paths[@]}"
+    compare "crates.io registry cache (other: --ignore LG208)" "cold, --select ALL + Rust opt-ins" -- \
+        "$loopguard" check --config "$everything" --exit-zero --quiet --output-format concise "${jobs_args[@]}" \
+        --no-cache --select ALL "${paths[@]}" -- \
+        "$loopguard" check --config "$everything" --exit-zero --quiet --output-format concise "${jobs_args[@]}" \
+        --no-cache --select ALL --ignore LG208 "${paths[@]}"
+else
+    echo "(no registry cache: run benches/crash_hunt.sh once, or set REGISTRY_CORPUS, for the crates.io rows)" >&2
+fi

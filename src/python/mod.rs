@@ -53,6 +53,7 @@ pub fn summarise(
 }
 
 fn check(source: &SourceText, settings: &Settings, rules: RuleSet) -> Findings {
+    let _turn = crate::lint::large_file_turn(&source.text);
     let parsed = parse::ParsedModule::parse(&source.text);
     if let Some(error) = parsed.syntax_error() {
         let mut message = format!("syntax error: {}", error.message);

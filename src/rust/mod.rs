@@ -67,6 +67,7 @@ fn check(
     rules: RuleSet,
     comments: Vec<ruff_text_size::TextRange>,
 ) -> Findings {
+    let turn = crate::lint::large_file_turn(&source.text);
     let findings = match parse::parse_file(source) {
         Ok(file) => {
             let test_ranges = test_code::test_ranges(&file, &parse::Spans::new(source));
@@ -111,6 +112,7 @@ fn check(
         },
     };
     parse::release_spans();
+    drop(turn);
     findings
 }
 
