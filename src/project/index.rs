@@ -3,12 +3,11 @@
 //! function the shortest chain of calls to a direct blocking call.
 
 use std::borrow::Cow;
-use std::hash::{Hash, Hasher};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use rayon::prelude::*;
-use rustc_hash::{FxHashMap, FxHashSet, FxHasher};
+use rustc_hash::{FxHashMap, FxHashSet};
 
 use super::modules::{module_prefixes, ModulePath};
 use super::summary::{
@@ -140,14 +139,37 @@ enum Item {
 /// A namespace's names, split by hash into shards so that a round's new names are inserted in
 /// parallel: one table took as long as the rest of indexing.
 struct Names {
-    shards: Vec<FxHashMap<String, Entry>>,
+    shards: Vec<FxHashMap<NameKey, Entry>>,
+}
+
+/// A name as the tables key it: 128 bits of SipHash-1-3 instead of its text. The tables hold a
+/// key for every function and class of the project (1.2 M on the crash hunt's crates.io
+/// registry), and the text of each was most of their memory; they are only asked for exact
+/// names, and two distinct names agreeing on 128 bits of a keyed hash does not occur in
+/// practice (about 10^-26 for a million names).
+#[derive(Clone, Copy, PartialEq, Eq, Hash)]
+struct NameKey(u128);
+
+impl NameKey {
+    fn of(name: &str) -> Self {
+        use siphasher::sip128::{Hasher128, SipHasher13};
+        use std::hash::Hasher as _;
+        let mut hasher = SipHasher13::new();
+        hasher.write(name.as_bytes());
+        NameKey(hasher.finish128().as_u128())
+    }
+
+    /// Bits the shard's own table does not hash with its neighbours' (each stays evenly spread).
+    fn shard(self) -> usize {
+        (self.0 >> 96) as usize % SHARDS
+    }
 }
 
 const SHARDS: usize = 16;
 
 /// New names bound for each shard of a table, in pieces (one per thread that made names):
 /// (name, what it names).
-type Shards = Vec<Vec<Vec<(String, Item)>>>;
+type Shards = Vec<Vec<Vec<(NameKey, Item)>>>;
 
 impl Default for Names {
     fn default() -> Self {
@@ -159,7 +181,8 @@ impl Default for Names {
 
 impl Names {
     fn get(&self, name: &str) -> Option<&Entry> {
-        self.shards[shard_of(name)].get(name)
+        let key = NameKey::of(name);
+        self.shards[key.shard()].get(&key)
     }
 
     fn function(&self, name: &str) -> Option<&Definition<FunctionId>> {
@@ -188,21 +211,13 @@ impl Names {
     }
 }
 
-/// The shard of a name: bits of its hash that the shard's own table uses neither for the
-/// bucket (the low bits) nor for the tag (the top seven), so each shard stays evenly spread.
-fn shard_of(name: &str) -> usize {
-    let mut hasher = FxHasher::default();
-    name.hash(&mut hasher);
-    (hasher.finish() >> 40) as usize % SHARDS
-}
-
 /// The new names one thread made, by namespace and shard.
 #[derive(Default)]
 struct Routes {
     /// Only the namespaces of the files this thread routed: each thread routes a run of files
     /// (a few crates at most), and a table for every namespace in every run grew with the
     /// square of the project (16 GB for a registry of 2,400 crates).
-    tables: FxHashMap<usize, Vec<Vec<(String, Item)>>>,
+    tables: FxHashMap<usize, Vec<Vec<(NameKey, Item)>>>,
 }
 
 impl Routes {
@@ -215,11 +230,12 @@ impl Routes {
             let id = FunctionId((first_id + offset) as u32);
             let mut names = file.module.members(&function.name).peekable();
             if names.peek().is_none() {
-                let name = function.name.clone();
-                table[shard_of(&name)].push((name, Item::Function(id)));
+                let key = NameKey::of(&function.name);
+                table[key.shard()].push((key, Item::Function(id)));
             }
             for name in names {
-                table[shard_of(&name)].push((name, Item::Function(id)));
+                let key = NameKey::of(&name);
+                table[key.shard()].push((key, Item::Function(id)));
             }
         }
         for (class, summary) in file.summary.classes.iter().enumerate() {
@@ -228,7 +244,8 @@ impl Routes {
                 class: class as u32,
             };
             for name in file.module.members(&summary.name) {
-                table[shard_of(&name)].push((name, Item::Class(id)));
+                let key = NameKey::of(&name);
+                table[key.shard()].push((key, Item::Class(id)));
             }
         }
     }
