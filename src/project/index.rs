@@ -739,9 +739,10 @@ impl Index {
                 }
             }
             Target::Local(name) => lookup.callable(&module.member(name)?, 0),
-            Target::Inherited { class, method } => {
-                let class = unique(lookup.namespace.names.class(&module.member(class)?)?)?;
-                lookup.inherited_method(class, method, 0)
+            Target::Inherited(inherited) => {
+                let class = module.member(&inherited.class)?;
+                let class = unique(lookup.namespace.names.class(&class)?)?;
+                lookup.inherited_method(class, &inherited.method, 0)
             }
         };
         if found.is_none() {
@@ -1017,7 +1018,7 @@ impl Lookup<'_> {
             let base_name = match base {
                 Target::Path(name) => file.module.absolute(name),
                 Target::Local(name) => file.module.member(name).map(Cow::Owned),
-                Target::Inherited { .. } => None,
+                Target::Inherited(_) => None,
             };
             let Some(base) = base_name.and_then(|name| self.class(&name, depth + 1)) else {
                 continue;
@@ -1098,7 +1099,7 @@ mod tests {
                     statement_start: None,
                     reads_property: false,
                     guard: None,
-                    streams: Vec::new(),
+                    streams: Box::default(),
                 })
                 .collect(),
             acquires_limiter: false,
@@ -1172,7 +1173,7 @@ mod tests {
                 statement_start: None,
                 reads_property: false,
                 guard: None,
-                streams: Vec::new(),
+                streams: Box::default(),
             });
         }
         let mut index = Index::default();
@@ -1237,10 +1238,7 @@ mod tests {
             ..python_file("m", Vec::new())
         };
         let index = Index::build(vec![file], |_| true);
-        let inherited = |level: usize| Target::Inherited {
-            class: format!("C{level}"),
-            method: "m".to_string(),
-        };
+        let inherited = |level: usize| Target::inherited(format!("C{level}"), "m".to_string());
         let mut methods = Methods::default();
         let mut resolve =
             |level| index.resolve_with(0, &inherited(level), &mut Vec::new(), &mut methods);
@@ -1285,10 +1283,8 @@ mod tests {
             ..python_file("m", Vec::new())
         };
         let index = Index::build(vec![file], |_| true);
-        let inherited = |level: usize, method: &str| Target::Inherited {
-            class: name(level, 0),
-            method: method.to_string(),
-        };
+        let inherited =
+            |level: usize, method: &str| Target::inherited(name(level, 0), method.to_string());
         let resolve = |target| index.resolve(0, &target, &mut Vec::new());
         // Four levels up each way (two steps per level) is within the limit; twelve is not.
         assert_eq!(resolve(inherited(3, "m")), Some(FunctionId(0)));

@@ -142,7 +142,8 @@ pub struct ProjectCall {
     /// Python: the call is made only when this parameter's argument is no stream.
     pub guard: Option<Box<Guard>>,
     /// Python: the arguments the caller shows to be streams (`io.BytesIO(data)`, `open(p)`).
-    pub streams: Vec<Argument>,
+    /// A boxed slice: a large project has a million calls, and most have no stream.
+    pub streams: Box<[Argument]>,
 }
 
 /// A parameter of a function that a call in it is made for only when its argument is no stream
@@ -180,8 +181,21 @@ pub enum Target {
     /// A function or class defined in this file, by its name in the file.
     Local(String),
     /// Python `self.m()`/`cls.m()` not defined in `class` itself, or `super().m()`: a method
-    /// of one of its (project) base classes.
-    Inherited { class: String, method: String },
+    /// of one of its (project) base classes. Boxed: the rarest variant would otherwise double
+    /// the size of every target.
+    Inherited(Box<InheritedMethod>),
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+pub struct InheritedMethod {
+    pub class: String,
+    pub method: String,
+}
+
+impl Target {
+    pub fn inherited(class: String, method: String) -> Self {
+        Target::Inherited(Box::new(InheritedMethod { class, method }))
+    }
 }
 
 impl FileSummary {

@@ -291,7 +291,7 @@ pub fn call(checker: &mut Checker, site: &CallSite) {
             statement_start,
             reads_property: false,
             guard,
-            streams,
+            streams: streams.into_boxed_slice(),
         },
     ));
 }
@@ -392,7 +392,7 @@ pub fn attribute(checker: &mut Checker, expr: &Expr) {
             statement_start,
             reads_property: true,
             guard: None,
-            streams: Vec::new(),
+            streams: Box::default(),
         },
     ));
 }
@@ -424,7 +424,7 @@ fn self_property(
             .is_some()
             .then(|| Target::Local(format!("{class}.{method}"))),
         Some(_) => None,
-        None => Some(Target::Inherited { class, method }),
+        None => Some(Target::inherited(class, method)),
     }
 }
 
@@ -534,7 +534,7 @@ fn callback(checker: &mut Checker, site: &CallSite, function: usize, in_async_bo
             statement_start,
             reads_property: false,
             guard: None,
-            streams: Vec::new(),
+            streams: Box::default(),
         },
     });
 }
@@ -624,10 +624,7 @@ fn inherited_method(checker: &mut Checker, callee: &Expr) -> Option<Target> {
         return None;
     }
     let class = checker.summary_builder()?.current_class()?.to_string();
-    Some(Target::Inherited {
-        class,
-        method: attribute.attr.to_string(),
-    })
+    Some(Target::inherited(class, attribute.attr.to_string()))
 }
 
 /// Modules of the standard library that a project does not define: calls into them are never

@@ -202,7 +202,7 @@ pub fn call(checker: &mut Checker, site: &CallSite) {
             statement_start,
             reads_property: false,
             guard: None,
-            streams: Vec::new(),
+            streams: Box::default(),
         });
     }
 }
