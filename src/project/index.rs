@@ -159,7 +159,8 @@ impl NameKey {
         NameKey(hasher.finish128().as_u128())
     }
 
-    /// Bits the shard's own table does not hash with its neighbours' (each stays evenly spread).
+    /// The top bits: SipHash spreads every bit evenly, and the shard's own table hashes the
+    /// whole key again.
     fn shard(self) -> usize {
         (self.0 >> 96) as usize % SHARDS
     }

@@ -4,6 +4,7 @@
 use ruff_text_size::{TextRange, TextSize};
 
 use super::checker::Checker;
+use super::facts;
 use super::parse::Spans;
 use crate::diagnostic::Edit;
 use crate::source::{line_ending, next_line_start};
@@ -221,8 +222,6 @@ pub fn offloaded_call(
         return None;
     }
     let function = checker.node_text(&*call.func);
-    let callee_reads = identifiers(&call.func);
-    let reads: Vec<Vec<String>> = call.args.iter().map(identifiers).collect();
     let mut copies = Vec::new();
     let mut arguments = Vec::new();
     for (index, (argument, parameter)) in call.args.iter().zip(parameters).enumerate() {
@@ -244,12 +243,12 @@ pub fn offloaded_call(
             continue;
         }
         let name = copy_name(lent).unwrap_or_else(|| parameter.to_string());
-        let read_elsewhere = reads
-            .iter()
-            .enumerate()
-            .any(|(other, names)| other != index && names.contains(&name));
+        let read_elsewhere =
+            call.args.iter().enumerate().any(|(other, argument)| {
+                other != index && facts::mentions_identifier(argument, &name)
+            });
         let shadowed = read_elsewhere
-            || callee_reads.contains(&name)
+            || facts::mentions_identifier(&call.func, &name)
             || copies.iter().any(|(copy, _)| *copy == name);
         if shadowed {
             return None;
@@ -331,24 +330,6 @@ fn is_postfix(expression: &syn::Expr) -> bool {
             | syn::Expr::Lit(_)
             | syn::Expr::Macro(_)
     )
-}
-
-/// Every identifier in an expression's tokens, walked with an explicit stack (nesting is as deep
-/// as the source makes it).
-fn identifiers(expression: &syn::Expr) -> Vec<String> {
-    use quote::ToTokens;
-    let mut names = Vec::new();
-    let mut pending = vec![expression.to_token_stream()];
-    while let Some(stream) = pending.pop() {
-        for tree in stream {
-            match tree {
-                proc_macro2::TokenTree::Ident(ident) => names.push(ident.to_string()),
-                proc_macro2::TokenTree::Group(group) => pending.push(group.stream()),
-                _ => {}
-            }
-        }
-    }
-    names
 }
 
 #[cfg(test)]

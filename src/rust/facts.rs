@@ -842,6 +842,14 @@ fn any_identifier(
     finder.found
 }
 
+/// Whether `name` is an identifier anywhere in `expr`: a path segment, a field or method name, a
+/// binding, or a token of a macro in it.
+pub fn mentions_identifier(expr: &Expr, name: &str) -> bool {
+    any_identifier(Body::Expr(expr), &|identifier| identifier == name, &|_| {
+        false
+    })
+}
+
 /// Whether code draws a random number or applies jitter: an identifier that names randomness
 /// (see [`names_randomness`]: `rand::random()`, `thread_rng().gen_range(..)`, `fastrand::u64(..)`,
 /// `let jitter = ..`, `ExponentialJitter`), or a path that resolves into a randomness crate
