@@ -11,7 +11,8 @@
 # - Scale: the Python corpus four times over (hard links in $BENCH_HOME/python-x4), and the
 #   crates.io sources of the crash hunt's registry cache (benches/crash_hunt.sh fetches them;
 #   REGISTRY_CORPUS overrides, and the rows are skipped, saying so, when neither exists), with
-#   the default rules and with `--select ALL` plus every Rust opt-in: what memory does as the
+#   the default rules and with `--select ALL` plus every opt-in (benches/everything.toml, as
+#   the crash hunt uses it): what memory does as the
 #   project grows.
 # Overrides: PY_CORPUS (a directory of unpacked Python packages; HA_CORPUS its homeassistant),
 # RUFF (a ruff binary), JOBS (worker threads for both tools, default: all cores).
@@ -198,14 +199,11 @@ compare "python (all) ×4" cold -- "${lint[@]}" --no-cache "${paths[@]}" -- "${r
 
 registry=${REGISTRY_CORPUS:-$(ls -d "${XDG_CACHE_HOME:-$HOME/.cache}"/loopguard-crash-hunt/cargo-home/registry/src/*/ 2>/dev/null | head -1)}
 if [ -n "$registry" ] && [ -d "$registry" ]; then
-    everything="$scratch/everything.toml"
-    printf '%s\n' '[rules.unbounded-gather]' 'include-opaque-collections = true' 'include-rust-fan-out = true' \
-        '[rules.blocking-file-io]' 'include-metadata-calls = true' '[rules.dangling-task]' 'include-rust-spawns = true' \
-        '[rules.retry-without-jitter]' 'include-rust-retry-loops = true' > "$everything"
+    everything="$root/benches/everything.toml"
     paths=("$registry")
     compare "crates.io registry cache (other: --ignore LG208)" "cold, default rules" -- "${lint[@]}" --no-cache "${paths[@]}" -- \
         "${lint[@]}" --no-cache --ignore LG208 "${paths[@]}"
-    compare "crates.io registry cache (other: --ignore LG208)" "cold, --select ALL + Rust opt-ins" -- \
+    compare "crates.io registry cache (other: --ignore LG208)" "cold, --select ALL + every opt-in" -- \
         "$loopguard" check --config "$everything" --exit-zero --quiet --output-format concise "${jobs_args[@]}" \
         --no-cache --select ALL "${paths[@]}" -- \
         "$loopguard" check --config "$everything" --exit-zero --quiet --output-format concise "${jobs_args[@]}" \

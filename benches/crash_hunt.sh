@@ -191,30 +191,9 @@ runs=$cache/runs
 rm -rf "$runs"
 mkdir -p "$runs"
 
-# Every setting that turns on an opt-in variant or context (`grep include- loopguard.schema.json`,
-# test code, single-task scripts), and no excludes: every .py and .rs file is linted.
-cat > "$work/loopguard.toml" <<'TOML'
-exclude = []
-test-code = "check"
-single-task-scripts = "check"
-
-[rules.spawn-in-loop]
-include-event-loops = true
-include-opaque-collections = true
-
-[rules.unbounded-gather]
-include-opaque-collections = true
-include-rust-fan-out = true
-
-[rules.blocking-file-io]
-include-metadata-calls = true
-
-[rules.dangling-task]
-include-rust-spawns = true
-
-[rules.retry-without-jitter]
-include-rust-retry-loops = true
-TOML
+# Every opt-in variant and context (benches/everything.toml), and no excludes: every .py and .rs
+# file is linted.
+{ echo 'exclude = []'; cat "$root/benches/everything.toml"; } > "$work/loopguard.toml"
 export config=$work/loopguard.toml
 
 # `loopguard check` in a run mode, with further arguments: `all` is every rule and opt-in with

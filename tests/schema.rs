@@ -182,11 +182,14 @@ fn the_tool_loopguard_table_of_pyproject_validates_the_same() {
         .is_some());
 }
 
-/// The crash hunt runs "every rule, every opt-in": an `include-*` option added to a rule must
-/// be turned on in its config too, or the variant it guards is never run over real code.
+/// The crash hunt runs "every rule, every opt-in" with benches/everything.toml: an `include-*`
+/// option added to a rule must be turned on there too, or the variant it guards is never run
+/// over real code.
 #[test]
 fn the_crash_hunt_turns_on_every_opt_in_variant() {
-    let script = std::fs::read_to_string(root().join("benches/crash_hunt.sh")).unwrap();
+    let hunt = std::fs::read_to_string(root().join("benches/crash_hunt.sh")).unwrap();
+    assert!(hunt.contains("benches/everything.toml"), "crash_hunt.sh no longer reads it");
+    let script = std::fs::read_to_string(root().join("benches/everything.toml")).unwrap();
     let schema = json_schema();
     let definitions = schema["definitions"].as_object().unwrap();
     let mut opt_ins = Vec::new();
@@ -205,14 +208,14 @@ fn the_crash_hunt_turns_on_every_opt_in_variant() {
         let table = format!("[rules.{rule}]\n");
         let at = script
             .find(&table)
-            .unwrap_or_else(|| panic!("crash_hunt.sh has no {table}"));
+            .unwrap_or_else(|| panic!("everything.toml has no {table}"));
         let body = script[at + table.len()..].split("\n\n").next().unwrap();
         assert!(
             body.contains(&format!("{option} = true")),
-            "crash_hunt.sh: {table} lacks `{option} = true`"
+            "everything.toml: {table} lacks `{option} = true`"
         );
     }
     for context in ["test-code = \"check\"", "single-task-scripts = \"check\""] {
-        assert!(script.contains(context), "crash_hunt.sh lacks {context}");
+        assert!(script.contains(context), "everything.toml lacks {context}");
     }
 }
