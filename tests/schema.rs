@@ -188,7 +188,10 @@ fn the_tool_loopguard_table_of_pyproject_validates_the_same() {
 #[test]
 fn the_crash_hunt_turns_on_every_opt_in_variant() {
     let hunt = std::fs::read_to_string(root().join("benches/crash_hunt.sh")).unwrap();
-    assert!(hunt.contains("benches/everything.toml"), "crash_hunt.sh no longer reads it");
+    assert!(
+        hunt.contains("benches/everything.toml"),
+        "crash_hunt.sh no longer reads it"
+    );
     let script = std::fs::read_to_string(root().join("benches/everything.toml")).unwrap();
     let schema = json_schema();
     let definitions = schema["definitions"].as_object().unwrap();
