@@ -15,11 +15,20 @@ pub struct Lexed {
     /// An upper bound on the recursion depth of the parse tree: the nesting of `()`, `[]` and
     /// `{}` outside literals and comments, plus the links of the longest chain in a statement.
     pub max_nesting: usize,
+    /// Offsets at which a top-level item starts, at least `chunk_bytes` apart, where the parser
+    /// may take the file in pieces (see [`super::parse::parse_file`]); empty below that size.
+    pub item_starts: Vec<usize>,
 }
 
 pub fn scan(text: &str) -> Lexed {
+    scan_in_chunks(text, super::parse::CHUNK_BYTES)
+}
+
+pub(super) fn scan_in_chunks(text: &str, chunk_bytes: usize) -> Lexed {
     let bytes = text.as_bytes();
     let mut comments = Vec::new();
+    let mut item_starts = Vec::new();
+    let mut chunk_start = 0;
     let mut index = 0;
     let mut depth = NestingDepth::default();
     while index < bytes.len() {
@@ -35,6 +44,11 @@ pub fn scan(text: &str) -> Lexed {
             b'}' => {
                 depth.close_block();
                 index += 1;
+                if depth.at_top() && index - chunk_start >= chunk_bytes && starts_item(text, index)
+                {
+                    item_starts.push(index);
+                    chunk_start = index;
+                }
             }
             b'/' if bytes.get(index + 1) == Some(&b'/') => {
                 let end = memchr::memchr(b'\n', &bytes[index..]).map_or(bytes.len(), |n| index + n);
@@ -75,7 +89,16 @@ pub fn scan(text: &str) -> Lexed {
                 }
                 index = after_prefixed_literal(bytes, word, index);
             }
-            b';' | b',' => {
+            b';' => {
+                depth.end_of_part();
+                index += 1;
+                if depth.at_top() && index - chunk_start >= chunk_bytes && starts_item(text, index)
+                {
+                    item_starts.push(index);
+                    chunk_start = index;
+                }
+            }
+            b',' => {
                 depth.end_of_part();
                 index += 1;
             }
@@ -94,7 +117,62 @@ pub fn scan(text: &str) -> Lexed {
     Lexed {
         comments,
         max_nesting: depth.max(),
+        item_starts,
     }
+}
+
+/// Whether what follows a top-level `}` or `;` at `index` opens an item: an outer attribute or
+/// doc comment, an item keyword, or a macro invocation (`name!`, `path::name!`). A `}` that
+/// ends an expression (`const X: T = { .. };`, `Foo<{ N }>`) is followed by something else.
+fn starts_item(text: &str, mut index: usize) -> bool {
+    const KEYWORDS: &[&str] = &[
+        "pub",
+        "fn",
+        "struct",
+        "enum",
+        "union",
+        "impl",
+        "trait",
+        "mod",
+        "use",
+        "const",
+        "static",
+        "type",
+        "extern",
+        "unsafe",
+        "async",
+        "macro_rules",
+    ];
+    let bytes = text.as_bytes();
+    loop {
+        while index < bytes.len() && bytes[index].is_ascii_whitespace() {
+            index += 1;
+        }
+        let rest = &bytes[index..];
+        let doc = (rest.starts_with(b"///") && !rest.starts_with(b"////"))
+            || (rest.starts_with(b"/**")
+                && !rest.starts_with(b"/**/")
+                && !rest.starts_with(b"/***"));
+        if doc {
+            return true;
+        }
+        if rest.starts_with(b"//") {
+            index = memchr::memchr(b'\n', rest).map_or(bytes.len(), |n| index + n);
+        } else if rest.starts_with(b"/*") {
+            index = block_comment_end(bytes, index);
+        } else {
+            break;
+        }
+    }
+    let rest = &text[index..];
+    if rest.starts_with("#[") {
+        return true;
+    }
+    let path_length = rest
+        .find(|c: char| !(c == '_' || c == ':' || c.is_ascii_alphanumeric()))
+        .unwrap_or(rest.len());
+    let path = &rest[..path_length];
+    KEYWORDS.contains(&path) || (!path.is_empty() && rest[path_length..].starts_with('!'))
 }
 
 fn range(start: usize, end: usize) -> TextRange {

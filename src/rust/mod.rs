@@ -23,6 +23,7 @@ pub fn lint(source: &SourceText, settings: &Settings, rules: RuleSet) -> Finding
     let comments::Lexed {
         comments,
         max_nesting,
+        item_starts,
     } = comments::scan(&source.text);
     // Most Rust files cannot trigger any rule (no `async` at all): parsing is most of the cost,
     // so those are not parsed, and syntax errors in them are not reported.
@@ -38,8 +39,10 @@ pub fn lint(source: &SourceText, settings: &Settings, rules: RuleSet) -> Finding
     }
     // syn, the checker and dropping the tree recurse once per level.
     let unlintable_comments = comments.clone();
-    crate::lint::with_stack_for(max_nesting, || check(source, settings, rules, comments))
-        .unwrap_or_else(|message| Findings::too_deep(message, rules, unlintable_comments))
+    crate::lint::with_stack_for(max_nesting, || {
+        check(source, settings, rules, comments, &item_starts)
+    })
+    .unwrap_or_else(|message| Findings::too_deep(message, rules, unlintable_comments))
 }
 
 /// The project summary of a text, which is parsed whatever the pre-filter would say.
@@ -54,10 +57,12 @@ pub fn summarise(
     let comments::Lexed {
         comments,
         max_nesting,
+        item_starts,
     } = comments::scan(&source.text);
-    let findings =
-        crate::lint::with_stack_for(max_nesting, || check(source, settings, rules, comments))
-            .ok()?;
+    let findings = crate::lint::with_stack_for(max_nesting, || {
+        check(source, settings, rules, comments, &item_starts)
+    })
+    .ok()?;
     Some((findings.summary?, findings.comments))
 }
 
@@ -66,9 +71,10 @@ fn check(
     settings: &Settings,
     rules: RuleSet,
     comments: Vec<ruff_text_size::TextRange>,
+    item_starts: &[usize],
 ) -> Findings {
     let turn = crate::lint::large_file_turn(&source.text);
-    let findings = match parse::parse_file(source) {
+    let findings = match parse::parse_file(source, item_starts) {
         Ok(file) => {
             let test_ranges = test_code::test_ranges(&file, &parse::Spans::new(source));
             let (diagnostics, mut summary) =
