@@ -15,40 +15,132 @@ pub struct Lexed {
     /// An upper bound on the recursion depth of the parse tree: the nesting of `()`, `[]` and
     /// `{}` outside literals and comments, plus the links of the longest chain in a statement.
     pub max_nesting: usize,
-    /// Offsets at which a top-level item starts, at least `chunk_bytes` apart, where the parser
-    /// may take the file in pieces (see [`super::parse::parse_file`]); empty below that size.
-    pub item_starts: Vec<usize>,
+    /// Where the parser may take a large file in pieces; empty below [`CHUNK_BYTES`].
+    pub pieces: Pieces,
+}
+
+/// Offsets at which the parser may cut a large file (see [`super::parse::parse_file`]): where
+/// an item of the file, or of an inline module's body, starts.
+#[derive(Default, Debug)]
+pub struct Pieces {
+    /// Each cut, at least `chunk_bytes` after the one before, with the offset of the `{` of the
+    /// module body it is in (`None`: the file's top level).
+    pub cuts: Vec<(usize, Option<usize>)>,
+    /// The offsets of the `{` and `}` of each module body with a cut.
+    pub bodies: Vec<(usize, usize)>,
+}
+
+use super::parse::CHUNK_BYTES;
+
+/// Finds the cuts of [`Pieces`] during the scan: item ends directly in the file or in a module
+/// body that is itself directly in one (`mod name { .. }`, not one written inside a macro's or
+/// a function's braces).
+struct Cutter {
+    chunk_bytes: usize,
+    last_cut: usize,
+    /// For each open bracket, the offset of its `{` and whether a cut was made directly in it
+    /// when it is a module body in a chain of module bodies; `None` otherwise.
+    open: Vec<Option<(usize, bool)>>,
+    /// Open brackets that are not such module bodies.
+    others_open: usize,
+    /// 1 after the keyword `mod`, 2 after `mod name`.
+    module_header: u8,
+    pieces: Pieces,
+}
+
+impl Cutter {
+    fn word(&mut self, word: &str) {
+        self.module_header = match (self.module_header, word) {
+            (_, "mod") => 1,
+            (1, _) => 2,
+            _ => 0,
+        };
+    }
+
+    fn other(&mut self) {
+        self.module_header = 0;
+    }
+
+    fn open(&mut self, bracket: u8, at: usize) {
+        let module = bracket == b'{' && self.module_header == 2 && self.others_open == 0;
+        self.open.push(module.then_some((at, false)));
+        if !module {
+            self.others_open += 1;
+        }
+        self.module_header = 0;
+    }
+
+    fn close(&mut self, at: usize) {
+        match self.open.pop() {
+            Some(Some((open, true))) => self.pieces.bodies.push((open, at)),
+            Some(None) => self.others_open -= 1,
+            _ => {}
+        }
+        self.module_header = 0;
+    }
+
+    /// After a `}` or `;` that ends at `index`.
+    fn item_end(&mut self, text: &str, index: usize) {
+        self.module_header = 0;
+        if index - self.last_cut < self.chunk_bytes || self.others_open > 0 {
+            return;
+        }
+        if !starts_item(text, index) {
+            return;
+        }
+        let body = match self.open.last_mut() {
+            Some(Some((open, cut))) => {
+                *cut = true;
+                Some(*open)
+            }
+            Some(None) => return,
+            None => None,
+        };
+        self.pieces.cuts.push((index, body));
+        self.last_cut = index;
+    }
 }
 
 pub fn scan(text: &str) -> Lexed {
-    scan_in_chunks(text, super::parse::CHUNK_BYTES)
+    scan_in_chunks(text, CHUNK_BYTES)
 }
 
 pub(super) fn scan_in_chunks(text: &str, chunk_bytes: usize) -> Lexed {
     let bytes = text.as_bytes();
     let mut comments = Vec::new();
-    let mut item_starts = Vec::new();
-    let mut chunk_start = 0;
+    let mut cutter = (text.len() >= chunk_bytes).then(|| Cutter {
+        chunk_bytes,
+        last_cut: 0,
+        open: Vec::new(),
+        others_open: 0,
+        module_header: 0,
+        pieces: Pieces::default(),
+    });
     let mut index = 0;
     let mut depth = NestingDepth::default();
     while index < bytes.len() {
         match bytes[index] {
-            b'(' | b'[' | b'{' => {
+            bracket @ (b'(' | b'[' | b'{') => {
                 depth.open();
+                if let Some(cutter) = &mut cutter {
+                    cutter.open(bracket, index);
+                }
                 index += 1;
             }
             b')' | b']' => {
                 depth.close();
+                if let Some(cutter) = &mut cutter {
+                    cutter.close(index);
+                }
                 index += 1;
             }
             b'}' => {
                 depth.close_block();
-                index += 1;
-                if depth.at_top() && index - chunk_start >= chunk_bytes && starts_item(text, index)
-                {
-                    item_starts.push(index);
-                    chunk_start = index;
+                if let Some(cutter) = &mut cutter {
+                    cutter.close(index);
+                    cutter.item_end(text, index + 1);
                 }
+                index += 1;
             }
             b'/' if bytes.get(index + 1) == Some(&b'/') => {
                 let end = memchr::memchr(b'\n', &bytes[index..]).map_or(bytes.len(), |n| index + n);
@@ -68,10 +160,16 @@ pub(super) fn scan_in_chunks(text: &str, chunk_bytes: usize) -> Lexed {
             }
             b'"' => {
                 depth.other();
+                if let Some(cutter) = &mut cutter {
+                    cutter.other();
+                }
                 index = string_end(bytes, index + 1);
             }
             b'\'' => {
                 depth.other();
+                if let Some(cutter) = &mut cutter {
+                    cutter.other();
+                }
                 index = char_or_lifetime_end(text, index);
             }
             byte if byte == b'_' || byte.is_ascii_alphabetic() => {
@@ -87,29 +185,44 @@ pub(super) fn scan_in_chunks(text: &str, chunk_bytes: usize) -> Lexed {
                 } else {
                     depth.other();
                 }
-                index = after_prefixed_literal(bytes, word, index);
+                let end = after_prefixed_literal(bytes, word, index);
+                if let Some(cutter) = &mut cutter {
+                    if end == index {
+                        cutter.word(word);
+                    } else {
+                        cutter.other();
+                    }
+                }
+                index = end;
             }
             b';' => {
                 depth.end_of_part();
                 index += 1;
-                if depth.at_top() && index - chunk_start >= chunk_bytes && starts_item(text, index)
-                {
-                    item_starts.push(index);
-                    chunk_start = index;
+                if let Some(cutter) = &mut cutter {
+                    cutter.item_end(text, index);
                 }
             }
             b',' => {
                 depth.end_of_part();
+                if let Some(cutter) = &mut cutter {
+                    cutter.other();
+                }
                 index += 1;
             }
             b'.' | b'?' | b'+' | b'-' | b'*' | b'/' | b'%' | b'&' | b'|' | b'^' | b'<' | b'>'
             | b'=' | b'!' => {
                 depth.link();
+                if let Some(cutter) = &mut cutter {
+                    cutter.other();
+                }
                 index += 1;
             }
             byte if byte.is_ascii_whitespace() => index += 1,
             _ => {
                 depth.other();
+                if let Some(cutter) = &mut cutter {
+                    cutter.other();
+                }
                 index += 1;
             }
         }
@@ -117,7 +230,7 @@ pub(super) fn scan_in_chunks(text: &str, chunk_bytes: usize) -> Lexed {
     Lexed {
         comments,
         max_nesting: depth.max(),
-        item_starts,
+        pieces: cutter.map(|cutter| cutter.pieces).unwrap_or_default(),
     }
 }
 

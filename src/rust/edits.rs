@@ -347,8 +347,8 @@ mod tests {
     /// there is one): the name to write, and the file once the import (if any) is added.
     fn reference(source: &str, path: &str) -> (String, String) {
         let text = SourceText::new(source.to_string(), None);
-        let file =
-            parse::parse_file(&text, &[]).unwrap_or_else(|error| panic!("{}", error.message));
+        let file = parse::parse_file(&text, &Default::default())
+            .unwrap_or_else(|error| panic!("{}", error.message));
         let settings = Settings::new(None, &CliOverrides::default(), std::path::Path::new("."));
         let mut checker = Checker::new(&text, &settings, RuleSet::empty());
         checker.import_point = Some(ImportPoint::of(&file, Spans::new(&text)));

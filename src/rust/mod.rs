@@ -23,7 +23,7 @@ pub fn lint(source: &SourceText, settings: &Settings, rules: RuleSet) -> Finding
     let comments::Lexed {
         comments,
         max_nesting,
-        item_starts,
+        pieces,
     } = comments::scan(&source.text);
     // Most Rust files cannot trigger any rule (no `async` at all): parsing is most of the cost,
     // so those are not parsed, and syntax errors in them are not reported.
@@ -40,7 +40,7 @@ pub fn lint(source: &SourceText, settings: &Settings, rules: RuleSet) -> Finding
     // syn, the checker and dropping the tree recurse once per level.
     let unlintable_comments = comments.clone();
     crate::lint::with_stack_for(max_nesting, || {
-        check(source, settings, rules, comments, &item_starts)
+        check(source, settings, rules, comments, &pieces)
     })
     .unwrap_or_else(|message| Findings::too_deep(message, rules, unlintable_comments))
 }
@@ -57,10 +57,10 @@ pub fn summarise(
     let comments::Lexed {
         comments,
         max_nesting,
-        item_starts,
+        pieces,
     } = comments::scan(&source.text);
     let findings = crate::lint::with_stack_for(max_nesting, || {
-        check(source, settings, rules, comments, &item_starts)
+        check(source, settings, rules, comments, &pieces)
     })
     .ok()?;
     Some((findings.summary?, findings.comments))
@@ -71,10 +71,10 @@ fn check(
     settings: &Settings,
     rules: RuleSet,
     comments: Vec<ruff_text_size::TextRange>,
-    item_starts: &[usize],
+    pieces: &comments::Pieces,
 ) -> Findings {
     let turn = crate::lint::large_file_turn(&source.text);
-    let findings = match parse::parse_file(source, item_starts) {
+    let findings = match parse::parse_file(source, pieces) {
         Ok(file) => {
             let test_ranges = test_code::test_ranges(&file, &parse::Spans::new(source));
             let (diagnostics, mut summary) =
