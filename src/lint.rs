@@ -23,9 +23,10 @@ use crate::test_code::{TestCode, TestCodePolicy};
 /// Parsers and the checker recurse over the tree: deep nesting needs a deep stack.
 const WORKER_STACK_SIZE: usize = 64 * 1024 * 1024;
 
-/// Files at least this large are parsed one at a time. A parser's tree is 30–45 times the text
-/// (syn: 290 MB for a 6.7 MB generated file), so two workers each holding one would double the
-/// run's peak memory; the small files that make up nearly every corpus still run in parallel.
+/// Files at least this large are parsed one at a time. A parser's tree is 30–60 times the text
+/// (syn, even parsing in pieces: 209 MB for a 6.7 MB generated file, 258 MB for windows' 4 MB
+/// bindings), so two workers each holding one would double the run's peak memory; the small
+/// files that make up nearly every corpus still run in parallel.
 const LARGE_FILE_BYTES: usize = 1 << 20;
 static LARGE_FILE_TURN: std::sync::Mutex<()> = std::sync::Mutex::new(());
 
