@@ -3,10 +3,11 @@
 //! The same pass estimates how deep the parser will recurse: bracket nesting plus the longest
 //! chain of operators, method calls, `as` casts and `else if`s in one statement (syn builds
 //! `a.b().b()…` and `a + a + …` as one nested node per link, so a long chain is as deep as
-//! as many brackets).
+//! as many brackets). For a large file it also finds where the parser may cut it in pieces.
 
 use ruff_text_size::{TextRange, TextSize};
 
+use super::parse::CHUNK_BYTES;
 use crate::source::NestingDepth;
 
 pub struct Lexed {
@@ -29,8 +30,6 @@ pub struct Pieces {
     /// The offsets of the `{` and `}` of each module body with a cut.
     pub bodies: Vec<(usize, usize)>,
 }
-
-use super::parse::CHUNK_BYTES;
 
 /// Finds the cuts of [`Pieces`] during the scan: item ends directly in the file or in a module
 /// body that is itself directly in one (`mod name { .. }`, not one written inside a macro's or
