@@ -37,64 +37,52 @@ pub struct Pieces {
 struct Cutter {
     chunk_bytes: usize,
     last_cut: usize,
-    /// For each open bracket, the offset of its `{` and whether a cut was made directly in it
-    /// when it is a module body in a chain of module bodies; `None` otherwise.
-    open: Vec<Option<(usize, bool)>>,
-    /// Open brackets that are not such module bodies.
+    /// The module bodies open around the scan, outermost first: the offset of each `{` and
+    /// whether a cut was made directly in it. A module body opens only where no other bracket
+    /// is open, so they are all below the others.
+    modules: Vec<(usize, bool)>,
+    /// Open brackets that are not module bodies.
     others_open: usize,
-    /// 1 after the keyword `mod`, 2 after `mod name`.
-    module_header: u8,
+    /// Where the last keyword `mod` ended.
+    after_mod: Option<usize>,
     pieces: Pieces,
 }
 
 impl Cutter {
-    fn word(&mut self, word: &str) {
-        self.module_header = match (self.module_header, word) {
-            (_, "mod") => 1,
-            (1, _) => 2,
-            _ => 0,
+    /// A `{` is a module body when only a name stands between it and the last `mod` (a comment
+    /// there, which nobody writes, only means the body is not cut).
+    fn open(&mut self, text: &str, bracket: u8, at: usize) {
+        let named = |after_mod: usize| {
+            let name = text[after_mod..at].trim_ascii();
+            !name.is_empty() && name.bytes().all(|b| b == b'_' || b.is_ascii_alphanumeric())
         };
-    }
-
-    fn other(&mut self) {
-        self.module_header = 0;
-    }
-
-    fn open(&mut self, bracket: u8, at: usize) {
-        let module = bracket == b'{' && self.module_header == 2 && self.others_open == 0;
-        self.open.push(module.then_some((at, false)));
-        if !module {
+        if bracket == b'{' && self.others_open == 0 && self.after_mod.is_some_and(named) {
+            self.modules.push((at, false));
+        } else {
             self.others_open += 1;
         }
-        self.module_header = 0;
     }
 
     fn close(&mut self, at: usize) {
-        match self.open.pop() {
-            Some(Some((open, true))) => self.pieces.bodies.push((open, at)),
-            Some(None) => self.others_open -= 1,
-            _ => {}
+        if self.others_open > 0 {
+            self.others_open -= 1;
+        } else if let Some((open, true)) = self.modules.pop() {
+            self.pieces.bodies.push((open, at));
         }
-        self.module_header = 0;
     }
 
     /// After a `}` or `;` that ends at `index`.
     fn item_end(&mut self, text: &str, index: usize) {
-        self.module_header = 0;
-        if index - self.last_cut < self.chunk_bytes || self.others_open > 0 {
+        if index - self.last_cut < self.chunk_bytes
+            || self.others_open > 0
+            || !starts_item(text, index)
+        {
             return;
         }
-        if !starts_item(text, index) {
-            return;
-        }
-        let body = match self.open.last_mut() {
-            Some(Some((open, cut))) => {
-                *cut = true;
-                Some(*open)
-            }
-            Some(None) => return,
-            None => None,
-        };
+        let body = self.modules.last_mut().map(|(open, cut)| {
+            *cut = true;
+            *open
+        });
         self.pieces.cuts.push((index, body));
         self.last_cut = index;
     }
@@ -110,9 +98,9 @@ pub(super) fn scan_in_chunks(text: &str, chunk_bytes: usize) -> Lexed {
     let mut cutter = (text.len() >= chunk_bytes).then(|| Cutter {
         chunk_bytes,
         last_cut: 0,
-        open: Vec::new(),
+        modules: Vec::new(),
         others_open: 0,
-        module_header: 0,
+        after_mod: None,
         pieces: Pieces::default(),
     });
     let mut index = 0;
@@ -122,7 +110,7 @@ pub(super) fn scan_in_chunks(text: &str, chunk_bytes: usize) -> Lexed {
             bracket @ (b'(' | b'[' | b'{') => {
                 depth.open();
                 if let Some(cutter) = &mut cutter {
-                    cutter.open(bracket, index);
+                    cutter.open(text, bracket, index);
                 }
                 index += 1;
             }
@@ -159,16 +147,10 @@ pub(super) fn scan_in_chunks(text: &str, chunk_bytes: usize) -> Lexed {
             }
             b'"' => {
                 depth.other();
-                if let Some(cutter) = &mut cutter {
-                    cutter.other();
-                }
                 index = string_end(bytes, index + 1);
             }
             b'\'' => {
                 depth.other();
-                if let Some(cutter) = &mut cutter {
-                    cutter.other();
-                }
                 index = char_or_lifetime_end(text, index);
             }
             byte if byte == b'_' || byte.is_ascii_alphabetic() => {
@@ -184,44 +166,26 @@ pub(super) fn scan_in_chunks(text: &str, chunk_bytes: usize) -> Lexed {
                 } else {
                     depth.other();
                 }
-                let end = after_prefixed_literal(bytes, word, index);
-                if let Some(cutter) = &mut cutter {
-                    if end == index {
-                        cutter.word(word);
-                    } else {
-                        cutter.other();
-                    }
+                if let Some(cutter) = cutter.as_mut().filter(|_| word == "mod") {
+                    cutter.after_mod = Some(index);
                 }
-                index = end;
+                index = after_prefixed_literal(bytes, word, index);
             }
-            b';' => {
+            punctuation @ (b';' | b',') => {
                 depth.end_of_part();
                 index += 1;
-                if let Some(cutter) = &mut cutter {
+                if let Some(cutter) = cutter.as_mut().filter(|_| punctuation == b';') {
                     cutter.item_end(text, index);
                 }
-            }
-            b',' => {
-                depth.end_of_part();
-                if let Some(cutter) = &mut cutter {
-                    cutter.other();
-                }
-                index += 1;
             }
             b'.' | b'?' | b'+' | b'-' | b'*' | b'/' | b'%' | b'&' | b'|' | b'^' | b'<' | b'>'
             | b'=' | b'!' => {
                 depth.link();
-                if let Some(cutter) = &mut cutter {
-                    cutter.other();
-                }
                 index += 1;
             }
             byte if byte.is_ascii_whitespace() => index += 1,
             _ => {
                 depth.other();
-                if let Some(cutter) = &mut cutter {
-                    cutter.other();
-                }
                 index += 1;
             }
         }
