@@ -43,7 +43,7 @@ pub fn large_file_turn(text: &str) -> Option<std::sync::MutexGuard<'static, ()>>
 
 /// Parsers and checkers recurse once per nesting level (up to ~8 KB per level in a debug
 /// build); the workers' 64 MB stacks hold this many levels with a wide margin.
-const SHALLOW_NESTING: usize = 2_000;
+pub(crate) const SHALLOW_NESTING: usize = 2_000;
 /// Deeper files are analysed on a thread of their own with this much stack per level: only the
 /// pages actually touched are committed, so the reservation itself costs nothing.
 const STACK_PER_LEVEL: usize = 64 * 1024;

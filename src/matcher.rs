@@ -10,6 +10,8 @@ use rustc_hash::{FxHashMap, FxHashSet};
 pub struct CallPattern {
     text: String,
     segments: Vec<Segment>,
+    /// `::` or `.`, found once: every call of the file is matched against the patterns.
+    separator: &'static str,
 }
 
 // As written (the result cache's key names the configured patterns): the segments are parsed
@@ -46,6 +48,7 @@ impl CallPattern {
         Ok(CallPattern {
             text: text.to_string(),
             segments,
+            separator,
         })
     }
 
@@ -54,7 +57,7 @@ impl CallPattern {
     }
 
     pub fn is_rust(&self) -> bool {
-        self.text.contains("::")
+        self.separator == "::"
     }
 
     /// The name a matching call is made by (`create` in `openai.*.create`): it appears in the
@@ -73,7 +76,17 @@ impl CallPattern {
     }
 
     pub fn matches(&self, qualified_name: &str) -> bool {
-        let separator = if self.is_rust() { "::" } else { "." };
+        let separator = self.separator;
+        // Nearly every name differs in its first segment: comparing it before splitting spares
+        // most names the substring searcher that `split` sets up.
+        if let Some(Segment::Literal(first)) = self.segments.first() {
+            let first_matches = qualified_name
+                .strip_prefix(first.as_str())
+                .is_some_and(|rest| rest.is_empty() || rest.starts_with(separator));
+            if !first_matches {
+                return false;
+            }
+        }
         let mut parts = qualified_name.split(separator);
         for segment in &self.segments {
             match (segment, parts.next()) {
@@ -215,6 +228,19 @@ mod tests {
         assert!(pattern.matches("openai.completions.create"));
         assert!(!pattern.matches("openai.create"));
         assert!(!pattern.matches("openai.chat.completions.create"));
+    }
+
+    #[test]
+    fn the_first_segment_is_a_whole_segment() {
+        let pattern = CallPattern::parse("random.*").unwrap();
+        assert!(pattern.matches("random.choice"));
+        assert!(!pattern.matches("randomness.choice"));
+        assert!(!pattern.matches("random"));
+        assert!(!pattern.matches("secrets.random.choice"));
+        let pattern = CallPattern::parse("tokio::*::sleep").unwrap();
+        assert!(pattern.matches("tokio::time::sleep"));
+        assert!(!pattern.matches("tokio_util::time::sleep"));
+        assert!(!pattern.matches("tokio:time::sleep"));
     }
 
     #[test]

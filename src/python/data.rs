@@ -20,8 +20,10 @@ pub struct PythonData {
     pub rules: RuleData,
     /// What a call returns, when that is not the class being constructed.
     pub returns: FxHashMap<String, String>,
-    /// `(submodule, package)` pairs, longest submodule first.
-    pub module_aliases: Vec<(String, String)>,
+    /// `(submodule, package)` pairs by the submodule's top-level package, longest submodule
+    /// first: every import and qualified call is rewritten through them, and nearly none
+    /// names one of the few packages they are about.
+    pub module_aliases: FxHashMap<String, Vec<(String, String)>>,
     /// Types whose `async with`/`acquire()` bounds how many tasks run at once.
     pub limiter_types: CallMatcher,
     /// Modules whose star import is known, with the builtins' names each one binds.
@@ -58,6 +60,11 @@ struct RawSemantic {
     star_exports: FxHashMap<String, Vec<String>>,
 }
 
+/// `asyncio` of `asyncio.tasks.gather`.
+pub(crate) fn top_level_package(name: &str) -> &str {
+    name.split('.').next().unwrap_or(name)
+}
+
 pub fn data() -> &'static PythonData {
     static DATA: OnceLock<PythonData> = OnceLock::new();
     DATA.get_or_init(|| load(DATA_TOML).expect("rules/data/python.toml is validated by tests"))
@@ -66,8 +73,17 @@ pub fn data() -> &'static PythonData {
 fn load(text: &str) -> Result<PythonData, String> {
     let raw: RawData = toml_edit::de::from_str(text).map_err(|error| error.to_string())?;
     let rules: RuleData = toml_edit::de::from_str(text).map_err(|error| error.to_string())?;
-    let mut module_aliases: Vec<_> = raw.semantic.module_aliases.into_iter().collect();
-    module_aliases.sort_by(|a, b| b.0.len().cmp(&a.0.len()).then(a.0.cmp(&b.0)));
+    let mut module_aliases: FxHashMap<String, Vec<(String, String)>> = FxHashMap::default();
+    for (submodule, package) in raw.semantic.module_aliases {
+        let root = top_level_package(&submodule).to_string();
+        module_aliases
+            .entry(root)
+            .or_default()
+            .push((submodule, package));
+    }
+    for aliases in module_aliases.values_mut() {
+        aliases.sort_by(|a, b| b.0.len().cmp(&a.0.len()).then(a.0.cmp(&b.0)));
+    }
     let limiter_types = raw
         .semantic
         .limiter_types
@@ -299,14 +315,16 @@ mod tests {
     }
 
     #[test]
-    fn module_aliases_are_ordered_longest_first() {
+    fn module_aliases_are_filed_by_package_longest_first() {
         let data = load(DATA_TOML).unwrap();
-        let lengths: Vec<usize> = data
-            .module_aliases
-            .iter()
-            .map(|(from, _)| from.len())
-            .collect();
-        assert!(lengths.windows(2).all(|pair| pair[0] >= pair[1]));
+        assert!(data.module_aliases.contains_key("asyncio"));
+        for (package, aliases) in &data.module_aliases {
+            assert!(aliases
+                .iter()
+                .all(|(from, _)| top_level_package(from) == package));
+            let lengths: Vec<usize> = aliases.iter().map(|(from, _)| from.len()).collect();
+            assert!(lengths.windows(2).all(|pair| pair[0] >= pair[1]));
+        }
     }
 
     #[test]

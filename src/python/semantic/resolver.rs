@@ -7,7 +7,7 @@ use ruff_python_ast::{self as ast, Expr, Stmt};
 
 use super::index::{BindingId, BindingKind, Lookup, ScopeId};
 use super::{Resolved, SemanticModel};
-use crate::python::data::data;
+use crate::python::data::{data, top_level_package};
 
 /// Resolution follows `a = b` aliases, values, annotations and `self` attributes; the chain of
 /// such steps is at most this long (it bounds cycles that the scoping rules do not break, such as
@@ -313,7 +313,8 @@ fn find_method<'a>(body: &'a [Stmt], name: &str) -> Option<&'a ast::StmtFunction
 
 /// Rewrites a submodule that its package re-exports (`asyncio.tasks.gather` → `asyncio.gather`).
 pub(super) fn canonical(name: String) -> String {
-    for (submodule, package) in &data().module_aliases {
+    let aliases = data().module_aliases.get(top_level_package(&name));
+    for (submodule, package) in aliases.into_iter().flatten() {
         if let Some(rest) = name.strip_prefix(submodule.as_str()) {
             if rest.is_empty() || rest.starts_with('.') {
                 return format!("{package}{rest}");
@@ -385,4 +386,32 @@ fn is_builtin(name: &str) -> bool {
             | "__import__"
             | "breakpoint"
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::canonical;
+
+    #[test]
+    fn submodules_are_rewritten_to_the_package_that_re_exports_them() {
+        for (name, expected) in [
+            ("asyncio.tasks.gather", "asyncio.gather"),
+            ("asyncio.tasks", "asyncio"),
+            (
+                "concurrent.futures.thread.ThreadPoolExecutor",
+                "concurrent.futures.ThreadPoolExecutor",
+            ),
+            ("httpx2.get", "httpx.get"),
+            (
+                "passlib.handlers.bcrypt.bcrypt.hash",
+                "passlib.hash.bcrypt.hash",
+            ),
+            ("asyncio.tasksets.run", "asyncio.tasksets.run"),
+            ("asyncio.gather", "asyncio.gather"),
+            ("homeassistant.core.callback", "homeassistant.core.callback"),
+            ("", ""),
+        ] {
+            assert_eq!(canonical(name.to_string()), expected, "{name}");
+        }
+    }
 }
