@@ -60,11 +60,6 @@ struct RawSemantic {
     star_exports: FxHashMap<String, Vec<String>>,
 }
 
-/// `asyncio` of `asyncio.tasks.gather`.
-pub(crate) fn top_level_package(name: &str) -> &str {
-    name.split('.').next().unwrap_or(name)
-}
-
 pub fn data() -> &'static PythonData {
     static DATA: OnceLock<PythonData> = OnceLock::new();
     DATA.get_or_init(|| load(DATA_TOML).expect("rules/data/python.toml is validated by tests"))
@@ -75,7 +70,7 @@ fn load(text: &str) -> Result<PythonData, String> {
     let rules: RuleData = toml_edit::de::from_str(text).map_err(|error| error.to_string())?;
     let mut module_aliases: FxHashMap<String, Vec<(String, String)>> = FxHashMap::default();
     for (submodule, package) in raw.semantic.module_aliases {
-        let root = top_level_package(&submodule).to_string();
+        let root = super::top_level_package(&submodule).to_string();
         module_aliases
             .entry(root)
             .or_default()
@@ -321,7 +316,7 @@ mod tests {
         for (package, aliases) in &data.module_aliases {
             assert!(aliases
                 .iter()
-                .all(|(from, _)| top_level_package(from) == package));
+                .all(|(from, _)| crate::python::top_level_package(from) == package));
             let lengths: Vec<usize> = aliases.iter().map(|(from, _)| from.len()).collect();
             assert!(lengths.windows(2).all(|pair| pair[0] >= pair[1]));
         }

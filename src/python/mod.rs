@@ -20,6 +20,12 @@ use crate::lint::Findings;
 use crate::registry::{Language, Rule, RuleSet};
 use crate::source::SourceText;
 
+/// `asyncio` of `asyncio.tasks.gather`: the package a dotted module or qualified name starts
+/// with.
+pub(crate) fn top_level_package(name: &str) -> &str {
+    name.split('.').next().unwrap_or(name)
+}
+
 pub fn lint(source: &SourceText, settings: &Settings, rules: RuleSet) -> Findings {
     // A file no enabled rule can fire in is not parsed (see `prefilter`); one that may hold a
     // suppression comment still is, so that its suppressions are reported.

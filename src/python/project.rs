@@ -733,6 +733,5 @@ static STANDARD_LIBRARY_SET: LazyLock<FxHashSet<&str>> =
     LazyLock::new(|| STANDARD_LIBRARY.iter().copied().collect());
 
 fn is_standard_library(name: &str) -> bool {
-    let root = name.split('.').next().unwrap_or(name);
-    STANDARD_LIBRARY_SET.contains(root)
+    STANDARD_LIBRARY_SET.contains(super::top_level_package(name))
 }

@@ -4,8 +4,9 @@
 //! section, before third-party packages; a fix that adds an import goes where they would.
 
 pub fn is_standard_library(module: &str) -> bool {
-    let top = module.split('.').next().unwrap_or(module);
-    MODULES.binary_search(&top).is_ok()
+    MODULES
+        .binary_search(&super::top_level_package(module))
+        .is_ok()
 }
 
 /// Sorted, for the binary search (a test checks).

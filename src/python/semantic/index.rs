@@ -16,6 +16,7 @@ use ruff_text_size::{Ranged, TextRange, TextSize};
 use rustc_hash::FxHashMap;
 
 use super::resolver::canonical;
+use crate::python::top_level_package;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct ScopeId(pub(super) u32);
@@ -650,7 +651,7 @@ impl<'a> Collector<'a> {
                             BindingKind::Import(canonical(module.to_string())),
                         ),
                         None => {
-                            let top = module.split('.').next().unwrap_or(module);
+                            let top = top_level_package(module);
                             self.bind(
                                 // `import a.b` binds `a`; the source slice outlives the scope.
                                 &alias.name.as_str()[..top.len()],

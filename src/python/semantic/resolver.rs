@@ -7,7 +7,8 @@ use ruff_python_ast::{self as ast, Expr, Stmt};
 
 use super::index::{BindingId, BindingKind, Lookup, ScopeId};
 use super::{Resolved, SemanticModel};
-use crate::python::data::{data, top_level_package};
+use crate::python::data::data;
+use crate::python::top_level_package;
 
 /// Resolution follows `a = b` aliases, values, annotations and `self` attributes; the chain of
 /// such steps is at most this long (it bounds cycles that the scoping rules do not break, such as
