@@ -234,8 +234,9 @@ pub fn is_single_task_script(text: &str, language: Language) -> bool {
 fn runs_python_entry_point(text: &str) -> bool {
     // Every analysed file asks; two substring searches spare nearly all of them the walk over
     // their lines (`every_runner_is_found_by_the_quick_search` keeps the two complete).
-    let names_a_runner = |needle: &str| memchr::memmem::find(text.as_bytes(), needle.as_bytes());
-    if names_a_runner(".run(").is_none() && names_a_runner("run_until_complete(").is_none() {
+    let mentions =
+        |needle: &str| memchr::memmem::find(text.as_bytes(), needle.as_bytes()).is_some();
+    if !mentions(".run(") && !mentions("run_until_complete(") {
         return false;
     }
     let main_guard =
