@@ -4,6 +4,7 @@
 
 use proc_macro2::Span;
 use ruff_text_size::TextRange;
+use rustc_hash::FxHashMap;
 use syn::spanned::Spanned;
 use syn::visit::{self, Visit};
 use syn::{Expr, Stmt};
@@ -13,12 +14,13 @@ use super::data::data;
 use super::edits::ImportPoint;
 use super::facts::Body;
 use super::macros::{self, MacroBody};
-use super::parse::Spans;
+use super::parse::{InPieces, Piece, Spans};
 use super::project::{self, SummaryBuilder};
 use super::semantic::{
     first_suspension_point, suspends, ClosureRuns, LoopKind, ScopeId, ScopeKind, SemanticModel,
-    SpawnWrapper,
+    SpawnWrapper, TypedItems,
 };
+use super::test_code;
 use crate::config::Settings;
 use crate::diagnostic::Diagnostic;
 use crate::registry::{Rule, RuleSet};
@@ -127,7 +129,29 @@ pub struct Checker<'s> {
     macro_depth: usize,
     /// Findings that wait for the walk to leave an enclosing body (see [`Self::report_unless`]).
     deferred: Vec<Deferred>,
+    /// The large file being read one piece at a time, if it is (see [`Self::run_in_pieces`]).
+    in_pieces: Option<ReadInPieces<'s>>,
 }
+
+/// Where the reading of a large file one piece at a time stands.
+struct ReadInPieces<'s> {
+    pieces: InPieces<'s>,
+    /// How many module bodies with pieces the walk has met.
+    modules_walked: usize,
+    /// A piece is not a run of items: the file must be parsed whole.
+    failed: bool,
+    /// The test items of the pieces parsed so far.
+    test_ranges: Vec<TextRange>,
+    /// Pieces parsed to declare their items and kept to be walked, up to [`KEPT_BYTES`].
+    kept: FxHashMap<Piece, Vec<syn::Item>>,
+    kept_bytes: usize,
+}
+
+/// How much text of a file read in pieces is kept parsed from declaring its items to walking
+/// them, rather than parsed again: the tree of a megabyte (about 30 MB) is what any file below
+/// `parse::PIECES_FROM_BYTES` costs anyway, and most files read in pieces are only a little
+/// larger.
+const KEPT_BYTES: usize = 1 << 20;
 
 impl<'s> Checker<'s> {
     pub fn new(source: &'s SourceText, settings: &'s Settings, rules: RuleSet) -> Self {
@@ -156,6 +180,7 @@ impl<'s> Checker<'s> {
             modules: Vec::new(),
             macro_depth: 0,
             deferred: Vec::new(),
+            in_pieces: None,
         }
     }
 
@@ -169,12 +194,132 @@ impl<'s> Checker<'s> {
     ) {
         self.import_point = Some(ImportPoint::of(file, self.spans));
         self.visit_file(file);
+        self.finish()
+    }
+
+    /// [`Self::run`] for a large file read one piece at a time, and the file's test ranges.
+    /// The pieces of each module body are parsed twice, once to declare its items and once to
+    /// walk them, so that no more than one piece's tree is alive at a time (a whole tree is 30
+    /// to 40 times the size of its text). `None` when a piece is not a run of items: the file is
+    /// then parsed whole.
+    pub fn run_in_pieces(
+        mut self,
+        pieces: InPieces<'s>,
+    ) -> Option<(
+        Vec<Diagnostic>,
+        Option<crate::project::summary::FileSummary>,
+        Vec<TextRange>,
+    )> {
+        let head = pieces.head()?;
+        let top_level = pieces.top_level();
+        self.in_pieces = Some(ReadInPieces {
+            pieces,
+            modules_walked: 0,
+            failed: false,
+            test_ranges: test_code::test_ranges(&head.items, &self.spans),
+            kept: FxHashMap::default(),
+            kept_bytes: 0,
+        });
+        self.semantic.push_scope(ScopeKind::Module {
+            inherits_parent: false,
+        });
+        let last_use = self.declare_in_pieces(&head.items, &top_level);
+        self.import_point = Some(ImportPoint::after(&head.attrs, last_use, self.spans));
+        self.visit_in_pieces(&head.items, &top_level, true);
+        self.semantic.pop_scope();
+        let read = self.in_pieces.take()?;
+        if read.failed || read.modules_walked != read.pieces.modules_with_pieces() {
+            return None;
+        }
+        let mut test_ranges = read.test_ranges;
+        test_ranges.sort_by_key(|range| range.start());
+        let (diagnostics, summary) = self.finish();
+        Some((diagnostics, summary, test_ranges))
+    }
+
+    fn finish(
+        mut self,
+    ) -> (
+        Vec<Diagnostic>,
+        Option<crate::project::summary::FileSummary>,
+    ) {
         // Each question is answered when the walk leaves its body; a finding still waiting
         // (none should) stands.
         let unanswered = std::mem::take(&mut self.deferred);
         self.diagnostics
             .extend(unanswered.into_iter().map(|deferred| deferred.diagnostic));
         (self.diagnostics, self.summary.map(SummaryBuilder::finish))
+    }
+
+    /// The items of a piece of the file being read in pieces; `None` (and the reading failed)
+    /// when it is not a run of items or an earlier piece was not.
+    fn piece_items(&mut self, piece: Piece) -> Option<Vec<syn::Item>> {
+        let read = self.in_pieces.as_mut()?;
+        if read.failed {
+            return None;
+        }
+        if let Some(items) = read.kept.remove(&piece) {
+            return Some(items);
+        }
+        let items = read.pieces.items(piece);
+        read.failed = items.is_none();
+        items
+    }
+
+    /// Keeps a piece's items for the walk, if there is room (see [`KEPT_BYTES`]).
+    fn keep(&mut self, piece: Piece, items: Vec<syn::Item>) {
+        if let Some(read) = &mut self.in_pieces {
+            if read.kept_bytes + piece.bytes() <= KEPT_BYTES {
+                read.kept_bytes += piece.bytes();
+                read.kept.insert(piece, items);
+            }
+        }
+    }
+
+    /// Declares the items of a module body read in pieces, `head` being those parsed with the
+    /// module; returns the `;` of its last `use` item.
+    fn declare_in_pieces(&mut self, head: &[syn::Item], pieces: &[Piece]) -> Option<Span> {
+        let mut typed = TypedItems::default();
+        for item in head {
+            self.semantic.declare_name(item, &mut typed);
+        }
+        let mut last_use = ImportPoint::last_use(head);
+        for &piece in pieces {
+            let Some(items) = self.piece_items(piece) else {
+                break;
+            };
+            let mut piece_typed = TypedItems::default();
+            for item in &items {
+                self.semantic.declare_name(item, &mut piece_typed);
+            }
+            typed.extend(piece_typed.into_owned());
+            last_use = ImportPoint::last_use(&items).or(last_use);
+            self.keep(piece, items);
+        }
+        self.semantic.declare_typed(typed);
+        last_use
+    }
+
+    /// Walks the items of a module body read in pieces, after [`Self::declare_in_pieces`];
+    /// `collect_tests` unless the body is in a test item already.
+    fn visit_in_pieces(&mut self, head: &[syn::Item], pieces: &[Piece], collect_tests: bool) {
+        for item in head {
+            self.visit_item(item);
+        }
+        for &piece in pieces {
+            let Some(items) = self.piece_items(piece) else {
+                break;
+            };
+            if collect_tests {
+                let ranges = test_code::test_ranges(&items, &self.spans);
+                if let Some(read) = &mut self.in_pieces {
+                    read.test_ranges.extend(ranges);
+                }
+            }
+            for item in &items {
+                self.visit_item(item);
+            }
+        }
     }
 
     pub(super) fn modules(&self) -> &[String] {
@@ -457,19 +602,40 @@ impl<'ast> Visit<'ast> for Checker<'_> {
     fn visit_item_use(&mut self, _: &'ast syn::ItemUse) {}
 
     fn visit_item_mod(&mut self, module: &'ast syn::ItemMod) {
-        let Some((_, items)) = &module.content else {
+        let Some((brace, items)) = &module.content else {
             return;
         };
+        let pieces = self
+            .in_pieces
+            .as_ref()
+            .and_then(|read| read.pieces.module(module));
         self.semantic.push_scope(ScopeKind::Module {
             inherits_parent: false,
         });
-        self.semantic.declare_items(items.iter());
+        match &pieces {
+            Some(pieces) => {
+                self.declare_in_pieces(items, pieces);
+            }
+            None => self.semantic.declare_items(items.iter()),
+        }
         self.modules.push(module.ident.to_string());
         if let Some(summary) = &mut self.summary {
             summary.enter_module();
         }
-        for item in items {
-            self.visit_item(item);
+        match &pieces {
+            Some(pieces) => {
+                let close = self.range(brace.span.close()).start();
+                let in_test = self.in_pieces.as_mut().is_some_and(|read| {
+                    read.modules_walked += 1;
+                    read.test_ranges.iter().any(|range| range.contains(close))
+                });
+                self.visit_in_pieces(items, pieces, !in_test);
+            }
+            None => {
+                for item in items {
+                    self.visit_item(item);
+                }
+            }
         }
         if let Some(summary) = &mut self.summary {
             summary.exit();

@@ -7,7 +7,7 @@
 
 use ruff_text_size::{TextRange, TextSize};
 
-use super::parse::CHUNK_BYTES;
+use super::parse::{CHUNK_BYTES, PIECES_FROM_BYTES};
 use crate::source::NestingDepth;
 
 pub struct Lexed {
@@ -16,16 +16,16 @@ pub struct Lexed {
     /// An upper bound on the recursion depth of the parse tree: the nesting of `()`, `[]` and
     /// `{}` outside literals and comments, plus the links of the longest chain in a statement.
     pub max_nesting: usize,
-    /// Where the parser may take a large file in pieces; empty below [`CHUNK_BYTES`].
+    /// Where the parser may take a large file in pieces; empty below [`PIECES_FROM_BYTES`].
     pub pieces: Pieces,
 }
 
-/// Offsets at which the parser may cut a large file (see [`super::parse::parse_file`]): where
-/// an item of the file, or of an inline module's body, starts.
+/// Offsets at which a large file is cut into pieces (see [`super::parse::InPieces`]): where an
+/// item of the file, or of an inline module's body, starts.
 #[derive(Default, Debug)]
 pub struct Pieces {
-    /// Each cut, at least `chunk_bytes` after the one before, with the offset of the `{` of the
-    /// module body it is in (`None`: the file's top level).
+    /// Each cut, once the piece before it holds `chunk_bytes` that its parse reads, with the
+    /// offset of the `{` of the module body it is in (`None`: the file's top level).
     pub cuts: Vec<(usize, Option<usize>)>,
     /// The offsets of the `{` and `}` of each module body with a cut.
     pub bodies: Vec<(usize, usize)>,
@@ -33,19 +33,36 @@ pub struct Pieces {
 
 /// Finds the cuts of [`Pieces`] during the scan: item ends directly in the file or in a module
 /// body that is itself directly in one (`mod name { .. }`, not one written inside a macro's or
-/// a function's braces).
+/// a function's braces), once the piece being read holds `chunk_bytes` of text that its parse
+/// reads: a module body with cuts of its own is blanked in the piece that holds the module from
+/// its first cut on, so that text does not count.
 struct Cutter {
     chunk_bytes: usize,
-    last_cut: usize,
-    /// The module bodies open around the scan, outermost first: the offset of each `{` and
-    /// whether a cut was made directly in it. A module body opens only where no other bracket
-    /// is open, so they are all below the others.
-    modules: Vec<(usize, bool)>,
+    /// The piece of the file's top level being read.
+    top_level: Piece,
+    /// The module bodies open around the scan, outermost first. A module body opens only where
+    /// no other bracket is open, so they are all below the others.
+    modules: Vec<OpenModule>,
     /// Open brackets that are not module bodies.
     others_open: usize,
     /// Where the last keyword `mod` ended.
     after_mod: Option<usize>,
     pieces: Pieces,
+}
+
+/// The piece of a body being read: where it starts, and how many of the bytes since are blanked
+/// (the bodies of modules with cuts, from their first cut to their `}`).
+#[derive(Clone, Copy, Default)]
+struct Piece {
+    start: usize,
+    blanked: usize,
+}
+
+struct OpenModule {
+    /// The offset of the `{`.
+    open: usize,
+    /// The first cut directly in the body, and the piece after the last one.
+    cut: Option<(usize, Piece)>,
 }
 
 impl Cutter {
@@ -57,7 +74,10 @@ impl Cutter {
             !name.is_empty() && name.bytes().all(|b| b == b'_' || b.is_ascii_alphanumeric())
         };
         if bracket == b'{' && self.others_open == 0 && self.after_mod.is_some_and(named) {
-            self.modules.push((at, false));
+            self.modules.push(OpenModule {
+                open: at,
+                cut: None,
+            });
         } else {
             self.others_open += 1;
         }
@@ -66,38 +86,71 @@ impl Cutter {
     fn close(&mut self, at: usize) {
         if self.others_open > 0 {
             self.others_open -= 1;
-        } else if let Some((open, true)) = self.modules.pop() {
+        } else if let Some(OpenModule {
+            open,
+            cut: Some((first_cut, _)),
+        }) = self.modules.pop()
+        {
             self.pieces.bodies.push((open, at));
+            self.reading().blanked += at - first_cut;
         }
+    }
+
+    /// The piece that the text at the scan's position is parsed in: that of the innermost body
+    /// with cuts, or of the top level.
+    fn reading(&mut self) -> &mut Piece {
+        self.modules
+            .iter_mut()
+            .rev()
+            .find_map(|module| module.cut.as_mut().map(|(_, piece)| piece))
+            .unwrap_or(&mut self.top_level)
     }
 
     /// After a `}` or `;` that ends at `index`.
     fn item_end(&mut self, text: &str, index: usize) {
-        if index - self.last_cut < self.chunk_bytes
+        let piece = *self.reading();
+        // proc-macro2 gives columns on the first line without the BOM that syn strips: a
+        // piece starts on a later line.
+        if index - piece.start - piece.blanked < self.chunk_bytes
             || self.others_open > 0
             || !starts_item(text, index)
+            || memchr::memchr(b'\n', &text.as_bytes()[..index]).is_none()
         {
             return;
         }
-        let body = self.modules.last_mut().map(|(open, cut)| {
-            *cut = true;
-            *open
-        });
+        let next = Piece {
+            start: index,
+            blanked: 0,
+        };
+        let body = match self.modules.last_mut() {
+            Some(module) => {
+                let first_cut = module.cut.map_or(index, |(first_cut, _)| first_cut);
+                module.cut = Some((first_cut, next));
+                Some(module.open)
+            }
+            None => {
+                self.top_level = next;
+                None
+            }
+        };
         self.pieces.cuts.push((index, body));
-        self.last_cut = index;
     }
 }
 
 pub fn scan(text: &str) -> Lexed {
-    scan_in_chunks(text, CHUNK_BYTES)
+    scan_in_chunks(
+        text,
+        (text.len() >= PIECES_FROM_BYTES).then_some(CHUNK_BYTES),
+    )
 }
 
-pub(super) fn scan_in_chunks(text: &str, chunk_bytes: usize) -> Lexed {
+/// [`scan`], cutting into pieces of at least `chunk_bytes` when given.
+pub(super) fn scan_in_chunks(text: &str, chunk_bytes: Option<usize>) -> Lexed {
     let bytes = text.as_bytes();
     let mut comments = Vec::new();
-    let mut cutter = (text.len() >= chunk_bytes).then(|| Cutter {
+    let mut cutter = chunk_bytes.map(|chunk_bytes| Cutter {
         chunk_bytes,
-        last_cut: 0,
+        top_level: Piece::default(),
         modules: Vec::new(),
         others_open: 0,
         after_mod: None,

@@ -1,6 +1,7 @@
 //! Building blocks for the edits Rust fixes are made of, so that every rule refers to a path and
 //! adds its `use` item the same way.
 
+use proc_macro2::Span;
 use ruff_text_size::{TextRange, TextSize};
 
 use super::checker::Checker;
@@ -116,19 +117,28 @@ enum Placement {
 impl ImportPoint {
     /// Computed from spans that cost nothing to get (no item is re-tokenised).
     pub fn of(file: &syn::File, spans: Spans) -> Self {
-        let text = spans.text();
-        let last_use = file.items.iter().rev().find_map(|item| match item {
+        Self::after(&file.attrs, Self::last_use(&file.items), spans)
+    }
+
+    /// The `;` of the last `use` item among `items`.
+    pub fn last_use(items: &[syn::Item]) -> Option<Span> {
+        items.iter().rev().find_map(|item| match item {
             syn::Item::Use(item_use) => Some(item_use.semi_token.span),
             _ => None,
-        });
+        })
+    }
+
+    /// The import point of a file with these inner attributes and the last top-level `use`
+    /// item ending at `last_use`.
+    pub fn after(attributes: &[syn::Attribute], last_use: Option<Span>, spans: Spans) -> Self {
+        let text = spans.text();
         if let Some(semicolon) = last_use {
             return ImportPoint {
                 at: next_line_start(text, spans.range(semicolon).end()),
                 placement: Placement::AmongUses,
             };
         }
-        let inner_attributes = file
-            .attrs
+        let inner_attributes = attributes
             .iter()
             .rev()
             .find(|attribute| matches!(attribute.style, syn::AttrStyle::Inner(_)));
@@ -347,8 +357,7 @@ mod tests {
     /// there is one): the name to write, and the file once the import (if any) is added.
     fn reference(source: &str, path: &str) -> (String, String) {
         let text = SourceText::new(source.to_string(), None);
-        let file = parse::parse_file(&text, &Default::default())
-            .unwrap_or_else(|error| panic!("{}", error.message));
+        let file = parse::parse_file(&text).unwrap_or_else(|error| panic!("{}", error.message));
         let settings = Settings::new(None, &CliOverrides::default(), std::path::Path::new("."));
         let mut checker = Checker::new(&text, &settings, RuleSet::empty());
         checker.import_point = Some(ImportPoint::of(&file, Spans::new(&text)));

@@ -1,5 +1,7 @@
 //! The Rust front end: a lexical pre-filter, parse with syn, one walk that builds the semantic
-//! model and runs the rules, then drop the tree and release proc-macro2's span bookkeeping.
+//! model and runs the rules, then drop the tree and release proc-macro2's span bookkeeping. A
+//! file of a megabyte or more is read one piece at a time instead (`parse::InPieces`), so that
+//! its whole tree is never held.
 
 mod analyze;
 pub mod checker;
@@ -74,12 +76,18 @@ fn check(
     pieces: &comments::Pieces,
 ) -> Findings {
     let turn = crate::lint::large_file_turn(&source.text);
-    let findings = match parse::parse_file(source, pieces) {
-        Ok(file) => {
-            let test_ranges = test_code::test_ranges(&file, &parse::Spans::new(source));
-            let (diagnostics, mut summary) =
-                checker::Checker::new(source, settings, rules).run(&file);
-            drop(file);
+    let read_in_pieces = parse::InPieces::new(&source.text, pieces)
+        .and_then(|pieces| checker::Checker::new(source, settings, rules).run_in_pieces(pieces));
+    let parsed = match read_in_pieces {
+        Some(walked) => Ok(walked),
+        None => parse::parse_file(source).map(|file| {
+            let test_ranges = test_code::test_ranges(&file.items, &parse::Spans::new(source));
+            let (diagnostics, summary) = checker::Checker::new(source, settings, rules).run(&file);
+            (diagnostics, summary, test_ranges)
+        }),
+    };
+    let findings = match parsed {
+        Ok((diagnostics, mut summary, test_ranges)) => {
             if let Some(summary) = &mut summary {
                 summary.finish();
             }
@@ -159,6 +167,60 @@ mod tests {
             .iter()
             .map(|diagnostic| diagnostic.rule)
             .collect()
+    }
+
+    /// Every Rust fixture, cut before every item where a large file may be cut and read one
+    /// piece at a time, gives the findings, project summary and test items of a whole parse.
+    #[test]
+    fn a_file_read_in_pieces_is_checked_as_parsed_whole() {
+        let overrides = crate::config::CliOverrides {
+            select: Some(vec![crate::registry::Selector::All]),
+            ..Default::default()
+        };
+        let settings = Settings::new(None, &overrides, std::path::Path::new("."));
+        let rules = settings.rules_in(Language::Rust);
+        let mut directories =
+            vec![std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures")];
+        let mut read_in_pieces = 0;
+        while let Some(directory) = directories.pop() {
+            for entry in std::fs::read_dir(&directory).unwrap() {
+                let path = entry.unwrap().path();
+                if path.is_dir() {
+                    directories.push(path);
+                    continue;
+                }
+                if path.extension().is_none_or(|extension| extension != "rs") {
+                    continue;
+                }
+                let text = std::fs::read_to_string(&path).unwrap();
+                let source = SourceText::new(text.clone(), None);
+                let lexed = comments::scan_in_chunks(&text, Some(1));
+                if parse::parse_file(&source).is_err() {
+                    continue;
+                }
+                let in_pieces = parse::InPieces::new(&text, &lexed.pieces).and_then(|pieces| {
+                    checker::Checker::new(&source, &settings, rules).run_in_pieces(pieces)
+                });
+                assert!(
+                    in_pieces.is_some() || lexed.pieces.cuts.is_empty(),
+                    "{}",
+                    path.display()
+                );
+                read_in_pieces += usize::from(in_pieces.is_some());
+                let whole = check(
+                    &source,
+                    &settings,
+                    rules,
+                    lexed.comments.clone(),
+                    &Default::default(),
+                );
+                let pieces = check(&source, &settings, rules, lexed.comments, &lexed.pieces);
+                assert_eq!(whole.diagnostics, pieces.diagnostics, "{}", path.display());
+                assert_eq!(whole.summary, pieces.summary, "{}", path.display());
+                assert_eq!(whole.test_ranges, pieces.test_ranges, "{}", path.display());
+            }
+        }
+        assert!(read_in_pieces >= 80, "{read_in_pieces}");
     }
 
     #[test]

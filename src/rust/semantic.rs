@@ -7,6 +7,8 @@
 //! a question about the whole body of a loop or function is asked of the body's node when the
 //! walk leaves it (see `Checker::report_unless`), by its [`ScopeId`].
 
+use std::borrow::Cow;
+
 use rustc_hash::{FxHashMap, FxHashSet};
 use syn::{Expr, Item, Pat, Type, UseTree};
 
@@ -138,6 +140,48 @@ pub struct SpawnWrapper {
     pub future: usize,
 }
 
+/// The items of a scope whose declaration waits for all of its `use` items (see
+/// [`SemanticModel::declare_name`]): the functions that may start a task and the field types
+/// of structs. Owned when the items they come from are dropped before the scope is walked (a
+/// large file read in pieces), and then no more than declaring them needs.
+#[derive(Default)]
+pub(super) struct TypedItems<'i> {
+    forwarding_functions: Vec<Cow<'i, syn::ItemFn>>,
+    /// Each struct with named fields: its name, and each field's name and type.
+    structs: Vec<(String, FieldTypes<'i>)>,
+}
+
+/// The named fields of a struct, each with the type it states.
+type FieldTypes<'i> = Vec<(String, Cow<'i, Type>)>;
+
+impl TypedItems<'_> {
+    pub(super) fn into_owned(self) -> TypedItems<'static> {
+        TypedItems {
+            forwarding_functions: self
+                .forwarding_functions
+                .into_iter()
+                .map(|function| Cow::Owned(function.into_owned()))
+                .collect(),
+            structs: self
+                .structs
+                .into_iter()
+                .map(|(name, fields)| {
+                    let fields = fields
+                        .into_iter()
+                        .map(|(field, ty)| (field, Cow::Owned(ty.into_owned())))
+                        .collect();
+                    (name, fields)
+                })
+                .collect(),
+        }
+    }
+
+    pub(super) fn extend(&mut self, other: TypedItems<'static>) {
+        self.forwarding_functions.extend(other.forwarding_functions);
+        self.structs.extend(other.structs);
+    }
+}
+
 /// The type the file states for a local.
 #[derive(Debug, Clone)]
 enum LocalType {
@@ -190,67 +234,90 @@ impl SemanticModel {
 
     /// Records the `use` items and item names of a module or block, which are in scope for
     /// the whole of it whatever their position.
-    pub(super) fn declare_items<'i>(&mut self, items: impl Iterator<Item = &'i Item> + Clone) {
+    pub(super) fn declare_items<'i>(&mut self, items: impl Iterator<Item = &'i Item>) {
+        let mut typed = TypedItems::default();
+        for item in items {
+            self.declare_name(item, &mut typed);
+        }
+        self.declare_typed(typed);
+    }
+
+    /// Records one item's name, or what a `use` item brings into scope, in the current scope;
+    /// an item whose declaration reads the scope's `use` items (a struct's field types, a
+    /// function that starts a task) is put in `typed`, for [`Self::declare_typed`] once every
+    /// item of the scope has been named.
+    pub(super) fn declare_name<'i>(&mut self, item: &'i Item, typed: &mut TypedItems<'i>) {
         let Some(scope) = self.scopes.last_mut() else {
             return;
         };
-        for item in items.clone() {
-            match item {
-                Item::Use(item_use) => {
-                    let absolute = item_use.leading_colon.is_some();
-                    collect_use(&item_use.tree, &mut Vec::new(), absolute, scope);
-                }
-                Item::ExternCrate(extern_crate) if extern_crate.ident != "self" => {
-                    let local = extern_crate
-                        .rename
-                        .as_ref()
-                        .map_or(&extern_crate.ident, |(_, rename)| rename);
-                    scope
-                        .uses
-                        .insert(local.to_string(), extern_crate.ident.to_string());
-                }
-                _ => {
-                    if let Some(name) = item_name(item) {
-                        scope.items.insert(name);
-                    }
+        match item {
+            Item::Use(item_use) => {
+                let absolute = item_use.leading_colon.is_some();
+                collect_use(&item_use.tree, &mut Vec::new(), absolute, scope);
+            }
+            Item::ExternCrate(extern_crate) if extern_crate.ident != "self" => {
+                let local = extern_crate
+                    .rename
+                    .as_ref()
+                    .map_or(&extern_crate.ident, |(_, rename)| rename);
+                scope
+                    .uses
+                    .insert(local.to_string(), extern_crate.ident.to_string());
+            }
+            _ => {
+                if let Some(name) = item_name(item) {
+                    scope.items.insert(name);
                 }
             }
         }
-        if let ScopeKind::Module { inherits_parent } = &mut scope.kind {
-            *inherits_parent = scope.globs.iter().any(|glob| glob == "super");
+        match item {
+            Item::Fn(function)
+                if super::facts::forwarding_call(&function.sig, &function.block).is_some() =>
+            {
+                typed.forwarding_functions.push(Cow::Borrowed(function));
+            }
+            Item::Struct(item_struct) => {
+                if let syn::Fields::Named(fields) = &item_struct.fields {
+                    let fields = fields
+                        .named
+                        .iter()
+                        .filter_map(|field| {
+                            Some((field.ident.as_ref()?.to_string(), Cow::Borrowed(&field.ty)))
+                        })
+                        .collect();
+                    typed.structs.push((item_struct.ident.to_string(), fields));
+                }
+            }
+            _ => {}
         }
-        // Wrappers and field types are resolved with the module's `use` items, now all known.
-        let wrappers: Vec<(String, SpawnWrapper)> = items
-            .clone()
-            .filter_map(|item| match item {
-                Item::Fn(function) => Some((
+    }
+
+    /// Declares the items [`Self::declare_name`] set aside, now that the scope's `use` items
+    /// are all known.
+    pub(super) fn declare_typed(&mut self, typed: TypedItems) {
+        if let Some(scope) = self.scopes.last_mut() {
+            if let ScopeKind::Module { inherits_parent } = &mut scope.kind {
+                *inherits_parent = scope.globs.iter().any(|glob| glob == "super");
+            }
+        }
+        let wrappers: Vec<(String, SpawnWrapper)> = typed
+            .forwarding_functions
+            .iter()
+            .filter_map(|function| {
+                Some((
                     function.sig.ident.to_string(),
                     self.wrapped_spawn(&function.sig, &function.block)?,
-                )),
-                _ => None,
+                ))
             })
             .collect();
         if let Some(scope) = self.scopes.last_mut() {
             scope.spawn_wrappers.extend(wrappers);
         }
-        for item in items {
-            let Item::Struct(item_struct) = item else {
-                continue;
-            };
-            let syn::Fields::Named(fields) = &item_struct.fields else {
-                continue;
-            };
+        for (name, fields) in typed.structs {
             let types: FxHashMap<String, String> = fields
-                .named
-                .iter()
-                .filter_map(|field| {
-                    Some((
-                        field.ident.as_ref()?.to_string(),
-                        self.type_name(&field.ty)?,
-                    ))
-                })
+                .into_iter()
+                .filter_map(|(field, ty)| Some((field, self.type_name(&ty)?)))
                 .collect();
-            let name = item_struct.ident.to_string();
             match self.struct_fields.get_mut(&name) {
                 Some(existing) => *existing = None,
                 None => {

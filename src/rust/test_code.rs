@@ -12,11 +12,11 @@ use super::parse::Spans;
 /// Attribute names (the last segment of the path) that make a function a test.
 const TEST_ATTRIBUTES: &[&str] = &["test", "rstest", "test_case", "quickcheck"];
 
-/// The ranges of the file's test items.
-pub fn test_ranges(file: &syn::File, spans: &Spans) -> Vec<TextRange> {
+/// The ranges of the test items among `items` (a file's), in order.
+pub fn test_ranges(items: &[Item], spans: &Spans) -> Vec<TextRange> {
     let mut ranges = Vec::new();
     // Inline modules nest to any depth: a work list, not recursion.
-    let mut items: Vec<&[Item]> = vec![&file.items];
+    let mut items: Vec<&[Item]> = vec![items];
     while let Some(level) = items.pop() {
         for item in level {
             match item {
