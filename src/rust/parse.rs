@@ -19,8 +19,9 @@ pub struct SyntaxError {
 
 /// From which size a file is read in pieces (see [`InPieces`]): while syn parses, it holds the
 /// tokens twice beside the tree it builds, which for a whole 6.7 MB generated file is 300 MB at
-/// the peak, against the 190 MB the finished tree needs. Each piece is parsed twice, so smaller
-/// files, whose trees are no larger than the run's other costs, are parsed whole.
+/// the peak, against the 190 MB the finished tree needs. Pieces beyond a file's first megabyte
+/// are parsed twice, so smaller files, whose trees are no larger than the run's other costs,
+/// are parsed whole.
 pub const PIECES_FROM_BYTES: usize = 1 << 20;
 
 /// How much text one piece of a file read in pieces takes, roughly (a piece ends where an item
@@ -37,8 +38,8 @@ pub fn parse_file(source: &SourceText) -> Result<File, SyntaxError> {
 }
 
 /// A large file read one piece at a time, so that no more than a piece's tree is alive at once
-/// (see `Checker::run_in_pieces`). [`Pieces`] (found by the comment lexer in files above
-/// [`CHUNK_BYTES`]) says where items of the file or of an inline module start. The file's head
+/// (see `Checker::run_in_pieces`). [`Pieces`] (found by the comment lexer in files of
+/// [`PIECES_FROM_BYTES`] or more) says where items of the file or of an inline module start. The file's head
 /// (up to its first cut) is parsed as a file; every later piece as a run of items. A module
 /// whose body has cuts is parsed with the rest of that body (from its first cut to its `}`)
 /// blanked out, keeping line breaks and columns: its own pieces follow. Each piece is parsed
@@ -363,6 +364,48 @@ mod tests {
         // No cut is made on the first line, where a BOM would shift columns.
         assert_eq!(pieces_match_whole("\u{feff}fn f() {} fn g() {}").0, 0);
         assert_eq!(pieces_match_whole("mod a;\nmod b;\nmod c;").0, 1);
+    }
+
+    /// Modules that are cut inside are blanked in the piece that holds them, so their text does
+    /// not make that piece large: the body around them is cut too, and no piece reads much more
+    /// than a chunk (chromiumoxide's `cdp.rs`, all nested modules, once made 3.9 MB pieces).
+    #[test]
+    fn a_piece_reads_about_a_chunk_however_modules_nest() {
+        let module = |name: &str| format!("    mod {name} {{\n{}    }}\n", "fn f() {}\n".repeat(8));
+        let text = format!(
+            "fn e() {{}}\nmod p {{\n{}{}{}{}}}\n",
+            module("a"),
+            module("b"),
+            module("c"),
+            module("d")
+        );
+        let chunk = 40;
+        let pieces = super::super::comments::scan_in_chunks(&text, Some(chunk)).pieces;
+        let in_pieces = InPieces::new(&text, &pieces).unwrap();
+        let p = text.find("mod p {").unwrap() + "mod p ".len();
+        assert!(in_pieces.cuts.contains_key(&Some(p)), "{pieces:?}");
+        assert_eq!(in_pieces.bodies.len(), 5);
+        let mut read = Vec::new();
+        for (&body, cuts) in &in_pieces.cuts {
+            let end = body.map_or(text.len(), |open| {
+                in_pieces
+                    .bodies
+                    .values()
+                    .find(|(o, _)| *o == open)
+                    .unwrap()
+                    .1
+            });
+            for piece in in_pieces.pieces_of(body, end) {
+                let parsed = in_pieces.blanked(piece.start, piece.end);
+                read.push(parsed.split_whitespace().map(str::len).sum::<usize>());
+            }
+            assert!(!cuts.is_empty());
+        }
+        let largest_item = "mod a {fn f() {}".len();
+        assert!(
+            read.iter().all(|&bytes| bytes <= chunk + largest_item),
+            "{read:?}"
+        );
     }
 
     #[test]
