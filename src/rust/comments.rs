@@ -38,6 +38,9 @@ pub struct Pieces {
 /// its first cut on, so that text does not count.
 struct Cutter {
     chunk_bytes: usize,
+    /// Where the first line ends (`None`: the text is one line). proc-macro2 gives columns on
+    /// the first line without the BOM that syn strips, so a piece starts on a later line.
+    first_line_end: Option<usize>,
     /// The piece of the file's top level being read.
     top_level: Piece,
     /// The module bodies open around the scan, outermost first. A module body opens only where
@@ -109,12 +112,10 @@ impl Cutter {
     /// After a `}` or `;` that ends at `index`.
     fn item_end(&mut self, text: &str, index: usize) {
         let piece = *self.reading();
-        // proc-macro2 gives columns on the first line without the BOM that syn strips: a
-        // piece starts on a later line.
         if index - piece.start - piece.blanked < self.chunk_bytes
             || self.others_open > 0
             || !starts_item(text, index)
-            || memchr::memchr(b'\n', &text.as_bytes()[..index]).is_none()
+            || self.first_line_end.is_none_or(|end| index <= end)
         {
             return;
         }
@@ -150,6 +151,7 @@ pub(super) fn scan_in_chunks(text: &str, chunk_bytes: Option<usize>) -> Lexed {
     let mut comments = Vec::new();
     let mut cutter = chunk_bytes.map(|chunk_bytes| Cutter {
         chunk_bytes,
+        first_line_end: memchr::memchr(b'\n', bytes),
         top_level: Piece::default(),
         modules: Vec::new(),
         others_open: 0,
