@@ -625,10 +625,11 @@ impl<'ast> Visit<'ast> for Checker<'_> {
         match &pieces {
             Some(pieces) => {
                 let close = self.range(brace.span.close()).start();
-                let in_test = self.in_pieces.as_mut().is_some_and(|read| {
+                let mut in_test = false;
+                if let Some(read) = &mut self.in_pieces {
                     read.modules_walked += 1;
-                    read.test_ranges.iter().any(|range| range.contains(close))
-                });
+                    in_test = read.test_ranges.iter().any(|range| range.contains(close));
+                }
                 self.visit_in_pieces(items, pieces, !in_test);
             }
             None => {
