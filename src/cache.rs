@@ -22,7 +22,7 @@ use sha2::{Digest, Sha256};
 
 use crate::config::{FixSettings, GuardedCall, OptionValue, Settings};
 use crate::lint::Linted;
-use crate::project::summary::FileSummary;
+use crate::project::summary::PackedSummary;
 use crate::project::Outcome;
 use crate::registry::{Language, Rule, RuleSet};
 
@@ -132,14 +132,15 @@ pub struct Entry {
 #[derive(Debug, Clone)]
 pub enum CachedSummary {
     None,
-    Decoded(Arc<FileSummary>),
+    /// This run's, to be written as it is.
+    Packed(PackedSummary),
     /// Where its encoding lies in the loaded cache file.
     Encoded(Range<usize>),
 }
 
-impl From<Option<Arc<FileSummary>>> for CachedSummary {
-    fn from(summary: Option<Arc<FileSummary>>) -> Self {
-        summary.map_or(CachedSummary::None, CachedSummary::Decoded)
+impl From<Option<PackedSummary>> for CachedSummary {
+    fn from(summary: Option<PackedSummary>) -> Self {
+        summary.map_or(CachedSummary::None, CachedSummary::Packed)
     }
 }
 
@@ -260,13 +261,13 @@ impl Cache {
         lock(&self.updated).push((path, entry));
     }
 
-    /// A cached summary, decoded.
-    pub fn summary(&self, summary: &CachedSummary) -> Option<Arc<FileSummary>> {
+    /// A cached summary, if it decodes.
+    pub fn summary(&self, summary: &CachedSummary) -> Option<PackedSummary> {
         match summary {
             CachedSummary::None => None,
-            CachedSummary::Decoded(summary) => Some(Arc::clone(summary)),
+            CachedSummary::Packed(summary) => Some(summary.clone()),
             CachedSummary::Encoded(range) => {
-                decode(self.loaded.bytes.get(range.clone())?).map(Arc::new)
+                PackedSummary::from_encoded(self.loaded.bytes.get(range.clone())?)
             }
         }
     }
@@ -418,13 +419,9 @@ fn encode_file(
 }
 
 fn encode_entry(entry: &Entry, loaded: &[u8], out: &mut Vec<u8>) -> postcard::Result<()> {
-    let decoded;
     let summary = match &entry.summary {
         CachedSummary::None => None,
-        CachedSummary::Decoded(summary) => {
-            decoded = postcard::to_allocvec(&**summary)?;
-            Some(decoded.as_slice())
-        }
+        CachedSummary::Packed(summary) => Some(summary.encoded()),
         CachedSummary::Encoded(range) => Some(&loaded[range.clone()]),
     };
     let stored = Stored {
@@ -540,8 +537,8 @@ mod tests {
     use crate::config::{CliOverrides, ConfigFile};
     use crate::diagnostic::{Diagnostic, Edit, Fix, NoteFile, RootCause};
     use crate::project::summary::{
-        Argument, BlockingCall, Callback, ClassSummary, FunctionSummary, Guard, Imports,
-        ProjectCall, Target,
+        Argument, BlockingCall, Callback, ClassSummary, FileSummary, FunctionSummary, Guard,
+        Imports, ProjectCall, Target,
     };
     use crate::project::FileOutcome;
     use crate::source::{Location, SourceText};
@@ -609,7 +606,7 @@ mod tests {
             key: [2; 32],
             lines: 7,
             linted,
-            summary: Some(Arc::new(sample_summary())).into(),
+            summary: Some(PackedSummary::pack(&sample_summary())).into(),
         }
     }
 
@@ -745,8 +742,10 @@ mod tests {
         assert_eq!(other.linted.diagnostics, Vec::new());
         let cache = cache_of(loaded);
         assert_eq!(
-            cache.summary(&restored.summary).as_deref(),
-            Some(&sample_summary())
+            cache
+                .summary(&restored.summary)
+                .map(|summary| summary.unpack()),
+            Some(sample_summary())
         );
         // Entries loaded and not linted again are written back as they were read.
         let loaded = &cache.loaded;

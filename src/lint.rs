@@ -13,7 +13,7 @@ use crate::cache::{Cache, CachedSummary, Digest256, Entry, Stamp};
 use crate::diagnostic::Diagnostic;
 use crate::discover::{DiscoveredFile, Discovery};
 use crate::fix::{FileFix, FixRequest, Fixed};
-use crate::project::summary::{FileSummary, Target};
+use crate::project::summary::{FileSummary, PackedSummary, Target};
 use crate::project::ProjectFile;
 use crate::registry::{Language, Rule, RuleSet};
 use crate::source::SourceText;
@@ -253,7 +253,7 @@ pub fn lint_unsaved(file: DiscoveredFile, fix: Option<&FixRequest>) -> Result<Fi
 }
 
 /// A file's report, and its summary for the project phase.
-type Linting = (FileReport, Option<Arc<FileSummary>>);
+type Linting = (FileReport, Option<PackedSummary>);
 
 /// A file's report, its summary as the cache holds it, and its cache key (`None` when it could
 /// not be read).
@@ -337,7 +337,7 @@ fn run_pool<T: Send>(
 
 fn project_files(
     files: &[DiscoveredFile],
-    summaries: Vec<Option<Arc<FileSummary>>>,
+    summaries: Vec<Option<PackedSummary>>,
 ) -> Vec<ProjectFile<'_>> {
     files
         .iter()
@@ -352,7 +352,7 @@ fn project_files(
 fn fix_files(
     files: &[DiscoveredFile],
     reports: &mut [FileReport],
-    summaries: &mut [Option<Arc<FileSummary>>],
+    summaries: &mut [Option<PackedSummary>],
     request: &FixRequest,
 ) {
     if !reports
@@ -439,7 +439,7 @@ fn lint_file_cached(file: &DiscoveredFile, cache: &Cache) -> CachedLinting {
         return cached_report(file, entry, Some(source));
     }
     let (linted, summary) = lint_source_summarised(file, rules, &source);
-    let summary = summary.map(Arc::new);
+    let summary = summary.as_ref().map(PackedSummary::pack);
     let crashed = linted
         .diagnostics
         .iter()
@@ -519,7 +519,10 @@ pub fn lint_file(file: &DiscoveredFile, fix: Option<FixPass>) -> Linting {
         // A panic here is the fixed text's, whose lint above reported it as LG004 already.
         summary = summarise(file, &fixed.source).ok().flatten();
     }
-    (report(file, fixed), summary.map(Arc::new))
+    (
+        report(file, fixed),
+        summary.as_ref().map(PackedSummary::pack),
+    )
 }
 
 /// The project summary of a text, parsed whatever the pre-filter would say (the project phase

@@ -4,21 +4,47 @@
 
 use std::borrow::Cow;
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
+use std::sync::OnceLock;
 
 use rayon::prelude::*;
 use rustc_hash::{FxHashMap, FxHashSet};
 
 use super::modules::{module_prefixes, ModulePath};
 use super::summary::{
-    BlockingCall, Callback, FileSummary, FunctionSummary, Guard, ProjectCall, Target,
+    BlockingCall, Callback, FileSummary, FunctionSummary, Guard, PackedSummary, ProjectCall, Target,
 };
 
 /// One file as the index sees it.
 pub struct IndexedFile {
     pub path: PathBuf,
     pub module: ModulePath,
-    pub summary: Arc<FileSummary>,
+    packed: PackedSummary,
+    /// The summary, once a question needed more than its functions' names and traits (which
+    /// indexing reads from a decoding dropped right after): most files' never is.
+    decoded: OnceLock<FileSummary>,
+}
+
+impl IndexedFile {
+    pub fn new(path: PathBuf, module: ModulePath, summary: PackedSummary) -> Self {
+        IndexedFile {
+            path,
+            module,
+            packed: summary,
+            decoded: OnceLock::new(),
+        }
+    }
+
+    fn summary(&self) -> &FileSummary {
+        self.decoded.get_or_init(|| self.packed.unpack())
+    }
+
+    /// The summary for a look that keeps nothing of it.
+    fn unpacked(&self) -> Cow<'_, FileSummary> {
+        match self.decoded.get() {
+            Some(summary) => Cow::Borrowed(summary),
+            None => Cow::Owned(self.packed.unpack()),
+        }
+    }
 }
 
 /// A function of the project: `file` and `function` index its summary.
@@ -212,23 +238,33 @@ impl Names {
     }
 }
 
-/// The new names one thread made, by namespace and shard.
+/// The new names one thread made, by namespace and shard, and the traits of the functions it
+/// met: both read from one decoding of each file.
 #[derive(Default)]
 struct Routes {
     /// Only the namespaces of the files this thread routed: each thread routes a run of files
     /// (a few crates at most), and a table for every namespace in every run grew with the
     /// square of the project (16 GB for a registry of 2,400 crates).
     tables: FxHashMap<usize, Vec<Vec<(NameKey, Item)>>>,
+    traits: Vec<(FunctionId, Traits)>,
 }
 
 impl Routes {
     fn add_file(&mut self, file: &IndexedFile, namespace: usize, first_id: usize, index: usize) {
+        let summary = file.unpacked();
         let table = self
             .tables
             .entry(namespace)
             .or_insert_with(|| (0..SHARDS).map(|_| Vec::new()).collect());
-        for (offset, function) in file.summary.functions.iter().enumerate() {
+        for (offset, function) in summary.functions.iter().enumerate() {
             let id = FunctionId((first_id + offset) as u32);
+            self.traits.push((
+                id,
+                Traits {
+                    is_async: function.is_async,
+                    blocks: !function.blocking.is_empty(),
+                },
+            ));
             let mut names = file.module.members(&function.name).peekable();
             if names.peek().is_none() {
                 let key = NameKey::of(&function.name);
@@ -239,7 +275,7 @@ impl Routes {
                 table[key.shard()].push((key, Item::Function(id)));
             }
         }
-        for (class, summary) in file.summary.classes.iter().enumerate() {
+        for (class, summary) in summary.classes.iter().enumerate() {
             let id = ClassId {
                 file: index as u32,
                 class: class as u32,
@@ -307,7 +343,7 @@ pub struct Index {
     unresolved_callbacks: Vec<(usize, FunctionId, u32)>,
 }
 
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone, Copy, Default)]
 struct Traits {
     is_async: bool,
     /// It makes a blocking call itself.
@@ -375,14 +411,14 @@ impl Index {
         let mut next_id = self.functions.len();
         for file in &files {
             first_ids.push(next_id);
-            next_id += file.summary.functions.len();
+            next_id += file.packed.function_count();
         }
         // Formatting the project-wide names is most of the work of adding a file, and no file's
         // names depend on another's: each thread routes the names it made to their shards. In
         // runs of at most 64 files, so that no thread is left alone with a long run at the end.
         let first_file = self.files.len();
         let namespace_count = self.namespaces.len();
-        let routes: Vec<Routes> = files
+        let mut routes: Vec<Routes> = files
             .par_iter()
             .zip(&namespaces)
             .zip(&first_ids)
@@ -413,28 +449,18 @@ impl Index {
                     .collect()
             })
             .collect();
-        let functions: Vec<((u32, u32), Traits)> = files
-            .par_iter()
-            .enumerate()
-            .flat_map_iter(|(position, file)| {
-                let file_index = (first_file + position) as u32;
-                file.summary
-                    .functions
-                    .iter()
-                    .enumerate()
-                    .map(move |(index, function)| {
-                        let traits = Traits {
-                            is_async: function.is_async,
-                            blocks: !function.blocking.is_empty(),
-                        };
-                        ((file_index, index as u32), traits)
-                    })
-            })
-            .collect();
-        self.functions
-            .extend(functions.iter().map(|(function, _)| *function));
-        self.traits
-            .extend(functions.iter().map(|(_, traits)| *traits));
+        for (position, file) in files.iter().enumerate() {
+            let file_index = (first_file + position) as u32;
+            self.functions.extend(
+                (0..file.packed.function_count() as u32).map(|function| (file_index, function)),
+            );
+        }
+        self.traits.resize(next_id, Traits::default());
+        for routes in &mut routes {
+            for (id, traits) in routes.traits.drain(..) {
+                self.traits[id.0 as usize] = traits;
+            }
+        }
         self.files.reserve(files.len());
         self.namespace_of.reserve(files.len());
         let python = files
@@ -458,8 +484,7 @@ impl Index {
             if retrying {
                 new_modules[namespace_id].extend(file.module.names().map(Cow::into_owned));
             }
-            if matches!(file.module, ModulePath::Python { .. }) && !file.summary.imports.is_empty()
-            {
+            if matches!(file.module, ModulePath::Python { .. }) && file.packed.has_imports() {
                 for name in file.module.names() {
                     namespace
                         .importing_modules
@@ -491,7 +516,10 @@ impl Index {
             if !is_root(file) {
                 continue;
             }
-            for (index, callback) in self.files[file].summary.callbacks.iter().enumerate() {
+            if !self.files[file].packed.has_callbacks() {
+                continue;
+            }
+            for (index, callback) in self.files[file].summary().callbacks.iter().enumerate() {
                 let registrar = FunctionId((first_id + callback.function as usize) as u32);
                 self.unresolved_callbacks
                     .push((file, registrar, index as u32));
@@ -621,7 +649,7 @@ impl Index {
 
     pub fn function(&self, id: FunctionId) -> &FunctionSummary {
         let (file, function) = self.functions[id.0 as usize];
-        &self.files[file as usize].summary.functions[function as usize]
+        &self.files[file as usize].summary().functions[function as usize]
     }
 
     pub fn is_async(&self, id: FunctionId) -> bool {
@@ -668,7 +696,7 @@ impl Index {
 
     /// A registration of a callback, by the registering function and its index.
     pub fn callback(&self, registrar: FunctionId, index: u32) -> &Callback {
-        &self.files[self.file_of(registrar)].summary.callbacks[index as usize]
+        &self.files[self.file_of(registrar)].summary().callbacks[index as usize]
     }
 
     pub fn blocking_call(&self, id: FunctionId, call: u32) -> &BlockingCall {
@@ -952,7 +980,7 @@ impl Lookup<'_> {
         for &file in self.namespace.importing_modules.get(module)? {
             let file = &self.index.files[file as usize];
             let targets = file
-                .summary
+                .summary()
                 .imports
                 .targets(local)
                 .filter_map(|target| file.module.absolute(&target).map(Cow::into_owned));
@@ -997,7 +1025,7 @@ impl Lookup<'_> {
 
     fn look_up_method(&mut self, class: ClassId, method: &str, depth: u8) -> Option<FunctionId> {
         let file = &self.index.files[class.file as usize];
-        let summary = &file.summary.classes[class.class as usize];
+        let summary = &file.summary().classes[class.class as usize];
         let own = file.module.member(&format!("{}.{method}", summary.name))?;
         match self.namespace.names.function(&own) {
             Some(function) => unique(function),
@@ -1013,7 +1041,7 @@ impl Lookup<'_> {
             return None;
         }
         let file = &self.index.files[class.file as usize];
-        let summary = &file.summary.classes[class.class as usize];
+        let summary = &file.summary().classes[class.class as usize];
         let mut found = None;
         for base in &summary.bases {
             let base_name = match base {
@@ -1117,19 +1145,7 @@ mod tests {
             functions,
             ..FileSummary::default()
         };
-        let index = Index::build(
-            vec![IndexedFile {
-                path: PathBuf::from("m.py"),
-                module: ModulePath::Python {
-                    name: "m".to_string(),
-                    is_package: false,
-                    script_package: None,
-                    regular: None,
-                },
-                summary: Arc::new(summary),
-            }],
-            |_| true,
-        );
+        let index = Index::build(vec![python_summary("m", &summary)], |_| true);
         let solution = index.solve();
         index
             .function_ids()
@@ -1144,19 +1160,24 @@ mod tests {
     }
 
     fn python_file(module: &str, functions: Vec<FunctionSummary>) -> IndexedFile {
-        IndexedFile {
-            path: PathBuf::from(format!("{}.py", module.replace('.', "/"))),
-            module: ModulePath::Python {
+        let summary = FileSummary {
+            functions,
+            ..FileSummary::default()
+        };
+        python_summary(module, &summary)
+    }
+
+    fn python_summary(module: &str, summary: &FileSummary) -> IndexedFile {
+        IndexedFile::new(
+            PathBuf::from(format!("{}.py", module.replace('.', "/"))),
+            ModulePath::Python {
                 name: module.to_string(),
                 is_package: false,
                 script_package: None,
                 regular: None,
             },
-            summary: Arc::new(FileSummary {
-                functions,
-                ..FileSummary::default()
-            }),
-        }
+            PackedSummary::pack(summary),
+        )
     }
 
     #[test]
@@ -1230,14 +1251,12 @@ mod tests {
                     .collect(),
             })
             .collect();
-        let file = IndexedFile {
-            summary: Arc::new(FileSummary {
-                functions: vec![function("C0.m", false, &[], true)],
-                classes,
-                ..FileSummary::default()
-            }),
-            ..python_file("m", Vec::new())
+        let summary = FileSummary {
+            functions: vec![function("C0.m", false, &[], true)],
+            classes,
+            ..FileSummary::default()
         };
+        let file = python_summary("m", &summary);
         let index = Index::build(vec![file], |_| true);
         let inherited = |level: usize| Target::inherited(format!("C{level}"), "m".to_string());
         let mut methods = Methods::default();
@@ -1275,14 +1294,12 @@ mod tests {
                 });
             }
         }
-        let file = IndexedFile {
-            summary: Arc::new(FileSummary {
-                functions: vec![function("Top.m", false, &[], true)],
-                classes,
-                ..FileSummary::default()
-            }),
-            ..python_file("m", Vec::new())
+        let summary = FileSummary {
+            functions: vec![function("Top.m", false, &[], true)],
+            classes,
+            ..FileSummary::default()
         };
+        let file = python_summary("m", &summary);
         let index = Index::build(vec![file], |_| true);
         let inherited =
             |level: usize, method: &str| Target::inherited(name(level, 0), method.to_string());

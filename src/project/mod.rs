@@ -28,7 +28,7 @@ use crate::registry::{Language, Rule, RuleSet};
 use crate::source::{Location, SourceText};
 use index::{FunctionId, Index, IndexedFile};
 use modules::{FileModule, ModuleFinder, ModulePath};
-use summary::{FileSummary, Target};
+use summary::{FileSummary, PackedSummary, Target};
 
 /// The rules whose direct calls make a function block, for LG208: those whose hooks say so, in
 /// registry order (the first whose list names a call is the one its chain reports).
@@ -50,7 +50,7 @@ pub fn summarises(rules: RuleSet) -> bool {
 /// One file's part in the project phase.
 pub struct ProjectFile<'r> {
     pub file: &'r DiscoveredFile,
-    pub summary: Option<Arc<FileSummary>>,
+    pub summary: Option<PackedSummary>,
 }
 
 /// Runs the project rules over all files and adds their findings to `reports` (one per file,
@@ -218,7 +218,7 @@ pub fn analyse(reports: &[FileReport], files: Vec<ProjectFile>) -> Option<Outcom
     for (file, bounded) in outcome.files.iter_mut().zip(project.bounded) {
         file.bounded = bounded;
     }
-    let summaries: Vec<Option<Arc<FileSummary>>> =
+    let summaries: Vec<Option<PackedSummary>> =
         project.files.into_iter().map(|file| file.summary).collect();
     release_in_background((project.index, solution, summaries));
     Some(outcome)
@@ -383,10 +383,12 @@ impl<'r> Project<'r> {
             }
             let indexed = new
                 .iter()
-                .map(|position| IndexedFile {
-                    path: files[*position].file.path.clone(),
-                    module: modules[*position].clone(),
-                    summary: Arc::clone(files[*position].summary.as_ref().expect("analysed")),
+                .map(|position| {
+                    IndexedFile::new(
+                        files[*position].file.path.clone(),
+                        modules[*position].clone(),
+                        files[*position].summary.clone().expect("analysed"),
+                    )
                 })
                 .collect();
             index.add(indexed, |file| enabled[positions[file]]);
@@ -461,13 +463,14 @@ fn summarise_demanded(
     new: &mut Vec<usize>,
     crashed: &mut Vec<(usize, String)>,
 ) {
-    let added: Vec<(usize, Result<Option<FileSummary>, String>)> = demanded
+    let added: Vec<(usize, Result<Option<PackedSummary>, String>)> = demanded
         .par_iter()
         .with_max_len(crate::lint::FILES_PER_TASK)
         .map(|&position| {
             let entry = &files[position];
             let summary = match entry.file.read() {
-                Ok(source) => crate::lint::summarise(entry.file, &source),
+                Ok(source) => crate::lint::summarise(entry.file, &source)
+                    .map(|summary| summary.as_ref().map(PackedSummary::pack)),
                 Err(_) => Ok(None),
             };
             (position, summary)
@@ -479,7 +482,8 @@ fn summarise_demanded(
             None
         });
         // A file that cannot be analysed counts as analysed: it is not asked for again.
-        files[position].summary = Some(Arc::new(summary.unwrap_or_default()));
+        files[position].summary =
+            Some(summary.unwrap_or_else(|| PackedSummary::pack(&FileSummary::default())));
         new.push(position);
     }
 }
