@@ -11,7 +11,8 @@ use rustc_hash::{FxHashMap, FxHashSet};
 
 use super::modules::{module_prefixes, ModulePath};
 use super::summary::{
-    BlockingCall, Callback, FileSummary, FunctionSummary, Guard, PackedSummary, ProjectCall, Target,
+    BlockingCall, Callback, ClassSummary, FileSummary, FunctionSummary, Guard, PackedSummary,
+    ProjectCall, Target,
 };
 
 /// One file as the index sees it.
@@ -148,12 +149,47 @@ impl Namespace {
     }
 }
 
+impl<T> Definition<T> {
+    fn map<U>(self, f: impl FnOnce(T) -> U) -> Definition<U> {
+        match self {
+            Definition::Unique(value) => Definition::Unique(f(value)),
+            Definition::Ambiguous => Definition::Ambiguous,
+        }
+    }
+}
+
 /// What a project-wide name names: a function, a class, or (in odd code) both; one look-up
-/// answers for both, as most names resolution asks for are neither.
+/// answers for both, as most names resolution asks for are neither. Eight bytes, with the key
+/// 24 a name: the tables hold a name for every function and class of the project.
 #[derive(Default)]
 struct Entry {
-    function: Option<Definition<FunctionId>>,
-    class: Option<Definition<ClassId>>,
+    function: Slot,
+    class: Slot,
+}
+
+/// A name's definition of one kind: none (0), ambiguous ([`Slot::AMBIGUOUS`]) or the id plus
+/// one.
+#[derive(Clone, Copy, Default)]
+struct Slot(u32);
+
+impl Slot {
+    const AMBIGUOUS: u32 = u32::MAX;
+
+    /// A definition more: the first one is unique, any further makes it ambiguous.
+    fn define(&mut self, id: u32) {
+        self.0 = match self.0 {
+            0 => id + 1,
+            _ => Slot::AMBIGUOUS,
+        };
+    }
+
+    fn definition(self) -> Option<Definition<u32>> {
+        match self.0 {
+            0 => None,
+            Slot::AMBIGUOUS => Some(Definition::Ambiguous),
+            id => Some(Definition::Unique(id - 1)),
+        }
+    }
 }
 
 #[derive(Clone, Copy)]
@@ -172,9 +208,10 @@ struct Names {
 /// key for every function and class of the project (1.2 M on the crash hunt's crates.io
 /// registry), and the text of each was most of their memory; they are only asked for exact
 /// names, and two distinct names agreeing on 128 bits of a keyed hash does not occur in
-/// practice (about 10^-26 for a million names).
+/// practice (about 10^-26 for a million names). Two words rather than a `u128`, whose 16-byte
+/// alignment padded every table entry to 48 bytes.
 #[derive(Clone, Copy, PartialEq, Eq, Hash)]
-struct NameKey(u128);
+struct NameKey([u64; 2]);
 
 impl NameKey {
     fn of(name: &str) -> Self {
@@ -182,13 +219,14 @@ impl NameKey {
         use std::hash::Hasher as _;
         let mut hasher = SipHasher13::new();
         hasher.write(name.as_bytes());
-        NameKey(hasher.finish128().as_u128())
+        let hash = hasher.finish128();
+        NameKey([hash.h1, hash.h2])
     }
 
     /// The top bits: SipHash spreads every bit evenly, and the shard's own table hashes the
     /// whole key again.
     fn shard(self) -> usize {
-        (self.0 >> 96) as usize % SHARDS
+        (self.0[1] >> 32) as usize % SHARDS
     }
 }
 
@@ -212,12 +250,12 @@ impl Names {
         self.shards[key.shard()].get(&key)
     }
 
-    fn function(&self, name: &str) -> Option<&Definition<FunctionId>> {
-        self.get(name)?.function.as_ref()
+    fn function(&self, name: &str) -> Option<Definition<FunctionId>> {
+        Some(self.get(name)?.function.definition()?.map(FunctionId))
     }
 
-    fn class(&self, name: &str) -> Option<&Definition<ClassId>> {
-        self.get(name)?.class.as_ref()
+    fn class(&self, name: &str) -> Option<Definition<ClassId>> {
+        Some(self.get(name)?.class.definition()?.map(ClassId))
     }
 
     /// Adds each shard's names (a name met twice is ambiguous), the shards in parallel.
@@ -230,8 +268,8 @@ impl Names {
                 for (name, item) in pieces.into_iter().flatten() {
                     let entry = shard.entry(name).or_default();
                     match item {
-                        Item::Function(id) => define(&mut entry.function, id),
-                        Item::Class(id) => define(&mut entry.class, id),
+                        Item::Function(id) => entry.function.define(id.0),
+                        Item::Class(id) => entry.class.define(id.0),
                     }
                 }
             });
@@ -250,7 +288,8 @@ struct Routes {
 }
 
 impl Routes {
-    fn add_file(&mut self, file: &IndexedFile, namespace: usize, first_id: usize, index: usize) {
+    fn add_file(&mut self, file: &IndexedFile, namespace: usize, first_ids: (usize, usize)) {
+        let (first_id, first_class) = first_ids;
         let summary = file.unpacked();
         let table = self
             .tables
@@ -276,10 +315,7 @@ impl Routes {
             }
         }
         for (class, summary) in summary.classes.iter().enumerate() {
-            let id = ClassId {
-                file: index as u32,
-                class: class as u32,
-            };
+            let id = ClassId((first_class + class) as u32);
             for name in file.module.members(&summary.name) {
                 let key = NameKey::of(&name);
                 table[key.shard()].push((key, Item::Class(id)));
@@ -310,11 +346,9 @@ fn empty_tables<T>(namespaces: usize) -> Vec<Vec<Vec<T>>> {
         .collect()
 }
 
+/// A class of the project: [`Index::classes`] says where it is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-struct ClassId {
-    file: u32,
-    class: u32,
-}
+struct ClassId(u32);
 
 #[derive(Default)]
 pub struct Index {
@@ -323,9 +357,11 @@ pub struct Index {
     namespace_of: Vec<usize>,
     namespaces: Vec<Namespace>,
     functions: Vec<(u32, u32)>,
+    /// Each class's file and index in its summary, by [`ClassId`].
+    classes: Vec<(u32, u32)>,
     /// The calls of each function reachable from async code, resolved: (callee, index of the
-    /// call in its summary). Functions no coroutine reaches are never resolved.
-    edges: Vec<Vec<(FunctionId, u32)>>,
+    /// call in its summary). Functions no coroutine reaches (most) are never resolved.
+    edges: FxHashMap<FunctionId, Box<[(FunctionId, u32)]>>,
     reachable: Vec<bool>,
     /// What the passes over all functions ask of each, kept beside the ids rather than behind
     /// each function's file and summary.
@@ -408,10 +444,11 @@ impl Index {
             .collect();
         // The ids the new files' functions get, file after file.
         let mut first_ids = Vec::with_capacity(files.len());
-        let mut next_id = self.functions.len();
+        let (mut next_id, mut next_class) = (self.functions.len(), self.classes.len());
         for file in &files {
-            first_ids.push(next_id);
+            first_ids.push((next_id, next_class));
             next_id += file.packed.function_count();
+            next_class += file.packed.class_count();
         }
         // Formatting the project-wide names is most of the work of adding a file, and no file's
         // names depend on another's: each thread routes the names it made to their shards. In
@@ -422,12 +459,11 @@ impl Index {
             .par_iter()
             .zip(&namespaces)
             .zip(&first_ids)
-            .enumerate()
             .with_max_len(64)
             .fold(
                 Routes::default,
-                |mut routes, (position, ((file, namespace), first_id))| {
-                    routes.add_file(file, *namespace, *first_id, first_file + position);
+                |mut routes, ((file, namespace), first_ids)| {
+                    routes.add_file(file, *namespace, *first_ids);
                     routes
                 },
             )
@@ -454,6 +490,8 @@ impl Index {
             self.functions.extend(
                 (0..file.packed.function_count() as u32).map(|function| (file_index, function)),
             );
+            self.classes
+                .extend((0..file.packed.class_count() as u32).map(|class| (file_index, class)));
         }
         self.traits.resize(next_id, Traits::default());
         for routes in &mut routes {
@@ -501,7 +539,6 @@ impl Index {
             .zip(Routes::by_table(routes, namespace_count))
             .for_each(|(namespace, shards)| namespace.names.insert_all(shards));
         let count = self.functions.len();
-        self.edges.resize(count, Vec::new());
         self.reachable.resize(count, false);
         let mut pending = self.take_retries(&new_modules);
         for id in (first_new_function..count).map(|id| FunctionId(id as u32)) {
@@ -511,7 +548,7 @@ impl Index {
             }
         }
         // A callback runs on the loop whoever registers it: it is a root like a coroutine.
-        for (position, first_id) in first_ids.iter().enumerate() {
+        for (position, (first_id, _)) in first_ids.iter().enumerate() {
             let file = first_file + position;
             if !is_root(file) {
                 continue;
@@ -642,9 +679,16 @@ impl Index {
                         pending.push(callee);
                     }
                 }
-                self.edges[id.0 as usize] = edges;
+                self.edges.insert(id, edges.into_boxed_slice());
             }
         }
+    }
+
+    /// A class's file and summary.
+    fn class(&self, class: ClassId) -> (&IndexedFile, &ClassSummary) {
+        let (file, index) = self.classes[class.0 as usize];
+        let file = &self.files[file as usize];
+        (file, &file.summary().classes[index as usize])
     }
 
     pub fn function(&self, id: FunctionId) -> &FunctionSummary {
@@ -681,7 +725,7 @@ impl Index {
     /// The calls of `id` whose target is a project function, with the call's index (resolved
     /// only for the functions async code reaches).
     pub fn calls_of(&self, id: FunctionId) -> &[(FunctionId, u32)] {
-        &self.edges[id.0 as usize]
+        self.edges.get(&id).map_or(&[], |edges| edges)
     }
 
     pub fn call(&self, id: FunctionId, call: u32) -> &ProjectCall {
@@ -799,7 +843,8 @@ impl Index {
     /// through the callee with the smallest name wins.
     fn shortest_chains(&self, skipped: &FxHashSet<(FunctionId, u32)>) -> Vec<Option<Step>> {
         let count = self.functions.len();
-        let mut callers: Vec<Vec<(FunctionId, u32)>> = vec![Vec::new(); count];
+        // Keyed rather than one list per function: async code reaches few of them.
+        let mut callers: FxHashMap<FunctionId, Vec<(FunctionId, u32)>> = FxHashMap::default();
         let reached = || {
             self.function_ids()
                 .filter(|id| self.reachable[id.0 as usize])
@@ -810,7 +855,7 @@ impl Index {
             }
             for &(callee, call) in self.calls_of(caller) {
                 if !self.is_async(callee) && !skipped.contains(&(caller, call)) {
-                    callers[callee.0 as usize].push((caller, call));
+                    callers.entry(callee).or_default().push((caller, call));
                 }
             }
         }
@@ -828,7 +873,7 @@ impl Index {
             self.sort_by_name(&mut frontier);
             let mut next = Vec::new();
             for &callee in &frontier {
-                for &(caller, call) in &callers[callee.0 as usize] {
+                for &(caller, call) in callers.get(&callee).into_iter().flatten() {
                     if steps[caller.0 as usize].is_none() {
                         steps[caller.0 as usize] = Some(Step::Calls { callee, call });
                         next.push(caller);
@@ -937,11 +982,11 @@ impl Lookup<'_> {
             return None;
         }
         if let Some(entry) = self.namespace.names.get(name) {
-            if let Some(function) = &entry.function {
-                return unique(function);
+            if let Some(function) = entry.function.definition() {
+                return unique(function).map(FunctionId);
             }
-            if let Some(class) = &entry.class {
-                return self.method(unique(class)?, "__init__", depth + 1);
+            if let Some(class) = entry.class.definition() {
+                return self.method(ClassId(unique(class)?), "__init__", depth + 1);
             }
         }
         if let Some(alias) = self.alias(name) {
@@ -1024,8 +1069,7 @@ impl Lookup<'_> {
     }
 
     fn look_up_method(&mut self, class: ClassId, method: &str, depth: u8) -> Option<FunctionId> {
-        let file = &self.index.files[class.file as usize];
-        let summary = &file.summary().classes[class.class as usize];
+        let (file, summary) = self.index.class(class);
         let own = file.module.member(&format!("{}.{method}", summary.name))?;
         match self.namespace.names.function(&own) {
             Some(function) => unique(function),
@@ -1040,8 +1084,7 @@ impl Lookup<'_> {
         if depth > MAX_RESOLUTION_DEPTH {
             return None;
         }
-        let file = &self.index.files[class.file as usize];
-        let summary = &file.summary().classes[class.class as usize];
+        let (file, summary) = self.index.class(class);
         let mut found = None;
         for base in &summary.bases {
             let base_name = match base {
@@ -1077,17 +1120,9 @@ impl Solution {
     }
 }
 
-/// Records a definition of a name: a second one makes it ambiguous.
-fn define<T>(slot: &mut Option<Definition<T>>, value: T) {
-    *slot = Some(match slot {
-        None => Definition::Unique(value),
-        Some(_) => Definition::Ambiguous,
-    });
-}
-
-fn unique<T: Copy>(definition: &Definition<T>) -> Option<T> {
+fn unique<T>(definition: Definition<T>) -> Option<T> {
     match definition {
-        Definition::Unique(value) => Some(*value),
+        Definition::Unique(value) => Some(value),
         Definition::Ambiguous => None,
     }
 }

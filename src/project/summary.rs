@@ -230,6 +230,7 @@ pub struct PackedSummary {
     encoded: Arc<[u8]>,
     /// What the index asks of every file before deciding to decode it.
     functions: u32,
+    classes: u32,
     callbacks: u32,
     imports: bool,
 }
@@ -251,6 +252,7 @@ impl PackedSummary {
         PackedSummary {
             encoded,
             functions: summary.functions.len() as u32,
+            classes: summary.classes.len() as u32,
             callbacks: summary.callbacks.len() as u32,
             imports: !summary.imports.is_empty(),
         }
@@ -267,6 +269,10 @@ impl PackedSummary {
 
     pub fn function_count(&self) -> usize {
         self.functions as usize
+    }
+
+    pub fn class_count(&self) -> usize {
+        self.classes as usize
     }
 
     pub fn has_callbacks(&self) -> bool {
@@ -303,7 +309,7 @@ mod tests {
         });
         let packed = PackedSummary::pack(&summary);
         assert_eq!(packed.unpack(), summary);
-        assert_eq!(packed.function_count(), 1);
+        assert_eq!((packed.function_count(), packed.class_count()), (1, 0));
         assert!(packed.has_imports() && !packed.has_callbacks());
         assert_eq!(
             PackedSummary::from_encoded(packed.encoded()),
