@@ -436,7 +436,7 @@ fn encode_entry(entry: &Entry, loaded: &[u8], out: &mut Vec<u8>) -> postcard::Re
 }
 
 /// A `T` encoded in exactly `bytes`: bytes left over mean a damaged file.
-fn decode<'a, T: Deserialize<'a>>(bytes: &'a [u8]) -> Option<T> {
+pub(crate) fn decode<'a, T: Deserialize<'a>>(bytes: &'a [u8]) -> Option<T> {
     match postcard::take_from_bytes(bytes) {
         Ok((value, [])) => Some(value),
         _ => None,

@@ -201,20 +201,6 @@ impl Target {
 }
 
 impl FileSummary {
-    /// Gives back the spare capacity of every list: the summary outlives the file's walk until
-    /// the project phase, and the summaries of a large project are most of a run's memory.
-    pub fn finish(&mut self) {
-        for function in &mut self.functions {
-            function.blocking.shrink_to_fit();
-            function.calls.shrink_to_fit();
-        }
-        self.functions.shrink_to_fit();
-        self.classes.shrink_to_fit();
-        self.imports.0.shrink_to_fit();
-        self.def_offsets.shrink_to_fit();
-        self.callbacks.shrink_to_fit();
-    }
-
     pub fn is_empty(&self) -> bool {
         self.functions.is_empty() && self.classes.is_empty() && self.imports.is_empty()
     }
@@ -244,7 +230,7 @@ impl PackedSummary {
 
     /// A summary from its encoding (a cache file's), if it decodes.
     pub fn from_encoded(encoded: &[u8]) -> Option<Self> {
-        let summary = decode(encoded)?;
+        let summary = crate::cache::decode(encoded)?;
         Some(Self::with_encoding(&summary, encoded.into()))
     }
 
@@ -260,7 +246,7 @@ impl PackedSummary {
 
     pub fn unpack(&self) -> FileSummary {
         // Made by `pack` or checked by `from_encoded`: it decodes.
-        decode(&self.encoded).unwrap_or_default()
+        crate::cache::decode(&self.encoded).unwrap_or_default()
     }
 
     pub fn encoded(&self) -> &[u8] {
@@ -281,13 +267,6 @@ impl PackedSummary {
 
     pub fn has_imports(&self) -> bool {
         self.imports
-    }
-}
-
-fn decode(encoded: &[u8]) -> Option<FileSummary> {
-    match postcard::take_from_bytes(encoded) {
-        Ok((summary, [])) => Some(summary),
-        _ => None,
     }
 }
 

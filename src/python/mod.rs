@@ -75,10 +75,7 @@ fn check(source: &SourceText, settings: &Settings, rules: RuleSet) -> Findings {
     }
     let checker = checker::Checker::new(parsed.module(), &source.text, settings, rules);
     let test_ranges = test_code::test_ranges(parsed.module(), &checker.semantic);
-    let (diagnostics, mut summary) = checker.run();
-    if let Some(summary) = &mut summary {
-        summary.finish();
-    }
+    let (diagnostics, summary) = checker.run();
     Findings {
         diagnostics,
         comments: parsed.comment_ranges().collect(),

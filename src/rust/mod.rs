@@ -87,17 +87,12 @@ fn check(
         }),
     };
     let findings = match parsed {
-        Ok((diagnostics, mut summary, test_ranges)) => {
-            if let Some(summary) = &mut summary {
-                summary.finish();
-            }
-            Findings {
-                diagnostics,
-                comments,
-                summary,
-                test_ranges,
-            }
-        }
+        Ok((diagnostics, summary, test_ranges)) => Findings {
+            diagnostics,
+            comments,
+            summary,
+            test_ranges,
+        },
         Err(error) => Findings {
             diagnostics: if is_template(&source.text) {
                 // Not Rust source that fails to parse, but a file generated from: LG003, if
