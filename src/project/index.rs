@@ -11,8 +11,8 @@ use rustc_hash::{FxHashMap, FxHashSet};
 
 use super::modules::{module_prefixes, ModulePath};
 use super::summary::{
-    BlockingCall, Callback, ClassSummary, FileSummary, FunctionSummary, Guard, PackedSummary,
-    ProjectCall, Target,
+    BlockingCall, Callback, ClassSummary, FunctionSummary, Guard, PackedSummary, ProjectCall,
+    SummaryOutline, SummaryRest, Target,
 };
 
 /// One file as the index sees it.
@@ -20,9 +20,17 @@ pub struct IndexedFile {
     pub path: PathBuf,
     pub module: ModulePath,
     packed: PackedSummary,
-    /// The summary, once a question needed more than its functions' names and traits (which
-    /// indexing reads from a decoding dropped right after): most files' never is.
-    decoded: OnceLock<FileSummary>,
+    /// What questions decoded of the summary beyond its functions' names and traits (which
+    /// indexing reads from a decoding dropped right after): most files' is never asked for.
+    decoded: OnceLock<Decoded>,
+}
+
+/// A file's summary as questions decode it: everything but the functions at the first
+/// question, and each function when one is asked about (async code reaches a tenth of a large
+/// project's functions, often one of a file's hundreds).
+struct Decoded {
+    outline: SummaryOutline,
+    functions: Box<[OnceLock<Box<FunctionSummary>>]>,
 }
 
 impl IndexedFile {
@@ -35,16 +43,28 @@ impl IndexedFile {
         }
     }
 
-    fn summary(&self) -> &FileSummary {
-        self.decoded.get_or_init(|| self.packed.unpack())
+    fn decoded(&self) -> &Decoded {
+        self.decoded.get_or_init(|| {
+            let outline = self.packed.unpack_outline();
+            let functions = outline.function_starts.iter().map(|_| OnceLock::new());
+            Decoded {
+                functions: functions.collect(),
+                outline,
+            }
+        })
     }
 
-    /// The summary for a look that keeps nothing of it.
-    fn unpacked(&self) -> Cow<'_, FileSummary> {
-        match self.decoded.get() {
-            Some(summary) => Cow::Borrowed(summary),
-            None => Cow::Owned(self.packed.unpack()),
-        }
+    /// The summary's classes, imports and callbacks.
+    fn rest(&self) -> &SummaryRest {
+        &self.decoded().outline.rest
+    }
+
+    fn function(&self, index: u32) -> &FunctionSummary {
+        let decoded = self.decoded();
+        decoded.functions[index as usize].get_or_init(|| {
+            let start = decoded.outline.function_starts[index as usize];
+            Box::new(self.packed.unpack_function(start))
+        })
     }
 }
 
@@ -290,7 +310,7 @@ struct Routes {
 impl Routes {
     fn add_file(&mut self, file: &IndexedFile, namespace: usize, first_ids: (usize, usize)) {
         let (first_id, first_class) = first_ids;
-        let summary = file.unpacked();
+        let summary = file.packed.unpack();
         let table = self
             .tables
             .entry(namespace)
@@ -556,7 +576,7 @@ impl Index {
             if !self.files[file].packed.has_callbacks() {
                 continue;
             }
-            for (index, callback) in self.files[file].summary().callbacks.iter().enumerate() {
+            for (index, callback) in self.files[file].rest().callbacks.iter().enumerate() {
                 let registrar = FunctionId((first_id + callback.function as usize) as u32);
                 self.unresolved_callbacks
                     .push((file, registrar, index as u32));
@@ -688,12 +708,12 @@ impl Index {
     fn class(&self, class: ClassId) -> (&IndexedFile, &ClassSummary) {
         let (file, index) = self.classes[class.0 as usize];
         let file = &self.files[file as usize];
-        (file, &file.summary().classes[index as usize])
+        (file, &file.rest().classes[index as usize])
     }
 
     pub fn function(&self, id: FunctionId) -> &FunctionSummary {
         let (file, function) = self.functions[id.0 as usize];
-        &self.files[file as usize].summary().functions[function as usize]
+        self.files[file as usize].function(function)
     }
 
     pub fn is_async(&self, id: FunctionId) -> bool {
@@ -740,7 +760,7 @@ impl Index {
 
     /// A registration of a callback, by the registering function and its index.
     pub fn callback(&self, registrar: FunctionId, index: u32) -> &Callback {
-        &self.files[self.file_of(registrar)].summary().callbacks[index as usize]
+        &self.files[self.file_of(registrar)].rest().callbacks[index as usize]
     }
 
     pub fn blocking_call(&self, id: FunctionId, call: u32) -> &BlockingCall {
@@ -1025,7 +1045,7 @@ impl Lookup<'_> {
         for &file in self.namespace.importing_modules.get(module)? {
             let file = &self.index.files[file as usize];
             let targets = file
-                .summary()
+                .rest()
                 .imports
                 .targets(local)
                 .filter_map(|target| file.module.absolute(&target).map(Cow::into_owned));
@@ -1139,7 +1159,7 @@ mod tests {
     use ruff_text_size::{TextRange, TextSize};
 
     use super::*;
-    use crate::project::summary::ClassSummary;
+    use crate::project::summary::{ClassSummary, FileSummary};
     use crate::registry::Rule;
 
     fn function(name: &str, is_async: bool, calls: &[&str], blocks: bool) -> FunctionSummary {

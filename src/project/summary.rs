@@ -96,7 +96,7 @@ impl Imports {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct FunctionSummary {
     /// Python: `f`, `Class.method`; Rust: `self::f`, `self::Type::method`, `crate::a::Type::m`.
     pub name: String,
@@ -206,11 +206,28 @@ impl FileSummary {
     }
 }
 
+/// A file's summary without its functions, with where each function's encoding starts.
+#[derive(Debug, Default, PartialEq, Eq)]
+pub struct SummaryOutline {
+    pub function_starts: Box<[u32]>,
+    pub rest: SummaryRest,
+}
+
+/// [`FileSummary`]'s fields after `functions`, in its order: what follows the functions in its
+/// encoding.
+#[derive(Debug, Default, PartialEq, Eq, Deserialize)]
+pub struct SummaryRest {
+    pub classes: Vec<ClassSummary>,
+    pub imports: Imports,
+    pub def_offsets: Vec<TextSize>,
+    pub callbacks: Vec<Callback>,
+}
+
 /// A file's summary as it waits for the project phase: its encoding, a third of its decoded
 /// size or less. Summaries were most of a large project's memory (1.0 M functions and 760 k
 /// calls on the crates.io registry, 280 MB decoded), and the index decodes for good only the
-/// files whose functions async code reaches or whose classes and imports a call is resolved
-/// through. The cache writes the encoding as it is.
+/// functions async code reaches, and the classes, imports and callbacks of their files and of
+/// the files a call is resolved through. The cache writes the encoding as it is.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PackedSummary {
     encoded: Arc<[u8]>,
@@ -249,6 +266,40 @@ impl PackedSummary {
         crate::cache::decode(&self.encoded).unwrap_or_default()
     }
 
+    /// Where each function's encoding starts, and the rest of the summary: what lets a function
+    /// be decoded alone ([`Self::unpack_function`]). The index asks about the functions async
+    /// code reaches, often one of a file's hundreds; decoding whole files for them held 50 MB
+    /// more at the peak of the PyPI crash-hunt corpus with every rule (592 MB, was 642).
+    pub fn unpack_outline(&self) -> SummaryOutline {
+        // postcard writes a struct as its fields in order and a list as its length and its
+        // items, so a summary's encoding is the functions' count, each function, then the
+        // fields of `SummaryRest`.
+        let outline = || {
+            let encoded = &self.encoded[..];
+            let (count, mut rest) = postcard::take_from_bytes::<usize>(encoded).ok()?;
+            let mut function_starts = Vec::with_capacity(count.min(self.functions as usize));
+            for _ in 0..count {
+                function_starts.push((encoded.len() - rest.len()) as u32);
+                rest = postcard::take_from_bytes::<FunctionSummary>(rest).ok()?.1;
+            }
+            Some(SummaryOutline {
+                function_starts: function_starts.into_boxed_slice(),
+                rest: crate::cache::decode(rest)?,
+            })
+        };
+        // Made by `pack` or checked by `from_encoded`: it decodes.
+        outline().unwrap_or_default()
+    }
+
+    /// The function whose encoding starts at `start` (from [`Self::unpack_outline`]).
+    pub fn unpack_function(&self, start: u32) -> FunctionSummary {
+        self.encoded
+            .get(start as usize..)
+            .and_then(|encoded| postcard::take_from_bytes(encoded).ok())
+            .map(|(function, _)| function)
+            .unwrap_or_default()
+    }
+
     pub fn encoded(&self) -> &[u8] {
         &self.encoded
     }
@@ -272,7 +323,12 @@ impl PackedSummary {
 
 #[cfg(test)]
 mod tests {
-    use super::{FileSummary, FunctionSummary, Imports, PackedSummary};
+    use ruff_text_size::{TextRange, TextSize};
+
+    use super::{
+        Argument, BlockingCall, Callback, ClassSummary, FileSummary, FunctionSummary, Imports,
+        PackedSummary, ProjectCall, Rule, Target,
+    };
 
     #[test]
     fn a_packed_summary_unpacks_to_itself_and_answers_without_unpacking() {
@@ -299,6 +355,61 @@ mod tests {
         let mut trailing = packed.encoded().to_vec();
         trailing.push(0);
         assert_eq!(PackedSummary::from_encoded(&trailing), None);
+    }
+
+    #[test]
+    fn a_packed_summary_decodes_one_function_at_a_time() {
+        let function = |name: &str, offset: u32| FunctionSummary {
+            name: name.to_string(),
+            blocking: vec![BlockingCall {
+                rule: Rule::BlockingHttp,
+                name: "requests.get".to_string(),
+                offset: TextSize::from(offset),
+                guard: None,
+            }],
+            ..FunctionSummary::default()
+        };
+        let call = ProjectCall {
+            target: Target::inherited("Client".to_string(), "load".to_string()),
+            range: TextRange::new(TextSize::from(3), TextSize::from(9)),
+            statement_start: Some(TextSize::from(2)),
+            reads_property: false,
+            guard: None,
+            streams: Box::new([Argument::Keyword("src".to_string())]),
+        };
+        let mut summary = FileSummary {
+            functions: vec![function("f", 1), function("Client.load", 20)],
+            classes: vec![ClassSummary {
+                name: "Client".to_string(),
+                bases: vec![Target::Path(".base.Base".to_string())],
+            }],
+            def_offsets: vec![TextSize::from(4), TextSize::from(40)],
+            callbacks: vec![Callback {
+                function: 1,
+                api: "call_soon".to_string(),
+                call,
+            }],
+            ..FileSummary::default()
+        };
+        summary.imports.add_statement(".base", [("Base", "Base")]);
+        let packed = PackedSummary::pack(&summary);
+        let outline = packed.unpack_outline();
+        let functions: Vec<FunctionSummary> = outline
+            .function_starts
+            .iter()
+            .map(|start| packed.unpack_function(*start))
+            .collect();
+        assert_eq!(functions, summary.functions);
+        let rest = outline.rest;
+        assert_eq!(
+            (rest.classes, rest.imports, rest.def_offsets, rest.callbacks),
+            (
+                summary.classes,
+                summary.imports,
+                summary.def_offsets,
+                summary.callbacks
+            )
+        );
     }
 
     #[test]
