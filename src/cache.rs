@@ -8,6 +8,7 @@
 //! truncated, foreign or older cache file is ignored and rewritten; `--no-cache` bypasses it;
 //! `--fix` never uses it. `docs/cache.md` describes the file and why it is encoded as it is.
 
+use std::borrow::Cow;
 use std::hash::BuildHasher;
 use std::ops::Range;
 use std::path::{Path, PathBuf};
@@ -422,7 +423,7 @@ fn encode_entry(entry: &Entry, loaded: &[u8], out: &mut Vec<u8>) -> postcard::Re
     let summary = match &entry.summary {
         CachedSummary::None => None,
         CachedSummary::Packed(summary) => Some(summary.encoded()),
-        CachedSummary::Encoded(range) => Some(&loaded[range.clone()]),
+        CachedSummary::Encoded(range) => Some(Cow::Borrowed(&loaded[range.clone()])),
     };
     let stored = Stored {
         stamp: entry.stamp,
@@ -430,7 +431,7 @@ fn encode_entry(entry: &Entry, loaded: &[u8], out: &mut Vec<u8>) -> postcard::Re
         key: entry.key,
         lines: entry.lines,
         linted: &entry.linted,
-        summary: summary.map(Bytes::new),
+        summary: summary.as_deref().map(Bytes::new),
     };
     postcard::to_io(&stored, out).map(drop)
 }

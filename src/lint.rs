@@ -13,7 +13,7 @@ use crate::cache::{Cache, CachedSummary, Digest256, Entry, Stamp};
 use crate::diagnostic::Diagnostic;
 use crate::discover::{DiscoveredFile, Discovery};
 use crate::fix::{FileFix, FixRequest, Fixed};
-use crate::project::summary::{FileSummary, PackedSummary, Target};
+use crate::project::summary::{FileSummary, PackedSummary, SummaryStore, Target};
 use crate::project::ProjectFile;
 use crate::registry::{Language, Rule, RuleSet};
 use crate::source::SourceText;
@@ -180,10 +180,10 @@ pub fn lint_and_fix_all(
     run_pool(
         discovery,
         jobs,
-        |file| lint_file(file, None),
-        |files, reports, mut summaries| {
+        |file, store| lint_file(file, None, store),
+        |files, reports, mut summaries, store| {
             if let Some(request) = fix {
-                fix_files(files, reports, &mut summaries, request);
+                fix_files(files, reports, &mut summaries, request, store);
             }
             crate::project::check(reports, project_files(files, summaries));
         },
@@ -204,8 +204,8 @@ pub fn add_noqa_all(
     let reports = run_pool(
         discovery,
         jobs,
-        |file| lint_file(file, None),
-        |files, reports, summaries| {
+        |file, store| lint_file(file, None, store),
+        |files, reports, summaries, _| {
             crate::project::check(reports, project_files(files, summaries));
             outcomes = files
                 .par_iter()
@@ -268,8 +268,8 @@ pub fn lint_all_cached(
     run_pool(
         discovery,
         jobs,
-        |file| lint_file_cached(file, cache),
-        |files, reports, linted| cached_project_phase(files, reports, linted, cache),
+        |file, store| lint_file_cached(file, cache, store),
+        |files, reports, linted, _| cached_project_phase(files, reports, linted, cache),
     )
 }
 
@@ -304,8 +304,8 @@ fn cached_project_phase(
 fn run_pool<T: Send>(
     discovery: Discovery,
     jobs: Option<usize>,
-    lint: impl Fn(&DiscoveredFile) -> (FileReport, T) + Send + Sync,
-    project_phase: impl FnOnce(&[DiscoveredFile], &mut [FileReport], Vec<T>) + Send,
+    lint: impl Fn(&DiscoveredFile, &SummaryStore) -> (FileReport, T) + Send + Sync,
+    project_phase: impl FnOnce(&[DiscoveredFile], &mut [FileReport], Vec<T>, &SummaryStore) + Send,
 ) -> Result<Vec<FileReport>, String> {
     install_panic_capture();
     let pool = rayon::ThreadPoolBuilder::new()
@@ -314,14 +314,15 @@ fn run_pool<T: Send>(
         .thread_name(|index| format!("loopguard-worker-{index}"))
         .build()
         .map_err(|error| format!("cannot start worker threads: {error}"))?;
+    let store = SummaryStore::default();
     let mut reports = pool.install(|| {
         let (mut reports, per_file): (Vec<FileReport>, Vec<T>) = discovery
             .files
             .par_iter()
             .with_max_len(FILES_PER_TASK)
-            .map(&lint)
+            .map(|file| lint(file, &store))
             .unzip();
-        project_phase(&discovery.files, &mut reports, per_file);
+        project_phase(&discovery.files, &mut reports, per_file, &store);
         reports
     });
     // The reports follow the discovered files, which are sorted by path already.
@@ -354,6 +355,7 @@ fn fix_files(
     reports: &mut [FileReport],
     summaries: &mut [Option<PackedSummary>],
     request: &FixRequest,
+    store: &SummaryStore,
 ) {
     if !reports
         .iter()
@@ -379,7 +381,7 @@ fn fix_files(
                 request,
                 bounded: &bounded[position],
             };
-            (position, lint_file(&files[position], Some(pass)))
+            (position, lint_file(&files[position], Some(pass), store))
         })
         .collect();
     for (position, (report, summary)) in fixed {
@@ -411,7 +413,7 @@ fn read_or_report(file: &DiscoveredFile, rules: RuleSet) -> Result<SourceText, B
     })
 }
 
-fn lint_file_cached(file: &DiscoveredFile, cache: &Cache) -> CachedLinting {
+fn lint_file_cached(file: &DiscoveredFile, cache: &Cache, store: &SummaryStore) -> CachedLinting {
     let rules = file.settings.rules_for(&file.path, file.language);
     let context = cache.context(&file.settings, rules, file.language);
     // Taken before reading: a change after this point makes the next run hash the file again.
@@ -439,7 +441,7 @@ fn lint_file_cached(file: &DiscoveredFile, cache: &Cache) -> CachedLinting {
         return cached_report(file, entry, Some(source));
     }
     let (linted, summary) = lint_source_summarised(file, rules, &source);
-    let summary = summary.as_ref().map(PackedSummary::pack);
+    let summary = summary.map(|summary| PackedSummary::pack_into(&summary, store));
     let crashed = linted
         .diagnostics
         .iter()
@@ -486,7 +488,7 @@ fn cached_report(file: &DiscoveredFile, entry: Entry, source: Option<SourceText>
 }
 
 /// Lints one file, fixing it as `fix` asks; the summary is of the text as finally fixed.
-pub fn lint_file(file: &DiscoveredFile, fix: Option<FixPass>) -> Linting {
+pub fn lint_file(file: &DiscoveredFile, fix: Option<FixPass>, store: &SummaryStore) -> Linting {
     let rules = file.settings.rules_for(&file.path, file.language);
     let source = match read_or_report(file, rules) {
         Ok(source) => source,
@@ -521,7 +523,7 @@ pub fn lint_file(file: &DiscoveredFile, fix: Option<FixPass>) -> Linting {
     }
     (
         report(file, fixed),
-        summary.as_ref().map(PackedSummary::pack),
+        summary.map(|summary| PackedSummary::pack_into(&summary, store)),
     )
 }
 

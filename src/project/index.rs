@@ -46,9 +46,9 @@ impl IndexedFile {
     fn decoded(&self) -> &Decoded {
         self.decoded.get_or_init(|| {
             let outline = self.packed.unpack_outline();
-            let functions = outline.function_starts.iter().map(|_| OnceLock::new());
+            let count = outline.function_bounds.len().saturating_sub(1);
             Decoded {
-                functions: functions.collect(),
+                functions: (0..count).map(|_| OnceLock::new()).collect(),
                 outline,
             }
         })
@@ -62,8 +62,8 @@ impl IndexedFile {
     fn function(&self, index: u32) -> &FunctionSummary {
         let decoded = self.decoded();
         decoded.functions[index as usize].get_or_init(|| {
-            let start = decoded.outline.function_starts[index as usize];
-            Box::new(self.packed.unpack_function(start))
+            let bounds = &decoded.outline.function_bounds[index as usize..];
+            Box::new(self.packed.unpack_function(bounds[0]..bounds[1]))
         })
     }
 }
@@ -181,10 +181,20 @@ impl<T> Definition<T> {
 /// What a project-wide name names: a function, a class, or (in odd code) both; one look-up
 /// answers for both, as most names resolution asks for are neither. Eight bytes, with the key
 /// 24 a name: the tables hold a name for every function and class of the project.
-#[derive(Default)]
+#[derive(Clone, Copy, Default)]
 struct Entry {
     function: Slot,
     class: Slot,
+}
+
+impl Entry {
+    /// The definitions of a name in two tables (or twice in one).
+    fn merge(self, other: Entry) -> Entry {
+        Entry {
+            function: self.function.merge(other.function),
+            class: self.class.merge(other.class),
+        }
+    }
 }
 
 /// A name's definition of one kind: none (0), ambiguous ([`Slot::AMBIGUOUS`]) or the id plus
@@ -203,6 +213,14 @@ impl Slot {
         };
     }
 
+    fn merge(self, other: Slot) -> Slot {
+        match (self.0, other.0) {
+            (0, _) => other,
+            (_, 0) => self,
+            _ => Slot(Slot::AMBIGUOUS),
+        }
+    }
+
     fn definition(self) -> Option<Definition<u32>> {
         match self.0 {
             0 => None,
@@ -218,10 +236,24 @@ enum Item {
     Class(ClassId),
 }
 
-/// A namespace's names, split by hash into shards so that a round's new names are inserted in
-/// parallel: one table took as long as the rest of indexing.
+/// A namespace's names: a table per round of indexing that brought new names (nearly all come
+/// in the first), each sorted by key. Hash tables of the same names took 1.7 times the memory
+/// (the load factor and a control byte per bucket), and were filled from per-thread lists of
+/// the new names that lived beside them; a sorted table is those lists, sorted in place.
+#[derive(Default)]
 struct Names {
-    shards: Vec<FxHashMap<NameKey, Entry>>,
+    tables: Vec<NameTable>,
+}
+
+/// Names sorted by key, a name once with what it names.
+struct NameTable {
+    entries: Vec<(NameKey, Entry)>,
+    /// Where the keys whose top bits are `b` start in `entries`, for each `b` (and the end):
+    /// keys are hashes, spread evenly, so a look-up compares a handful of keys next to each
+    /// other rather than binary-searching a million.
+    starts: Box<[u32]>,
+    /// How many of a key's top bits pick its bucket.
+    bits: u32,
 }
 
 /// A name as the tables key it: 128 bits of SipHash-1-3 instead of its text. The tables hold a
@@ -229,8 +261,8 @@ struct Names {
 /// registry), and the text of each was most of their memory; they are only asked for exact
 /// names, and two distinct names agreeing on 128 bits of a keyed hash does not occur in
 /// practice (about 10^-26 for a million names). Two words rather than a `u128`, whose 16-byte
-/// alignment padded every table entry to 48 bytes.
-#[derive(Clone, Copy, PartialEq, Eq, Hash)]
+/// alignment padded every entry to 32 bytes.
+#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 struct NameKey([u64; 2]);
 
 impl NameKey {
@@ -243,31 +275,22 @@ impl NameKey {
         NameKey([hash.h1, hash.h2])
     }
 
-    /// The top bits: SipHash spreads every bit evenly, and the shard's own table hashes the
-    /// whole key again.
-    fn shard(self) -> usize {
-        (self.0[1] >> 32) as usize % SHARDS
-    }
-}
-
-const SHARDS: usize = 16;
-
-/// New names bound for each shard of a table, in pieces (one per thread that made names):
-/// (name, what it names).
-type Shards = Vec<Vec<Vec<(NameKey, Item)>>>;
-
-impl Default for Names {
-    fn default() -> Self {
-        Names {
-            shards: (0..SHARDS).map(|_| FxHashMap::default()).collect(),
+    /// The key's top `bits` bits.
+    fn bucket(self, bits: u32) -> usize {
+        match bits {
+            0 => 0,
+            bits => (self.0[0] >> (64 - bits)) as usize,
         }
     }
 }
 
 impl Names {
-    fn get(&self, name: &str) -> Option<&Entry> {
+    fn get(&self, name: &str) -> Option<Entry> {
         let key = NameKey::of(name);
-        self.shards[key.shard()].get(&key)
+        self.tables
+            .iter()
+            .filter_map(|table| table.get(key))
+            .reduce(Entry::merge)
     }
 
     fn function(&self, name: &str) -> Option<Definition<FunctionId>> {
@@ -277,93 +300,91 @@ impl Names {
     fn class(&self, name: &str) -> Option<Definition<ClassId>> {
         Some(self.get(name)?.class.definition()?.map(ClassId))
     }
+}
 
-    /// Adds each shard's names (a name met twice is ambiguous), the shards in parallel.
-    fn insert_all(&mut self, shards: Shards) {
-        self.shards
-            .par_iter_mut()
-            .zip(shards)
-            .for_each(|(shard, pieces)| {
-                shard.reserve(pieces.iter().map(Vec::len).sum());
-                for (name, item) in pieces.into_iter().flatten() {
-                    let entry = shard.entry(name).or_default();
-                    match item {
-                        Item::Function(id) => entry.function.define(id.0),
-                        Item::Class(id) => entry.class.define(id.0),
-                    }
+impl NameTable {
+    /// The table of `names` (a name met twice is ambiguous).
+    fn new(names: Vec<(NameKey, Item)>) -> Self {
+        // Mapped in place: an item and an entry are the same size.
+        let mut entries: Vec<(NameKey, Entry)> = names
+            .into_iter()
+            .map(|(key, item)| {
+                let mut entry = Entry::default();
+                match item {
+                    Item::Function(id) => entry.function.define(id.0),
+                    Item::Class(id) => entry.class.define(id.0),
                 }
-            });
-    }
-}
-
-/// The new names one thread made, by namespace and shard, and the traits of the functions it
-/// met: both read from one decoding of each file.
-#[derive(Default)]
-struct Routes {
-    /// Only the namespaces of the files this thread routed: each thread routes a run of files
-    /// (a few crates at most), and a table for every namespace in every run grew with the
-    /// square of the project (16 GB for a registry of 2,400 crates).
-    tables: FxHashMap<usize, Vec<Vec<(NameKey, Item)>>>,
-    traits: Vec<(FunctionId, Traits)>,
-}
-
-impl Routes {
-    fn add_file(&mut self, file: &IndexedFile, namespace: usize, first_ids: (usize, usize)) {
-        let (first_id, first_class) = first_ids;
-        let summary = file.packed.unpack();
-        let table = self
-            .tables
-            .entry(namespace)
-            .or_insert_with(|| (0..SHARDS).map(|_| Vec::new()).collect());
-        for (offset, function) in summary.functions.iter().enumerate() {
-            let id = FunctionId((first_id + offset) as u32);
-            self.traits.push((
-                id,
-                Traits {
-                    is_async: function.is_async,
-                    blocks: !function.blocking.is_empty(),
-                },
-            ));
-            let mut names = file.module.members(&function.name).peekable();
-            if names.peek().is_none() {
-                let key = NameKey::of(&function.name);
-                table[key.shard()].push((key, Item::Function(id)));
+                (key, entry)
+            })
+            .collect();
+        entries.par_sort_unstable_by_key(|(key, _)| *key);
+        entries.dedup_by(|(key, entry), (kept_key, kept)| {
+            let same = key == kept_key;
+            if same {
+                *kept = kept.merge(*entry);
             }
-            for name in names {
-                let key = NameKey::of(&name);
-                table[key.shard()].push((key, Item::Function(id)));
-            }
+            same
+        });
+        // About four names a bucket.
+        let bits = (entries.len() / 4).max(1).ilog2();
+        let mut starts = vec![0u32; (1 << bits) + 1];
+        for (key, _) in &entries {
+            starts[key.bucket(bits) + 1] += 1;
         }
-        for (class, summary) in summary.classes.iter().enumerate() {
-            let id = ClassId((first_class + class) as u32);
-            for name in file.module.members(&summary.name) {
-                let key = NameKey::of(&name);
-                table[key.shard()].push((key, Item::Class(id)));
-            }
+        for bucket in 1..starts.len() {
+            starts[bucket] += starts[bucket - 1];
+        }
+        NameTable {
+            entries,
+            starts: starts.into_boxed_slice(),
+            bits,
         }
     }
 
-    /// Every thread's names gathered by namespace and shard.
-    fn by_table(routes: Vec<Routes>, namespaces: usize) -> Vec<Shards> {
-        let mut tables: Vec<Shards> = empty_tables(namespaces);
-        for routes in routes {
-            for (namespace, shards) in routes.tables {
-                for (pieces, piece) in tables[namespace].iter_mut().zip(shards) {
-                    if !piece.is_empty() {
-                        pieces.push(piece);
-                    }
-                }
-            }
-        }
-        tables
+    fn get(&self, key: NameKey) -> Option<Entry> {
+        let bucket = key.bucket(self.bits);
+        let (start, end) = (self.starts[bucket], self.starts[bucket + 1]);
+        self.entries[start as usize..end as usize]
+            .iter()
+            .find(|(candidate, _)| *candidate == key)
+            .map(|(_, entry)| *entry)
     }
 }
 
-/// An empty list per shard of each namespace's table.
-fn empty_tables<T>(namespaces: usize) -> Vec<Vec<Vec<T>>> {
-    (0..namespaces)
-        .map(|_| (0..SHARDS).map(|_| Vec::new()).collect())
-        .collect()
+/// A file to route: its namespace, the file, the ids its first function and class get, and
+/// where its functions' traits go.
+type Routed<'f> = (usize, &'f IndexedFile, (usize, usize), &'f mut [Traits]);
+
+/// The project-wide names of a file's functions and classes, given the ids they get; writes
+/// the traits of its functions: both read from one decoding of its summary.
+fn route(
+    file: &IndexedFile,
+    (first_id, first_class): (usize, usize),
+    traits: &mut [Traits],
+) -> Vec<(NameKey, Item)> {
+    let summary = file.packed.unpack();
+    let mut names = Vec::with_capacity(summary.functions.len() + summary.classes.len());
+    for ((offset, function), traits) in summary.functions.iter().enumerate().zip(traits) {
+        let id = FunctionId((first_id + offset) as u32);
+        *traits = Traits {
+            is_async: function.is_async,
+            blocks: !function.blocking.is_empty(),
+        };
+        let mut members = file.module.members(&function.name).peekable();
+        if members.peek().is_none() {
+            names.push((NameKey::of(&function.name), Item::Function(id)));
+        }
+        names.extend(members.map(|name| (NameKey::of(&name), Item::Function(id))));
+    }
+    for (class, summary) in summary.classes.iter().enumerate() {
+        let id = ClassId((first_class + class) as u32);
+        names.extend(
+            file.module
+                .members(&summary.name)
+                .map(|name| (NameKey::of(&name), Item::Class(id))),
+        );
+    }
+    names
 }
 
 /// A class of the project: [`Index::classes`] says where it is.
@@ -471,26 +492,38 @@ impl Index {
             next_class += file.packed.class_count();
         }
         // Formatting the project-wide names is most of the work of adding a file, and no file's
-        // names depend on another's: each thread routes the names it made to their shards. In
-        // runs of at most 64 files, so that no thread is left alone with a long run at the end.
+        // names depend on another's: each namespace's new names are made in parallel (in runs
+        // of at most 64 files, so that no thread is left alone with a long run at the end) and
+        // become its table for this round, the namespaces in parallel too.
         let first_file = self.files.len();
-        let namespace_count = self.namespaces.len();
-        let mut routes: Vec<Routes> = files
-            .par_iter()
-            .zip(&namespaces)
-            .zip(&first_ids)
-            .with_max_len(64)
-            .fold(
-                Routes::default,
-                |mut routes, ((file, namespace), first_ids)| {
-                    routes.add_file(file, *namespace, *first_ids);
-                    routes
-                },
-            )
+        self.traits.resize(next_id, Traits::default());
+        let mut traits = &mut self.traits[first_new_function..];
+        let mut routed: Vec<Routed> = Vec::with_capacity(files.len());
+        for ((file, namespace), first_ids) in files.iter().zip(&namespaces).zip(&first_ids) {
+            let (own, rest) =
+                std::mem::take(&mut traits).split_at_mut(file.packed.function_count());
+            routed.push((*namespace, file, *first_ids, own));
+            traits = rest;
+        }
+        routed.sort_by_key(|(namespace, ..)| *namespace);
+        let tables: Vec<(usize, NameTable)> = routed
+            .chunk_by_mut(|a, b| a.0 == b.0)
+            .collect::<Vec<_>>()
+            .into_par_iter()
+            .map(|files| {
+                let names: Vec<(NameKey, Item)> = files
+                    .par_iter_mut()
+                    .with_max_len(64)
+                    .flat_map_iter(|(_, file, first_ids, traits)| route(file, *first_ids, traits))
+                    .collect();
+                (files[0].0, NameTable::new(names))
+            })
             .collect();
+        drop(routed);
         // The modules of the new files, per namespace: what the calls that missed may now find.
         let retrying = !self.missing.is_empty();
-        let mut new_modules: Vec<FxHashSet<String>> = vec![FxHashSet::default(); namespace_count];
+        let mut new_modules: Vec<FxHashSet<String>> =
+            vec![FxHashSet::default(); self.namespaces.len()];
         // What each file and function brings to the tables kept beside the ids, worked out in
         // parallel; the loop below only appends.
         let namespaces_now = &self.namespaces;
@@ -505,6 +538,9 @@ impl Index {
                     .collect()
             })
             .collect();
+        // Grown once to their size: doubling left the smaller copies' pages behind.
+        self.functions.reserve(next_id - self.functions.len());
+        self.classes.reserve(next_class - self.classes.len());
         for (position, file) in files.iter().enumerate() {
             let file_index = (first_file + position) as u32;
             self.functions.extend(
@@ -512,12 +548,6 @@ impl Index {
             );
             self.classes
                 .extend((0..file.packed.class_count() as u32).map(|class| (file_index, class)));
-        }
-        self.traits.resize(next_id, Traits::default());
-        for routes in &mut routes {
-            for (id, traits) in routes.traits.drain(..) {
-                self.traits[id.0 as usize] = traits;
-            }
         }
         self.files.reserve(files.len());
         self.namespace_of.reserve(files.len());
@@ -553,11 +583,9 @@ impl Index {
             }
             self.files.push(file);
         }
-        // Each shard of each table takes its names on a thread of its own.
-        self.namespaces
-            .par_iter_mut()
-            .zip(Routes::by_table(routes, namespace_count))
-            .for_each(|(namespace, shards)| namespace.names.insert_all(shards));
+        for (namespace, table) in tables {
+            self.namespaces[namespace].names.tables.push(table);
+        }
         let count = self.functions.len();
         self.reachable.resize(count, false);
         let mut pending = self.take_retries(&new_modules);
@@ -1293,6 +1321,46 @@ mod tests {
         assert_eq!(missing, ["lib.later.load", "lib.later"]);
         let solution = index.solve();
         assert!(solution.step(FunctionId(1)).is_some());
+    }
+
+    #[test]
+    fn name_tables_find_every_name_and_merge_definitions_across_rounds() {
+        // Enough names for many buckets, a name defined twice in one round, a function and a
+        // class sharing a name, and a name defined again in a later round.
+        let mut first: Vec<(NameKey, Item)> = (0..5000)
+            .map(|id| {
+                (
+                    NameKey::of(&format!("m::f{id}")),
+                    Item::Function(FunctionId(id)),
+                )
+            })
+            .collect();
+        first.push((NameKey::of("m::f7"), Item::Function(FunctionId(9000))));
+        first.push((NameKey::of("m::f8"), Item::Class(ClassId(3))));
+        let mut names = Names::default();
+        names.tables.push(NameTable::new(first));
+        names.tables.push(NameTable::new(vec![
+            (NameKey::of("m::f9"), Item::Function(FunctionId(9001))),
+            (NameKey::of("m::g"), Item::Class(ClassId(4))),
+        ]));
+        for id in (0..5000).filter(|id| ![7, 9].contains(id)) {
+            let name = format!("m::f{id}");
+            assert_eq!(
+                names.function(&name),
+                Some(Definition::Unique(FunctionId(id)))
+            );
+        }
+        assert_eq!(names.function("m::f7"), Some(Definition::Ambiguous));
+        assert_eq!(names.function("m::f9"), Some(Definition::Ambiguous));
+        assert_eq!(names.class("m::f8"), Some(Definition::Unique(ClassId(3))));
+        assert_eq!(
+            names.function("m::f8"),
+            Some(Definition::Unique(FunctionId(8)))
+        );
+        assert_eq!(names.class("m::g"), Some(Definition::Unique(ClassId(4))));
+        assert_eq!(names.function("m::g"), None);
+        assert!(names.get("m::f5000").is_none() && names.get("").is_none());
+        assert!(Names::default().get("m::f1").is_none());
     }
 
     #[test]

@@ -7,7 +7,10 @@
 //! file's package), Rust paths whose head is `crate`, `self` (the file's module) or `super`.
 //! `project::modules` turns them into project-wide names once the file's module is known.
 
-use std::sync::Arc;
+use std::borrow::Cow;
+use std::ops::Range;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, OnceLock};
 
 use ruff_text_size::{TextRange, TextSize};
 use serde::{Deserialize, Serialize};
@@ -206,10 +209,11 @@ impl FileSummary {
     }
 }
 
-/// A file's summary without its functions, with where each function's encoding starts.
+/// A file's summary without its functions, with where each function's encoding lies.
 #[derive(Debug, Default, PartialEq, Eq)]
 pub struct SummaryOutline {
-    pub function_starts: Box<[u32]>,
+    /// Function `i` is encoded in `function_bounds[i]..function_bounds[i + 1]`.
+    pub function_bounds: Box<[u32]>,
     pub rest: SummaryRest,
 }
 
@@ -228,9 +232,9 @@ pub struct SummaryRest {
 /// calls on the crates.io registry, 280 MB decoded), and the index decodes for good only the
 /// functions async code reaches, and the classes, imports and callbacks of their files and of
 /// the files a call is resolved through. The cache writes the encoding as it is.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone)]
 pub struct PackedSummary {
-    encoded: Arc<[u8]>,
+    encoded: Encoding,
     /// What the index asks of every file before deciding to decode it.
     functions: u32,
     classes: u32,
@@ -238,20 +242,137 @@ pub struct PackedSummary {
     imports: bool,
 }
 
+/// Where a packed summary's encoding is.
+#[derive(Debug, Clone)]
+enum Encoding {
+    Memory(Arc<[u8]>),
+    /// In the run's [`SummaryStore`] file.
+    Stored {
+        file: Arc<std::fs::File>,
+        offset: u64,
+        len: u32,
+    },
+}
+
+/// Where a run's summaries wait for the project phase: an unlinked temporary file, written as
+/// each file is summarised and read back when the phase asks for a summary. Kept in memory,
+/// the encodings were a sixth of a large project's peak (79 MB on the crates.io registry, whose
+/// summaries are made from 82 k files) and, allocated among the parse trees of the files being
+/// linted, they kept the pages of those freed trees from being reused or given back: the
+/// project phase then grew the process by what its own tables took. The operating system's
+/// page cache holds the file instead, which it may drop.
+///
+/// When no temporary file can be made or written (a full or read-only temporary directory),
+/// or on platforms without positioned reads and writes, encodings are kept in memory.
+#[derive(Default)]
+pub struct SummaryStore {
+    file: OnceLock<Option<Arc<std::fs::File>>>,
+    end: AtomicU64,
+}
+
+impl SummaryStore {
+    /// A store that keeps encodings in memory: for the few files the project phase itself
+    /// summarises, and for tests.
+    pub fn memory() -> Self {
+        SummaryStore {
+            file: OnceLock::from(None),
+            end: AtomicU64::new(0),
+        }
+    }
+
+    /// Keeps an encoding: in the store's file, made at the first one, or else in memory.
+    fn keep(&self, encoded: Vec<u8>) -> Encoding {
+        #[cfg(unix)]
+        if let Some(file) = self
+            .file
+            .get_or_init(|| tempfile::tempfile().ok().map(Arc::new))
+        {
+            use std::os::unix::fs::FileExt;
+            let offset = self.end.fetch_add(encoded.len() as u64, Ordering::Relaxed);
+            if let (Ok(len), Ok(())) = (
+                u32::try_from(encoded.len()),
+                file.write_all_at(&encoded, offset),
+            ) {
+                return Encoding::Stored {
+                    file: Arc::clone(file),
+                    offset,
+                    len,
+                };
+            }
+        }
+        Encoding::Memory(encoded.into())
+    }
+}
+
+impl Encoding {
+    /// The encoding's bytes; empty (a summary that does not decode: nothing is known of the
+    /// file) when the store's file cannot be read back.
+    fn bytes(&self) -> Cow<'_, [u8]> {
+        self.read(0..self.len())
+    }
+
+    fn len(&self) -> u32 {
+        match self {
+            Encoding::Memory(bytes) => bytes.len() as u32,
+            Encoding::Stored { len, .. } => *len,
+        }
+    }
+
+    /// The bytes in `range` of the encoding (empty when the range is not in it).
+    fn read(&self, range: Range<u32>) -> Cow<'_, [u8]> {
+        if range.start > range.end || range.end > self.len() {
+            return Cow::Borrowed(&[]);
+        }
+        match self {
+            Encoding::Memory(bytes) => {
+                Cow::Borrowed(&bytes[range.start as usize..range.end as usize])
+            }
+            #[cfg(unix)]
+            Encoding::Stored { file, offset, .. } => {
+                use std::os::unix::fs::FileExt;
+                let mut bytes = vec![0; range.len()];
+                match file.read_exact_at(&mut bytes, offset + u64::from(range.start)) {
+                    Ok(()) => Cow::Owned(bytes),
+                    Err(_) => Cow::Borrowed(&[]),
+                }
+            }
+            #[cfg(not(unix))]
+            Encoding::Stored { .. } => Cow::Borrowed(&[]),
+        }
+    }
+}
+
+impl PartialEq for PackedSummary {
+    fn eq(&self, other: &Self) -> bool {
+        self.encoded.bytes() == other.encoded.bytes()
+    }
+}
+
+impl Eq for PackedSummary {}
+
 impl PackedSummary {
+    /// A summary packed in memory.
     pub fn pack(summary: &FileSummary) -> Self {
+        Self::pack_into(summary, &SummaryStore::memory())
+    }
+
+    /// A summary packed into `store`.
+    pub fn pack_into(summary: &FileSummary, store: &SummaryStore) -> Self {
         let encoded = postcard::to_allocvec(summary)
             .expect("a summary is plain data of known lengths, which postcard always encodes");
-        Self::with_encoding(summary, encoded.into())
+        Self::with_encoding(summary, store.keep(encoded))
     }
 
     /// A summary from its encoding (a cache file's), if it decodes.
     pub fn from_encoded(encoded: &[u8]) -> Option<Self> {
         let summary = crate::cache::decode(encoded)?;
-        Some(Self::with_encoding(&summary, encoded.into()))
+        Some(Self::with_encoding(
+            &summary,
+            Encoding::Memory(encoded.into()),
+        ))
     }
 
-    fn with_encoding(summary: &FileSummary, encoded: Arc<[u8]>) -> Self {
+    fn with_encoding(summary: &FileSummary, encoded: Encoding) -> Self {
         PackedSummary {
             encoded,
             functions: summary.functions.len() as u32,
@@ -263,7 +384,7 @@ impl PackedSummary {
 
     pub fn unpack(&self) -> FileSummary {
         // Made by `pack` or checked by `from_encoded`: it decodes.
-        crate::cache::decode(&self.encoded).unwrap_or_default()
+        crate::cache::decode(&self.encoded.bytes()).unwrap_or_default()
     }
 
     /// Where each function's encoding starts, and the rest of the summary: what lets a function
@@ -275,15 +396,17 @@ impl PackedSummary {
         // items, so a summary's encoding is the functions' count, each function, then the
         // fields of `SummaryRest`.
         let outline = || {
-            let encoded = &self.encoded[..];
+            let encoded = self.encoded.bytes();
+            let encoded = &encoded[..];
             let (count, mut rest) = postcard::take_from_bytes::<usize>(encoded).ok()?;
-            let mut function_starts = Vec::with_capacity(count.min(self.functions as usize));
+            let mut function_bounds = Vec::with_capacity(count.min(self.functions as usize) + 1);
             for _ in 0..count {
-                function_starts.push((encoded.len() - rest.len()) as u32);
+                function_bounds.push((encoded.len() - rest.len()) as u32);
                 rest = postcard::take_from_bytes::<FunctionSummary>(rest).ok()?.1;
             }
+            function_bounds.push((encoded.len() - rest.len()) as u32);
             Some(SummaryOutline {
-                function_starts: function_starts.into_boxed_slice(),
+                function_bounds: function_bounds.into_boxed_slice(),
                 rest: crate::cache::decode(rest)?,
             })
         };
@@ -291,17 +414,14 @@ impl PackedSummary {
         outline().unwrap_or_default()
     }
 
-    /// The function whose encoding starts at `start` (from [`Self::unpack_outline`]).
-    pub fn unpack_function(&self, start: u32) -> FunctionSummary {
-        self.encoded
-            .get(start as usize..)
-            .and_then(|encoded| postcard::take_from_bytes(encoded).ok())
-            .map(|(function, _)| function)
-            .unwrap_or_default()
+    /// The function encoded in `bounds` (from [`SummaryOutline::function_bounds`]): only its
+    /// bytes are read.
+    pub fn unpack_function(&self, bounds: Range<u32>) -> FunctionSummary {
+        crate::cache::decode(&self.encoded.read(bounds)).unwrap_or_default()
     }
 
-    pub fn encoded(&self) -> &[u8] {
-        &self.encoded
+    pub fn encoded(&self) -> Cow<'_, [u8]> {
+        self.encoded.bytes()
     }
 
     pub fn function_count(&self) -> usize {
@@ -326,8 +446,8 @@ mod tests {
     use ruff_text_size::{TextRange, TextSize};
 
     use super::{
-        Argument, BlockingCall, Callback, ClassSummary, FileSummary, FunctionSummary, Imports,
-        PackedSummary, ProjectCall, Rule, Target,
+        Argument, BlockingCall, Callback, ClassSummary, Encoding, FileSummary, FunctionSummary,
+        Imports, PackedSummary, ProjectCall, Rule, SummaryStore, Target,
     };
 
     #[test]
@@ -346,11 +466,9 @@ mod tests {
         assert_eq!(packed.unpack(), summary);
         assert_eq!((packed.function_count(), packed.class_count()), (1, 0));
         assert!(packed.has_imports() && !packed.has_callbacks());
-        assert_eq!(
-            PackedSummary::from_encoded(packed.encoded()),
-            Some(packed.clone())
-        );
-        let truncated = &packed.encoded()[..packed.encoded().len() - 1];
+        let encoded = packed.encoded();
+        assert_eq!(PackedSummary::from_encoded(&encoded), Some(packed.clone()));
+        let truncated = &encoded[..encoded.len() - 1];
         assert_eq!(PackedSummary::from_encoded(truncated), None);
         let mut trailing = packed.encoded().to_vec();
         trailing.push(0);
@@ -392,12 +510,12 @@ mod tests {
             ..FileSummary::default()
         };
         summary.imports.add_statement(".base", [("Base", "Base")]);
-        let packed = PackedSummary::pack(&summary);
+        let packed = PackedSummary::pack_into(&summary, &SummaryStore::default());
         let outline = packed.unpack_outline();
         let functions: Vec<FunctionSummary> = outline
-            .function_starts
-            .iter()
-            .map(|start| packed.unpack_function(*start))
+            .function_bounds
+            .windows(2)
+            .map(|bounds| packed.unpack_function(bounds[0]..bounds[1]))
             .collect();
         assert_eq!(functions, summary.functions);
         let rest = outline.rest;
@@ -410,6 +528,34 @@ mod tests {
                 summary.callbacks
             )
         );
+    }
+
+    #[test]
+    fn summaries_kept_in_a_store_read_back_as_they_were_packed() {
+        let store = SummaryStore::default();
+        let summaries: Vec<FileSummary> = ["load", "Client.save", "dump"]
+            .iter()
+            .map(|name| FileSummary {
+                functions: vec![FunctionSummary {
+                    name: name.to_string(),
+                    ..FunctionSummary::default()
+                }],
+                ..FileSummary::default()
+            })
+            .collect();
+        let packed: Vec<PackedSummary> = summaries
+            .iter()
+            .map(|summary| PackedSummary::pack_into(summary, &store))
+            .collect();
+        #[cfg(unix)]
+        assert!(packed
+            .iter()
+            .all(|summary| matches!(summary.encoded, Encoding::Stored { .. })));
+        for (packed, summary) in packed.iter().zip(&summaries) {
+            assert_eq!(&packed.unpack(), summary);
+            assert_eq!(packed, &PackedSummary::pack(summary));
+        }
+        assert_ne!(packed[0], packed[1]);
     }
 
     #[test]
