@@ -261,8 +261,8 @@ enum Encoding {
 /// among the parse trees of the files being linted, they kept the pages of those freed trees
 /// from being reused or given back: the project phase then grew the process by what its own
 /// tables took. The operating system's page cache holds the file instead, which it may drop.
-/// The budget spares a small project the reads and writes, which cost LG208 on the combined
-/// Python corpus 7% of its time.
+/// The budget spares a small project the writes and reads, which cost LG208 on the combined
+/// Python corpus 4% of its CPU time for 15 MB.
 ///
 /// When no temporary file can be made or written (a full or read-only temporary directory),
 /// or on platforms without positioned reads and writes, encodings are kept in memory.
