@@ -188,6 +188,20 @@ struct Entry {
 }
 
 impl Entry {
+    fn function(id: FunctionId) -> Entry {
+        Entry {
+            function: Slot::unique(id.0),
+            ..Entry::default()
+        }
+    }
+
+    fn class(id: ClassId) -> Entry {
+        Entry {
+            class: Slot::unique(id.0),
+            ..Entry::default()
+        }
+    }
+
     /// The definitions of a name in two tables (or twice in one).
     fn merge(self, other: Entry) -> Entry {
         Entry {
@@ -205,14 +219,11 @@ struct Slot(u32);
 impl Slot {
     const AMBIGUOUS: u32 = u32::MAX;
 
-    /// A definition more: the first one is unique, any further makes it ambiguous.
-    fn define(&mut self, id: u32) {
-        self.0 = match self.0 {
-            0 => id + 1,
-            _ => Slot::AMBIGUOUS,
-        };
+    fn unique(id: u32) -> Slot {
+        Slot(id + 1)
     }
 
+    /// Two definitions of a name: one if the other is none, else ambiguous.
     fn merge(self, other: Slot) -> Slot {
         match (self.0, other.0) {
             (0, _) => other,
@@ -228,12 +239,6 @@ impl Slot {
             id => Some(Definition::Unique(id - 1)),
         }
     }
-}
-
-#[derive(Clone, Copy)]
-enum Item {
-    Function(FunctionId),
-    Class(ClassId),
 }
 
 /// A namespace's names: a table per round of indexing that brought new names (nearly all come
@@ -303,20 +308,8 @@ impl Names {
 }
 
 impl NameTable {
-    /// The table of `names` (a name met twice is ambiguous).
-    fn new(names: Vec<(NameKey, Item)>) -> Self {
-        // Mapped in place: an item and an entry are the same size.
-        let mut entries: Vec<(NameKey, Entry)> = names
-            .into_iter()
-            .map(|(key, item)| {
-                let mut entry = Entry::default();
-                match item {
-                    Item::Function(id) => entry.function.define(id.0),
-                    Item::Class(id) => entry.class.define(id.0),
-                }
-                (key, entry)
-            })
-            .collect();
+    /// The table of `entries`, each one definition (a name met twice is ambiguous).
+    fn new(mut entries: Vec<(NameKey, Entry)>) -> Self {
         entries.par_sort_unstable_by_key(|(key, _)| *key);
         entries.dedup_by(|(key, entry), (kept_key, kept)| {
             let same = key == kept_key;
@@ -361,7 +354,7 @@ fn route(
     file: &IndexedFile,
     (first_id, first_class): (usize, usize),
     traits: &mut [Traits],
-) -> Vec<(NameKey, Item)> {
+) -> Vec<(NameKey, Entry)> {
     let summary = file.packed.unpack();
     let mut names = Vec::with_capacity(summary.functions.len() + summary.classes.len());
     for ((offset, function), traits) in summary.functions.iter().enumerate().zip(traits) {
@@ -372,16 +365,16 @@ fn route(
         };
         let mut members = file.module.members(&function.name).peekable();
         if members.peek().is_none() {
-            names.push((NameKey::of(&function.name), Item::Function(id)));
+            names.push((NameKey::of(&function.name), Entry::function(id)));
         }
-        names.extend(members.map(|name| (NameKey::of(&name), Item::Function(id))));
+        names.extend(members.map(|name| (NameKey::of(&name), Entry::function(id))));
     }
     for (class, summary) in summary.classes.iter().enumerate() {
         let id = ClassId((first_class + class) as u32);
         names.extend(
             file.module
                 .members(&summary.name)
-                .map(|name| (NameKey::of(&name), Item::Class(id))),
+                .map(|name| (NameKey::of(&name), Entry::class(id))),
         );
     }
     names
@@ -511,7 +504,7 @@ impl Index {
             .collect::<Vec<_>>()
             .into_par_iter()
             .map(|files| {
-                let names: Vec<(NameKey, Item)> = files
+                let names: Vec<(NameKey, Entry)> = files
                     .par_iter_mut()
                     .with_max_len(64)
                     .flat_map_iter(|(_, file, first_ids, traits)| route(file, *first_ids, traits))
@@ -1327,21 +1320,21 @@ mod tests {
     fn name_tables_find_every_name_and_merge_definitions_across_rounds() {
         // Enough names for many buckets, a name defined twice in one round, a function and a
         // class sharing a name, and a name defined again in a later round.
-        let mut first: Vec<(NameKey, Item)> = (0..5000)
+        let mut first: Vec<(NameKey, Entry)> = (0..5000)
             .map(|id| {
                 (
                     NameKey::of(&format!("m::f{id}")),
-                    Item::Function(FunctionId(id)),
+                    Entry::function(FunctionId(id)),
                 )
             })
             .collect();
-        first.push((NameKey::of("m::f7"), Item::Function(FunctionId(9000))));
-        first.push((NameKey::of("m::f8"), Item::Class(ClassId(3))));
+        first.push((NameKey::of("m::f7"), Entry::function(FunctionId(9000))));
+        first.push((NameKey::of("m::f8"), Entry::class(ClassId(3))));
         let mut names = Names::default();
         names.tables.push(NameTable::new(first));
         names.tables.push(NameTable::new(vec![
-            (NameKey::of("m::f9"), Item::Function(FunctionId(9001))),
-            (NameKey::of("m::g"), Item::Class(ClassId(4))),
+            (NameKey::of("m::f9"), Entry::function(FunctionId(9001))),
+            (NameKey::of("m::g"), Entry::class(ClassId(4))),
         ]));
         for id in (0..5000).filter(|id| ![7, 9].contains(id)) {
             let name = format!("m::f{id}");
