@@ -4,7 +4,7 @@
 
 use std::borrow::Cow;
 use std::path::{Path, PathBuf};
-use std::sync::OnceLock;
+use std::sync::{Arc, OnceLock};
 
 use rayon::prelude::*;
 use rustc_hash::{FxHashMap, FxHashSet};
@@ -18,11 +18,13 @@ use super::summary::{
 /// One file as the index sees it.
 pub struct IndexedFile {
     pub path: PathBuf,
-    pub module: ModulePath,
+    /// Shared with the project's table of modules.
+    pub module: Arc<ModulePath>,
     packed: PackedSummary,
     /// What questions decoded of the summary beyond its functions' names and traits (which
-    /// indexing reads from a decoding dropped right after): most files' is never asked for.
-    decoded: OnceLock<Decoded>,
+    /// indexing reads from a decoding dropped right after): most files' is never asked for,
+    /// so it is boxed rather than reserved in every file.
+    decoded: OnceLock<Box<Decoded>>,
 }
 
 /// A file's summary as questions decode it: everything but the functions at the first
@@ -34,7 +36,7 @@ struct Decoded {
 }
 
 impl IndexedFile {
-    pub fn new(path: PathBuf, module: ModulePath, summary: PackedSummary) -> Self {
+    pub fn new(path: PathBuf, module: Arc<ModulePath>, summary: PackedSummary) -> Self {
         IndexedFile {
             path,
             module,
@@ -47,10 +49,10 @@ impl IndexedFile {
         self.decoded.get_or_init(|| {
             let outline = self.packed.unpack_outline();
             let count = outline.function_bounds.len().saturating_sub(1);
-            Decoded {
+            Box::new(Decoded {
                 functions: (0..count).map(|_| OnceLock::new()).collect(),
                 outline,
-            }
+            })
         })
     }
 
@@ -387,7 +389,7 @@ struct ClassId(u32);
 #[derive(Default)]
 pub struct Index {
     files: Vec<IndexedFile>,
-    namespace_ids: FxHashMap<Option<PathBuf>, usize>,
+    namespace_ids: FxHashMap<Option<Arc<Path>>, usize>,
     namespace_of: Vec<usize>,
     namespaces: Vec<Namespace>,
     functions: Vec<(u32, u32)>,
@@ -458,7 +460,7 @@ impl Index {
             namespace.note_module(module);
             for name in module.names() {
                 let next = namespace.waiting.len();
-                let slot = *namespace.expected.entry(name.into_owned()).or_insert(next);
+                let slot = *namespace.expected.entry(name.to_string()).or_insert(next);
                 if slot == next {
                     namespace.waiting.push(0);
                 }
@@ -527,7 +529,7 @@ impl Index {
                 let namespace = &namespaces_now[*namespace];
                 file.module
                     .names()
-                    .filter_map(|name| namespace.slot(&name))
+                    .filter_map(|name| namespace.slot(name))
                     .collect()
             })
             .collect();
@@ -542,20 +544,21 @@ impl Index {
             self.classes
                 .extend((0..file.packed.class_count() as u32).map(|class| (file_index, class)));
         }
-        self.files.reserve(files.len());
         self.namespace_of.reserve(files.len());
         let python = files
             .iter()
             .zip(&namespaces)
-            .find(|(file, _)| matches!(file.module, ModulePath::Python { .. }));
+            .find(|(file, _)| matches!(*file.module, ModulePath::Python { .. }));
         if let Some((_, namespace)) = python {
             // Grown once rather than by doubling as the importing modules come.
             self.namespaces[*namespace]
                 .importing_modules
                 .reserve(files.len());
         }
-        for ((file, namespace_id), slot) in files.into_iter().zip(namespaces).zip(slots) {
-            let file_index = self.files.len();
+        for (position, ((file, namespace_id), slot)) in
+            files.iter().zip(namespaces).zip(slots).enumerate()
+        {
+            let file_index = first_file + position;
             self.namespace_of.push(namespace_id);
             let namespace = &mut self.namespaces[namespace_id];
             namespace.note_module(&file.module);
@@ -563,18 +566,23 @@ impl Index {
                 namespace.arrived(slot);
             }
             if retrying {
-                new_modules[namespace_id].extend(file.module.names().map(Cow::into_owned));
+                new_modules[namespace_id].extend(file.module.names().map(str::to_string));
             }
-            if matches!(file.module, ModulePath::Python { .. }) && file.packed.has_imports() {
+            if matches!(*file.module, ModulePath::Python { .. }) && file.packed.has_imports() {
                 for name in file.module.names() {
                     namespace
                         .importing_modules
-                        .entry(name.into_owned())
+                        .entry(name.to_string())
                         .or_default()
                         .push(file_index as u32);
                 }
             }
-            self.files.push(file);
+        }
+        // The first round's files become the index's as they are, rather than beside a copy.
+        if self.files.is_empty() {
+            self.files = files;
+        } else {
+            self.files.extend(files);
         }
         for (namespace, table) in tables {
             self.namespaces[namespace].names.tables.push(table);
@@ -637,7 +645,7 @@ impl Index {
     fn namespace_for(&mut self, module: &ModulePath) -> usize {
         let key = match module {
             ModulePath::Python { .. } => None,
-            ModulePath::Rust { root, .. } => Some(root.clone()),
+            ModulePath::Rust { root, .. } => Some(Arc::clone(root)),
         };
         let next = self.namespace_ids.len();
         let id = *self.namespace_ids.entry(key).or_insert(next);
@@ -750,7 +758,10 @@ impl Index {
     }
 
     pub fn is_rust(&self, id: FunctionId) -> bool {
-        matches!(self.files[self.file_of(id)].module, ModulePath::Rust { .. })
+        matches!(
+            *self.files[self.file_of(id)].module,
+            ModulePath::Rust { .. }
+        )
     }
 
     /// The project-wide name (`pkg.config.load`, `a::b::Type::f`).
@@ -821,7 +832,7 @@ impl Index {
         missing: &mut Vec<(usize, String)>,
         methods: &mut Methods,
     ) -> Option<FunctionId> {
-        let module = &self.files[file].module;
+        let module: &ModulePath = &self.files[file].module;
         let namespace = self.namespace_of[file];
         let mut lookup = Lookup {
             index: self,
@@ -1246,12 +1257,12 @@ mod tests {
     fn python_summary(module: &str, summary: &FileSummary) -> IndexedFile {
         IndexedFile::new(
             PathBuf::from(format!("{}.py", module.replace('.', "/"))),
-            ModulePath::Python {
+            Arc::new(ModulePath::Python {
                 name: module.to_string(),
                 is_package: false,
                 script_package: None,
                 regular: None,
-            },
+            }),
             PackedSummary::pack(summary),
         )
     }

@@ -12,7 +12,7 @@ pub mod index;
 pub mod modules;
 pub mod summary;
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::sync::Arc;
 
 use rayon::prelude::*;
@@ -351,16 +351,20 @@ impl<'r> Project<'r> {
                             let relative = entry.file.settings.below_root(path);
                             finder.python_module(path, relative.as_deref())
                         }
-                        Language::Rust => modules::rust_module(path).into(),
+                        Language::Rust => finder.rust_module(path).into(),
                     }
                 },
             )
             .collect();
         modules::follow_precedence(&mut file_modules);
-        let modules: Vec<ModulePath> = file_modules.into_iter().map(|file| file.module).collect();
+        // Shared with the index's files.
+        let modules: Vec<Arc<ModulePath>> = file_modules
+            .into_iter()
+            .map(|file| Arc::new(file.module))
+            .collect();
         let by_module = ModuleTable::new(&modules);
         let mut index = Index::default();
-        index.expect(&modules);
+        index.expect(modules.iter().map(Arc::as_ref));
         let mut positions: Vec<usize> = Vec::new();
         let mut index_of: Vec<Option<usize>> = vec![None; files.len()];
         let mut new: Vec<usize> = (0..files.len())
@@ -386,7 +390,7 @@ impl<'r> Project<'r> {
                 .map(|position| {
                     IndexedFile::new(
                         files[*position].file.path.clone(),
-                        modules[*position].clone(),
+                        Arc::clone(&modules[*position]),
                         files[*position].summary.clone().expect("analysed"),
                     )
                 })
@@ -488,29 +492,32 @@ fn summarise_demanded(
     }
 }
 
-/// Which file defines each module, per namespace (Python; each Rust crate).
-struct ModuleTable {
-    python: FxHashMap<String, usize>,
-    rust: FxHashMap<(PathBuf, String), usize>,
+/// Which file defines each module, per namespace (Python; each Rust crate), by the names the
+/// modules hold.
+struct ModuleTable<'m> {
+    python: FxHashMap<&'m str, usize>,
+    rust: FxHashMap<&'m Path, FxHashMap<&'m str, usize>>,
 }
 
-impl ModuleTable {
-    fn new(modules: &[ModulePath]) -> Self {
+impl<'m> ModuleTable<'m> {
+    fn new(modules: &'m [Arc<ModulePath>]) -> Self {
         let mut table = ModuleTable {
             python: FxHashMap::default(),
             rust: FxHashMap::default(),
         };
         for (position, module) in modules.iter().enumerate() {
-            match module {
+            match module.as_ref() {
                 ModulePath::Python { .. } => {
                     for name in module.names() {
-                        table.python.insert(name.into_owned(), position);
+                        table.python.insert(name, position);
                     }
                 }
-                ModulePath::Rust { root, .. } => {
+                ModulePath::Rust { root, path } => {
                     table
                         .rust
-                        .insert((root.clone(), module.joined().into_owned()), position);
+                        .entry(root.as_ref())
+                        .or_default()
+                        .insert(path, position);
                 }
             }
         }
@@ -520,12 +527,12 @@ impl ModuleTable {
     /// The file of the innermost module that `name` lies in (`app.config` for
     /// `app.config.load`, `a::b` for `a::b::Type::f`), if a file defines one.
     fn defining_file(&self, module: &ModulePath, name: &str) -> Option<usize> {
-        modules::module_prefixes(name, module.separator()).find_map(|prefix| match module {
-            ModulePath::Python { .. } => self.python.get(prefix).copied(),
-            ModulePath::Rust { root, .. } => {
-                self.rust.get(&(root.clone(), prefix.to_string())).copied()
-            }
-        })
+        let modules = match module {
+            ModulePath::Python { .. } => &self.python,
+            ModulePath::Rust { root, .. } => self.rust.get(root.as_ref())?,
+        };
+        modules::module_prefixes(name, module.separator())
+            .find_map(|prefix| modules.get(prefix).copied())
     }
 }
 
@@ -537,7 +544,7 @@ impl ModuleTable {
 fn demanded_files(
     index: &Index,
     positions: &[usize],
-    modules: &[ModulePath],
+    modules: &[Arc<ModulePath>],
     by_module: &ModuleTable,
     files: &[ProjectFile],
     missing: &[(usize, String)],
@@ -567,16 +574,16 @@ fn demanded_files(
             continue;
         };
         if scanned.insert((*namespace, owner.to_string())) {
-            owners.entry(root.as_path()).or_default().push(owner);
+            owners.entry(root.as_ref()).or_default().push(owner);
         }
     }
     if !owners.is_empty() {
         // One read of each skipped file of those crates per round.
         wanted.extend((0..files.len()).filter(|position| {
-            let ModulePath::Rust { root, .. } = &modules[*position] else {
+            let ModulePath::Rust { root, .. } = modules[*position].as_ref() else {
                 return false;
             };
-            let Some(owners) = owners.get(root.as_path()) else {
+            let Some(owners) = owners.get(root.as_ref()) else {
                 return false;
             };
             files[*position].summary.is_none()

@@ -3,7 +3,8 @@
 
 use std::borrow::Cow;
 use std::ffi::OsString;
-use std::path::{Path, PathBuf};
+use std::path::Path;
+use std::sync::Arc;
 
 use rustc_hash::{FxHashMap, FxHashSet};
 
@@ -24,9 +25,10 @@ pub enum ModulePath {
         script_package: Option<String>,
         regular: Option<String>,
     },
-    /// The crate's `src` directory (or the file itself when it is not under one) and the
-    /// module's path in it: `["a", "b"]` for `crate::a::b`.
-    Rust { root: PathBuf, path: Vec<String> },
+    /// The crate's `src` directory (or the file itself when it is not under one), one
+    /// allocation shared by the crate's files, and the module's path in it: `a::b` for
+    /// `crate::a::b`, empty for the crate root.
+    Rust { root: Arc<Path>, path: Box<str> },
 }
 
 /// Whether `directory` is a Python package: it has an `__init__.py`.
@@ -71,6 +73,8 @@ pub struct ModuleFinder<'k> {
     packages: FxHashMap<OsString, bool>,
     /// [`is_import_root`] of each directory asked about, keyed like `packages`.
     import_roots: FxHashMap<OsString, bool>,
+    /// Each `src` directory asked about, when it holds a crate root (keyed like `packages`).
+    crate_sources: FxHashMap<OsString, Option<Arc<Path>>>,
 }
 
 /// A file's module. For a module of a Python namespace package, also the namespace portions
@@ -99,6 +103,55 @@ impl<'k> ModuleFinder<'k> {
             discovered,
             packages: FxHashMap::default(),
             import_roots: FxHashMap::default(),
+            crate_sources: FxHashMap::default(),
+        }
+    }
+
+    /// `directory`, shared, when it is a `src` directory that holds a crate root (`lib.rs` or
+    /// `main.rs`).
+    fn crate_source(&mut self, directory: &Path) -> Option<Arc<Path>> {
+        if directory.file_name().is_none_or(|name| name != "src") {
+            return None;
+        }
+        if let Some(known) = self.crate_sources.get(directory.as_os_str()) {
+            return known.clone();
+        }
+        let source = (directory.join("lib.rs").is_file() || directory.join("main.rs").is_file())
+            .then(|| Arc::from(directory));
+        self.crate_sources
+            .insert(directory.as_os_str().to_owned(), source.clone());
+        source
+    }
+
+    /// The Rust module of `path`: under the nearest enclosing `src` directory that holds a
+    /// crate root (`lib.rs` or `main.rs`), the file layout gives the path (`src/a/b.rs` and
+    /// `src/a/b/mod.rs` are `crate::a::b`; `lib.rs`, `main.rs` are `crate`). A file outside
+    /// any such directory is a crate of its own.
+    pub fn rust_module(&mut self, path: &Path) -> ModulePath {
+        for directory in path.ancestors().skip(1) {
+            let Some(root) = self.crate_source(directory) else {
+                continue;
+            };
+            let relative = path.strip_prefix(directory).unwrap_or(path);
+            let mut segments: Vec<Cow<str>> = relative
+                .components()
+                .map(|component| component.as_os_str().to_string_lossy())
+                .collect();
+            if let Some(file) = segments.pop() {
+                let stem = file.strip_suffix(".rs").unwrap_or(&file);
+                let is_root = segments.is_empty() && (stem == "lib" || stem == "main");
+                if stem != "mod" && !is_root {
+                    segments.push(Cow::Owned(stem.to_string()));
+                }
+            }
+            return ModulePath::Rust {
+                root,
+                path: segments.join("::").into(),
+            };
+        }
+        ModulePath::Rust {
+            root: Arc::from(path),
+            path: Box::default(),
         }
     }
 
@@ -268,41 +321,6 @@ pub fn follow_precedence(files: &mut [FileModule]) {
     }
 }
 
-/// The Rust module of `path`: under the nearest enclosing `src` directory that holds a crate
-/// root (`lib.rs` or `main.rs`), the file layout gives the path (`src/a/b.rs` and
-/// `src/a/b/mod.rs` are `crate::a::b`; `lib.rs`, `main.rs` are `crate`). A file outside any
-/// such directory is a crate of its own.
-pub fn rust_module(path: &Path) -> ModulePath {
-    let mut directory = path.parent();
-    while let Some(current) = directory {
-        let is_crate_src = current.file_name().is_some_and(|name| name == "src")
-            && (current.join("lib.rs").is_file() || current.join("main.rs").is_file());
-        if is_crate_src {
-            let relative = path.strip_prefix(current).unwrap_or(path);
-            let mut segments: Vec<String> = relative
-                .components()
-                .map(|component| component.as_os_str().to_string_lossy().into_owned())
-                .collect();
-            if let Some(file) = segments.pop() {
-                let stem = file.strip_suffix(".rs").unwrap_or(&file).to_string();
-                let is_root = segments.is_empty() && (stem == "lib" || stem == "main");
-                if stem != "mod" && !is_root {
-                    segments.push(stem);
-                }
-            }
-            return ModulePath::Rust {
-                root: current.to_path_buf(),
-                path: segments,
-            };
-        }
-        directory = current.parent();
-    }
-    ModulePath::Rust {
-        root: path.to_path_buf(),
-        path: Vec::new(),
-    }
-}
-
 /// The modules `name` may lie in, innermost first, down to the empty name: `a.b.c`, `a.b`,
 /// `a`, ``.
 pub fn module_prefixes<'n>(name: &'n str, separator: &'n str) -> impl Iterator<Item = &'n str> {
@@ -360,12 +378,13 @@ impl ModulePath {
                 Some(Cow::Owned(package.join(".")))
             }
             ModulePath::Rust { path, .. } => {
+                let own = || path.split("::").filter(|segment| !segment.is_empty());
                 let mut segments = name.split("::");
                 let mut module: Vec<&str> = match segments.next()? {
                     "crate" => Vec::new(),
-                    "self" => path.iter().map(String::as_str).collect(),
+                    "self" => own().collect(),
                     "super" => {
-                        let mut parent: Vec<&str> = path.iter().map(String::as_str).collect();
+                        let mut parent: Vec<&str> = own().collect();
                         parent.pop()?;
                         parent
                     }
@@ -400,18 +419,18 @@ impl ModulePath {
     }
 
     /// The module's project-wide name (`pkg.sub`, `a::b`).
-    pub fn joined(&self) -> Cow<'_, str> {
+    pub fn joined(&self) -> &str {
         match self {
-            ModulePath::Python { name, .. } => Cow::Borrowed(name),
-            ModulePath::Rust { path, .. } => Cow::Owned(path.join("::")),
+            ModulePath::Python { name, .. } => name,
+            ModulePath::Rust { path, .. } => path,
         }
     }
 
     /// The module's names: [`ModulePath::joined`], and a Python module's regular name besides
     /// its namespace-package one.
-    pub fn names(&self) -> impl Iterator<Item = Cow<'_, str>> {
+    pub fn names(&self) -> impl Iterator<Item = &str> {
         let regular = match self {
-            ModulePath::Python { regular, .. } => regular.as_deref().map(Cow::Borrowed),
+            ModulePath::Python { regular, .. } => regular.as_deref(),
             ModulePath::Rust { .. } => None,
         };
         std::iter::once(self.joined()).chain(regular)
@@ -658,8 +677,10 @@ mod tests {
         for file in ["src/lib.rs", "src/a/mod.rs", "src/a/b.rs", "tests/it.rs"] {
             touch(&base.join(file));
         }
-        let module = |file: &str| match rust_module(&base.join(file)) {
-            ModulePath::Rust { root, path } => (root, path.join("::")),
+        let discovered = FxHashSet::default();
+        let mut finder = ModuleFinder::new(&discovered);
+        let mut module = |file: &str| match finder.rust_module(&base.join(file)) {
+            ModulePath::Rust { root, path } => (root.to_path_buf(), path.to_string()),
             ModulePath::Python { .. } => unreachable!(),
         };
         let src = base.join("src");
@@ -670,13 +691,21 @@ mod tests {
             module("tests/it.rs"),
             (base.join("tests/it.rs"), String::new())
         );
+        // The crate's files share their root.
+        let (ModulePath::Rust { root: lib, .. }, ModulePath::Rust { root: b, .. }) = (
+            finder.rust_module(&base.join("src/lib.rs")),
+            finder.rust_module(&base.join("src/a/b.rs")),
+        ) else {
+            unreachable!()
+        };
+        assert!(Arc::ptr_eq(&lib, &b));
     }
 
     #[test]
     fn rust_paths_resolve_against_the_module() {
         let module = ModulePath::Rust {
-            root: PathBuf::from("src"),
-            path: vec!["a".to_string(), "b".to_string()],
+            root: Arc::from(Path::new("src")),
+            path: "a::b".into(),
         };
         assert_eq!(module.absolute("crate::io::read").unwrap(), "io::read");
         assert_eq!(module.absolute("self::inner::f").unwrap(), "a::b::inner::f");
