@@ -24,10 +24,12 @@ use crate::test_code::{TestCode, TestCodePolicy};
 const WORKER_STACK_SIZE: usize = 64 * 1024 * 1024;
 
 /// Files at least this large are parsed one at a time. A parser's tree is 30–60 times the text
-/// (syn, even parsing in pieces: 209 MB for a 6.7 MB generated file, 258 MB for windows' 4 MB
-/// bindings), so two workers each holding one would double the run's peak memory; the small
-/// files that make up nearly every corpus still run in parallel.
-const LARGE_FILE_BYTES: usize = 1 << 20;
+/// (syn: up to 60 MB for a file just below 1 MB, which is parsed whole, and 115–130 MB for the
+/// largest read in pieces), so two workers each holding one would double the run's peak memory;
+/// the small files that make up nearly every corpus still run in parallel. From 512 KB rather
+/// than 1 MB: the registry cache's 182 files between the two otherwise met each other or a
+/// larger one (its peak with every rule on but LG208, 282–319 MB, became 263–271 MB).
+const LARGE_FILE_BYTES: usize = 1 << 19;
 static LARGE_FILE_TURN: std::sync::Mutex<()> = std::sync::Mutex::new(());
 
 /// Held from parsing a large text until its tree is dropped; `None` for a small one. Not
