@@ -63,10 +63,21 @@ impl IndexedFile {
 
     fn function(&self, index: u32) -> &FunctionSummary {
         let decoded = self.decoded();
-        decoded.functions[index as usize].get_or_init(|| {
-            let bounds = &decoded.outline.function_bounds[index as usize..];
-            Box::new(self.packed.unpack_function(bounds[0]..bounds[1]))
-        })
+        decoded.functions[index as usize].get_or_init(|| Box::new(self.decode_function(index)))
+    }
+
+    /// The function as [`IndexedFile::function`] has it, without keeping a decoding made for
+    /// the caller alone.
+    fn function_once(&self, index: u32) -> Cow<'_, FunctionSummary> {
+        match self.decoded().functions[index as usize].get() {
+            Some(function) => Cow::Borrowed(function),
+            None => Cow::Owned(self.decode_function(index)),
+        }
+    }
+
+    fn decode_function(&self, index: u32) -> FunctionSummary {
+        let bounds = &self.decoded().outline.function_bounds[index as usize..];
+        self.packed.unpack_function(bounds[0]..bounds[1])
     }
 }
 
@@ -398,6 +409,9 @@ pub struct Index {
     /// The calls of each function reachable from async code, resolved: (callee, index of the
     /// call in its summary). Functions no coroutine reaches (most) are never resolved.
     edges: FxHashMap<FunctionId, Box<[(FunctionId, u32)]>>,
+    /// Of each function's resolved calls, those that pass streams (Python, rare): what
+    /// [`Index::calls_passing_streams`] asks about, known without decoding every function again.
+    stream_calls: FxHashMap<FunctionId, Box<[u32]>>,
     reachable: Vec<bool>,
     /// What the passes over all functions ask of each, kept beside the ids rather than behind
     /// each function's file and summary.
@@ -422,8 +436,14 @@ struct Traits {
     blocks: bool,
 }
 
-/// A function with its resolved calls and the names its calls looked for in vain.
-type Resolved = (FunctionId, Vec<(FunctionId, u32)>, Vec<(usize, String)>);
+/// A function with its resolved calls, those of them that pass streams, and the names its calls
+/// looked for in vain.
+type Resolved = (
+    FunctionId,
+    Vec<(FunctionId, u32)>,
+    Vec<u32>,
+    Vec<(usize, String)>,
+);
 
 /// How a sync function blocks: the next function on its shortest chain (with the call that
 /// reaches it), or its own first blocking call.
@@ -696,8 +716,12 @@ impl Index {
                 .map_init(Methods::default, |methods, &id| {
                     let file = self.file_of(id);
                     let mut missing = Vec::new();
-                    let edges = self
-                        .function(id)
+                    // Each function is resolved once a round (again only when a later round
+                    // may resolve more of it): its decoding is not kept for the few questions
+                    // after resolution, which would hold a large project's reachable functions
+                    // (100 k on the registry cache) in memory at once.
+                    let function = self.function_once(id);
+                    let edges: Vec<(FunctionId, u32)> = function
                         .calls
                         .iter()
                         .enumerate()
@@ -711,11 +735,16 @@ impl Index {
                             Some((callee, call as u32))
                         })
                         .collect();
-                    (id, edges, missing)
+                    let streams = edges
+                        .iter()
+                        .map(|(_, call)| *call)
+                        .filter(|call| !function.calls[*call as usize].streams.is_empty())
+                        .collect();
+                    (id, edges, streams, missing)
                 })
                 .collect();
             pending = Vec::new();
-            for (id, edges, missing) in resolved {
+            for (id, edges, streams, missing) in resolved {
                 self.missing.extend(
                     missing
                         .into_iter()
@@ -729,6 +758,11 @@ impl Index {
                     }
                 }
                 self.edges.insert(id, edges.into_boxed_slice());
+                if streams.is_empty() {
+                    self.stream_calls.remove(&id);
+                } else {
+                    self.stream_calls.insert(id, streams.into_boxed_slice());
+                }
             }
         }
     }
@@ -743,6 +777,12 @@ impl Index {
     pub fn function(&self, id: FunctionId) -> &FunctionSummary {
         let (file, function) = self.functions[id.0 as usize];
         self.files[file as usize].function(function)
+    }
+
+    /// [`Index::function`] for a question asked once: a decoding made for it is not kept.
+    fn function_once(&self, id: FunctionId) -> Cow<'_, FunctionSummary> {
+        let (file, function) = self.functions[id.0 as usize];
+        self.files[file as usize].function_once(function)
     }
 
     pub fn is_async(&self, id: FunctionId) -> bool {
@@ -942,15 +982,12 @@ impl Index {
     /// that parameter's argument is no stream.
     fn calls_passing_streams(&self, steps: &[Option<Step>]) -> FxHashSet<(FunctionId, u32)> {
         let mut skipped = FxHashSet::default();
-        for caller in self
-            .function_ids()
-            .filter(|id| self.reachable[id.0 as usize])
-        {
+        for (&caller, calls) in &self.stream_calls {
             for &(callee, call) in self.calls_of(caller) {
-                let streams = &self.call(caller, call).streams;
-                if streams.is_empty() || steps[callee.0 as usize].is_none() {
+                if calls.binary_search(&call).is_err() || steps[callee.0 as usize].is_none() {
                     continue;
                 }
+                let streams = &self.call(caller, call).streams;
                 let guard = self.common_guard(callee, steps);
                 if guard.is_some_and(|guard| streams.iter().any(|stream| guard.is_passed(stream))) {
                     skipped.insert((caller, call));
@@ -1442,6 +1479,40 @@ mod tests {
             .iter()
             .find(|(function, _)| function == name)
             .and_then(|(_, step)| step.as_deref())
+    }
+
+    #[test]
+    fn resolution_keeps_no_decoded_function_and_solving_decodes_only_what_it_names() {
+        let summary = FileSummary {
+            functions: vec![
+                function("handler", true, &["helper", "idle"], false),
+                function("helper", false, &["sleepy"], false),
+                function("sleepy", false, &[], true),
+                function("idle", false, &[], false),
+            ],
+            ..FileSummary::default()
+        };
+        let index = Index::build(vec![python_summary("m", &summary)], |_| true);
+        let kept = |index: &Index| -> Vec<u32> {
+            let decoded = index.files[0].decoded.get().expect("asked about");
+            (0..decoded.functions.len() as u32)
+                .filter(|at| decoded.functions[*at as usize].get().is_some())
+                .collect()
+        };
+        // Every function was resolved, and each decoding was dropped right after.
+        assert_eq!(index.edges.len(), 4);
+        assert_eq!(kept(&index), Vec::<u32>::new());
+        let solution = index.solve();
+        // The chain's links are sorted by name; the idle function is not asked about again.
+        assert!(!kept(&index).contains(&3), "{:?}", kept(&index));
+        let helper = FunctionId(1);
+        assert_eq!(
+            solution.step(helper),
+            Some(Step::Calls {
+                callee: FunctionId(2),
+                call: 0
+            })
+        );
     }
 
     #[test]
