@@ -27,7 +27,7 @@ fn pipeline(criterion: &mut Criterion) {
         let path: PathBuf = root.join(relative);
         let file = DiscoveredFile {
             language: language_of(&path, true).expect("a .py or .rs fixture"),
-            path,
+            path: path.into(),
             settings: Arc::clone(&settings),
             unsaved: None,
         };

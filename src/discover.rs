@@ -15,7 +15,7 @@ use crate::source::{decode, read_source, SourceText, Unlintable};
 
 #[derive(Debug, Clone)]
 pub struct DiscoveredFile {
-    pub path: PathBuf,
+    pub path: Arc<Path>,
     pub language: Language,
     pub settings: Arc<Settings>,
     /// The file's contents when they are not the ones on disk: an editor's unsaved buffer
@@ -256,7 +256,7 @@ pub fn discover(
                 language_of(path, true).or_else(|| (!path.exists()).then_some(Language::Python));
             if let Some(language) = language {
                 files.push(DiscoveredFile {
-                    path: path.clone(),
+                    path: path.as_path().into(),
                     language,
                     settings: resolver.for_file(path)?,
                     unsaved: None,
@@ -318,7 +318,7 @@ pub fn discover(
                     };
                     match resolver.for_file(entry.path()) {
                         Ok(settings) => lock(&found).push(DiscoveredFile {
-                            path: entry.into_path(),
+                            path: entry.into_path().into(),
                             language,
                             settings,
                             unsaved: None,

@@ -3,7 +3,7 @@
 
 use std::cell::RefCell;
 use std::panic::{self, AssertUnwindSafe};
-use std::path::PathBuf;
+use std::path::Path;
 use std::sync::{Arc, Once};
 
 use rayon::prelude::*;
@@ -118,7 +118,7 @@ impl Findings {
 
 #[derive(Debug)]
 pub struct FileReport {
-    pub path: PathBuf,
+    pub path: Arc<Path>,
     pub language: Language,
     /// The text, kept only when there are diagnostics to show against it; after fixing, the
     /// fixed text.
@@ -133,7 +133,7 @@ pub struct FileReport {
 }
 
 impl FileReport {
-    fn without_source(path: PathBuf, language: Language, diagnostic: Diagnostic) -> Self {
+    fn without_source(path: Arc<Path>, language: Language, diagnostic: Diagnostic) -> Self {
         FileReport {
             path,
             language,
@@ -193,7 +193,7 @@ pub fn lint_and_fix_all(
 }
 
 /// A linted file and what `--add-noqa` did to it.
-pub type NoqaOutcome = (PathBuf, crate::noqa::Outcome);
+pub type NoqaOutcome = (Arc<Path>, crate::noqa::Outcome);
 
 /// `--add-noqa`: lints every file (the project phase included), then suppresses each file's
 /// findings with comments (see `noqa`). The reports, and each linted file's outcome.
@@ -331,7 +331,7 @@ fn run_pool<T: Send>(
     if !discovery.unreadable.is_empty() {
         reports.extend(discovery.unreadable.into_iter().map(|(path, message)| {
             let diagnostic = Diagnostic::new(Rule::UnlintableFile, message, TextRange::default());
-            FileReport::without_source(path, Language::Python, diagnostic)
+            FileReport::without_source(path.into(), Language::Python, diagnostic)
         }));
         reports.sort_by(|a, b| a.path.cmp(&b.path));
     }
@@ -457,7 +457,7 @@ fn lint_file_cached(file: &DiscoveredFile, cache: &Cache, store: &SummaryStore) 
             linted: linted.clone(),
             summary: summary.clone().into(),
         };
-        cache.store(file.path.clone(), entry);
+        cache.store(file.path.to_path_buf(), entry);
     }
     let report = report(
         file,
@@ -752,7 +752,7 @@ mod tests {
 
     fn discovered(path: PathBuf, settings: &Arc<Settings>) -> DiscoveredFile {
         DiscoveredFile {
-            path,
+            path: path.into(),
             language: Language::Python,
             settings: Arc::clone(settings),
             unsaved: None,

@@ -252,7 +252,7 @@ fn lint_stdin(args: &CheckArgs, path: &Path, fixing: bool) -> Result<StdinLinted
         .map_err(|error| format!("cannot read standard input: {error}"))?;
     let bytes = Arc::new(bytes);
     let file = DiscoveredFile {
-        path: path.to_path_buf(),
+        path: path.into(),
         language,
         settings,
         unsaved: Some(Arc::clone(&bytes)),

@@ -294,7 +294,7 @@ impl Server {
             let unsaved = Some(Arc::new(document.text.as_bytes().to_vec()));
             match discovery
                 .files
-                .binary_search_by(|file| file.path.as_path().cmp(path))
+                .binary_search_by(|file| file.path.as_ref().cmp(path))
             {
                 Ok(found) => discovery.files[found].unsaved = unsaved,
                 Err(_) => {
@@ -311,7 +311,7 @@ impl Server {
                         continue;
                     }
                     discovery.files.push(DiscoveredFile {
-                        path: path.clone(),
+                        path: path.as_path().into(),
                         language: document.language,
                         settings,
                         unsaved,
@@ -336,8 +336,8 @@ impl Server {
                 Vec::new()
             })
             .into_iter()
-            .filter(|report| self.documents.contains_key(&report.path))
-            .map(|report| (report.path.clone(), report))
+            .filter(|report| self.documents.contains_key(report.path.as_ref()))
+            .map(|report| (report.path.to_path_buf(), report))
             .collect()
     }
 

@@ -20,7 +20,7 @@ pub fn render(
         let path = display_path(&report.path, cwd);
         let in_file: Vec<&Finding> = findings
             .iter()
-            .filter(|finding| finding.path == report.path)
+            .filter(|finding| finding.path == report.path.as_ref())
             .collect();
         let status = if in_file.is_empty() {
             TestCaseStatus::success()

@@ -3,7 +3,7 @@
 //! function the shortest chain of calls to a direct blocking call.
 
 use std::borrow::Cow;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::sync::{Arc, OnceLock};
 
 use rayon::prelude::*;
@@ -17,7 +17,8 @@ use super::summary::{
 
 /// One file as the index sees it.
 pub struct IndexedFile {
-    pub path: PathBuf,
+    /// Shared with the discovered file.
+    pub path: Arc<Path>,
     /// Shared with the project's table of modules.
     pub module: Arc<ModulePath>,
     packed: PackedSummary,
@@ -36,7 +37,7 @@ struct Decoded {
 }
 
 impl IndexedFile {
-    pub fn new(path: PathBuf, module: Arc<ModulePath>, summary: PackedSummary) -> Self {
+    pub fn new(path: Arc<Path>, module: Arc<ModulePath>, summary: PackedSummary) -> Self {
         IndexedFile {
             path,
             module,
@@ -1293,7 +1294,7 @@ mod tests {
 
     fn python_summary(module: &str, summary: &FileSummary) -> IndexedFile {
         IndexedFile::new(
-            PathBuf::from(format!("{}.py", module.replace('.', "/"))),
+            Path::new(&format!("{}.py", module.replace('.', "/"))).into(),
             Arc::new(ModulePath::Python {
                 name: module.to_string(),
                 is_package: false,

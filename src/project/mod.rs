@@ -120,7 +120,7 @@ fn layout_digest(files: &[DiscoveredFile]) -> Digest256 {
     // A discovered `__init__.py` answers for its directory without asking the file system
     // again; a directory whose `__init__.py` is excluded from the lint still gets asked.
     let discovered_packages =
-        modules::discovered_packages(files.iter().map(|file| file.path.as_path()));
+        modules::discovered_packages(files.iter().map(|file| file.path.as_ref()));
     // The directories hashed so far, each once, with the chain above it; keyed by bytes, as
     // hashing a `Path` walks its components.
     let mut directories: FxHashSet<&[u8]> = FxHashSet::default();
@@ -339,7 +339,7 @@ impl<'r> Project<'r> {
         // Each thread asks the file system about the directories it meets once, unless
         // discovery found their `__init__.py`.
         let discovered =
-            modules::discovered_packages(files.iter().map(|entry| entry.file.path.as_path()));
+            modules::discovered_packages(files.iter().map(|entry| entry.file.path.as_ref()));
         let mut file_modules: Vec<FileModule> = files
             .par_iter()
             .map_init(
@@ -389,7 +389,7 @@ impl<'r> Project<'r> {
                 .iter()
                 .map(|position| {
                     IndexedFile::new(
-                        files[*position].file.path.clone(),
+                        Arc::clone(&files[*position].file.path),
                         Arc::clone(&modules[*position]),
                         files[*position].summary.clone().expect("analysed"),
                     )
@@ -674,7 +674,7 @@ mod tests {
         let settings = Arc::new(Settings::new(None, &CliOverrides::default(), directory));
         (0..count)
             .map(|number| DiscoveredFile {
-                path: directory.join(format!("pkg/module_{number:04}.py")),
+                path: directory.join(format!("pkg/module_{number:04}.py")).into(),
                 language: Language::Python,
                 settings: Arc::clone(&settings),
                 unsaved: None,
@@ -725,7 +725,7 @@ mod tests {
         // digest is the one of a tree where it still exists.
         let mut with_init = files_in(directory.path(), 2);
         let init_file = DiscoveredFile {
-            path: init.clone(),
+            path: init.as_path().into(),
             ..files_in(directory.path(), 1).remove(0)
         };
         with_init.insert(0, init_file);
