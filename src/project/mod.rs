@@ -152,10 +152,9 @@ fn layout_digest(files: &[DiscoveredFile]) -> Digest256 {
             Language::Rust => {
                 for directory in file.path.ancestors().skip(1) {
                     if directory.file_name().is_some_and(|name| name == "src") {
-                        let is_root = *crate_roots.entry(directory).or_insert_with(|| {
-                            directory.join("lib.rs").is_file()
-                                || directory.join("main.rs").is_file()
-                        });
+                        let is_root = *crate_roots
+                            .entry(directory)
+                            .or_insert_with(|| modules::holds_crate_root(directory));
                         hasher.update([u8::from(is_root)]);
                     }
                 }

@@ -36,6 +36,12 @@ pub fn is_package(directory: &Path) -> bool {
     directory.join("__init__.py").is_file()
 }
 
+/// Whether `directory` holds a Rust crate root (`lib.rs` or `main.rs`): a `src` directory that
+/// does is where the crate's module paths start.
+pub fn holds_crate_root(directory: &Path) -> bool {
+    directory.join("lib.rs").is_file() || directory.join("main.rs").is_file()
+}
+
 /// Whether `directory` is where a Python project's imports start (besides the linted root):
 /// a `src/` layout root, or a directory with the project's packaging metadata.
 pub fn is_import_root(directory: &Path) -> bool {
@@ -116,8 +122,7 @@ impl<'k> ModuleFinder<'k> {
         if let Some(known) = self.crate_sources.get(directory.as_os_str()) {
             return known.clone();
         }
-        let source = (directory.join("lib.rs").is_file() || directory.join("main.rs").is_file())
-            .then(|| Arc::from(directory));
+        let source = holds_crate_root(directory).then(|| Arc::from(directory));
         self.crate_sources
             .insert(directory.as_os_str().to_owned(), source.clone());
         source
