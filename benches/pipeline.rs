@@ -9,7 +9,7 @@ use criterion::{criterion_group, criterion_main, Criterion};
 use loopguard::config::{CliOverrides, Settings};
 use loopguard::discover::{language_of, DiscoveredFile};
 use loopguard::lint::lint_file;
-use loopguard::project::summary::SummaryStore;
+use loopguard::store::RunStore;
 
 /// A blocking-call file, a fan-out file, a file that must stay quiet, and a Rust file.
 const FILES: &[&str] = &[
@@ -31,7 +31,7 @@ fn pipeline(criterion: &mut Criterion) {
             settings: Arc::clone(&settings),
             unsaved: None,
         };
-        let store = SummaryStore::memory();
+        let store = RunStore::memory();
         group.bench_function(*relative, |bencher| {
             bencher.iter(|| black_box(lint_file(black_box(&file), None, &store)));
         });

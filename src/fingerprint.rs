@@ -23,8 +23,7 @@ impl FingerprintKey {
     pub fn of(finding: &Finding, path: &str) -> Self {
         let line = finding
             .report
-            .source
-            .as_ref()
+            .source()
             .map(|source| {
                 let text = &source.text[source.line_range(finding.start.row)];
                 text.split_whitespace().collect::<Vec<_>>().join(" ")

@@ -29,6 +29,7 @@ pub mod registry;
 pub mod rules;
 pub mod rust;
 pub mod source;
+pub mod store;
 pub mod suppress;
 pub mod test_code;
 

@@ -13,10 +13,11 @@ use crate::cache::{Cache, CachedSummary, Digest256, Entry, Stamp};
 use crate::diagnostic::Diagnostic;
 use crate::discover::{DiscoveredFile, Discovery};
 use crate::fix::{FileFix, FixRequest, Fixed};
-use crate::project::summary::{FileSummary, PackedSummary, SummaryStore, Target};
+use crate::project::summary::{FileSummary, PackedSummary, Target};
 use crate::project::ProjectFile;
 use crate::registry::{Language, Rule, RuleSet};
 use crate::source::SourceText;
+use crate::store::{KeptText, RunStore};
 use crate::suppress::{self, Suppression};
 use crate::test_code::{TestCode, TestCodePolicy};
 
@@ -121,8 +122,8 @@ pub struct FileReport {
     pub path: Arc<Path>,
     pub language: Language,
     /// The text, kept only when there are diagnostics to show against it; after fixing, the
-    /// fixed text.
-    pub source: Option<Arc<SourceText>>,
+    /// fixed text. See [`FileReport::source`].
+    pub source: Option<KeptText>,
     pub diagnostics: Vec<Diagnostic>,
     pub suppressions: Vec<Suppression>,
     /// Where the file's test code is (see `Linted`).
@@ -144,6 +145,11 @@ impl FileReport {
             lines: 0,
             fix: None,
         }
+    }
+
+    /// The text the diagnostics are about, if kept.
+    pub fn source(&self) -> Option<Arc<SourceText>> {
+        self.source.as_ref()?.get_or_read(&self.path, self.language)
     }
 
     pub fn has_internal_error(&self) -> bool {
@@ -213,11 +219,11 @@ pub fn add_noqa_all(
                 .par_iter()
                 .zip(reports.par_iter())
                 .map(|(file, report)| {
-                    let outcome = match &report.source {
+                    let outcome = match report.source() {
                         Some(source) => crate::noqa::add_noqa(
                             &file.path,
                             file.language,
-                            source,
+                            &source,
                             &report.diagnostics,
                             roots,
                             |text| {
@@ -306,8 +312,8 @@ fn cached_project_phase(
 fn run_pool<T: Send>(
     discovery: Discovery,
     jobs: Option<usize>,
-    lint: impl Fn(&DiscoveredFile, &SummaryStore) -> (FileReport, T) + Send + Sync,
-    project_phase: impl FnOnce(&[DiscoveredFile], &mut [FileReport], Vec<T>, &SummaryStore) + Send,
+    lint: impl Fn(&DiscoveredFile, &RunStore) -> (FileReport, T) + Send + Sync,
+    project_phase: impl FnOnce(&[DiscoveredFile], &mut [FileReport], Vec<T>, &RunStore) + Send,
 ) -> Result<Vec<FileReport>, String> {
     install_panic_capture();
     let pool = rayon::ThreadPoolBuilder::new()
@@ -316,7 +322,7 @@ fn run_pool<T: Send>(
         .thread_name(|index| format!("loopguard-worker-{index}"))
         .build()
         .map_err(|error| format!("cannot start worker threads: {error}"))?;
-    let store = SummaryStore::default();
+    let store = RunStore::default();
     let mut reports = pool.install(|| {
         let (mut reports, per_file): (Vec<FileReport>, Vec<T>) = discovery
             .files
@@ -357,7 +363,7 @@ fn fix_files(
     reports: &mut [FileReport],
     summaries: &mut [Option<PackedSummary>],
     request: &FixRequest,
-    store: &SummaryStore,
+    store: &RunStore,
 ) {
     if !reports
         .iter()
@@ -415,7 +421,7 @@ fn read_or_report(file: &DiscoveredFile, rules: RuleSet) -> Result<SourceText, B
     })
 }
 
-fn lint_file_cached(file: &DiscoveredFile, cache: &Cache, store: &SummaryStore) -> CachedLinting {
+fn lint_file_cached(file: &DiscoveredFile, cache: &Cache, store: &RunStore) -> CachedLinting {
     let rules = file.settings.rules_for(&file.path, file.language);
     let context = cache.context(&file.settings, rules, file.language);
     // Taken before reading: a change after this point makes the next run hash the file again.
@@ -429,7 +435,7 @@ fn lint_file_cached(file: &DiscoveredFile, cache: &Cache, store: &SummaryStore) 
             if entry.linted.diagnostics.is_empty()
                 && stamp.is_some_and(|stamp| cache.is_fresh(&entry, stamp, &context)) =>
         {
-            return cached_report(file, entry, None);
+            return cached_report(file, entry, None, store);
         }
         cached => cached,
     };
@@ -440,7 +446,7 @@ fn lint_file_cached(file: &DiscoveredFile, cache: &Cache, store: &SummaryStore) 
     let key = Cache::key(&context, source.text.as_bytes());
     // Made from exactly this content and context.
     if let Some(entry) = cached.filter(|entry| entry.key == key) {
-        return cached_report(file, entry, Some(source));
+        return cached_report(file, entry, Some(source), store);
     }
     let (linted, summary) = lint_source_summarised(file, rules, &source);
     let summary = summary.map(|summary| PackedSummary::pack_into(&summary, store));
@@ -466,11 +472,17 @@ fn lint_file_cached(file: &DiscoveredFile, cache: &Cache, store: &SummaryStore) 
             linted,
             fix: None,
         },
+        store,
     );
     (report, (summary.into(), Some(key)))
 }
 
-fn cached_report(file: &DiscoveredFile, entry: Entry, source: Option<SourceText>) -> CachedLinting {
+fn cached_report(
+    file: &DiscoveredFile,
+    entry: Entry,
+    source: Option<SourceText>,
+    store: &RunStore,
+) -> CachedLinting {
     let Linted {
         diagnostics,
         suppressions,
@@ -479,7 +491,9 @@ fn cached_report(file: &DiscoveredFile, entry: Entry, source: Option<SourceText>
     let report = FileReport {
         path: file.path.clone(),
         language: file.language,
-        source: source.filter(|_| !diagnostics.is_empty()).map(Arc::new),
+        source: source
+            .filter(|_| !diagnostics.is_empty())
+            .map(|source| store.keep_text(source)),
         diagnostics,
         suppressions,
         test_code,
@@ -490,7 +504,7 @@ fn cached_report(file: &DiscoveredFile, entry: Entry, source: Option<SourceText>
 }
 
 /// Lints one file, fixing it as `fix` asks; the summary is of the text as finally fixed.
-pub fn lint_file(file: &DiscoveredFile, fix: Option<FixPass>, store: &SummaryStore) -> Linting {
+pub fn lint_file(file: &DiscoveredFile, fix: Option<FixPass>, store: &RunStore) -> Linting {
     let rules = file.settings.rules_for(&file.path, file.language);
     let source = match read_or_report(file, rules) {
         Ok(source) => source,
@@ -524,7 +538,7 @@ pub fn lint_file(file: &DiscoveredFile, fix: Option<FixPass>, store: &SummarySto
         summary = summarise(file, &fixed.source).ok().flatten();
     }
     (
-        report(file, fixed),
+        report(file, fixed, store),
         summary.map(|summary| PackedSummary::pack_into(&summary, store)),
     )
 }
@@ -557,7 +571,7 @@ pub fn summarise(
     .map_err(|_| internal_error_message())
 }
 
-fn report(file: &DiscoveredFile, fixed: Fixed) -> FileReport {
+fn report(file: &DiscoveredFile, fixed: Fixed, store: &RunStore) -> FileReport {
     let Linted {
         diagnostics,
         suppressions,
@@ -567,7 +581,8 @@ fn report(file: &DiscoveredFile, fixed: Fixed) -> FileReport {
     FileReport {
         path: file.path.clone(),
         language: file.language,
-        source: (!diagnostics.is_empty() || fixed.fix.is_some()).then(|| Arc::new(fixed.source)),
+        source: (!diagnostics.is_empty() || fixed.fix.is_some())
+            .then(|| store.keep_text(fixed.source)),
         diagnostics,
         suppressions,
         test_code,

@@ -97,7 +97,7 @@ fn fixed_python_fixtures_compile_and_are_fixed_for_good() {
                 fix.not_converged
             );
             fixed_files += 1;
-            let fixed_text = report.source.as_ref().unwrap().text.clone();
+            let fixed_text = report.source().unwrap().text.clone();
             let relative = file.strip_prefix(&root).unwrap();
             let name = relative.to_string_lossy().replace(['/', '\\'], "__");
             insta::assert_snapshot!(format!("fixed__{name}"), fixed_text);

@@ -278,7 +278,7 @@ fn write_fixed_text(
     original: &[u8],
     stdout: &mut dyn Write,
 ) -> std::io::Result<()> {
-    let (Some(_), Some(source)) = (&report.fix, &report.source) else {
+    let (Some(_), Some(source)) = (&report.fix, report.source()) else {
         stdout.write_all(original)?;
         return stdout.flush();
     };
@@ -322,7 +322,7 @@ fn write_diffs(
     let mut shim_files = 0;
     for report in reports {
         let Some(fix) = &report.fix else { continue };
-        let Some(fixed) = &report.source else {
+        let Some(fixed) = report.source() else {
             continue;
         };
         let path = output::display_path(&report.path, cwd);

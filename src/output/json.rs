@@ -64,7 +64,8 @@ struct JsonNote<'a> {
 fn to_json<'a>(finding: &'a Finding) -> JsonDiagnostic<'a> {
     let diagnostic = finding.diagnostic;
     let meta = diagnostic.rule.meta();
-    let source = finding.report.source.as_deref();
+    let source = finding.report.source();
+    let source = source.as_deref();
     let locate = |offset| source.map_or(Location { row: 1, column: 1 }, |s| s.location(offset));
     JsonDiagnostic {
         code: meta.code,

@@ -130,8 +130,9 @@ pub fn findings_with<'r>(
         .filter(|report| !report.diagnostics.is_empty())
     {
         let display = display_path(&report.path, cwd);
+        let source = report.source();
         for diagnostic in &report.diagnostics {
-            let (start, end) = match &report.source {
+            let (start, end) = match &source {
                 Some(source) => (
                     source.location(diagnostic.range.start()),
                     source.location(diagnostic.range.end()),

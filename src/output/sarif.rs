@@ -166,7 +166,8 @@ fn percent_encode(path: &str) -> String {
 fn result(finding: &Finding, fingerprint: String, cwd: &Path) -> SarifResult {
     let diagnostic = finding.diagnostic;
     let meta = diagnostic.rule.meta();
-    let source = finding.report.source.as_deref();
+    let source = finding.report.source();
+    let source = source.as_deref();
     let locate =
         |offset| source.map_or(SourceLocation { row: 1, column: 1 }, |s| s.location(offset));
     let location = Location::builder()

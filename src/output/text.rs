@@ -144,15 +144,15 @@ pub fn render(
             finding,
             source: finding
                 .report
-                .source
-                .as_ref()
+                .source()
                 .filter(|source| snippet_lines_fit(&source.text, diagnostic))
                 .map(|source| {
-                    NamedSource::new(&finding.display_path, SharedSource(Arc::clone(source)))
-                        .with_language(match finding.report.language {
+                    NamedSource::new(&finding.display_path, SharedSource(source)).with_language(
+                        match finding.report.language {
                             Language::Python => "python",
                             Language::Rust => "rust",
-                        })
+                        },
+                    )
                 }),
             help,
         };

@@ -245,8 +245,7 @@ impl Locations<'_> {
             // A report keeps the text its summary was made from, fixed or not (`--diff` leaves
             // the file on disk as it was); a file without one is as it was read.
             reports[position]
-                .source
-                .clone()
+                .source()
                 .or_else(|| files[position].file.read().ok().map(Arc::new))
         });
         NoteFile {
@@ -622,8 +621,8 @@ fn has_project_suppression(report: &FileReport) -> bool {
 /// only the project findings could have used and did not.
 fn add_findings(report: &mut FileReport, file: &DiscoveredFile, mut diagnostics: Vec<Diagnostic>) {
     let rules = file.settings.rules_for(&file.path, file.language);
-    let source = match &report.source {
-        Some(source) => Arc::clone(source),
+    let source = match report.source() {
+        Some(source) => source,
         None => match file.read() {
             Ok(source) => Arc::new(source),
             Err(_) => return,
@@ -649,7 +648,9 @@ fn add_findings(report: &mut FileReport, file: &DiscoveredFile, mut diagnostics:
             diagnostic.range.end(),
         )
     });
-    report.source = Some(source);
+    if report.source.is_none() {
+        report.source = Some(source.into());
+    }
 }
 
 #[cfg(test)]

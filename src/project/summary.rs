@@ -9,13 +9,12 @@
 
 use std::borrow::Cow;
 use std::ops::Range;
-use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, OnceLock};
 
 use ruff_text_size::{TextRange, TextSize};
 use serde::{Deserialize, Serialize};
 
 use crate::registry::Rule;
+use crate::store::{Kept, RunStore};
 
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct FileSummary {
@@ -234,140 +233,12 @@ pub struct SummaryRest {
 /// the files a call is resolved through. The cache writes the encoding as it is.
 #[derive(Debug, Clone)]
 pub struct PackedSummary {
-    encoded: Encoding,
+    encoded: Kept,
     /// What the index asks of every file before deciding to decode it.
     functions: u32,
     classes: u32,
     callbacks: u32,
     imports: bool,
-}
-
-/// Where a packed summary's encoding is.
-#[derive(Debug, Clone)]
-enum Encoding {
-    Memory(Arc<[u8]>),
-    /// In the run's [`SummaryStore`] file.
-    Stored {
-        file: Arc<std::fs::File>,
-        offset: u64,
-        len: u32,
-    },
-}
-
-/// Where a run's summaries wait for the project phase: in memory up to a budget, then in an
-/// unlinked temporary file, written as each file is summarised and read back when the phase
-/// asks for a summary. Kept in memory, the encodings were a sixth of a large project's peak
-/// (79 MB on the crates.io registry, whose summaries are made from 82 k files) and, allocated
-/// among the parse trees of the files being linted, they kept the pages of those freed trees
-/// from being reused or given back: the project phase then grew the process by what its own
-/// tables took. The operating system's page cache holds the file instead, which it may drop.
-/// The budget spares a small project the writes and reads, which cost LG208 on the combined
-/// Python corpus 4% of its CPU time for 15 MB.
-///
-/// When no temporary file can be made or written (a full or read-only temporary directory),
-/// or on platforms without positioned reads and writes, encodings are kept in memory.
-pub struct SummaryStore {
-    /// How many bytes of encodings are kept in memory before the file is used.
-    budget: u64,
-    in_memory: AtomicU64,
-    file: OnceLock<Option<Arc<std::fs::File>>>,
-    end: AtomicU64,
-}
-
-impl Default for SummaryStore {
-    fn default() -> Self {
-        SummaryStore::with_budget(SummaryStore::MEMORY_BUDGET)
-    }
-}
-
-impl SummaryStore {
-    /// The default budget: more than the summaries of the combined Python corpus (11 k files).
-    pub const MEMORY_BUDGET: u64 = 16 << 20;
-
-    /// A store that keeps `budget` bytes of encodings in memory and the rest in a file.
-    pub fn with_budget(budget: u64) -> Self {
-        SummaryStore {
-            budget,
-            in_memory: AtomicU64::new(0),
-            file: OnceLock::new(),
-            end: AtomicU64::new(0),
-        }
-    }
-
-    /// A store that keeps every encoding in memory: for the few files the project phase itself
-    /// summarises, and for tests.
-    pub fn memory() -> Self {
-        SummaryStore::with_budget(u64::MAX)
-    }
-
-    /// Keeps an encoding: in memory within the budget, else in the store's file (made at the
-    /// first one), else in memory after all.
-    fn keep(&self, encoded: Vec<u8>) -> Encoding {
-        let len = encoded.len() as u64;
-        let within_budget = self
-            .in_memory
-            .fetch_update(Ordering::Relaxed, Ordering::Relaxed, |kept| {
-                kept.checked_add(len).filter(|kept| *kept <= self.budget)
-            })
-            .is_ok();
-        #[cfg(unix)]
-        if !within_budget {
-            if let Some(file) = self
-                .file
-                .get_or_init(|| tempfile::tempfile().ok().map(Arc::new))
-            {
-                use std::os::unix::fs::FileExt;
-                let offset = self.end.fetch_add(len, Ordering::Relaxed);
-                if let (Ok(len), Ok(())) = (u32::try_from(len), file.write_all_at(&encoded, offset))
-                {
-                    return Encoding::Stored {
-                        file: Arc::clone(file),
-                        offset,
-                        len,
-                    };
-                }
-            }
-        }
-        Encoding::Memory(encoded.into())
-    }
-}
-
-impl Encoding {
-    /// The encoding's bytes; empty (a summary that does not decode: nothing is known of the
-    /// file) when the store's file cannot be read back.
-    fn bytes(&self) -> Cow<'_, [u8]> {
-        self.read(0..self.len())
-    }
-
-    fn len(&self) -> u32 {
-        match self {
-            Encoding::Memory(bytes) => bytes.len() as u32,
-            Encoding::Stored { len, .. } => *len,
-        }
-    }
-
-    /// The bytes in `range` of the encoding (empty when the range is not in it).
-    fn read(&self, range: Range<u32>) -> Cow<'_, [u8]> {
-        if range.start > range.end || range.end > self.len() {
-            return Cow::Borrowed(&[]);
-        }
-        match self {
-            Encoding::Memory(bytes) => {
-                Cow::Borrowed(&bytes[range.start as usize..range.end as usize])
-            }
-            #[cfg(unix)]
-            Encoding::Stored { file, offset, .. } => {
-                use std::os::unix::fs::FileExt;
-                let mut bytes = vec![0; range.len()];
-                match file.read_exact_at(&mut bytes, offset + u64::from(range.start)) {
-                    Ok(()) => Cow::Owned(bytes),
-                    Err(_) => Cow::Borrowed(&[]),
-                }
-            }
-            #[cfg(not(unix))]
-            Encoding::Stored { .. } => Cow::Borrowed(&[]),
-        }
-    }
 }
 
 impl PartialEq for PackedSummary {
@@ -381,11 +252,11 @@ impl Eq for PackedSummary {}
 impl PackedSummary {
     /// A summary packed in memory.
     pub fn pack(summary: &FileSummary) -> Self {
-        Self::pack_into(summary, &SummaryStore::memory())
+        Self::pack_into(summary, &RunStore::memory())
     }
 
     /// A summary packed into `store`.
-    pub fn pack_into(summary: &FileSummary, store: &SummaryStore) -> Self {
+    pub fn pack_into(summary: &FileSummary, store: &RunStore) -> Self {
         let encoded = postcard::to_allocvec(summary)
             .expect("a summary is plain data of known lengths, which postcard always encodes");
         Self::with_encoding(summary, store.keep(encoded))
@@ -394,13 +265,10 @@ impl PackedSummary {
     /// A summary from its encoding (a cache file's), if it decodes.
     pub fn from_encoded(encoded: &[u8]) -> Option<Self> {
         let summary = crate::cache::decode(encoded)?;
-        Some(Self::with_encoding(
-            &summary,
-            Encoding::Memory(encoded.into()),
-        ))
+        Some(Self::with_encoding(&summary, Kept::Memory(encoded.into())))
     }
 
-    fn with_encoding(summary: &FileSummary, encoded: Encoding) -> Self {
+    fn with_encoding(summary: &FileSummary, encoded: Kept) -> Self {
         PackedSummary {
             encoded,
             functions: summary.functions.len() as u32,
@@ -474,8 +342,8 @@ mod tests {
     use ruff_text_size::{TextRange, TextSize};
 
     use super::{
-        Argument, BlockingCall, Callback, ClassSummary, Encoding, FileSummary, FunctionSummary,
-        Imports, PackedSummary, ProjectCall, Rule, SummaryStore, Target,
+        Argument, BlockingCall, Callback, ClassSummary, FileSummary, FunctionSummary, Imports,
+        Kept, PackedSummary, ProjectCall, Rule, RunStore, Target,
     };
 
     #[test]
@@ -538,7 +406,7 @@ mod tests {
             ..FileSummary::default()
         };
         summary.imports.add_statement(".base", [("Base", "Base")]);
-        let packed = PackedSummary::pack_into(&summary, &SummaryStore::with_budget(0));
+        let packed = PackedSummary::pack_into(&summary, &RunStore::with_budget(0));
         let outline = packed.unpack_outline();
         let functions: Vec<FunctionSummary> = outline
             .function_bounds
@@ -561,7 +429,7 @@ mod tests {
     #[test]
     fn summaries_kept_in_a_store_read_back_as_they_were_packed() {
         // The first fits in the budget, the others go to the file.
-        let store = SummaryStore::with_budget(20);
+        let store = RunStore::with_budget(20);
         let summaries: Vec<FileSummary> = ["load", "Client.save", "dump"]
             .iter()
             .map(|name| FileSummary {
@@ -576,11 +444,11 @@ mod tests {
             .iter()
             .map(|summary| PackedSummary::pack_into(summary, &store))
             .collect();
-        assert!(matches!(packed[0].encoded, Encoding::Memory(_)));
+        assert!(matches!(packed[0].encoded, Kept::Memory(_)));
         #[cfg(unix)]
         assert!(packed[1..]
             .iter()
-            .all(|summary| matches!(summary.encoded, Encoding::Stored { .. })));
+            .all(|summary| matches!(summary.encoded, Kept::Stored { .. })));
         for (packed, summary) in packed.iter().zip(&summaries) {
             assert_eq!(&packed.unpack(), summary);
             assert_eq!(packed, &PackedSummary::pack(summary));
