@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# loopguard against ruff (Python) and a syn parse-only pass (Rust) on real corpora.
+# loopguard against ruff (Python; and ruff's parser alone, the floor of any lint that parses whole
+# files) and a syn parse-only pass (Rust) on real corpora.
 #
 # Usage: benches/bench.sh [RUNS]          (RUNS: runs per measurement, default 5, at least 5)
 #
@@ -42,13 +43,18 @@ echo "building (release)..." >&2
 cargo build --release --locked --quiet --manifest-path "$root/Cargo.toml"
 target=${CARGO_TARGET_DIR:-$root/target}
 loopguard="$target/release/loopguard"
-syn_parse=$(cargo bench --locked --quiet --no-run --manifest-path "$root/Cargo.toml" \
-    --bench syn_parse --message-format json 2>/dev/null \
-    | python3 -c 'import json, sys
+# The path of a bench target's executable (built if needed).
+bench_executable() {
+    cargo bench --locked --quiet --no-run --manifest-path "$root/Cargo.toml" \
+        --bench "$1" --message-format json 2>/dev/null \
+        | python3 -c 'import json, sys
 for line in sys.stdin:
     message = json.loads(line)
-    if message.get("reason") == "compiler-artifact" and message["target"]["name"] == "syn_parse" and message.get("executable"):
-        print(message["executable"])')
+    if message.get("reason") == "compiler-artifact" and message["target"]["name"] == sys.argv[1] and message.get("executable"):
+        print(message["executable"])' "$1"
+}
+syn_parse=$(bench_executable syn_parse)
+python_parse=$(bench_executable python_parse)
 
 # --- corpora ---------------------------------------------------------------------------------
 if [ -z "${PY_CORPUS:-}" ]; then
@@ -167,6 +173,12 @@ for corpus in "homeassistant:$HA_CORPUS" "python (all):$PY_CORPUS"; do
     compare "$name" warm -- "${lint[@]}" "${paths[@]}" -- \
         "$RUFF" check --isolated --select ASYNC,RUF006 --exit-zero --quiet "${paths[@]}"
 done
+
+# The floor of any lint that parses whole files: ruff's parser alone over the files that contain
+# `async`, which the default rules must parse (issue #24's cold-run goal is 0.5x of ruff).
+paths=("$HA_CORPUS")
+compare "homeassistant" "ruff's parser alone, files containing async (other: ruff check)" -- \
+    "$python_parse" --containing async "${jobs_args[@]}" "${paths[@]}" -- "${ruff_check[@]}" "${paths[@]}"
 
 # What the whole-project rule LG208 (opt-in) costs: the same cold run with it on.
 for corpus in "homeassistant:$HA_CORPUS" "python (all):$PY_CORPUS"; do
