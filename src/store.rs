@@ -45,11 +45,15 @@ pub(crate) struct StoreFile {
 pub(crate) enum Kept {
     Memory(Arc<[u8]>),
     /// In the store's file.
-    Stored {
-        file: Arc<StoreFile>,
-        offset: u64,
-        len: u32,
-    },
+    Stored(Stored),
+}
+
+/// Where bytes are in the store's file.
+#[derive(Debug, Clone)]
+pub(crate) struct Stored {
+    file: Arc<StoreFile>,
+    offset: u64,
+    len: u32,
 }
 
 /// A file's text kept by a [`RunStore`] for its report.
@@ -61,7 +65,7 @@ enum KeptTextIn {
     Memory(Arc<SourceText>),
     /// In the store's file, as UTF-8.
     Stored {
-        bytes: Kept,
+        bytes: Stored,
         declared_encoding: Option<String>,
     },
 }
@@ -97,7 +101,7 @@ impl RunStore {
     pub(crate) fn keep(&self, bytes: Vec<u8>) -> Kept {
         if !self.within_budget(bytes.len()) {
             if let Some(stored) = self.write(&bytes) {
-                return stored;
+                return Kept::Stored(stored);
             }
         }
         Kept::Memory(bytes.into())
@@ -127,7 +131,7 @@ impl RunStore {
     }
 
     #[cfg(unix)]
-    fn write(&self, bytes: &[u8]) -> Option<Kept> {
+    fn write(&self, bytes: &[u8]) -> Option<Stored> {
         use std::os::unix::fs::FileExt;
         let file = self.file.get_or_init(|| {
             tempfile::tempfile().ok().map(|file| {
@@ -141,7 +145,7 @@ impl RunStore {
         let len = u32::try_from(bytes.len()).ok()?;
         let offset = self.end.fetch_add(u64::from(len), Ordering::Relaxed);
         file.file.write_all_at(bytes, offset).ok()?;
-        Some(Kept::Stored {
+        Some(Stored {
             file: Arc::clone(file),
             offset,
             len,
@@ -149,7 +153,7 @@ impl RunStore {
     }
 
     #[cfg(not(unix))]
-    fn write(&self, _bytes: &[u8]) -> Option<Kept> {
+    fn write(&self, _bytes: &[u8]) -> Option<Stored> {
         None
     }
 }
@@ -163,7 +167,7 @@ impl Kept {
     pub(crate) fn len(&self) -> u32 {
         match self {
             Kept::Memory(bytes) => bytes.len() as u32,
-            Kept::Stored { len, .. } => *len,
+            Kept::Stored(stored) => stored.len,
         }
     }
 
@@ -175,21 +179,27 @@ impl Kept {
         }
         match self {
             Kept::Memory(bytes) => Cow::Borrowed(&bytes[range.start as usize..range.end as usize]),
-            #[cfg(unix)]
-            Kept::Stored { file, offset, .. } => {
-                use std::os::unix::fs::FileExt;
-                let mut bytes = vec![0; range.len()];
-                match file
-                    .file
-                    .read_exact_at(&mut bytes, offset + u64::from(range.start))
-                {
-                    Ok(()) => Cow::Owned(bytes),
-                    Err(_) => Cow::Borrowed(&[]),
-                }
-            }
-            #[cfg(not(unix))]
-            Kept::Stored { .. } => Cow::Borrowed(&[]),
+            Kept::Stored(stored) => stored.read(range).map_or(Cow::Borrowed(&[]), Cow::Owned),
         }
+    }
+}
+
+impl Stored {
+    /// The bytes in `range`, which lies within these; `None` when the file cannot be read.
+    #[cfg(unix)]
+    fn read(&self, range: Range<u32>) -> Option<Vec<u8>> {
+        use std::os::unix::fs::FileExt;
+        let mut bytes = vec![0; range.len()];
+        self.file
+            .file
+            .read_exact_at(&mut bytes, self.offset + u64::from(range.start))
+            .ok()?;
+        Some(bytes)
+    }
+
+    #[cfg(not(unix))]
+    fn read(&self, _range: Range<u32>) -> Option<Vec<u8>> {
+        None
     }
 }
 
@@ -202,32 +212,26 @@ impl From<Arc<SourceText>> for KeptText {
 impl KeptText {
     /// The text; `None` when the store's file cannot be read back.
     pub fn get(&self) -> Option<Arc<SourceText>> {
-        let (bytes, declared_encoding) = match &self.0 {
+        let (stored, declared_encoding) = match &self.0 {
             KeptTextIn::Memory(source) => return Some(Arc::clone(source)),
             KeptTextIn::Stored {
                 bytes,
                 declared_encoding,
             } => (bytes, declared_encoding),
         };
-        let Kept::Stored { file, offset, len } = bytes else {
-            unreachable!("a text within the budget is kept as a `SourceText`")
-        };
-        let mut last = file
+        let mut last = stored
+            .file
             .last_text
             .lock()
             .unwrap_or_else(PoisonError::into_inner);
-        if let Some((last_offset, text)) = last.as_ref() {
-            if last_offset == offset {
+        if let Some((offset, text)) = last.as_ref() {
+            if *offset == stored.offset {
                 return Some(Arc::clone(text));
             }
         }
-        let read = bytes.bytes();
-        if read.len() != *len as usize {
-            return None;
-        }
-        let text = String::from_utf8(read.into_owned()).ok()?;
+        let text = String::from_utf8(stored.read(0..stored.len)?).ok()?;
         let source = Arc::new(SourceText::new(text, declared_encoding.clone()));
-        *last = Some((*offset, Arc::clone(&source)));
+        *last = Some((stored.offset, Arc::clone(&source)));
         Some(source)
     }
 

@@ -448,7 +448,7 @@ mod tests {
         #[cfg(unix)]
         assert!(packed[1..]
             .iter()
-            .all(|summary| matches!(summary.encoded, Kept::Stored { .. })));
+            .all(|summary| matches!(summary.encoded, Kept::Stored(_))));
         for (packed, summary) in packed.iter().zip(&summaries) {
             assert_eq!(&packed.unpack(), summary);
             assert_eq!(packed, &PackedSummary::pack(summary));
