@@ -99,35 +99,37 @@ impl RunStore {
     /// Keeps bytes: in memory within the budget, else in the store's file (made at the first
     /// that does not fit), else in memory after all.
     pub(crate) fn keep(&self, bytes: Vec<u8>) -> Kept {
-        if !self.within_budget(bytes.len()) {
-            if let Some(stored) = self.write(&bytes) {
-                return Kept::Stored(stored);
-            }
+        match self.spill(&bytes) {
+            Some(stored) => Kept::Stored(stored),
+            None => Kept::Memory(bytes.into()),
         }
-        Kept::Memory(bytes.into())
     }
 
     /// Keeps a text as [`RunStore::keep`] keeps bytes.
     pub fn keep_text(&self, source: SourceText) -> KeptText {
-        if !self.within_budget(source.text.len()) {
-            if let Some(bytes) = self.write(source.text.as_bytes()) {
-                return KeptText(KeptTextIn::Stored {
-                    bytes,
-                    declared_encoding: source.declared_encoding,
-                });
-            }
+        match self.spill(source.text.as_bytes()) {
+            Some(bytes) => KeptText(KeptTextIn::Stored {
+                bytes,
+                declared_encoding: source.declared_encoding,
+            }),
+            None => KeptText::from(Arc::new(source)),
         }
-        KeptText::from(Arc::new(source))
     }
 
-    /// Counts `len` more bytes in memory if the budget allows them.
-    fn within_budget(&self, len: usize) -> bool {
-        self.in_memory
+    /// Writes `bytes` to the store's file once the budget is spent; `None` when they are counted
+    /// in memory instead, or the file cannot take them.
+    fn spill(&self, bytes: &[u8]) -> Option<Stored> {
+        let within_budget = self
+            .in_memory
             .fetch_update(Ordering::Relaxed, Ordering::Relaxed, |kept| {
-                kept.checked_add(len as u64)
+                kept.checked_add(bytes.len() as u64)
                     .filter(|kept| *kept <= self.budget)
             })
-            .is_ok()
+            .is_ok();
+        if within_budget {
+            return None;
+        }
+        self.write(bytes)
     }
 
     #[cfg(unix)]
